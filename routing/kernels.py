@@ -1,0 +1,188 @@
+"""numba shortest-path kernels over the CSR arrays of a :class:`routing.network.RoadNetwork`.
+
+All times are integer seconds. Unreached nodes get :data:`UNREACHABLE`. Each kernel has one job;
+``routing.reference`` holds their plain-Python twins, which the tests compare against.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+#: Travel time reported for a node that cannot be reached (or lies beyond the cut-off).
+UNREACHABLE = np.iinfo(np.int32).max
+#: Cut-off meaning "no cut-off".
+NO_CUTOFF = np.iinfo(np.int64).max
+
+
+@njit(cache=True, inline="always")
+def _heap_push(keys, nodes, size, key, node):
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        nodes[i] = nodes[parent]
+        i = parent
+    keys[i] = key
+    nodes[i] = node
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _heap_pop(keys, nodes, size):
+    key = keys[0]
+    node = nodes[0]
+    size -= 1
+    if size > 0:
+        last_key = keys[size]
+        last_node = nodes[size]
+        i = 0
+        while True:
+            child = 2 * i + 1
+            if child >= size:
+                break
+            if child + 1 < size and keys[child + 1] < keys[child]:
+                child += 1
+            if keys[child] >= last_key:
+                break
+            keys[i] = keys[child]
+            nodes[i] = nodes[child]
+            i = child
+        keys[i] = last_key
+        nodes[i] = last_node
+    return key, node, size
+
+
+@njit(cache=True)
+def _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, keys, heap_nodes,
+            is_target, targets_left):
+    """Dijkstra from ``source`` into pre-reset work arrays; returns how many nodes it touched.
+
+    Stops when every target node is settled (``targets_left`` distinct targets, -1 for none),
+    or when the next node is beyond ``cutoff``. ``dist``/``done``/``pred_edge`` must hold
+    UNREACHABLE/False/-1 for all nodes on entry; the caller resets the touched ones afterwards.
+    """
+    n_touched = 0
+    dist[source] = 0
+    touched[n_touched] = source
+    n_touched += 1
+    size = _heap_push(keys, heap_nodes, 0, 0, source)
+    while size > 0:
+        d, u, size = _heap_pop(keys, heap_nodes, size)
+        if done[u]:
+            continue
+        done[u] = True
+        if is_target[u]:
+            targets_left -= 1
+            if targets_left == 0:
+                break
+        for e in range(indptr[u], indptr[u + 1]):
+            v = head[e]
+            nd = d + weight[e]
+            if nd < dist[v] and nd <= cutoff:
+                if dist[v] == UNREACHABLE:
+                    touched[n_touched] = v
+                    n_touched += 1
+                dist[v] = nd
+                pred_edge[v] = e
+                size = _heap_push(keys, heap_nodes, size, nd, v)
+    return n_touched
+
+
+@njit(cache=True)
+def shortest_path_tree(indptr, head, weight, source, cutoff):
+    """One-to-all: travel time to every node and the edge each is reached by (-1 at the root)."""
+    n = len(indptr) - 1
+    dist = np.full(n, UNREACHABLE, dtype=np.int64)
+    pred_edge = np.full(n, -1, dtype=np.int32)
+    done = np.zeros(n, dtype=np.bool_)
+    touched = np.empty(n, dtype=np.int32)
+    keys = np.empty(len(head) + 1, dtype=np.int64)
+    heap_nodes = np.empty(len(head) + 1, dtype=np.int32)
+    is_target = np.zeros(n, dtype=np.bool_)
+    _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, keys, heap_nodes,
+            is_target, -1)
+    for v in range(n):
+        if dist[v] > cutoff:
+            dist[v] = UNREACHABLE
+    return dist, pred_edge
+
+
+@njit(cache=True)
+def one_to_many(indptr, head, weight, source, targets, cutoff):
+    """Travel times from ``source`` to each of ``targets``; stops once all are settled."""
+    n = len(indptr) - 1
+    dist = np.full(n, UNREACHABLE, dtype=np.int64)
+    pred_edge = np.full(n, -1, dtype=np.int32)
+    done = np.zeros(n, dtype=np.bool_)
+    touched = np.empty(n, dtype=np.int32)
+    keys = np.empty(len(head) + 1, dtype=np.int64)
+    heap_nodes = np.empty(len(head) + 1, dtype=np.int32)
+    is_target = np.zeros(n, dtype=np.bool_)
+    distinct = 0
+    for t in targets:
+        if not is_target[t]:
+            is_target[t] = True
+            distinct += 1
+    _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, keys, heap_nodes,
+            is_target, distinct)
+    out = np.empty(len(targets), dtype=np.int64)
+    for j in range(len(targets)):
+        out[j] = dist[targets[j]] if done[targets[j]] else UNREACHABLE
+    return out
+
+
+def many_to_many(indptr, head, weight, sources, targets, cutoff):
+    """Travel-time matrix ``[len(sources), len(targets)]`` (int32), sources searched in parallel.
+
+    Each thread keeps one set of work arrays and resets only the nodes a search touched, so a
+    search costs what it explores, not the network size.
+    """
+    n_chunks = max(1, min(len(sources), 4 * numba.get_num_threads()))
+    return _many_to_many(indptr, head, weight, sources, targets, cutoff, n_chunks)
+
+
+@njit(cache=True, parallel=True)
+def _many_to_many(indptr, head, weight, sources, targets, cutoff, n_chunks):
+    n = len(indptr) - 1
+    n_sources = len(sources)
+    out = np.empty((n_sources, len(targets)), dtype=np.int32)
+    is_target = np.zeros(n, dtype=np.bool_)
+    distinct = 0
+    for t in targets:
+        if not is_target[t]:
+            is_target[t] = True
+            distinct += 1
+    for c in prange(n_chunks):
+        dist = np.full(n, UNREACHABLE, dtype=np.int64)
+        pred_edge = np.full(n, -1, dtype=np.int32)
+        done = np.zeros(n, dtype=np.bool_)
+        touched = np.empty(n, dtype=np.int32)
+        keys = np.empty(len(head) + 1, dtype=np.int64)
+        heap_nodes = np.empty(len(head) + 1, dtype=np.int32)
+        for i in range(c, n_sources, n_chunks):
+            n_touched = _search(indptr, head, weight, sources[i], cutoff, dist, pred_edge, done, touched,
+                                keys, heap_nodes, is_target, distinct)
+            for j in range(len(targets)):
+                t = targets[j]
+                out[i, j] = dist[t] if done[t] else UNREACHABLE
+            for k in range(n_touched):
+                v = touched[k]
+                dist[v] = UNREACHABLE
+                done[v] = False
+                pred_edge[v] = -1
+    return out
+
+
+def warm_up() -> None:
+    """Compile (or load from cache) every kernel on a tiny graph, so first real calls are fast."""
+    indptr = np.array([0, 1, 2], dtype=np.int64)
+    head = np.array([1, 0], dtype=np.int32)
+    weight = np.array([1, 1], dtype=np.int32)
+    nodes = np.array([0, 1], dtype=np.int64)
+    shortest_path_tree(indptr, head, weight, 0, NO_CUTOFF)
+    one_to_many(indptr, head, weight, 0, nodes, NO_CUTOFF)
+    many_to_many(indptr, head, weight, nodes, nodes, NO_CUTOFF)
