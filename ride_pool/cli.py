@@ -1,1 +1,160 @@
-def main(): pass
+"""The ``ride-pool`` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ride_pool import __version__
+
+app = typer.Typer(
+    help="ride_pool: open on-demand ride pooling (Rufbus) for rural counties.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+network_app = typer.Typer(help="Build, inspect and route on road networks.", no_args_is_help=True)
+app.add_typer(network_app, name="network")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def clean_errors(func):
+    """Turn bad-input errors into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from routing.errors import RoutingInputError
+
+        try:
+            return func(*args, **kwargs)
+        except RoutingInputError as exc:
+            _fail(str(exc))
+        except (OSError, PermissionError) as exc:
+            _fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ride-pool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """ride_pool command line."""
+
+
+def _print_summary(summary: dict) -> None:
+    kind = "SYNTHETIC (invented roads, for trying things out)" if summary["synthetic"] else "OpenStreetMap"
+    bbox = summary["bbox"]
+    lines = [
+        f"network      {summary['name']}",
+        f"kind         {kind}",
+        f"source       {summary['source']}",
+        f"nodes        {summary['nodes']:,}",
+        f"edges        {summary['edges']:,}",
+        f"road km      {summary['road_km']:,.1f}  (directed edges: {summary['directed_edge_km']:,.1f} km)",
+        f"bbox         lon {bbox['min_lon']:.5f} .. {bbox['max_lon']:.5f}, lat {bbox['min_lat']:.5f} .. {bbox['max_lat']:.5f}",
+        f"largest SCC  {summary['largest_component_share']:.1%} of the source graph's nodes",
+        "road classes " + ", ".join(f"{k} {v:,.1f} km" for k, v in summary["edge_km_by_road_class"].items()),
+        f"attribution  {summary['attribution']}",
+    ]
+    typer.echo("\n".join(lines))
+
+
+@network_app.command("build")
+@clean_errors
+def network_build(
+    source: str = typer.Argument(..., help="'demo', an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) or place:NAME"),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the network (.npz)."),
+    name: Optional[str] = typer.Option(None, help="Name of the network (default: from the source)."),
+    max_edge_length: float = typer.Option(300.0, help="Split longer edges so nodes are at most this far apart (m)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Build a road network and save it as one .npz file."""
+    from routing.sources import build_network
+
+    if out.suffix != ".npz":
+        _fail(f"{out}: the output file must end in .npz")
+    if not out.parent.exists():
+        _fail(f"{out.parent}: output folder does not exist")
+    network = build_network(source, name=name, max_edge_length_m=max_edge_length)
+    network.save(out)
+    summary = network.summary()
+    if as_json:
+        typer.echo(json.dumps({**summary, "file": str(out)}, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+        typer.echo(f"written      {out}")
+
+
+@network_app.command("info")
+@clean_errors
+def network_info(
+    file: str = typer.Argument(..., help="A network file (.npz) or 'demo'."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Show a network's size, extent, road classes and provenance."""
+    from routing.sources import open_network
+
+    summary = open_network(file).summary()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+
+
+def _parse_point(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return float(parts[0]), float(parts[1])
+    except ValueError:
+        _fail(f"{text!r} is not a point; write LON,LAT in degrees, e.g. 13.4737,51.1634")
+        raise  # unreachable
+
+
+@network_app.command("route")
+@clean_errors
+def network_route(
+    file: str = typer.Argument(..., help="A network file (.npz) or 'demo'."),
+    origin: str = typer.Argument(..., help="Start as LON,LAT"),
+    destination: str = typer.Argument(..., help="End as LON,LAT"),
+    max_snap: float = typer.Option(500.0, help="How far (m) a point may lie from the nearest road node."),
+) -> None:
+    """Fastest route between two points: time, distance and the polyline as GeoJSON (stdout)."""
+    from routing.sources import open_network
+    from routing.travel_times import TravelTimes
+
+    start, end = _parse_point(origin), _parse_point(destination)
+    travel = TravelTimes(open_network(file), max_snap_distance_m=max_snap)
+    feature = travel.route_between(start, end)
+    props = feature["properties"]
+    typer.echo(
+        f"{props['travel_time_s'] // 60} min {props['travel_time_s'] % 60} s, {props['length_m'] / 1000:.2f} km "
+        f"on {props['network']}" + (" (SYNTHETIC network)" if props["synthetic"] else ""),
+        err=True,
+    )
+    typer.echo(json.dumps(feature, ensure_ascii=False))
+
+
+def main() -> None:
+    """Console entry point."""
+    app(prog_name="ride-pool")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""One entry point for every network source: ``demo``, an OSM file, ``place:NAME`` or a ``.npz``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from routing.build import DEFAULT_MAX_EDGE_LENGTH_M
+from routing.errors import OsmInputError, RoutingInputError
+from routing.network import RoadNetwork
+
+PLACE_PREFIX = "place:"
+
+
+def build_network(source: str, *, name: str | None = None,
+                  max_edge_length_m: float = DEFAULT_MAX_EDGE_LENGTH_M) -> RoadNetwork:
+    """Build a network from ``demo``, an OSM file path, or ``place:NAME`` (osmnx download)."""
+    if not max_edge_length_m > 0:
+        raise RoutingInputError("max edge length must be a positive number of metres")
+    source = source.strip()
+    if source == "demo":
+        from routing.synthetic import build_demo_network
+
+        return build_demo_network()
+    if source.startswith(PLACE_PREFIX):
+        from routing.osm import network_from_place
+
+        return network_from_place(source[len(PLACE_PREFIX):].strip().strip('"'), name=name,
+                                  max_edge_length_m=max_edge_length_m)
+    from routing.osm import network_from_osm_file, osm_file_kind
+
+    path = Path(source)
+    try:
+        osm_file_kind(path)
+    except OsmInputError:
+        if not path.exists():
+            raise OsmInputError(
+                f"{source}: not a network source; give 'demo', an OSM file (.osm, .osm.gz, .osm.bz2, "
+                f".osm.pbf) or place:NAME"
+            ) from None
+        raise
+    return network_from_osm_file(path, name=name, max_edge_length_m=max_edge_length_m)
+
+
+def open_network(spec: str) -> RoadNetwork:
+    """A saved network (``.npz``), or ``demo`` built on the fly."""
+    if spec.strip() == "demo":
+        return build_network("demo")
+    path = Path(spec)
+    if path.suffix != ".npz":
+        raise RoutingInputError(
+            f"{spec}: expected a network file ending in .npz (make one with 'ride-pool network build') or 'demo'"
+        )
+    return RoadNetwork.load(path)
