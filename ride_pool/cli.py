@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from ride_pool import __version__
+from ride_pool.cli_bench import bench_app
 
 app = typer.Typer(
     help="ride_pool: open on-demand ride pooling (Rufbus) for rural counties.",
@@ -19,9 +20,11 @@ app = typer.Typer(
 )
 network_app = typer.Typer(help="Build, inspect and route on road networks.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
+app.add_typer(bench_app, name="bench")
 
 
 def _fail(message: str) -> None:
+    message = " ".join(str(message).split())  # always one line, whatever the underlying error said
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 

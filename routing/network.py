@@ -94,7 +94,25 @@ class RoadNetwork:
 
     def __post_init__(self) -> None:
         for name, dtype in _ARRAY_DTYPES.items():
-            value = np.ascontiguousarray(getattr(self, name), dtype=dtype)
+            raw = getattr(self, name)
+            try:
+                with np.errstate(invalid="ignore", over="ignore"):
+                    # always a private copy: the caller's arrays stay theirs, ours stay unchanged
+                    value = np.array(raw, dtype=dtype, order="C", copy=True)
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise NetworkValidationError(
+                    f"{name} cannot be read as {np.dtype(dtype).name} numbers ({exc})"
+                ) from exc
+            source = np.asarray(raw)
+            if (
+                np.dtype(dtype).kind in "iu"
+                and source.dtype.kind in "biuf"
+                and source.shape == value.shape
+                and not np.array_equal(value, source)
+            ):
+                raise NetworkValidationError(
+                    f"{name} holds values that are not whole numbers in the range of {np.dtype(dtype).name}"
+                )
             if value.ndim != 1:
                 raise NetworkValidationError(f"{name} must be one-dimensional, got shape {value.shape}")
             value.flags.writeable = False
@@ -235,26 +253,38 @@ class RoadNetwork:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 arrays = {name: data[name] for name in _ARRAY_DTYPES}
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError, AttributeError) as exc:
+            # TypeError/AttributeError: a plain .npy (one array, no archive) named .npz
             raise NetworkFileError(
                 f"{path}: not a ride_pool network file ({exc}); build one with 'ride-pool network build'"
             ) from exc
+        if not isinstance(meta, dict):
+            raise NetworkFileError(
+                f"{path}: not a ride_pool network file (no metadata); build one with 'ride-pool network build'"
+            )
         if meta.get("format_version") != FORMAT_VERSION:
             raise NetworkFileError(
                 f"{path}: network file format {meta.get('format_version')} is not supported "
                 f"(expected {FORMAT_VERSION}); rebuild it with 'ride-pool network build'"
             )
         if meta.get("road_classes") != list(ROAD_CLASSES):
-            raise NetworkFileError(f"{path}: written with other road classes; rebuild it")
-        return cls(
-            name=meta["name"],
-            source=meta["source"],
-            synthetic=bool(meta["synthetic"]),
-            largest_component_share=float(meta["largest_component_share"]),
-            attribution=meta["attribution"],
-            extra=meta.get("extra") or {},
-            **arrays,
-        )
+            raise NetworkFileError(f"{path}: written with other road classes; rebuild it with 'ride-pool network build'")
+        try:
+            return cls(
+                name=str(meta["name"]),
+                source=str(meta["source"]),
+                synthetic=bool(meta["synthetic"]),
+                largest_component_share=float(meta["largest_component_share"]),
+                attribution=str(meta["attribution"]),
+                extra=meta.get("extra") or {},
+                **arrays,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            # NetworkValidationError is a ValueError: the arrays in the file do not fit together
+            what = f"metadata field {exc} missing" if isinstance(exc, KeyError) else str(exc)
+            raise NetworkFileError(
+                f"{path}: damaged network file ({what}); rebuild it with 'ride-pool network build'"
+            ) from exc
 
     def same_as(self, other: "RoadNetwork") -> bool:
         """True when both networks hold identical arrays and metadata."""

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from scipy.spatial import Delaunay, cKDTree
 
-from routing.build import assemble_network
+from routing.build import DEFAULT_MAX_EDGE_LENGTH_M, assemble_network
 from routing.municipalities import Municipality, load_municipalities
 from routing.network import DESTATIS_ATTRIBUTION, RoadNetwork
 from routing.speeds import GERMAN_DEFAULT_SPEED_KPH
@@ -57,7 +57,7 @@ _LINK_WINDING = {"primary": 0.035, "secondary": 0.05, "tertiary": 0.07, "unclass
 
 
 def build_demo_network(municipalities: list[Municipality] | None = None) -> RoadNetwork:
-    """Build the synthetic Landkreis Meißen network (about 20,000 nodes, a few seconds)."""
+    """Build the synthetic Landkreis Meißen network (about 11,000 nodes, a few seconds)."""
     munis = sorted(municipalities or load_municipalities(), key=lambda m: m.ags)
     builder = _Builder(munis)
     builder.place_settlements()
@@ -360,7 +360,7 @@ class _Builder:
             geometry_indptr=np.array(g_indptr),
             geometry_lon=np.concatenate(g_lon),
             geometry_lat=np.concatenate(g_lat),
-            max_edge_length_m=400.0,
+            max_edge_length_m=DEFAULT_MAX_EDGE_LENGTH_M,  # as for OSM sources: nodes at most 300 m apart
             attribution=f"SYNTHETIC roads. {DESTATIS_ATTRIBUTION}",
             extra={
                 "county": "Landkreis Meißen",

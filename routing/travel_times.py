@@ -34,12 +34,12 @@ class Route:
 
     def to_geojson(self, **properties) -> dict:
         """A GeoJSON Feature (LineString) with travel time and distance as properties."""
+        coordinates = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(self.lon, self.lat)]
+        if len(coordinates) == 1:  # origin and destination on the same node: a LineString needs two positions
+            coordinates.append(list(coordinates[0]))
         return {
             "type": "Feature",
-            "geometry": {
-                "type": "LineString",
-                "coordinates": [[round(float(x), 7), round(float(y), 7)] for x, y in zip(self.lon, self.lat)],
-            },
+            "geometry": {"type": "LineString", "coordinates": coordinates},
             "properties": {"travel_time_s": self.travel_time_s, "length_m": self.length_m, **properties},
         }
 
@@ -91,6 +91,8 @@ class TravelTimes:
     # ------------------------------------------------------------------ travel times
     def _nodes(self, nodes, what: str) -> np.ndarray:
         arr = np.atleast_1d(np.asarray(nodes))
+        if arr.size == 0:  # an empty list is float64 to numpy, but it is a valid (empty) node list
+            return np.zeros(0, dtype=np.int64)
         if arr.dtype.kind not in "iu":
             raise RoutingInputError(f"{what} must be integer node indices")
         arr = arr.astype(np.int64)

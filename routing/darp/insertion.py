@@ -1,0 +1,289 @@
+"""Insertion search: the cheapest feasible place for one new request in every vehicle's plan.
+
+For every vehicle and every (pickup position, drop-off position) pair the numba kernel checks both
+capacity dimensions, every time window (the new request's and those of everyone already planned),
+every ride limit, the shift end and the route duration, scheduling each stop as early as its window
+allows. The cost of an insertion is the added driving cost plus ``delay_weight`` times the added
+delay of riders already planned (seconds of later service begin, per person).
+
+:func:`routing.darp.insertion_reference.best_insertions_reference` is the plain-Python twin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from routing.darp.snapshot import VehicleSnapshots
+
+#: Cost reported for a vehicle that cannot take the request.
+INFEASIBLE = np.inf
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """The request to insert, in the problem's time units and matrix locations."""
+
+    pickup_location: int
+    dropoff_location: int
+    seats: int
+    wheelchairs: int
+    pickup_earliest: int
+    pickup_latest: int
+    dropoff_earliest: int
+    dropoff_latest: int
+    max_ride_time: int
+    pickup_service: int
+    dropoff_service: int
+
+    @classmethod
+    def from_problem(cls, problem, r: int) -> "NewRequest":
+        """Request ``r`` of a :class:`~routing.darp.problem.DarpProblem`."""
+        return cls(*(int(getattr(problem, name)[r]) for name in (
+            "pickup_location", "dropoff_location", "seats", "wheelchairs", "pickup_earliest", "pickup_latest",
+            "dropoff_earliest", "dropoff_latest", "max_ride_time", "pickup_service", "dropoff_service")))
+
+    def as_array(self) -> np.ndarray:
+        return np.array([self.pickup_location, self.dropoff_location, self.seats, self.wheelchairs,
+                         self.pickup_earliest, self.pickup_latest, self.dropoff_earliest, self.dropoff_latest,
+                         self.max_ride_time, self.pickup_service, self.dropoff_service], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Insertions:
+    """Best insertion per vehicle (``cost`` inf where none) and the overall best."""
+
+    cost: np.ndarray            # float64 [V]
+    pickup_position: np.ndarray  # int64 [V]: the pickup goes before this planned stop
+    dropoff_position: np.ndarray  # int64 [V]: the drop-off goes before this planned stop
+
+    @property
+    def best_vehicle(self) -> int:
+        """Vehicle of the cheapest insertion, or -1 when no vehicle can take the request."""
+        if not np.isfinite(self.cost).any():
+            return -1
+        return int(np.argmin(self.cost))
+
+    def feasible_vehicles(self) -> np.ndarray:
+        """Vehicles that can take the request, cheapest first."""
+        ok = np.flatnonzero(np.isfinite(self.cost))
+        return ok[np.argsort(self.cost[ok], kind="stable")]
+
+
+@njit(cache=True)
+def _leg(cost, a, b):
+    if b < 0:  # open end
+        return 0
+    return cost[a, b]
+
+
+@njit(cache=True)
+def insertion_kernel(tt, cost, req, delay_weight,
+                     start_location, start_time, start_seats, start_wheelchairs, seat_capacity,
+                     wheelchair_capacity, end_location, end_latest, duration_origin, max_duration, end_time,
+                     stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
+                     begin, seats_after, wheelchairs_after, suffix_ok,
+                     out_cost, out_i, out_j):
+    """Fill ``out_cost/out_i/out_j`` with each vehicle's cheapest feasible insertion of ``req``."""
+    p_loc = req[0]
+    d_loc = req[1]
+    seats = req[2]
+    chairs = req[3]
+    p_early = req[4]
+    p_late = req[5]
+    d_early = req[6]
+    d_late = req[7]
+    ride_max = req[8]
+    p_serv = req[9]
+    d_serv = req[10]
+    n_vehicles = len(start_location)
+    max_stops = 0
+    for v in range(n_vehicles):
+        max_stops = max(max_stops, stop_ptr[v + 1] - stop_ptr[v])
+    new_begin = np.empty(max_stops + 1, dtype=np.int64)
+
+    for v in range(n_vehicles):
+        out_cost[v] = np.inf
+        out_i[v] = -1
+        out_j[v] = -1
+        if seats > seat_capacity[v] or chairs > wheelchair_capacity[v]:
+            continue
+        s0 = stop_ptr[v]
+        n = stop_ptr[v + 1] - s0
+        end_loc = end_location[v]
+        for i in range(n + 1):
+            if i == 0:
+                prev_loc = start_location[v]
+                prev_dep = start_time[v]
+                load_s = start_seats[v]
+                load_w = start_wheelchairs[v]
+            else:
+                k = s0 + i - 1
+                prev_loc = stop_location[k]
+                prev_dep = begin[k] + service[k]
+                load_s = seats_after[k]
+                load_w = wheelchairs_after[k]
+            if prev_dep > p_late:
+                break
+            if load_s + seats > seat_capacity[v] or load_w + chairs > wheelchair_capacity[v]:
+                continue
+            b_pick = max(prev_dep + tt[prev_loc, p_loc], p_early)
+            if b_pick > p_late:
+                continue
+            next_loc_i = stop_location[s0 + i] if i < n else end_loc
+            pick_delta = cost[prev_loc, p_loc] - _leg(cost, prev_loc, next_loc_i)
+            t = b_pick + p_serv
+            cur_loc = p_loc
+            prefix_delay = 0
+            prefix_earlier = False
+            for j in range(i, n + 1):
+                if j > i:
+                    # advance through planned stop j-1, now with the new rider on board
+                    k = s0 + j - 1
+                    if seats_after[k] + seats > seat_capacity[v] or wheelchairs_after[k] + chairs > wheelchair_capacity[v]:
+                        break
+                    b = max(t + tt[cur_loc, stop_location[k]], earliest[k])
+                    if b > latest[k]:
+                        break
+                    pp = pickup_position[k]
+                    if pp >= 0:
+                        pb = begin[s0 + pp] if pp < i else new_begin[pp]
+                        if b - pb > ride_limit[k]:
+                            break
+                    new_begin[j - 1] = b
+                    prefix_delay += persons[k] * (b - begin[k])
+                    if b < begin[k]:
+                        prefix_earlier = True
+                    t = b + service[k]
+                    cur_loc = stop_location[k]
+                if t > d_late or t - b_pick - p_serv > ride_max:
+                    break
+                b_drop = max(t + tt[cur_loc, d_loc], d_early)
+                if b_drop > d_late or b_drop - b_pick - p_serv > ride_max:
+                    continue
+                # the planned stops after the drop-off
+                t2 = b_drop + d_serv
+                c_loc = d_loc
+                delay = prefix_delay
+                earlier = prefix_earlier
+                feasible = True
+                reached_end = True
+                for q in range(j, n):
+                    k = s0 + q
+                    b = max(t2 + tt[c_loc, stop_location[k]], earliest[k])
+                    if b == begin[k] and suffix_ok[k] and not earlier:
+                        reached_end = False  # the rest of the plan is as before, and it was fine
+                        break
+                    if b > latest[k]:
+                        feasible = False
+                        break
+                    pp = pickup_position[k]
+                    if pp >= 0:
+                        pb = begin[s0 + pp] if pp < i else new_begin[pp]
+                        if b - pb > ride_limit[k]:
+                            feasible = False
+                            break
+                    new_begin[q] = b
+                    delay += persons[k] * (b - begin[k])
+                    if b < begin[k]:
+                        earlier = True
+                    t2 = b + service[k]
+                    c_loc = stop_location[k]
+                if not feasible:
+                    continue
+                if reached_end:
+                    arrive = t2 + (tt[c_loc, end_loc] if end_loc >= 0 else 0)
+                    if arrive > end_latest[v] or arrive - duration_origin[v] > max_duration[v]:
+                        continue
+                if j == i:
+                    drive = pick_delta + cost[p_loc, d_loc] + _leg(cost, d_loc, next_loc_i)
+                else:
+                    before_d = stop_location[s0 + j - 1]
+                    next_loc_j = stop_location[s0 + j] if j < n else end_loc
+                    drive = (pick_delta + cost[p_loc, next_loc_i] + cost[before_d, d_loc]
+                             + _leg(cost, d_loc, next_loc_j) - _leg(cost, before_d, next_loc_j))
+                total = float(drive) + delay_weight * float(delay)
+                if total < out_cost[v]:
+                    out_cost[v] = total
+                    out_i[v] = i
+                    out_j[v] = j
+
+
+@njit(cache=True)
+def batch_insertion_kernel(tt, cost, reqs, delay_weight,
+                           start_location, start_time, start_seats, start_wheelchairs, seat_capacity,
+                           wheelchair_capacity, end_location, end_latest, duration_origin, max_duration, end_time,
+                           stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
+                           begin, seats_after, wheelchairs_after, suffix_ok,
+                           out_cost, out_i, out_j):
+    """:func:`insertion_kernel` for each row of ``reqs``, into row ``q`` of the outputs."""
+    for q in range(reqs.shape[0]):
+        insertion_kernel(tt, cost, reqs[q], delay_weight,
+                         start_location, start_time, start_seats, start_wheelchairs, seat_capacity,
+                         wheelchair_capacity, end_location, end_latest, duration_origin, max_duration, end_time,
+                         stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
+                         begin, seats_after, wheelchairs_after, suffix_ok,
+                         out_cost[q], out_i[q], out_j[q])
+
+
+def _snapshot_args(s: VehicleSnapshots):
+    return (s.start_location, s.start_time, s.start_seats, s.start_wheelchairs, s.seat_capacity,
+            s.wheelchair_capacity, s.end_location, s.end_latest, s.duration_origin, s.max_duration, s.end_time,
+            s.stop_ptr, s.stop_location, s.earliest, s.latest, s.service, s.persons, s.pickup_position,
+            s.ride_limit, s.begin, s.seats_after, s.wheelchairs_after, s.suffix_ok)
+
+
+def batch_insertions(snapshots: VehicleSnapshots, requests: np.ndarray, travel_time: np.ndarray,
+                     travel_cost: np.ndarray, delay_weight: float = 0.0):
+    """Best insertion per (request row, vehicle): ``requests`` is ``[Q, 11]`` rows of
+    :meth:`NewRequest.as_array`; returns cost ``[Q, V]`` (inf = infeasible), pickup and drop-off positions."""
+    Q, V = len(requests), snapshots.vehicle_count
+    out_cost = np.empty((Q, V), dtype=np.float64)
+    out_i = np.empty((Q, V), dtype=np.int64)
+    out_j = np.empty((Q, V), dtype=np.int64)
+    if Q:
+        batch_insertion_kernel(travel_time, travel_cost, requests, float(delay_weight), *_snapshot_args(snapshots),
+                               out_cost, out_i, out_j)
+    return out_cost, out_i, out_j
+
+
+def best_insertions(snapshots: VehicleSnapshots, request: NewRequest, travel_time: np.ndarray,
+                    travel_cost: np.ndarray | None = None, *, delay_weight: float = 0.0) -> Insertions:
+    """Each vehicle's cheapest feasible insertion of ``request`` (numba kernel)."""
+    s = snapshots
+    V = s.vehicle_count
+    out_cost = np.empty(V, dtype=np.float64)
+    out_i = np.empty(V, dtype=np.int64)
+    out_j = np.empty(V, dtype=np.int64)
+    insertion_kernel(
+        travel_time, travel_time if travel_cost is None else travel_cost, request.as_array(), float(delay_weight),
+        *_snapshot_args(s), out_cost, out_i, out_j,
+    )
+    return Insertions(out_cost, out_i, out_j)
+
+
+def insert_into_route(route, request_index: int, pickup_position: int, dropoff_position: int) -> list[int]:
+    """The route with request ``request_index`` inserted as :func:`best_insertions` reported."""
+    route = [int(s) for s in route]
+    out = route[:pickup_position] + [2 * request_index] + route[pickup_position:dropoff_position]
+    out += [2 * request_index + 1] + route[dropoff_position:]
+    return out
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the kernel now rather than on the first booking."""
+    from routing.darp.problem import NO_LIMIT, DarpProblem, Plan
+    from routing.darp.snapshot import build_snapshots
+
+    tt = np.array([[0, 5], [5, 0]], dtype=np.int64)
+    p = DarpProblem(travel_time=tt, pickup_location=[0], dropoff_location=[1], seats=[1], wheelchairs=[0],
+                    pickup_earliest=[0], pickup_latest=[100], dropoff_earliest=[0], dropoff_latest=[100],
+                    max_ride_time=[50], pickup_service=[0], dropoff_service=[0], onboard_vehicle=[-1],
+                    pickup_begin=[0], rejection_penalty=[-1], start_location=[0], end_location=[0],
+                    start_time=[0], end_latest=[100], seat_capacity=[3], wheelchair_capacity=[0],
+                    max_duration=[NO_LIMIT])
+    snaps = build_snapshots(p, Plan.empty(p))
+    best_insertions(snaps, NewRequest.from_problem(p, 0), tt)
+    batch_insertions(snaps, NewRequest.from_problem(p, 0).as_array()[None, :], tt, tt)

@@ -1,0 +1,242 @@
+"""Ruin-and-recreate around the insertion kernel (adaptive large neighbourhood search).
+
+Each iteration removes a few requests (random, worst-placed, related in space and time, or a whole
+route) and puts them back with regret-2 or noisy greedy insertion through the numba kernel, so
+every plan it visits keeps every constraint by construction. Acceptance follows simulated
+annealing with a temperature that falls with the time used; the best plan seen is returned.
+Parameters are the same for every instance.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.darp.insertion import NewRequest, batch_insertions, insert_into_route
+from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
+from routing.darp.snapshot import build_snapshots
+
+#: What an unserved must-serve request costs while searching: such plans are never accepted.
+_UNSERVED_MUST = 10**15
+
+
+@dataclass
+class LnsStats:
+    iterations: int = 0
+    improvements: int = 0
+    accepted: int = 0
+    seconds_to_best: float = 0.0
+
+
+class RuinAndRecreate:
+    """Improve a feasible plan of ``problem`` until a deadline."""
+
+    def __init__(self, problem: DarpProblem, *, seed: int = 0, vehicle_fixed_cost: int = 0,
+                 delay_weight: float = 0.0):
+        self.problem = problem
+        self.rng = np.random.default_rng(seed)
+        self.vehicle_fixed_cost = int(vehicle_fixed_cost)
+        self.delay_weight = float(delay_weight)
+        self.free = np.flatnonzero(problem.onboard_vehicle < 0)
+        self.requests = np.stack([NewRequest.from_problem(problem, int(r)).as_array() for r in range(problem.request_count)]) \
+            if problem.request_count else np.zeros((0, 11), dtype=np.int64)
+        tt = problem.travel_time
+        p, d = problem.pickup_location, problem.dropoff_location
+        mid_p = (problem.pickup_earliest + np.minimum(problem.pickup_latest, problem.pickup_earliest + 10 * tt.max())) // 2
+        mid_d = (problem.dropoff_earliest + np.minimum(problem.dropoff_latest, problem.dropoff_earliest + 10 * tt.max())) // 2
+        # Shaw relatedness: closeness of pickups and drop-offs in space, and of their windows in time
+        self.relatedness = (tt[np.ix_(p, p)] + tt[np.ix_(d, d)]
+                            + np.abs(mid_p[:, None] - mid_p[None, :]) + np.abs(mid_d[:, None] - mid_d[None, :]))
+        self.stats = LnsStats()
+
+    # ------------------------------------------------------------------ objective
+    def objective(self, plan: Plan, unserved) -> int:
+        total = plan.cost(self.problem) + self.vehicle_fixed_cost * plan.vehicles_used()
+        for r in unserved:
+            pen = int(self.problem.rejection_penalty[r])
+            total += _UNSERVED_MUST if pen == MUST_SERVE else pen
+        return total
+
+    # ------------------------------------------------------------------ ruin
+    def _served(self, plan: Plan) -> np.ndarray:
+        served = plan.served_requests()
+        return served[self.problem.onboard_vehicle[served] < 0]
+
+    def _remove(self, plan: Plan, requests) -> Plan:
+        gone = set()
+        for r in requests:
+            gone.add(2 * int(r))
+            gone.add(2 * int(r) + 1)
+        return Plan([[s for s in route if s not in gone] for route in plan.routes])
+
+    def _pick_random(self, served, q):
+        return list(self.rng.choice(served, size=q, replace=False))
+
+    def _pick_related(self, served, q):
+        seed = int(self.rng.choice(served))
+        chosen = [seed]
+        candidates = [int(r) for r in served if r != seed]
+        while len(chosen) < q and candidates:
+            ref = int(self.rng.choice(chosen))
+            order = sorted(candidates, key=lambda r: self.relatedness[ref, r])
+            k = int(len(order) * self.rng.random() ** 4)
+            chosen.append(order[k])
+            candidates.remove(order[k])
+        return chosen
+
+    def _pick_worst(self, plan: Plan, served, q):
+        cost = self.problem.travel_cost
+        saving = {}
+        for v, route in enumerate(plan.routes):
+            locs = [int(self.problem.start_location[v])] + [self.problem.stop_location(s) for s in route]
+            end = int(self.problem.end_location[v])
+            locs.append(end if end >= 0 else locs[-1])
+            for pos, s in enumerate(route):
+                a, b, c = locs[pos], locs[pos + 1], locs[pos + 2]
+                saving[s // 2] = saving.get(s // 2, 0) + int(cost[a, b] + cost[b, c] - cost[a, c])
+        order = sorted((int(r) for r in served), key=lambda r: -saving.get(r, 0))
+        chosen = []
+        while len(chosen) < q and order:
+            k = int(len(order) * self.rng.random() ** 3)
+            chosen.append(order.pop(k))
+        return chosen
+
+    def _pick_route(self, plan: Plan):
+        used = [v for v, r in enumerate(plan.routes) if any(s % 2 == 0 for s in r)]
+        if not used:
+            return []
+        sizes = np.array([len(plan.routes[v]) for v in used], dtype=float)
+        weights = 1.0 / sizes
+        v = used[int(self.rng.choice(len(used), p=weights / weights.sum()))]
+        return [s // 2 for s in plan.routes[v] if s % 2 == 0]
+
+    # ------------------------------------------------------------------ recreate
+    def recreate(self, plan: Plan, pending, *, regret: bool, noise: float) -> tuple[Plan, list[int]]:
+        """Insert ``pending`` into ``plan``; returns the plan and the requests left out."""
+        problem = self.problem
+        plan = plan.copy()
+        pending = [int(r) for r in pending]
+        rejected = []
+        cache: list = []
+        snaps = build_snapshots(problem, plan, cache=cache)
+        costs, pos_i, pos_j = batch_insertions(snaps, self.requests[pending], problem.travel_time,
+                                               problem.travel_cost, self.delay_weight)
+        if self.vehicle_fixed_cost:
+            empty = np.array([len(r) == 0 for r in plan.routes])
+            costs = costs + np.where(empty, self.vehicle_fixed_cost, 0)[None, :]
+        while pending:
+            noisy = costs
+            if noise > 0:
+                noisy = costs * (1.0 + noise * (self.rng.random(costs.shape) - 0.5))
+            best_v = np.argmin(noisy, axis=1)
+            best = noisy[np.arange(len(pending)), best_v]
+            if regret:
+                if noisy.shape[1] > 1:
+                    second = np.partition(noisy, 1, axis=1)[:, 1]
+                else:
+                    second = np.full(len(pending), np.inf)
+                # requests with no place at all go first (they are rejected); then the largest regret
+                with np.errstate(invalid="ignore"):
+                    score = np.where(np.isinf(best), np.inf, np.where(np.isinf(second), 1e17, second - best))
+                    k = int(np.argmax(np.where(np.isinf(best), np.inf, score - 1e-9 * best)))
+            else:
+                k = int(np.argmin(best))
+            r = pending[k]
+            v = int(best_v[k])
+            if not np.isfinite(costs[k, v]):
+                rejected.append(r)
+            else:
+                plan.routes[v] = insert_into_route(plan.routes[v], r, int(pos_i[k, v]), int(pos_j[k, v]))
+                snaps = build_snapshots(problem, plan, cache=cache, changed=[v])
+            keep = np.arange(len(pending)) != k
+            pending.pop(k)
+            costs, pos_i, pos_j = costs[keep], pos_i[keep], pos_j[keep]
+            if pending and (not rejected or rejected[-1] != r):
+                c, i, j = batch_insertions(_one_vehicle(snaps, v), self.requests[pending], problem.travel_time,
+                                           problem.travel_cost, self.delay_weight)
+                costs[:, v] = c[:, 0] + (self.vehicle_fixed_cost if self.vehicle_fixed_cost and not plan.routes[v] else 0)
+                pos_i[:, v] = i[:, 0]
+                pos_j[:, v] = j[:, 0]
+        return plan, rejected
+
+    # ------------------------------------------------------------------ search
+    def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None) -> Plan:
+        """Improve ``plan`` (feasible) until ``deadline`` (perf_counter). Requests not in ``plan`` are
+        tried again in every iteration; must-serve ones count as a huge cost until placed."""
+        problem = self.problem
+        start_clock = time.perf_counter()
+        served0 = set(int(r) for r in plan.served_requests())
+        unserved = [int(r) for r in self.free if int(r) not in served0]
+        current, current_unserved = plan.copy(), unserved
+        current_obj = self.objective(current, current_unserved)
+        best, best_unserved, best_obj = current.copy(), list(current_unserved), current_obj
+        n_free = len(self.free)
+        if n_free == 0:
+            return best
+        t0 = max(1.0, 0.03 * (plan.cost(problem) + 1) / math.log(2))
+        t_end = t0 * 0.002
+        total = max(deadline - start_clock, 1e-3)
+        q_min = min(3, n_free)
+        q_max = max(q_min, min(int(0.35 * n_free) + 1, 40))
+        it = 0
+        while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
+            it += 1
+            frac = min(1.0, (time.perf_counter() - start_clock) / total)
+            temperature = t0 * (t_end / t0) ** frac
+            served = self._served(current)
+            if len(served) == 0:
+                removed = []
+            else:
+                q = int(self.rng.integers(q_min, q_max + 1))
+                q = min(q, len(served))
+                move = self.rng.random()
+                if move < 0.1:
+                    removed = self._pick_route(current)
+                elif move < 0.45:
+                    removed = self._pick_related(served, q)
+                elif move < 0.7:
+                    removed = self._pick_worst(current, served, q)
+                else:
+                    removed = self._pick_random(served, q)
+            pending = list(removed) + list(current_unserved)
+            self.rng.shuffle(pending)
+            ruined = self._remove(current, removed)
+            regret = self.rng.random() < 0.5
+            candidate, cand_unserved = self.recreate(ruined, pending, regret=regret,
+                                                     noise=0.0 if self.rng.random() < 0.5 else 0.1)
+            cand_obj = self.objective(candidate, cand_unserved)
+            delta = cand_obj - current_obj
+            if delta <= 0 or self.rng.random() < math.exp(-delta / max(temperature, 1e-9)):
+                current, current_unserved, current_obj = candidate, cand_unserved, cand_obj
+                self.stats.accepted += 1
+                if cand_obj < best_obj:
+                    best, best_unserved, best_obj = candidate.copy(), list(cand_unserved), cand_obj
+                    self.stats.improvements += 1
+                    self.stats.seconds_to_best = time.perf_counter() - start_clock
+        self.stats.iterations += it
+        return best
+
+
+_PER_VEHICLE = frozenset((
+    "start_location", "start_time", "start_seats", "start_wheelchairs", "seat_capacity", "wheelchair_capacity",
+    "end_location", "end_latest", "duration_origin", "max_duration", "end_time"))
+
+
+def _one_vehicle(snaps, v: int):
+    """A snapshot holding only vehicle ``v`` (so one column of the cost table can be refreshed)."""
+    from routing.darp.snapshot import VehicleSnapshots
+
+    lo, hi = int(snaps.stop_ptr[v]), int(snaps.stop_ptr[v + 1])
+    fields = {}
+    for name in VehicleSnapshots.__dataclass_fields__:
+        a = getattr(snaps, name)
+        if name == "stop_ptr":
+            fields[name] = np.array([0, hi - lo], dtype=np.int64)
+        elif name in _PER_VEHICLE:
+            fields[name] = a[v:v + 1]
+        else:
+            fields[name] = a[lo:hi]
+    return VehicleSnapshots(**fields)

@@ -1,0 +1,125 @@
+"""The dial-a-ride optimiser: insertion start, ruin-and-recreate, then OR-Tools on the best plan.
+
+1. A start plan: the caller's (e.g. the live plan with its promises) or regret insertion.
+2. Ruin-and-recreate (:mod:`routing.darp.lns`) around the numba insertion kernel.
+3. OR-Tools' full model warm-started from the best plan so far, guided local search, for the
+   rest of the time; its exact scheduling (waiting where it shortens rides) can reach plans the
+   insertion kernel's earliest-start schedules cannot.
+
+Every plan returned has passed the independent checker against the caller's problem, and it is
+never worse than the start plan: if a stage cannot improve or fails, the previous plan stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from routing.darp.checker import check_plan
+from routing.darp.construct import initial_plan
+from routing.darp.lns import RuinAndRecreate
+from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
+from routing.darp.result import SolveResult
+
+log = logging.getLogger(__name__)
+
+#: Share of the time limit given to ruin-and-recreate; OR-Tools gets the rest.
+LNS_SHARE = 0.4
+#: Penalty that stands in for "must be served" while OR-Tools completes a partial plan.
+_MISSING_PENALTY = 10**11
+
+
+def objective(problem: DarpProblem, plan: Plan, vehicle_fixed_cost: int = 0) -> int:
+    """Travel cost + fixed cost per used vehicle + rejection penalties of optional requests left out."""
+    served = set(int(r) for r in plan.served_requests())
+    penalty = sum(int(problem.rejection_penalty[r]) for r in range(problem.request_count)
+                  if r not in served and problem.rejection_penalty[r] != MUST_SERVE)
+    return plan.cost(problem) + vehicle_fixed_cost * plan.vehicles_used() + penalty
+
+
+def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, vehicle_fixed_cost: int = 0,
+          start: Plan | None = None, use_ortools: bool = True, lns_share: float = LNS_SHARE,
+          delay_weight: float = 0.0) -> SolveResult:
+    """Best plan found within ``time_limit_s`` (wall clock, everything included)."""
+    t0 = time.perf_counter()
+    deadline = t0 + float(time_limit_s)
+    work = problem.tightened()
+    if start is not None:
+        checked = check_plan(problem, start)
+        if not checked.feasible:
+            raise ValueError("the start plan breaks a constraint: " + "; ".join(checked.violations[:3]))
+        plan = start.copy()
+    else:
+        plan, _ = initial_plan(work, delay_weight=delay_weight)
+    first_feasible = time.perf_counter() - t0 if _complete(problem, plan) else None
+    stages = {}
+    lns = RuinAndRecreate(work, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost, delay_weight=delay_weight)
+    lns_deadline = t0 + lns_share * time_limit_s if use_ortools else deadline
+    improved = lns.run(plan, lns_deadline)
+    if check_plan(problem, improved).feasible and \
+            objective(problem, improved, vehicle_fixed_cost) <= objective(problem, plan, vehicle_fixed_cost):
+        plan = improved
+    partial = None
+    if not _complete(problem, plan):
+        # A must-serve request found no place with earliest-start schedules. OR-Tools schedules
+        # exactly: start it from this plan with those requests made optional at a huge penalty.
+        partial, plan = plan, None
+    elif first_feasible is None:
+        first_feasible = time.perf_counter() - t0
+    lns_stats = lns.stats
+    stages["lns_objective"] = objective(problem, plan, vehicle_fixed_cost) if plan is not None else None
+    status = "lns"
+    if use_ortools and time.perf_counter() < deadline - 0.2:
+        if partial is not None:
+            free_must = (problem.rejection_penalty == MUST_SERVE) & (problem.onboard_vehicle < 0)
+            relaxed = problem.replace(rejection_penalty=np.where(free_must, _MISSING_PENALTY, problem.rejection_penalty))
+            found, status = _ortools_polish(relaxed, partial, deadline, vehicle_fixed_cost)
+        else:
+            found, status = _ortools_polish(problem, plan, deadline, vehicle_fixed_cost)
+        if found is not None:
+            ok = check_plan(problem, found).feasible
+            if ok and (plan is None or objective(problem, found, vehicle_fixed_cost)
+                       < objective(problem, plan, vehicle_fixed_cost)):
+                plan = found
+                if first_feasible is None:
+                    first_feasible = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    if plan is None:
+        return SolveResult(Plan.empty(problem), 0, seconds, None, "ride_pool", "no_solution", stages)
+    extra = dict(stages, objective=objective(problem, plan, vehicle_fixed_cost))
+    if lns_stats is not None:
+        extra.update(lns_iterations=lns_stats.iterations, lns_improvements=lns_stats.improvements)
+    return SolveResult(plan, plan.cost(problem), seconds, first_feasible, "ride_pool", status, extra)
+
+
+def _complete(problem: DarpProblem, plan: Plan) -> bool:
+    """Every must-serve request is in the plan and the plan passes the checker."""
+    return check_plan(problem, plan).feasible
+
+
+def _ortools_polish(problem: DarpProblem, plan: Plan | None, deadline: float, vehicle_fixed_cost: int):
+    """OR-Tools guided local search from ``plan`` until ``deadline``; (plan or None, status)."""
+    from routing.darp.ortools_model import build_model, search_parameters, status_name
+
+    model = build_model(problem, vehicle_fixed_cost)
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0.1:
+        return None, "lns"
+    params = search_parameters(remaining)
+    if plan is None:
+        solution = model.routing.SolveWithParameters(params)
+    else:
+        assignment = model.assignment_from_plan(plan, params)
+        if assignment is None:
+            log.warning("OR-Tools rejected the warm start; keeping the ruin-and-recreate plan")
+            return None, "lns"
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.1:
+            return None, "lns"
+        params.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
+        solution = model.routing.SolveFromAssignmentWithParameters(assignment, params)
+    if solution is None:
+        return None, status_name(model.routing)
+    return model.plan_from_assignment(solution), "lns+ortools"

@@ -1,0 +1,78 @@
+"""The optimiser never returns a broken plan or one worse than its start; the checker catches breaks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from routing.darp.checker import check_plan
+from routing.darp.construct import initial_plan
+from routing.darp.problem import NO_LIMIT, DarpProblem, Plan
+from routing.darp.solver import objective, solve
+
+from test_darp_insertion import random_problem
+
+
+def line_problem(**changes) -> DarpProblem:
+    """Depot at 0, stops at 1..4 on a line, one unit of time apart."""
+    x = np.arange(5)
+    tt = np.abs(x[:, None] - x[None, :]) * 10
+    values = dict(
+        travel_time=tt, pickup_location=[1, 2], dropoff_location=[3, 4], seats=[1, 1], wheelchairs=[0, 0],
+        pickup_earliest=[0, 0], pickup_latest=[1000, 1000], dropoff_earliest=[0, 0], dropoff_latest=[1000, 1000],
+        max_ride_time=[100, 100], pickup_service=[1, 1], dropoff_service=[1, 1], onboard_vehicle=[-1, -1],
+        pickup_begin=[0, 0], rejection_penalty=[-1, -1], start_location=[0], end_location=[0], start_time=[0],
+        end_latest=[1000], seat_capacity=[2], wheelchair_capacity=[0], max_duration=[NO_LIMIT])
+    values.update(changes)
+    return DarpProblem(**values)
+
+
+def test_checker_accepts_a_good_plan_and_returns_a_schedule():
+    result = check_plan(line_problem(), Plan([[0, 2, 1, 3]]))
+    assert result.feasible and result.cost == 80
+    assert result.schedule[0][0] >= 10
+
+
+@pytest.mark.parametrize("plan, changes, words", [
+    (Plan([[0, 2, 1, 3]]), {"seat_capacity": [1]}, "seats taken"),
+    (Plan([[1, 0, 2, 3]]), {}, "dropped off before"),
+    (Plan([[0, 1]]), {}, "must be served"),
+    (Plan([[0, 2, 1, 3]]), {"max_ride_time": [5, 100]}, "no schedule"),
+    (Plan([[0, 2, 1, 3]]), {"dropoff_latest": [15, 1000]}, "no schedule"),
+    (Plan([[0, 2, 1, 3]]), {"end_latest": [50]}, "no schedule"),
+    (Plan([[0, 2, 1, 3]]), {"max_duration": [60]}, "no schedule"),
+    (Plan([[0, 2, 1, 3, 3]]), {}, "planned twice"),
+])
+def test_checker_names_each_kind_of_violation(plan, changes, words):
+    result = check_plan(line_problem(**changes), plan)
+    assert not result.feasible
+    assert any(words in v for v in result.violations), result.violations
+
+
+def test_rider_on_board_must_be_dropped_by_their_vehicle():
+    problem = line_problem(onboard_vehicle=[0, -1], pickup_begin=[0, 0], pickup_latest=[0, 1000])
+    assert check_plan(problem, Plan([[1, 2, 3]])).feasible
+    assert not check_plan(problem, Plan([[2, 3]])).feasible
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_solve_returns_checked_plans_never_worse_than_the_start(seed):
+    problem = random_problem(seed, vehicles=3, requests=14)
+    start, _ = initial_plan(problem.tightened())
+    assert check_plan(problem, start).feasible
+    result = solve(problem, time_limit_s=1.5, seed=seed, start=start)
+    assert check_plan(problem, result.plan).feasible
+    assert objective(problem, result.plan) <= objective(problem, start)
+    assert result.seconds < 4
+
+
+def test_solve_rejects_a_broken_start_plan():
+    with pytest.raises(ValueError, match="breaks a constraint"):
+        solve(line_problem(), time_limit_s=0.5, start=Plan([[1, 0, 2, 3]]))
+
+
+def test_static_optional_requests_may_be_rejected_with_their_penalty():
+    problem = line_problem(rejection_penalty=[5, 5], seat_capacity=[1], end_latest=[45])
+    result = solve(problem, time_limit_s=1.0)
+    assert check_plan(problem, result.plan).feasible
+    assert len(result.plan.served_requests()) <= 1
