@@ -7,6 +7,7 @@ this module only parses options, prints and writes the JSON.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import List, Optional
 
@@ -36,7 +37,10 @@ def _run(kind: str, paths: List[Path], time_limit: float, json_out: Optional[Pat
         solvers.append("vroom")
     if json_out is not None and not json_out.parent.exists():
         _fail(f"{json_out.parent}: output folder does not exist")
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
+    if jobs > (os.cpu_count() or 1):
+        err.print(f"warning: --jobs {jobs} exceeds the {os.cpu_count()} cores here; runs compete for CPU "
+                  "within their time limits", highlight=False)
 
     def progress(rec: dict) -> None:
         parts = [f"{rec['instance']}:"]

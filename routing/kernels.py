@@ -16,62 +16,70 @@ UNREACHABLE = np.iinfo(np.int32).max
 NO_CUTOFF = np.iinfo(np.int64).max
 
 
+#: Heap entries pack (travel time, node) into one int64: ``time << 32 | node``. Ordering the packed
+#: numbers orders by time (ties by node index), and one array instead of two halves the memory
+#: traffic of the heap. Times must stay below 2**31, which UNREACHABLE already requires.
+_NODE_BITS = 32
+_NODE_MASK = (1 << _NODE_BITS) - 1
+
+
 @njit(cache=True, inline="always")
-def _heap_push(keys, nodes, size, key, node):
+def _heap_push(heap, size, item):
     i = size
     while i > 0:
         parent = (i - 1) >> 1
-        if keys[parent] <= key:
+        above = heap[parent]
+        if above <= item:
             break
-        keys[i] = keys[parent]
-        nodes[i] = nodes[parent]
+        heap[i] = above
         i = parent
-    keys[i] = key
-    nodes[i] = node
+    heap[i] = item
     return size + 1
 
 
 @njit(cache=True, inline="always")
-def _heap_pop(keys, nodes, size):
-    key = keys[0]
-    node = nodes[0]
+def _heap_pop(heap, size):
+    top = heap[0]
     size -= 1
     if size > 0:
-        last_key = keys[size]
-        last_node = nodes[size]
+        last = heap[size]
         i = 0
         while True:
             child = 2 * i + 1
             if child >= size:
                 break
-            if child + 1 < size and keys[child + 1] < keys[child]:
-                child += 1
-            if keys[child] >= last_key:
+            smaller = heap[child]
+            if child + 1 < size:
+                right = heap[child + 1]
+                if right < smaller:
+                    child += 1
+                    smaller = right
+            if smaller >= last:
                 break
-            keys[i] = keys[child]
-            nodes[i] = nodes[child]
+            heap[i] = smaller
             i = child
-        keys[i] = last_key
-        nodes[i] = last_node
-    return key, node, size
+        heap[i] = last
+    return top, size
 
 
 @njit(cache=True)
-def _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, keys, heap_nodes,
-            is_target, targets_left):
+def _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, heap, is_target, targets_left):
     """Dijkstra from ``source`` into pre-reset work arrays; returns how many nodes it touched.
 
     Stops when every target node is settled (``targets_left`` distinct targets, -1 for none),
     or when the next node is beyond ``cutoff``. ``dist``/``done``/``pred_edge`` must hold
     UNREACHABLE/False/-1 for all nodes on entry; the caller resets the touched ones afterwards.
+    ``heap`` needs room for one entry per edge plus one.
     """
+    limit = min(cutoff, UNREACHABLE - 1)  # times that do not fit the packed heap count as unreachable
     n_touched = 0
     dist[source] = 0
     touched[n_touched] = source
     n_touched += 1
-    size = _heap_push(keys, heap_nodes, 0, 0, source)
+    size = _heap_push(heap, 0, np.int64(source))
     while size > 0:
-        d, u, size = _heap_pop(keys, heap_nodes, size)
+        item, size = _heap_pop(heap, size)
+        u = item & _NODE_MASK
         if done[u]:
             continue
         done[u] = True
@@ -79,16 +87,17 @@ def _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched
             targets_left -= 1
             if targets_left == 0:
                 break
+        d = item >> _NODE_BITS
         for e in range(indptr[u], indptr[u + 1]):
             v = head[e]
             nd = d + weight[e]
-            if nd < dist[v] and nd <= cutoff:
+            if nd < dist[v] and nd <= limit:
                 if dist[v] == UNREACHABLE:
                     touched[n_touched] = v
                     n_touched += 1
                 dist[v] = nd
                 pred_edge[v] = e
-                size = _heap_push(keys, heap_nodes, size, nd, v)
+                size = _heap_push(heap, size, (nd << _NODE_BITS) | v)
     return n_touched
 
 
@@ -100,11 +109,9 @@ def shortest_path_tree(indptr, head, weight, source, cutoff):
     pred_edge = np.full(n, -1, dtype=np.int32)
     done = np.zeros(n, dtype=np.bool_)
     touched = np.empty(n, dtype=np.int32)
-    keys = np.empty(len(head) + 1, dtype=np.int64)
-    heap_nodes = np.empty(len(head) + 1, dtype=np.int32)
+    heap = np.empty(len(head) + 1, dtype=np.int64)
     is_target = np.zeros(n, dtype=np.bool_)
-    _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, keys, heap_nodes,
-            is_target, -1)
+    _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, heap, is_target, -1)
     for v in range(n):
         if dist[v] > cutoff:
             dist[v] = UNREACHABLE
@@ -119,16 +126,14 @@ def one_to_many(indptr, head, weight, source, targets, cutoff):
     pred_edge = np.full(n, -1, dtype=np.int32)
     done = np.zeros(n, dtype=np.bool_)
     touched = np.empty(n, dtype=np.int32)
-    keys = np.empty(len(head) + 1, dtype=np.int64)
-    heap_nodes = np.empty(len(head) + 1, dtype=np.int32)
+    heap = np.empty(len(head) + 1, dtype=np.int64)
     is_target = np.zeros(n, dtype=np.bool_)
     distinct = 0
     for t in targets:
         if not is_target[t]:
             is_target[t] = True
             distinct += 1
-    _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, keys, heap_nodes,
-            is_target, distinct)
+    _search(indptr, head, weight, source, cutoff, dist, pred_edge, done, touched, heap, is_target, distinct)
     out = np.empty(len(targets), dtype=np.int64)
     for j in range(len(targets)):
         out[j] = dist[targets[j]] if done[targets[j]] else UNREACHABLE
@@ -161,11 +166,10 @@ def _many_to_many(indptr, head, weight, sources, targets, cutoff, n_chunks):
         pred_edge = np.full(n, -1, dtype=np.int32)
         done = np.zeros(n, dtype=np.bool_)
         touched = np.empty(n, dtype=np.int32)
-        keys = np.empty(len(head) + 1, dtype=np.int64)
-        heap_nodes = np.empty(len(head) + 1, dtype=np.int32)
+        heap = np.empty(len(head) + 1, dtype=np.int64)
         for i in range(c, n_sources, n_chunks):
             n_touched = _search(indptr, head, weight, sources[i], cutoff, dist, pred_edge, done, touched,
-                                keys, heap_nodes, is_target, distinct)
+                                heap, is_target, distinct)
             for j in range(len(targets)):
                 t = targets[j]
                 out[i, j] = dist[t] if done[t] else UNREACHABLE

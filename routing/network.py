@@ -61,6 +61,12 @@ _ARRAY_DTYPES = {
 }
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @dataclass(frozen=True, eq=False)
 class RoadNetwork:
     """A directed road graph in CSR form.
@@ -237,6 +243,7 @@ class RoadNetwork:
         try:
             with os.fdopen(fd, "wb") as handle:
                 np.savez_compressed(handle, meta=np.array(json.dumps(meta)), **arrays)
+            os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual mode
             os.replace(tmp_name, path)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)

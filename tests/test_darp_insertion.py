@@ -123,3 +123,27 @@ def test_request_larger_than_every_vehicle_is_rejected_with_its_cause():
     assert "no vehicle has that much room" in big.request_error(0)
     ins = best_insertions(build_snapshots(big, Plan.empty(big)), NewRequest.from_problem(big, 0), big.travel_time)
     assert ins.best_vehicle == -1
+
+
+def test_insertion_delays_an_earlier_pickup_to_keep_a_ride_limit():
+    """Picking A up as early as possible would make A wait on board for B's window; the kernel
+    must find that starting A later keeps A's ride limit, and pool B between A's stops."""
+    x = np.arange(5)
+    tt = np.abs(x[:, None] - x[None, :]) * 10
+    problem = DarpProblem(
+        travel_time=tt, pickup_location=[1, 2], dropoff_location=[3, 4], seats=[1, 1], wheelchairs=[0, 0],
+        pickup_earliest=[0, 200], pickup_latest=[1000, 210], dropoff_earliest=[0, 0],
+        dropoff_latest=[1000, 1000], max_ride_time=[40, 100], pickup_service=[0, 0], dropoff_service=[0, 0],
+        onboard_vehicle=[-1, -1], pickup_begin=[0, 0], rejection_penalty=[-1, -1], start_location=[0],
+        end_location=[-1], start_time=[0], end_latest=[2000], seat_capacity=[2], wheelchair_capacity=[0],
+        max_duration=[NO_LIMIT])
+    plan = Plan([[0, 1]])
+    snaps = build_snapshots(problem, plan)
+    req = NewRequest.from_problem(problem, 1)
+    fast = best_insertions(snaps, req, tt)
+    slow = best_insertions_reference(snaps, req, tt)
+    assert_same(fast, slow)
+    assert (fast.pickup_position[0], fast.dropoff_position[0]) == (1, 2)  # A+, B+, A-, B-
+    route = insert_into_route(plan.routes[0], 1, 1, 2)
+    result = check_plan(problem, Plan([route]))
+    assert result.feasible and result.schedule[0][0] >= 170

@@ -145,6 +145,17 @@ def test_save_load_round_trip(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["triangle.npz"]  # no temporary file left
 
 
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = triangle().save(tmp_path / "triangle.npz")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not the 0600 of a temporary file
+
+
 def test_same_as_notices_differences():
     net = triangle()
     assert net.same_as(triangle())

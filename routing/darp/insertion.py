@@ -2,8 +2,8 @@
 
 For every vehicle and every (pickup position, drop-off position) pair the numba kernel checks both
 capacity dimensions, every time window (the new request's and those of everyone already planned),
-every ride limit, the shift end and the route duration, scheduling each stop as early as its window
-allows. The cost of an insertion is the added driving cost plus ``delay_weight`` times the added
+every ride limit, the shift end and the route duration, giving each stop its least feasible
+service begin (:mod:`routing.darp.schedule`; planned stops never move earlier than planned). The cost of an insertion is the added driving cost plus ``delay_weight`` times the added
 delay of riders already planned (seconds of later service begin, per person).
 
 :func:`routing.darp.insertion_reference.best_insertions_reference` is the plain-Python twin.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from routing.darp.schedule import least_schedule
 from routing.darp.snapshot import VehicleSnapshots
 
 #: Cost reported for a vehicle that cannot take the request.
@@ -80,13 +81,70 @@ def _leg(cost, a, b):
 
 
 @njit(cache=True)
+def _new_position(q, i, j):
+    """Position of planned stop ``q`` once the pickup goes before stop ``i`` and the drop-off before ``j``."""
+    return q + (1 if q >= i else 0) + (1 if q >= j else 0)
+
+
+@njit(cache=True)
+def _exact_insertion(tt, req, v, i, j, s0, n, start_location, start_departure, end_location, end_latest,
+                     max_duration, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
+                     begin, seq_loc, seq_lower, seq_latest, seq_service, seq_pick, seq_ride, seq_begin):
+    """Least feasible schedule of the whole candidate route; ``(feasible, added delay)``.
+
+    Used when a ride limit or the route duration is not kept by scheduling everything as early as
+    possible: delaying earlier pickups (or the start) may still keep every bound.
+    """
+    for q in range(n):
+        nq = _new_position(q, i, j)
+        k = s0 + q
+        seq_loc[nq] = stop_location[k]
+        seq_lower[nq] = max(earliest[k], begin[k])
+        seq_latest[nq] = latest[k]
+        seq_service[nq] = service[k]
+        pp = pickup_position[k]
+        if pp >= 0:
+            seq_pick[nq] = _new_position(pp, i, j)
+            seq_ride[nq] = ride_limit[k]
+        else:
+            seq_pick[nq] = -1
+            seq_ride[nq] = 0
+    seq_loc[i] = req[0]
+    seq_lower[i] = req[4]
+    seq_latest[i] = req[5]
+    seq_service[i] = req[9]
+    seq_pick[i] = -1
+    seq_ride[i] = 0
+    seq_loc[j + 1] = req[1]
+    seq_lower[j + 1] = req[6]
+    seq_latest[j + 1] = req[7]
+    seq_service[j + 1] = req[10]
+    seq_pick[j + 1] = i
+    seq_ride[j + 1] = req[9] + req[8]
+    ok, _, _ = least_schedule(tt, n + 2, seq_loc, seq_lower, seq_latest, seq_service, seq_pick, seq_ride,
+                              start_location[v], start_departure[v], end_location[v], end_latest[v],
+                              max_duration[v], seq_begin)
+    if not ok:
+        return False, 0
+    delay = 0
+    for q in range(n):
+        delay += persons[s0 + q] * (seq_begin[_new_position(q, i, j)] - begin[s0 + q])
+    return True, delay
+
+
+@njit(cache=True)
 def insertion_kernel(tt, cost, req, delay_weight,
-                     start_location, start_time, start_seats, start_wheelchairs, seat_capacity,
-                     wheelchair_capacity, end_location, end_latest, duration_origin, max_duration, end_time,
+                     start_location, start_departure, start_seats, start_wheelchairs, seat_capacity,
+                     wheelchair_capacity, end_location, end_latest, max_duration, end_time,
                      stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
                      begin, seats_after, wheelchairs_after, suffix_ok,
                      out_cost, out_i, out_j):
-    """Fill ``out_cost/out_i/out_j`` with each vehicle's cheapest feasible insertion of ``req``."""
+    """Fill ``out_cost/out_i/out_j`` with each vehicle's cheapest feasible insertion of ``req``.
+
+    Fast path: schedule the changed part as early as possible (never earlier than planned) and
+    stop where the plan is unchanged; where a ride limit or the duration is not kept that way, the
+    whole candidate route gets its least feasible schedule (:func:`_exact_insertion`).
+    """
     p_loc = req[0]
     d_loc = req[1]
     seats = req[2]
@@ -103,6 +161,13 @@ def insertion_kernel(tt, cost, req, delay_weight,
     for v in range(n_vehicles):
         max_stops = max(max_stops, stop_ptr[v + 1] - stop_ptr[v])
     new_begin = np.empty(max_stops + 1, dtype=np.int64)
+    seq_loc = np.empty(max_stops + 2, dtype=np.int64)
+    seq_lower = np.empty(max_stops + 2, dtype=np.int64)
+    seq_latest = np.empty(max_stops + 2, dtype=np.int64)
+    seq_service = np.empty(max_stops + 2, dtype=np.int64)
+    seq_pick = np.empty(max_stops + 2, dtype=np.int64)
+    seq_ride = np.empty(max_stops + 2, dtype=np.int64)
+    seq_begin = np.empty(max_stops + 2, dtype=np.int64)
 
     for v in range(n_vehicles):
         out_cost[v] = np.inf
@@ -116,7 +181,7 @@ def insertion_kernel(tt, cost, req, delay_weight,
         for i in range(n + 1):
             if i == 0:
                 prev_loc = start_location[v]
-                prev_dep = start_time[v]
+                prev_dep = start_departure[v]
                 load_s = start_seats[v]
                 load_w = start_wheelchairs[v]
             else:
@@ -137,66 +202,71 @@ def insertion_kernel(tt, cost, req, delay_weight,
             t = b_pick + p_serv
             cur_loc = p_loc
             prefix_delay = 0
-            prefix_earlier = False
+            prefix_ride_broken = False
             for j in range(i, n + 1):
                 if j > i:
                     # advance through planned stop j-1, now with the new rider on board
                     k = s0 + j - 1
                     if seats_after[k] + seats > seat_capacity[v] or wheelchairs_after[k] + chairs > wheelchair_capacity[v]:
                         break
-                    b = max(t + tt[cur_loc, stop_location[k]], earliest[k])
+                    b = max(t + tt[cur_loc, stop_location[k]], earliest[k], begin[k])
                     if b > latest[k]:
-                        break
+                        break  # times only grow from here: no later drop-off position helps
                     pp = pickup_position[k]
                     if pp >= 0:
                         pb = begin[s0 + pp] if pp < i else new_begin[pp]
                         if b - pb > ride_limit[k]:
-                            break
+                            prefix_ride_broken = True
                     new_begin[j - 1] = b
                     prefix_delay += persons[k] * (b - begin[k])
-                    if b < begin[k]:
-                        prefix_earlier = True
                     t = b + service[k]
                     cur_loc = stop_location[k]
-                if t > d_late or t - b_pick - p_serv > ride_max:
+                if t > d_late or t - p_late - p_serv > ride_max:
                     break
                 b_drop = max(t + tt[cur_loc, d_loc], d_early)
-                if b_drop > d_late or b_drop - b_pick - p_serv > ride_max:
+                if b_drop > d_late:
                     continue
-                # the planned stops after the drop-off
-                t2 = b_drop + d_serv
-                c_loc = d_loc
-                delay = prefix_delay
-                earlier = prefix_earlier
+                exact = prefix_ride_broken or b_drop - b_pick - p_serv > ride_max
                 feasible = True
-                reached_end = True
-                for q in range(j, n):
-                    k = s0 + q
-                    b = max(t2 + tt[c_loc, stop_location[k]], earliest[k])
-                    if b == begin[k] and suffix_ok[k] and not earlier:
-                        reached_end = False  # the rest of the plan is as before, and it was fine
-                        break
-                    if b > latest[k]:
-                        feasible = False
-                        break
-                    pp = pickup_position[k]
-                    if pp >= 0:
-                        pb = begin[s0 + pp] if pp < i else new_begin[pp]
-                        if b - pb > ride_limit[k]:
+                delay = prefix_delay
+                if not exact:
+                    # the planned stops after the drop-off
+                    t2 = b_drop + d_serv
+                    c_loc = d_loc
+                    reached_end = True
+                    for q in range(j, n):
+                        k = s0 + q
+                        b = max(t2 + tt[c_loc, stop_location[k]], earliest[k], begin[k])
+                        if b == begin[k] and suffix_ok[k]:
+                            reached_end = False  # the rest of the plan is as before, and it was fine
+                            break
+                        if b > latest[k]:
                             feasible = False
                             break
-                    new_begin[q] = b
-                    delay += persons[k] * (b - begin[k])
-                    if b < begin[k]:
-                        earlier = True
-                    t2 = b + service[k]
-                    c_loc = stop_location[k]
+                        pp = pickup_position[k]
+                        if pp >= 0:
+                            pb = begin[s0 + pp] if pp < i else new_begin[pp]
+                            if b - pb > ride_limit[k]:
+                                exact = True
+                                break
+                        new_begin[q] = b
+                        delay += persons[k] * (b - begin[k])
+                        t2 = b + service[k]
+                        c_loc = stop_location[k]
+                    if feasible and not exact and reached_end:
+                        arrive = t2 + (tt[c_loc, end_loc] if end_loc >= 0 else 0)
+                        if arrive > end_latest[v]:
+                            feasible = False
+                        elif arrive - start_departure[v] > max_duration[v]:
+                            exact = True
+                if feasible and exact:
+                    feasible, delay = _exact_insertion(
+                        tt, req, v, i, j, s0, n, start_location, start_departure, end_location, end_latest,
+                        max_duration, stop_location, earliest, latest, service, persons, pickup_position,
+                        ride_limit, begin, seq_loc, seq_lower, seq_latest, seq_service, seq_pick, seq_ride,
+                        seq_begin)
                 if not feasible:
                     continue
-                if reached_end:
-                    arrive = t2 + (tt[c_loc, end_loc] if end_loc >= 0 else 0)
-                    if arrive > end_latest[v] or arrive - duration_origin[v] > max_duration[v]:
-                        continue
                 if j == i:
                     drive = pick_delta + cost[p_loc, d_loc] + _leg(cost, d_loc, next_loc_i)
                 else:
@@ -213,24 +283,24 @@ def insertion_kernel(tt, cost, req, delay_weight,
 
 @njit(cache=True)
 def batch_insertion_kernel(tt, cost, reqs, delay_weight,
-                           start_location, start_time, start_seats, start_wheelchairs, seat_capacity,
-                           wheelchair_capacity, end_location, end_latest, duration_origin, max_duration, end_time,
+                           start_location, start_departure, start_seats, start_wheelchairs, seat_capacity,
+                           wheelchair_capacity, end_location, end_latest, max_duration, end_time,
                            stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
                            begin, seats_after, wheelchairs_after, suffix_ok,
                            out_cost, out_i, out_j):
     """:func:`insertion_kernel` for each row of ``reqs``, into row ``q`` of the outputs."""
     for q in range(reqs.shape[0]):
         insertion_kernel(tt, cost, reqs[q], delay_weight,
-                         start_location, start_time, start_seats, start_wheelchairs, seat_capacity,
-                         wheelchair_capacity, end_location, end_latest, duration_origin, max_duration, end_time,
+                         start_location, start_departure, start_seats, start_wheelchairs, seat_capacity,
+                         wheelchair_capacity, end_location, end_latest, max_duration, end_time,
                          stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
                          begin, seats_after, wheelchairs_after, suffix_ok,
                          out_cost[q], out_i[q], out_j[q])
 
 
 def _snapshot_args(s: VehicleSnapshots):
-    return (s.start_location, s.start_time, s.start_seats, s.start_wheelchairs, s.seat_capacity,
-            s.wheelchair_capacity, s.end_location, s.end_latest, s.duration_origin, s.max_duration, s.end_time,
+    return (s.start_location, s.start_departure, s.start_seats, s.start_wheelchairs, s.seat_capacity,
+            s.wheelchair_capacity, s.end_location, s.end_latest, s.max_duration, s.end_time,
             s.stop_ptr, s.stop_location, s.earliest, s.latest, s.service, s.persons, s.pickup_position,
             s.ride_limit, s.begin, s.seats_after, s.wheelchairs_after, s.suffix_ok)
 

@@ -17,18 +17,26 @@ _NEW = -1  # marks the new request's stops in a candidate route
 
 
 def _evaluate(s: VehicleSnapshots, v: int, seq, req: NewRequest, tt, cost):
-    """Schedule ``seq`` (planned stop indices, or ('P'|'D')) as early as possible; None if infeasible.
+    """Least feasible schedule of ``seq`` (planned stop indices, or 'P'/'D'); None if infeasible.
 
+    Written as plain constraints ``x_b >= x_a + w`` relaxed until nothing changes (longest paths),
+    with the upper bounds checked on the result. Planned stops never begin earlier than planned.
     Returns (driving cost, begin time of each planned stop by its index).
     """
-    loc = int(s.start_location[v])
-    t = int(s.start_time[v])
+    m = len(seq)
+    start, end = 0, m + 1  # node 0: departure from the start; 1..m: stops; m+1: arrival at the end
+    lower = [max(int(s.start_time[v]), int(s.start_departure[v]))] + [0] * (m + 1)
+    upper = [None] * (m + 2)
+    upper[end] = int(s.end_latest[v])
+    constraints = []  # (a, b, w): x_b >= x_a + w
     seats = int(s.start_seats[v])
     chairs = int(s.start_wheelchairs[v])
     drive = 0
-    begins: dict[int, int] = {}
-    b_pick = None
-    for item in seq:
+    loc = int(s.start_location[v])
+    prev_node, prev_service = start, 0
+    node_of = {}
+    for pos, item in enumerate(seq):
+        node = pos + 1
         if item == "P":
             nxt, lo, hi, serv = req.pickup_location, req.pickup_earliest, req.pickup_latest, req.pickup_service
             seats += req.seats
@@ -37,35 +45,44 @@ def _evaluate(s: VehicleSnapshots, v: int, seq, req: NewRequest, tt, cost):
             nxt, lo, hi, serv = req.dropoff_location, req.dropoff_earliest, req.dropoff_latest, req.dropoff_service
             seats -= req.seats
             chairs -= req.wheelchairs
+            constraints.append((node, node_of["P"], -(req.pickup_service + req.max_ride_time)))
         else:
             k = int(s.stop_ptr[v]) + item
-            nxt, lo, hi, serv = int(s.stop_location[k]), int(s.earliest[k]), int(s.latest[k]), int(s.service[k])
+            nxt, hi, serv = int(s.stop_location[k]), int(s.latest[k]), int(s.service[k])
+            lo = max(int(s.earliest[k]), int(s.begin[k]))
             seats += int(s.seats_change[k])
             chairs += int(s.wheelchairs_change[k])
+            pp = int(s.pickup_position[k])
+            if pp >= 0:
+                constraints.append((node, node_of[pp], -int(s.ride_limit[k])))
         if seats > s.seat_capacity[v] or chairs > s.wheelchair_capacity[v]:
             return None
+        node_of[item] = node
+        lower[node], upper[node] = lo, hi
+        constraints.append((prev_node, node, prev_service + int(tt[loc, nxt])))
         drive += int(cost[loc, nxt])
-        b = max(t + int(tt[loc, nxt]), lo)
-        if b > hi:
+        loc, prev_node, prev_service = nxt, node, serv
+    end_loc = int(s.end_location[v])
+    leg = int(tt[loc, end_loc]) if end_loc >= 0 else 0
+    if end_loc >= 0:
+        drive += int(cost[loc, end_loc])
+    constraints.append((prev_node, end, prev_service + leg))
+    if s.max_duration[v] < 2**51:
+        constraints.append((end, start, -int(s.max_duration[v])))
+    x = list(lower)
+    for _ in range(2 * (m + 3)):
+        changed = False
+        for a, b, w in constraints:
+            if x[a] + w > x[b]:
+                x[b] = x[a] + w
+                changed = True
+        if any(u is not None and xi > u for xi, u in zip(x, upper)):
             return None
-        if item == "P":
-            b_pick = b
-        elif item == "D":
-            if b - b_pick - req.pickup_service > req.max_ride_time:
-                return None
-        else:
-            begins[item] = b
-            pp = int(s.pickup_position[k])
-            if pp >= 0 and b - begins[pp] > int(s.ride_limit[k]):
-                return None
-        t = b + serv
-        loc = nxt
-    end = int(s.end_location[v])
-    if end >= 0:
-        drive += int(cost[loc, end])
-        t += int(tt[loc, end])
-    if t > s.end_latest[v] or t - s.duration_origin[v] > s.max_duration[v]:
-        return None
+        if not changed:
+            break
+    else:
+        return None  # times keep growing: a ride limit or the duration can never be kept
+    begins = {item: x[node_of[item]] for item in seq if item not in ("P", "D")}
     return drive, begins
 
 

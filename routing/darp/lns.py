@@ -19,6 +19,10 @@ from routing.darp.insertion import NewRequest, batch_insertions, insert_into_rou
 from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
 from routing.darp.snapshot import build_snapshots
 
+#: Simulated annealing starts out accepting a plan this much (relative) worse with probability 1/2.
+START_WORSENING = 0.01
+#: Iterations without a new best plan after which the search goes back to the best plan.
+RESTART_AFTER = 400
 #: What an unserved must-serve request costs while searching: such plans are never accepted.
 _UNSERVED_MUST = 10**15
 
@@ -176,12 +180,13 @@ class RuinAndRecreate:
         n_free = len(self.free)
         if n_free == 0:
             return best
-        t0 = max(1.0, 0.03 * (plan.cost(problem) + 1) / math.log(2))
+        t0 = max(1.0, START_WORSENING * (plan.cost(problem) + 1) / math.log(2))
         t_end = t0 * 0.002
         total = max(deadline - start_clock, 1e-3)
         q_min = min(3, n_free)
         q_max = max(q_min, min(int(0.35 * n_free) + 1, 40))
         it = 0
+        last_best = 0
         while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
             it += 1
             frac = min(1.0, (time.perf_counter() - start_clock) / total)
@@ -216,13 +221,17 @@ class RuinAndRecreate:
                     best, best_unserved, best_obj = candidate.copy(), list(cand_unserved), cand_obj
                     self.stats.improvements += 1
                     self.stats.seconds_to_best = time.perf_counter() - start_clock
+                    last_best = it
+            if it - last_best > RESTART_AFTER:
+                current, current_unserved, current_obj = best.copy(), list(best_unserved), best_obj
+                last_best = it
         self.stats.iterations += it
         return best
 
 
 _PER_VEHICLE = frozenset((
-    "start_location", "start_time", "start_seats", "start_wheelchairs", "seat_capacity", "wheelchair_capacity",
-    "end_location", "end_latest", "duration_origin", "max_duration", "end_time"))
+    "start_location", "start_time", "start_departure", "start_seats", "start_wheelchairs", "seat_capacity",
+    "wheelchair_capacity", "end_location", "end_latest", "max_duration", "end_time"))
 
 
 def _one_vehicle(snaps, v: int):

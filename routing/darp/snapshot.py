@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.darp.problem import OPEN_END, DarpProblem, Plan
+from routing.darp.schedule import least_schedule
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,7 +31,7 @@ class VehicleSnapshots:
     wheelchair_capacity: np.ndarray  # int32 [V]
     end_location: np.ndarray        # int32 [V] (OPEN_END = -1: the route ends at its last stop)
     end_latest: np.ndarray          # int64 [V]
-    duration_origin: np.ndarray     # int64 [V] time the route duration is counted from
+    start_departure: np.ndarray     # int64 [V] planned departure from the start (duration counts from it)
     max_duration: np.ndarray        # int64 [V]
     end_time: np.ndarray            # int64 [V] planned arrival at the end (or leaving the last stop)
     stop_ptr: np.ndarray            # int64 [V+1]
@@ -44,7 +45,7 @@ class VehicleSnapshots:
     persons: np.ndarray             # int32 [S] riders boarding or leaving (weights delay cost)
     pickup_position: np.ndarray     # int32 [S] position (within the route) of this drop-off's pickup, or -1
     ride_limit: np.ndarray          # int64 [S] pickup service + max ride time (drop-offs with a pickup position)
-    begin: np.ndarray               # int64 [S] planned service begin (earliest-start schedule)
+    begin: np.ndarray               # int64 [S] planned service begin (least feasible schedule)
     seats_after: np.ndarray         # int32 [S]
     wheelchairs_after: np.ndarray   # int32 [S]
     suffix_ok: np.ndarray           # bool  [S] this stop and all after it keep every bound as planned
@@ -58,7 +59,7 @@ class VehicleSnapshots:
 
 
 def _route_arrays(problem: DarpProblem, v: int, route, tt: np.ndarray):
-    """Stop arrays and the earliest-start schedule of one vehicle's route."""
+    """Stop arrays and the least feasible schedule of one vehicle's route."""
     n = len(route)
     code = np.asarray(route, dtype=np.int64)
     r = code // 2
@@ -92,37 +93,48 @@ def _route_arrays(problem: DarpProblem, v: int, route, tt: np.ndarray):
     chairs_after = (start_chairs + np.cumsum(chairs_change)).astype(np.int32)
 
     begin = np.empty(n, dtype=np.int64)
-    ok = np.empty(n, dtype=bool)
-    t = int(problem.start_time[v])
-    prev = int(problem.start_location[v])
-    for pos in range(n):
-        b = max(t + int(tt[prev, loc[pos]]), int(earliest[pos]))
-        begin[pos] = b
-        good = b <= latest[pos]
-        if pickup_position[pos] >= 0:
-            good = good and b - begin[pickup_position[pos]] <= ride_limit[pos]
-        ok[pos] = good
-        t = b + int(service[pos])
-        prev = int(loc[pos])
     end_loc = int(problem.end_location[v])
-    end_time = t + (int(tt[prev, end_loc]) if end_loc != OPEN_END else 0)
-    end_ok = end_time <= problem.end_latest[v] and end_time - problem.start_time[v] <= problem.max_duration[v]
-    suffix_ok = np.empty(n, dtype=bool)
-    running = bool(end_ok)
-    for pos in range(n - 1, -1, -1):
-        running = running and bool(ok[pos])
-        suffix_ok[pos] = running
+    feasible, departure, end_time = least_schedule(
+        tt, n, loc, earliest.copy(), latest, service, pickup_position, ride_limit,
+        int(problem.start_location[v]), int(problem.start_time[v]), end_loc, int(problem.end_latest[v]),
+        int(problem.max_duration[v]), begin)
+    if feasible:
+        suffix_ok = np.ones(n, dtype=bool)
+    else:
+        # A plan that already breaks a bound (e.g. a vehicle held up in traffic): keep the
+        # earliest-start times and mark which stops still keep theirs, so insertions are judged
+        # only on what they change and never make a kept stop late.
+        ok = np.empty(n, dtype=bool)
+        t = int(problem.start_time[v])
+        prev = int(problem.start_location[v])
+        for pos in range(n):
+            b = max(t + int(tt[prev, loc[pos]]), int(earliest[pos]))
+            begin[pos] = b
+            good = b <= latest[pos]
+            if pickup_position[pos] >= 0:
+                good = good and b - begin[pickup_position[pos]] <= ride_limit[pos]
+            ok[pos] = good
+            t = b + int(service[pos])
+            prev = int(loc[pos])
+        departure = int(problem.start_time[v])
+        end_time = t + (int(tt[prev, end_loc]) if end_loc != OPEN_END else 0)
+        end_ok = end_time <= problem.end_latest[v] and end_time - departure <= problem.max_duration[v]
+        suffix_ok = np.empty(n, dtype=bool)
+        running = bool(end_ok)
+        for pos in range(n - 1, -1, -1):
+            running = running and bool(ok[pos])
+            suffix_ok[pos] = running
     return dict(
         stop_code=code, stop_location=loc, earliest=earliest, latest=latest, service=service,
         seats_change=seats_change, wheelchairs_change=chairs_change, persons=persons,
         pickup_position=pickup_position, ride_limit=ride_limit, begin=begin,
         seats_after=seats_after, wheelchairs_after=chairs_after, suffix_ok=suffix_ok,
-    ), start_seats, start_chairs, end_time
+    ), start_seats, start_chairs, int(end_time), int(departure)
 
 
 def build_snapshots(problem: DarpProblem, plan: Plan, *, cache: list | None = None,
                     changed=None) -> VehicleSnapshots:
-    """Snapshot every vehicle of ``plan`` (stops scheduled as early as their windows allow).
+    """Snapshot every vehicle of ``plan`` (each stop at its least feasible service begin).
 
     With ``cache`` (a list kept by the caller between calls) only the vehicles in ``changed``
     are recomputed; the others are taken from the cache.
@@ -151,7 +163,7 @@ def build_snapshots(problem: DarpProblem, plan: Plan, *, cache: list | None = No
         wheelchair_capacity=problem.wheelchair_capacity.astype(np.int32),
         end_location=problem.end_location.astype(np.int32),
         end_latest=problem.end_latest.astype(np.int64),
-        duration_origin=problem.start_time.astype(np.int64),
+        start_departure=np.array([c[4] for c in cache], dtype=np.int64),
         max_duration=problem.max_duration.astype(np.int64),
         end_time=np.array([c[3] for c in cache], dtype=np.int64),
         stop_ptr=stop_ptr,
