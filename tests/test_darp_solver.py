@@ -76,3 +76,61 @@ def test_static_optional_requests_may_be_rejected_with_their_penalty():
     result = solve(problem, time_limit_s=1.0)
     assert check_plan(problem, result.plan).feasible
     assert len(result.plan.served_requests()) <= 1
+
+
+def test_impossible_requests_get_a_named_error_or_a_rejection_with_its_cause():
+    from routing.darp.problem import DarpInputError
+
+    too_big = line_problem(seats=[5, 1])
+    with pytest.raises(DarpInputError, match="no vehicle has that much room"):
+        solve(too_big, time_limit_s=0.5)
+    too_far = line_problem(max_ride_time=[5, 100])
+    with pytest.raises(DarpInputError, match="maximum ride time"):
+        solve(too_far, time_limit_s=0.5)
+    optional = line_problem(seats=[5, 1], rejection_penalty=[10, -1])
+    result = solve(optional, time_limit_s=0.5)
+    assert check_plan(optional, result.plan).feasible
+    assert "no vehicle has that much room" in result.extra["rejected"][0]
+    assert 1 not in result.extra["rejected"]
+
+
+def test_riders_on_board_beyond_capacity_are_a_named_input_error():
+    from routing.darp.problem import DarpInputError
+
+    with pytest.raises(DarpInputError, match="carries 2 seated riders"):
+        line_problem(onboard_vehicle=[0, 0], seat_capacity=[1])
+
+
+def test_riders_on_board_are_dropped_in_the_order_they_fall_due():
+    """Regression: on-board drop-offs used to be planned in request order, which broke rider 1's deadline."""
+    tt = np.array([[0, 100, 10, 50], [100, 0, 100, 60], [10, 100, 0, 50], [50, 60, 50, 0]])
+    problem = DarpProblem(
+        travel_time=tt, pickup_location=[0, 0, 3], dropoff_location=[1, 2, 1], seats=[1, 1, 1],
+        wheelchairs=[0, 0, 0], pickup_earliest=[0, 0, 0], pickup_latest=[0, 0, 1000], dropoff_earliest=[0, 0, 0],
+        dropoff_latest=[1000, 20, 1000], max_ride_time=[NO_LIMIT] * 3, pickup_service=[0] * 3,
+        dropoff_service=[0] * 3, onboard_vehicle=[0, 0, -1], pickup_begin=[0, 0, 0], rejection_penalty=[-1, -1, 500],
+        start_location=[0], end_location=[0], start_time=[0], end_latest=[NO_LIMIT], seat_capacity=[3],
+        wheelchair_capacity=[0], max_duration=[NO_LIMIT])
+    plan, _ = initial_plan(problem.tightened())
+    assert check_plan(problem, plan).feasible
+    for use_ortools in (False, True):
+        result = solve(problem, time_limit_s=1.0, use_ortools=use_ortools)
+        assert check_plan(problem, result.plan).feasible
+        assert {1, 3} <= set(result.plan.routes[0])
+
+
+def test_an_unused_vehicle_is_priced_from_where_it_stands():
+    """Regression: an empty vehicle far from its depot looked cheap (its start-to-end leg was subtracted)."""
+    from routing.darp.insertion import NewRequest, best_insertions
+    from routing.darp.snapshot import build_snapshots
+
+    tt = np.array([[0, 10, 100], [10, 0, 90], [100, 90, 0]])
+    problem = DarpProblem(
+        travel_time=tt, pickup_location=[1], dropoff_location=[0], seats=[1], wheelchairs=[0], pickup_earliest=[0],
+        pickup_latest=[NO_LIMIT], dropoff_earliest=[0], dropoff_latest=[NO_LIMIT], max_ride_time=[NO_LIMIT],
+        pickup_service=[0], dropoff_service=[0], onboard_vehicle=[-1], pickup_begin=[0], rejection_penalty=[-1],
+        start_location=[0, 2], end_location=[0, 0], start_time=[0, 0], end_latest=[NO_LIMIT] * 2,
+        seat_capacity=[3, 3], wheelchair_capacity=[0, 0], max_duration=[NO_LIMIT] * 2)
+    ins = best_insertions(build_snapshots(problem, Plan.empty(problem)), NewRequest.from_problem(problem, 0), tt)
+    assert ins.best_vehicle == 0
+    np.testing.assert_array_equal(ins.cost, [20, 100])

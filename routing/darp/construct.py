@@ -54,6 +54,9 @@ def initial_plan(problem: DarpProblem, *, delay_weight: float = 0.0, regret: boo
     free = np.flatnonzero(problem.onboard_vehicle < 0)
     order = free[np.argsort(np.minimum(problem.pickup_latest[free], problem.dropoff_latest[free]), kind="stable")]
     base = Plan.empty(problem)
-    for r in np.flatnonzero(problem.onboard_vehicle >= 0):
+    onboard = np.flatnonzero(problem.onboard_vehicle >= 0)
+    # riders on board leave in the order their drop-offs fall due
+    due = np.minimum(problem.dropoff_latest, problem.pickup_begin + problem.pickup_service + problem.max_ride_time)
+    for r in onboard[np.argsort(due[onboard], kind="stable")]:
         base.routes[int(problem.onboard_vehicle[r])].append(2 * int(r) + 1)
     return insert_requests(problem, base, order, delay_weight=delay_weight, regret=regret)

@@ -6,7 +6,10 @@ every ride limit, the shift end and the route duration, giving each stop its lea
 service begin (:mod:`routing.darp.schedule`; planned stops never move earlier than planned). The cost of an insertion is the added driving cost plus ``delay_weight`` times the added
 delay of riders already planned (seconds of later service begin, per person).
 
-:func:`routing.darp.insertion_reference.best_insertions_reference` is the plain-Python twin.
+:func:`routing.darp.insertion_reference.best_insertions_reference` is the plain-Python twin; both
+give the same answer on plans that keep every bound. On a plan that already misses one (a vehicle
+held up in traffic) the kernel judges only what an insertion changes: it never makes a stop late
+that was on time, and it inserts nothing before a stop that is already late.
 """
 
 from __future__ import annotations
@@ -198,7 +201,8 @@ def insertion_kernel(tt, cost, req, delay_weight,
             if b_pick > p_late:
                 continue
             next_loc_i = stop_location[s0 + i] if i < n else end_loc
-            pick_delta = cost[prev_loc, p_loc] - _leg(cost, prev_loc, next_loc_i)
+            # an empty vehicle costs nothing today (it does not drive from its start to its end)
+            pick_delta = cost[prev_loc, p_loc] - (_leg(cost, prev_loc, next_loc_i) if n > 0 else 0)
             t = b_pick + p_serv
             cur_loc = p_loc
             prefix_delay = 0

@@ -118,6 +118,8 @@ def best_insertions_reference(snapshots: VehicleSnapshots, request: NewRequest, 
 
 
 def _route_drive(s: VehicleSnapshots, v: int, tt, cost) -> int:
+    if s.stop_ptr[v] == s.stop_ptr[v + 1]:
+        return 0  # an unused vehicle drives nowhere
     loc = int(s.start_location[v])
     drive = 0
     for k in range(int(s.stop_ptr[v]), int(s.stop_ptr[v + 1])):

@@ -97,10 +97,11 @@ class RuinAndRecreate:
         for v, route in enumerate(plan.routes):
             locs = [int(self.problem.start_location[v])] + [self.problem.stop_location(s) for s in route]
             end = int(self.problem.end_location[v])
-            locs.append(end if end >= 0 else locs[-1])
+            locs.append(end)  # -1 for an open end: the last stop then saves only its incoming leg
             for pos, s in enumerate(route):
                 a, b, c = locs[pos], locs[pos + 1], locs[pos + 2]
-                saving[s // 2] = saving.get(s // 2, 0) + int(cost[a, b] + cost[b, c] - cost[a, c])
+                rest = int(cost[b, c] - cost[a, c]) if c >= 0 else 0
+                saving[s // 2] = saving.get(s // 2, 0) + int(cost[a, b]) + rest
         order = sorted((int(r) for r in served), key=lambda r: -saving.get(r, 0))
         chosen = []
         while len(chosen) < q and order:

@@ -177,6 +177,17 @@ class DarpProblem:
             raise DarpInputError("rejection_penalty must be MUST_SERVE (-1) or a non-negative cost")
         if R and np.any((ob >= 0) & (self.rejection_penalty != MUST_SERVE)):
             raise DarpInputError("a rider on board must be served: set rejection_penalty to MUST_SERVE")
+        if R and (ob >= 0).any():
+            on = ob >= 0
+            seats_on = np.bincount(ob[on], weights=self.seats[on], minlength=V)
+            chairs_on = np.bincount(ob[on], weights=self.wheelchairs[on], minlength=V)
+            over = (seats_on > self.seat_capacity) | (chairs_on > self.wheelchair_capacity)
+            if over.any():
+                v = int(np.argmax(over))
+                raise DarpInputError(
+                    f"vehicle {v} carries {int(seats_on[v])} seated riders and {int(chairs_on[v])} wheelchairs, "
+                    f"more than its {int(self.seat_capacity[v])} seats and {int(self.wheelchair_capacity[v])} "
+                    "wheelchair places; correct the riders on board or the capacity")
 
     # ------------------------------------------------------------------ facts
     @property
@@ -220,7 +231,8 @@ class DarpProblem:
         than ``dropoff_latest - pickup_service - direct``; drop-off no earlier than
         ``pickup_earliest + pickup_service + direct`` and no later than
         ``pickup_latest + pickup_service + max_ride_time`` (Cordeau 2006). Riders on board keep
-        their drop-off bound from their actual pickup. Feasible plans are unchanged.
+        their drop-off bound from their actual pickup. Feasible plans are unchanged as long as travel
+        times obey the triangle inequality (shortest paths and rounded-up Euclidean times do).
         """
         direct = self.direct_ride_time()
         ps, L = self.pickup_service, self.max_ride_time

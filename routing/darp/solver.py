@@ -3,8 +3,7 @@
 1. A start plan: the caller's (e.g. the live plan with its promises) or regret insertion.
 2. Ruin-and-recreate (:mod:`routing.darp.lns`) around the numba insertion kernel.
 3. OR-Tools' full model warm-started from the best plan so far, guided local search, for the
-   rest of the time; its exact scheduling (waiting where it shortens rides) can reach plans the
-   insertion kernel's earliest-start schedules cannot.
+   rest of the time: its moves (exchanges, relocations of pairs) complement ruin-and-recreate.
 
 Every plan returned has passed the independent checker against the caller's problem, and it is
 never worse than the start plan: if a stage cannot improve or fails, the previous plan stands.
@@ -20,7 +19,7 @@ import numpy as np
 from routing.darp.checker import check_plan
 from routing.darp.construct import initial_plan
 from routing.darp.lns import RuinAndRecreate
-from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
+from routing.darp.problem import MUST_SERVE, DarpInputError, DarpProblem, Plan
 from routing.darp.result import SolveResult
 
 log = logging.getLogger(__name__)
@@ -45,6 +44,16 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
     """Best plan found within ``time_limit_s`` (wall clock, everything included)."""
     t0 = time.perf_counter()
     deadline = t0 + float(time_limit_s)
+    if not time_limit_s > 0:
+        raise DarpInputError("time_limit_s must be a positive number of seconds")
+    impossible = {}
+    for r in np.flatnonzero(problem.onboard_vehicle < 0):
+        cause = problem.request_error(int(r))
+        if cause is None:
+            continue
+        if problem.rejection_penalty[r] == MUST_SERVE:
+            raise DarpInputError(f"{cause}; it must be served, so no plan can exist")
+        impossible[int(r)] = cause
     work = problem.tightened()
     if start is not None:
         checked = check_plan(problem, start)
@@ -58,13 +67,14 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
     lns = RuinAndRecreate(work, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost, delay_weight=delay_weight)
     lns_deadline = t0 + lns_share * time_limit_s if use_ortools else deadline
     improved = lns.run(plan, lns_deadline)
-    if check_plan(problem, improved).feasible and \
-            objective(problem, improved, vehicle_fixed_cost) <= objective(problem, plan, vehicle_fixed_cost):
+    if check_plan(problem, improved).feasible and (
+            not _complete(problem, plan)
+            or objective(problem, improved, vehicle_fixed_cost) <= objective(problem, plan, vehicle_fixed_cost)):
         plan = improved
     partial = None
     if not _complete(problem, plan):
-        # A must-serve request found no place with earliest-start schedules. OR-Tools schedules
-        # exactly: start it from this plan with those requests made optional at a huge penalty.
+        # A must-serve request found no place. Let OR-Tools try from this plan, with those
+        # requests made optional at a huge penalty so the partial plan is a valid start.
         partial, plan = plan, None
     elif first_feasible is None:
         first_feasible = time.perf_counter() - t0
@@ -89,6 +99,9 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
     if plan is None:
         return SolveResult(Plan.empty(problem), 0, seconds, None, "ride_pool", "no_solution", stages)
     extra = dict(stages, objective=objective(problem, plan, vehicle_fixed_cost))
+    served = set(int(r) for r in plan.served_requests())
+    extra["rejected"] = {int(r): impossible.get(int(r), "no vehicle can fit it into its plan")
+                         for r in range(problem.request_count) if int(r) not in served}
     if lns_stats is not None:
         extra.update(lns_iterations=lns_stats.iterations, lns_improvements=lns_stats.improvements)
     return SolveResult(plan, plan.cost(problem), seconds, first_feasible, "ride_pool", status, extra)
@@ -112,14 +125,16 @@ def _ortools_polish(problem: DarpProblem, plan: Plan | None, deadline: float, ve
         solution = model.routing.SolveWithParameters(params)
     else:
         assignment = model.assignment_from_plan(plan, params)
-        if assignment is None:
-            log.warning("OR-Tools rejected the warm start; keeping the ruin-and-recreate plan")
-            return None, "lns"
         remaining = deadline - time.perf_counter()
         if remaining <= 0.1:
             return None, "lns"
         params.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
-        solution = model.routing.SolveFromAssignmentWithParameters(assignment, params)
+        if assignment is None:
+            # e.g. riders on board in an order the start plan could not keep: solve without it
+            log.warning("OR-Tools rejected the warm start; solving without it")
+            solution = model.routing.SolveWithParameters(params)
+        else:
+            solution = model.routing.SolveFromAssignmentWithParameters(assignment, params)
     if solution is None:
         return None, status_name(model.routing)
     return model.plan_from_assignment(solution), "lns+ortools"
