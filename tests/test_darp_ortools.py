@@ -178,8 +178,8 @@ def test_model_plans_pass_the_checker(seed):
 def test_inconsistent_onboard_riders_are_named_errors():
     from routing.darp.problem import DarpInputError
 
-    with pytest.raises(DarpInputError, match="vehicle 1: the riders on board take 3 seats"):
-        build_model(_problem(seats=[1, 0, 3, 1]))
+    with pytest.raises(DarpInputError, match="vehicle 1 carries 3 seated riders"):
+        _problem(seats=[1, 0, 3, 1])  # DarpProblem itself refuses it
     with pytest.raises(DarpInputError, match="request 2: on board vehicle 1, but its ride limit ends"):
         build_model(_problem(dropoff_earliest=[0, 0, 500, 0]))
 

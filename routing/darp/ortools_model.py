@@ -237,10 +237,7 @@ def build_model(problem: DarpProblem, vehicle_fixed_cost: int = 0, *, tighten: b
         routing.AddDimensionWithVehicleCapacity(cb, 0, [int(c) for c in capacity], False, name)
         dim = routing.GetDimensionOrDie(name)
         for v in range(V):
-            on = int(demand_per_request[onboard == v].sum())
-            if on > capacity[v]:
-                raise DarpInputError(f"vehicle {v}: the riders on board take {on} {name}, more than its "
-                                     f"capacity {int(capacity[v])}")
+            on = int(demand_per_request[onboard == v].sum())  # fits: DarpProblem checks it
             dim.CumulVar(routing.Start(v)).SetValue(on)
         return dim
 
