@@ -23,7 +23,7 @@ from routing.darp.snapshot import build_snapshots
 START_WORSENING = 0.01
 #: Iterations without a new best plan after which the search goes back to the best plan.
 RESTART_AFTER = 400
-#: What an unserved must-serve request costs while searching: such plans are never accepted.
+#: What an unserved must-serve request costs while searching, so any plan that places it wins.
 _UNSERVED_MUST = 10**15
 
 
