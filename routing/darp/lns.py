@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.darp.insertion import NewRequest, batch_insertions, insert_into_route
-from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
+from routing.darp.problem import DarpProblem, Plan
 from routing.darp.snapshot import build_snapshots
 
 #: Simulated annealing starts out accepting a plan this much (relative) worse with probability 1/2.
@@ -57,12 +57,8 @@ class RuinAndRecreate:
         self.stats = LnsStats()
 
     # ------------------------------------------------------------------ objective
-    def objective(self, plan: Plan, unserved) -> int:
-        total = plan.cost(self.problem) + self.vehicle_fixed_cost * plan.vehicles_used()
-        for r in unserved:
-            pen = int(self.problem.rejection_penalty[r])
-            total += _UNSERVED_MUST if pen == MUST_SERVE else pen
-        return total
+    def objective(self, plan: Plan) -> int:
+        return plan.objective(self.problem, self.vehicle_fixed_cost, _UNSERVED_MUST)
 
     # ------------------------------------------------------------------ ruin
     def _served(self, plan: Plan) -> np.ndarray:
@@ -151,18 +147,20 @@ class RuinAndRecreate:
                 k = int(np.argmin(best))
             r = pending[k]
             v = int(best_v[k])
-            if not np.isfinite(costs[k, v]):
-                rejected.append(r)
-            else:
+            inserted = bool(np.isfinite(costs[k, v]))
+            if inserted:
                 plan.routes[v] = insert_into_route(plan.routes[v], r, int(pos_i[k, v]), int(pos_j[k, v]))
                 snaps = build_snapshots(problem, plan, cache=cache, changed=[v])
+            else:
+                rejected.append(r)
             keep = np.arange(len(pending)) != k
             pending.pop(k)
             costs, pos_i, pos_j = costs[keep], pos_i[keep], pos_j[keep]
-            if pending and (not rejected or rejected[-1] != r):
+            if pending and inserted:
+                # only vehicle v changed: refresh its column (it is in use now, so no fixed cost)
                 c, i, j = batch_insertions(_one_vehicle(snaps, v), self.requests[pending], problem.travel_time,
                                            problem.travel_cost, self.delay_weight)
-                costs[:, v] = c[:, 0] + (self.vehicle_fixed_cost if self.vehicle_fixed_cost and not plan.routes[v] else 0)
+                costs[:, v] = c[:, 0]
                 pos_i[:, v] = i[:, 0]
                 pos_j[:, v] = j[:, 0]
         return plan, rejected
@@ -176,7 +174,7 @@ class RuinAndRecreate:
         served0 = set(int(r) for r in plan.served_requests())
         unserved = [int(r) for r in self.free if int(r) not in served0]
         current, current_unserved = plan.copy(), unserved
-        current_obj = self.objective(current, current_unserved)
+        current_obj = self.objective(current)
         best, best_unserved, best_obj = current.copy(), list(current_unserved), current_obj
         n_free = len(self.free)
         if n_free == 0:
@@ -213,7 +211,7 @@ class RuinAndRecreate:
             regret = self.rng.random() < 0.5
             candidate, cand_unserved = self.recreate(ruined, pending, regret=regret,
                                                      noise=0.0 if self.rng.random() < 0.5 else 0.1)
-            cand_obj = self.objective(candidate, cand_unserved)
+            cand_obj = self.objective(candidate)
             delta = cand_obj - current_obj
             if delta <= 0 or self.rng.random() < math.exp(-delta / max(temperature, 1e-9)):
                 current, current_unserved, current_obj = candidate, cand_unserved, cand_obj

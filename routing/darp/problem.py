@@ -285,6 +285,14 @@ class Plan:
     def vehicles_used(self) -> int:
         return sum(1 for r in self.routes if r)
 
+    def objective(self, problem: DarpProblem, vehicle_fixed_cost: int = 0, unserved_must_cost: int = 0) -> int:
+        """:meth:`cost` + ``vehicle_fixed_cost`` per used vehicle + the rejection penalty of every
+        request left out (``unserved_must_cost`` for a must-serve one)."""
+        served = np.zeros(problem.request_count, dtype=bool)
+        served[self.served_requests()] = True
+        penalty = np.where(problem.rejection_penalty == MUST_SERVE, unserved_must_cost, problem.rejection_penalty)
+        return self.cost(problem) + vehicle_fixed_cost * self.vehicles_used() + int(penalty[~served].sum())
+
     def cost(self, problem: DarpProblem) -> int:
         """Sum of ``travel_cost`` over every used vehicle's legs, depot to depot (unused vehicles cost 0)."""
         total = 0

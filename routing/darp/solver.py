@@ -32,10 +32,7 @@ _MISSING_PENALTY = 10**11
 
 def objective(problem: DarpProblem, plan: Plan, vehicle_fixed_cost: int = 0) -> int:
     """Travel cost + fixed cost per used vehicle + rejection penalties of optional requests left out."""
-    served = set(int(r) for r in plan.served_requests())
-    penalty = sum(int(problem.rejection_penalty[r]) for r in range(problem.request_count)
-                  if r not in served and problem.rejection_penalty[r] != MUST_SERVE)
-    return plan.cost(problem) + vehicle_fixed_cost * plan.vehicles_used() + penalty
+    return plan.objective(problem, vehicle_fixed_cost)
 
 
 def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, vehicle_fixed_cost: int = 0,
