@@ -23,6 +23,17 @@ app.add_typer(network_app, name="network")
 app.add_typer(bench_app, name="bench")
 
 
+def _register_commands() -> None:
+    from ride_pool import cli_serve
+
+    cli_serve.register(app)
+    try:
+        from ride_pool import cli_simulate
+    except ImportError:  # pragma: no cover - the simulator is optional while it is built
+        return
+    cli_simulate.register(app)
+
+
 def _fail(message: str) -> None:
     message = " ".join(str(message).split())  # always one line, whatever the underlying error said
     typer.echo(f"error: {message}", err=True)
@@ -152,6 +163,9 @@ def network_route(
         err=True,
     )
     typer.echo(json.dumps(feature, ensure_ascii=False))
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest_db import *  # noqa: F401,F403 - database fixtures database_url, db_engine (tests/ is on sys.path)
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
 
@@ -90,3 +91,14 @@ def saved_networks(tmp_path_factory, demo_network, bayreuth_network):
         "bayreuth": bayreuth_network.save(folder / "bayreuth.npz"),
     }
 
+
+
+_DATABASE_FIXTURES = {"database_url", "db_engine", "postgres_admin", "sqlite_template"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that touches a database, so CI can run those again on PostgreSQL
+    (``RIDE_POOL_DATABASE_URL=postgresql://... python -m pytest -m database``)."""
+    for item in items:
+        if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)

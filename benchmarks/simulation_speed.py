@@ -1,0 +1,132 @@
+"""Simulation speed: simulated requests per wall-clock second for full days of the demo county.
+
+    python benchmarks/simulation_speed.py [--json benchmarks/results/simulation_speed.json]
+        [--demands 1,2,4] [--fleet 20] [--fleet-scaling proportional|fixed] [--seed 0] [--threads 1]
+
+Each run is one full service day (05:00–23:00) of the synthetic Landkreis Meißen network on the
+real dispatcher: demand ×1 with a mid-size fleet (``--fleet``, default 20 vehicles), then the other
+demand levels with the fleet scaled in proportion (``--fleet-scaling proportional``, a service
+sized for its demand) or kept (``fixed``). Network build and numba compilation are excluded (a
+small warm-up day runs first); the time is the event loop's, from the first request to the last
+shift's end. By default numba uses one thread (``NUMBA_NUM_THREADS=1``, set before numba loads):
+one core, as in a sweep with one worker per core.
+
+Prints a table and (with ``--json``) writes the runs, the log-log growth exponent of wall time
+against requests, the time per request at the highest demand relative to demand 1, and the time a
+3,000-request day takes (interpolated on the fit). Target (issue 5): a county day with 3,000
+requests in at most 20 s on one core, growth close to linear (exponent near 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+TARGET_REQUESTS = 3000
+TARGET_SECONDS = 20.0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, help="write the results to this JSON file")
+    parser.add_argument("--demands", default="1,2,4", help="demand multipliers (comma-separated, include 1)")
+    parser.add_argument("--fleet", type=int, default=20, help="fleet size at demand 1 (default 20)")
+    parser.add_argument("--fleet-scaling", choices=("proportional", "fixed"), default="proportional")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="numba threads (default 1: one core)")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the highest-demand run here (.prof)")
+    args = parser.parse_args(argv)
+    os.environ["NUMBA_NUM_THREADS"] = str(args.threads)   # before numba is imported
+
+    import numba
+    import numpy as np
+
+    from simulations.region import load_region
+    from simulations.run import RunSpec, Simulation
+
+    demands = sorted(float(x) for x in args.demands.split(","))
+    if args.json is not None and not args.json.parent.is_dir():
+        print(f"error: {args.json.parent}: output folder does not exist", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    region = load_region("demo")
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    Simulation(region, RunSpec(fleet=3, demand=0.05, seed=99)).run()     # compile / load numba kernels
+    warmup_s = time.perf_counter() - t0
+
+    runs = []
+    print(f"{'demand':>6} {'fleet':>5} {'requests':>8} {'wall s':>8} {'req/s':>7} {'ms/req':>7} {'served':>7} "
+          f"{'p95 wait':>8}")
+    for demand in demands:
+        fleet = max(1, round(args.fleet * demand)) if args.fleet_scaling == "proportional" else args.fleet
+        t0 = time.perf_counter()
+        sim = Simulation(region, RunSpec(fleet=fleet, demand=demand, seed=args.seed))
+        setup_s = time.perf_counter() - t0
+        profiler = None
+        if args.profile and demand == demands[-1]:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        kpis = sim.run()
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile))
+        wall = sim.wall_s
+        row = {
+            "demand": demand, "fleet": fleet, "requests": kpis["requests"], "wall_s": round(wall, 3),
+            "setup_s": round(setup_s, 3), "requests_per_s": round(kpis["requests"] / wall, 1),
+            "ms_per_request": round(1000 * wall / max(kpis["requests"], 1), 3),
+            "served_share": kpis["served_share"], "served_share_net": kpis["served_share_net"],
+            "wait_p95_s": kpis["wait_p95_s"], "occupancy": kpis["occupancy"], "loop_calls": sim.loop.calls_run,
+            "events": len(sim.events), "profiled": profiler is not None,
+        }
+        runs.append(row)
+        print(f"{demand:>6g} {fleet:>5} {row['requests']:>8} {wall:>8.2f} {row['requests_per_s']:>7.1f} "
+              f"{row['ms_per_request']:>7.2f} {kpis['served_share'] or 0:>7.1%} "
+              f"{(kpis['wait_p95_s'] or 0) / 60:>6.1f} m")
+
+    requests = np.array([r["requests"] for r in runs], dtype=float)
+    walls = np.array([r["wall_s"] for r in runs], dtype=float)
+    exponent = estimate = None
+    if len(runs) >= 2:
+        exponent, intercept = np.polyfit(np.log(requests), np.log(walls), 1)
+        estimate = float(np.exp(intercept + exponent * np.log(TARGET_REQUESTS)))
+    base = next((r for r in runs if r["demand"] == 1.0), runs[0])
+    ratio = runs[-1]["ms_per_request"] / base["ms_per_request"]
+    summary = {
+        "growth_exponent": None if exponent is None else round(float(exponent), 3),
+        "time_per_request_ratio": round(ratio, 3),
+        "ratio_of": f"ms/request at demand {runs[-1]['demand']:g} ÷ at demand {base['demand']:g}",
+        "estimated_s_for_3000_requests": None if estimate is None else round(estimate, 2),
+        "target_s_for_3000_requests": TARGET_SECONDS,
+        "meets_target": None if estimate is None else estimate <= TARGET_SECONDS,
+    }
+    print(f"growth exponent (log wall time vs log requests): {summary['growth_exponent']}; time per request at "
+          f"demand {runs[-1]['demand']:g} vs {base['demand']:g}: ×{ratio:.2f}; a {TARGET_REQUESTS:,}-request day "
+          f"takes ≈ {estimate:.1f} s (target ≤ {TARGET_SECONDS:g} s)" if estimate is not None else "")
+    doc = {
+        "benchmark": "simulation_speed",
+        "network": region.name, "synthetic": region.synthetic, "municipalities": len(region.municipalities),
+        "fleet_scaling": args.fleet_scaling, "fleet_at_demand_1": args.fleet, "seed": args.seed,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS, "python": platform.python_version(),
+        "machine": platform.machine(), "cpu_count": os.cpu_count(),
+        "network_build_s": round(build_s, 2), "warmup_s": round(warmup_s, 2),
+        "runs": runs, **summary,
+    }
+    if args.json is not None:
+        tmp = args.json.with_suffix(args.json.suffix + ".tmp")
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, args.json)
+        print(f"written {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The FastAPI application: routes split by audience (riders, drivers, operations), one service."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+
+from ride_pool.api import auth, drivers, errors, ops, riders
+from ride_pool.api.deps import get_service
+from ride_pool.api.service import Service, wall_clock
+from ride_pool.settings import Settings, get_settings
+from routing.network import RoadNetwork
+
+
+def create_app(settings: Settings | None = None, *, network: RoadNetwork | None = None, clock=wall_clock,
+               background: bool = True) -> FastAPI:
+    """The API for ``settings`` (database, network); ``network`` given skips loading it."""
+    settings = settings or get_settings()
+    if network is None:
+        from routing.sources import open_network
+        network = open_network(settings.network)
+    service = Service(settings=settings, network=network, clock=clock, background=background)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(title="ride_pool", version="0.1.0", lifespan=lifespan,
+                  description="On-demand ride pooling (Rufbus): rider bookings, driver route lists, operations.")
+    app.state.service = service
+    errors.install(app)
+    for module in (auth, riders, drivers, ops):
+        app.include_router(module.router)
+
+    @app.get("/api/v1/health", tags=["service"])
+    def health(service: Service = Depends(get_service)):
+        d = service.dispatcher
+        return {"status": "ok", "network": service.network.name, "synthetic": bool(service.network.synthetic),
+                "shifts": len(d.shifts), "active_bookings": sum(1 for b in d.bookings.values() if b.status.active),
+                "database": service.engine.dialect.name}
+
+    @app.get("/api/v1/network.geojson", tags=["service"])
+    def network_geojson(service: Service = Depends(get_service)):
+        """The road network as GeoJSON lines (for maps without a tile server)."""
+        return JSONResponse(service.network_geojson())
+
+    return app

@@ -1,0 +1,46 @@
+"""Accounts: self-registration of riders, password login (OAuth2 password flow), who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from ride_pool.api import security
+from ride_pool.api.deps import Caller, current_caller, get_service
+from ride_pool.api.schemas import RegisterIn, TokenOut, UserOut
+from ride_pool.api.service import Service
+from ride_pool.db.repository import Repository
+
+router = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
+
+
+def _user_out(user) -> UserOut:
+    return UserOut(id=user.id, email=user.email, name=user.name, role=str(user.role.value))
+
+
+@router.post("/register", status_code=201, response_model=UserOut)
+def register(body: RegisterIn, service: Service = Depends(get_service)) -> UserOut:
+    """Create a rider account."""
+    user = Repository(service.engine).create_user(body.email, security.hash_password(body.password), body.name,
+                                                  "rider", now=service.clock())
+    return _user_out(user)
+
+
+@router.post("/token", response_model=TokenOut)
+def token(form: OAuth2PasswordRequestForm = Depends(), service: Service = Depends(get_service)) -> TokenOut:
+    """Log in with e-mail (``username``) and password; returns a bearer token."""
+    user = Repository(service.engine).get_user_by_email(form.username)
+    if user is None or not security.verify_password(form.password, user.password_hash):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={
+            "code": "wrong_login", "message": "e-mail or password is wrong"}, headers={"WWW-Authenticate": "Bearer"})
+    access = security.create_access_token(user.id, user.role.value, service.settings.secret_key,
+                                          minutes=service.settings.token_minutes)
+    return TokenOut(access_token=access, role=user.role.value, user_id=user.id)
+
+
+@router.get("/me", response_model=UserOut)
+def me(caller: Caller = Depends(current_caller), service: Service = Depends(get_service)) -> UserOut:
+    user = Repository(service.engine).get_user(caller.user_id)
+    if user is None:
+        raise HTTPException(401, detail={"code": "not_authenticated", "message": "this account no longer exists"})
+    return _user_out(user)

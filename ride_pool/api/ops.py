@@ -1,0 +1,368 @@
+"""Operations API (operator role): fleet, shifts, stops, service area, phone bookings, live KPIs."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from ride_pool.api import security
+from ride_pool.api.deps import Caller, get_service, operator_only
+from ride_pool.api.drivers import shift_out
+from ride_pool.api.riders import make_booking, make_quote, stop_out
+from ride_pool.api.schemas import (MAX_ID, BookingIn, BookingOut, Email, PhoneQuoteIn, QuoteOut, ServiceAreaIn,
+                                   ShiftIn, ShiftOut, StopIn, StopOut, Strict, VehicleIn, VehicleOut, VehiclePatch)
+from ride_pool.api.service import Service
+from ride_pool.api.views import booking_out
+from ride_pool.db.errors import StopImportError
+from ride_pool.db.repository import Repository
+from ride_pool.db.stops import parse_stops_file
+from ride_pool.dispatch.dispatcher import DispatchInputError
+from ride_pool.dispatch.kpis import compute_kpis
+from ride_pool.dispatch.rules import RulesError, ServiceRules
+
+router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depends(operator_only)])
+
+
+def vehicle_out(v) -> VehicleOut:
+    return VehicleOut(id=v.id, label=v.label, seats=v.seats, wheelchair_places=v.wheelchair_places,
+                      depot_lat=v.depot_lat, depot_lon=v.depot_lon, active=v.active)
+
+
+@router.get("/vehicles", response_model=list[VehicleOut])
+def vehicles(service: Service = Depends(get_service)):
+    return [vehicle_out(v) for v in Repository(service.engine).list_vehicles()]
+
+
+@router.post("/vehicles", status_code=201, response_model=VehicleOut)
+def create_vehicle(body: VehicleIn, service: Service = Depends(get_service)):
+    service.dispatcher.place(body.depot_lat, body.depot_lon)   # the depot must lie in the area
+    try:
+        return vehicle_out(Repository(service.engine).create_vehicle(
+            body.label, body.seats, wheelchair_places=body.wheelchair_places, depot_lat=body.depot_lat,
+            depot_lon=body.depot_lon))
+    except ValueError as exc:
+        raise HTTPException(422, detail={"code": "invalid_request", "message": str(exc)}) from None
+
+
+@router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut)
+def update_vehicle(body: VehiclePatch, vehicle_id: int = Path(ge=1, le=MAX_ID),
+                   service: Service = Depends(get_service)):
+    changes = body.model_dump(exclude_none=True)
+    if "depot_lat" in changes or "depot_lon" in changes:
+        current = Repository(service.engine).get_vehicle(vehicle_id)
+        if current is not None:
+            service.dispatcher.place(changes.get("depot_lat", current.depot_lat),
+                                     changes.get("depot_lon", current.depot_lon))
+    try:
+        return vehicle_out(Repository(service.engine).update_vehicle(vehicle_id, **changes))
+    except ValueError as exc:
+        raise HTTPException(422, detail={"code": "invalid_request", "message": str(exc)}) from None
+
+
+@router.get("/shifts", response_model=list[ShiftOut])
+def shifts(include_ended: bool = False, service: Service = Depends(get_service)):
+    d = service.dispatcher
+    out = []
+    for row in Repository(service.engine).list_shifts(include_ended=include_ended):
+        live = d.shifts.get(row.id)
+        if live is not None:
+            out.append(shift_out(service, live))
+    return out
+
+
+@router.post("/shifts", status_code=201, response_model=ShiftOut)
+def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
+    """Plan a vehicle shift; it takes bookings at once. The depot is the vehicle's depot."""
+    repo = Repository(service.engine)
+    vehicle = repo.get_vehicle(body.vehicle_id)
+    if vehicle is None:
+        raise HTTPException(422, detail={"code": "unknown_vehicle", "message": f"there is no vehicle {body.vehicle_id}"})
+    if not vehicle.active:
+        raise HTTPException(409, detail={"code": "vehicle_inactive", "message":
+                                         f"vehicle {vehicle.label} is inactive; activate it first"})
+    start, end = service.epoch(body.start), service.epoch(body.end)
+    if end <= service.clock():
+        raise HTTPException(422, detail={"code": "invalid_request", "message": "the shift ends in the past"})
+    driver_id = None
+    if body.driver_email:
+        driver = repo.get_user_by_email(body.driver_email)
+        if driver is None or driver.role.value != "driver":
+            raise HTTPException(422, detail={"code": "unknown_driver", "message":
+                                             f"there is no driver account {body.driver_email}"})
+        driver_id = driver.id
+    depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
+    row = repo.create_shift(vehicle.id, start, end, depot, driver_id=driver_id)
+    shift = service.dispatcher.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places,
+                                         start, end, depot, driver_id=driver_id)
+    return shift_out(service, shift)
+
+
+@router.post("/shifts/{shift_id}/end", response_model=ShiftOut)
+def end_shift(shift_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+    return shift_out(service, service.dispatcher.end_shift(shift_id, cause="operator"))
+
+
+@router.post("/stops", status_code=201, response_model=StopOut)
+def create_stop(body: StopIn, service: Service = Depends(get_service)):
+    place = service.dispatcher.place(body.lat, body.lon, name=body.name)
+    return stop_out(Repository(service.engine).create_stop(body.name, body.lat, body.lon, code=body.code,
+                                                           town=body.town, node=place.node))
+
+
+class ImportResult(BaseModel):
+    imported: int
+    outside_area: int = Field(description="stops skipped because they lie outside the service area")
+
+
+@router.post("/stops/import", response_model=ImportResult)
+async def import_stops(request: Request, service: Service = Depends(get_service)):
+    """Import a GTFS ``stops.txt`` or a stop CSV (id/name/city/latitude/longitude) sent as the
+    request body (``text/csv``) or as the file field ``file`` of a form. The whole file is checked
+    before anything is written; stops outside the service area are skipped and counted."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            raise HTTPException(422, detail={"code": "invalid_request", "message": "send the stop file as form field 'file'"})
+        raw = await upload.read()
+    else:
+        raw = await request.body()
+    if not raw:
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": "the stop file is empty"})
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message":
+                                         "the stop file must be UTF-8 text (CSV)"}) from None
+    if "\x00" in text:
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message":
+                                         "the stop file contains NUL characters: send the CSV text file itself"})
+
+    def work():
+        try:
+            parsed = parse_stops_file(text)
+        except StopImportError as exc:
+            raise HTTPException(422, detail={"code": "invalid_stop_file", "message": str(exc)}) from None
+        d = service.dispatcher
+        # points far from any road are sorted out for all stops at once (one by one, each refusal
+        # costs milliseconds: a county's station list would take half a minute)
+        near = service.near_road([s["lat"] for s in parsed], [s["lon"] for s in parsed])
+        kept, outside = [], 0
+        for stop, ok in zip(parsed, near):
+            try:
+                if not ok:
+                    raise DispatchInputError("far from any road")
+                stop["node"] = d.place(stop["lat"], stop["lon"]).node
+                kept.append(stop)
+            except DispatchInputError:
+                outside += 1
+        Repository(service.engine).import_stops(kept)
+        return ImportResult(imported=len(kept), outside_area=outside)
+
+    import asyncio
+    return await asyncio.to_thread(work)
+
+
+class AreaOut(BaseModel):
+    polygon: dict | list | None
+    rules: dict
+
+
+#: the largest number a rule may have (about 115 days in seconds)
+_RULE_MAX = 10_000_000
+
+
+def _invalid_rules(message: str) -> HTTPException:
+    return HTTPException(422, detail={"code": "invalid_rules", "message": message})
+
+
+def _checked_rules(current: ServiceRules, changes: dict) -> ServiceRules:
+    """``current`` with ``changes``; 422 naming the rule when a value has the wrong type or size
+    (the rules themselves check how the values fit together)."""
+    defaults = {f.name: getattr(current, f.name) for f in dataclasses.fields(ServiceRules)}
+    for name, value in changes.items():
+        if name not in defaults:
+            continue    # ServiceRules.from_dict names the unknown rules
+        default = ServiceRules.__dataclass_fields__[name].default
+        if name == "operating_hours":
+            if not isinstance(value, dict) or not all(
+                    isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
+                    for span in value.values()):
+                raise _invalid_rules('operating_hours must map weekdays to [open, close], e.g. '
+                                     '{"mon": ["05:00", "23:00"]}; a weekday left out has no service')
+        elif name == "early_trip_before":
+            if value is not None and not isinstance(value, str):
+                raise _invalid_rules("early_trip_before must be a local time 'HH:MM' or null (no early-trip rule)")
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                raise _invalid_rules(f"{name} must be a string, e.g. {default!r}")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or abs(value) > _RULE_MAX:
+                raise _invalid_rules(f"{name} must be a number, e.g. {default!r}")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _RULE_MAX:
+                raise _invalid_rules(f"{name} must be a whole number up to {_RULE_MAX:,}, e.g. {default!r}")
+    try:
+        return ServiceRules.from_dict({**defaults, **changes})
+    except RulesError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise _invalid_rules(f"the rules do not fit together: {exc}") from None
+
+
+def _check_polygon(polygon) -> None:
+    """Reject shapes the dispatcher cannot even read (it checks the points itself)."""
+    if polygon is None:
+        return
+    ring = polygon
+    if isinstance(polygon, dict):
+        coordinates = polygon.get("coordinates")
+        if polygon.get("type", "Polygon") != "Polygon" or not isinstance(coordinates, list) or not coordinates:
+            raise HTTPException(422, detail={"code": "invalid_request", "message":
+                                "the service area must be a GeoJSON Polygon {\"type\": \"Polygon\", "
+                                "\"coordinates\": [[[lon, lat], ...]]} or a list of [lon, lat] points"})
+        ring = coordinates[0]
+    if not isinstance(ring, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                        for x in p) for p in ring):
+        raise HTTPException(422, detail={"code": "invalid_request", "message":
+                            "the service area must be a polygon of at least 3 [lon, lat] points (numbers)"})
+
+
+@router.get("/service-area", response_model=AreaOut)
+def get_area(service: Service = Depends(get_service)):
+    d = service.dispatcher
+    return AreaOut(polygon=d.service_area_polygon(), rules=d.rules.to_dict())
+
+
+@router.put("/service-area", response_model=AreaOut)
+def set_area(body: ServiceAreaIn, service: Service = Depends(get_service)):
+    """Set the service-area polygon (GeoJSON Polygon or [[lon, lat], ...]; null = whole network)
+    and/or the service rules (only the given rules change; see ``GET`` for the names)."""
+    d = service.dispatcher
+    rules = d.rules
+    if body.rules is not None:
+        rules = _checked_rules(d.rules, body.rules)
+    polygon = d.service_area_polygon() if "polygon" not in body.model_fields_set else body.polygon
+    _check_polygon(polygon)
+    d.set_service_area(polygon)     # validates; raises 422 on a bad polygon
+    d.rules = rules
+    service.save_area(rules, d.service_area_polygon())
+    return AreaOut(polygon=d.service_area_polygon(), rules=rules.to_dict())
+
+
+@router.post("/quotes", response_model=QuoteOut)
+def phone_quote(body: PhoneQuoteIn, service: Service = Depends(get_service)):
+    """A quote for a caller on the phone (rider limits like the no-show rule do not apply)."""
+    rider_id = None
+    if body.rider_email:
+        rider = Repository(service.engine).get_user_by_email(body.rider_email)
+        if rider is None:
+            raise HTTPException(422, detail={"code": "unknown_rider", "message":
+                                             f"there is no rider account {body.rider_email}; leave it empty"})
+        rider_id = rider.id
+    return make_quote(service, body, rider_id, "phone")
+
+
+@router.post("/bookings", status_code=201, response_model=BookingOut)
+def phone_booking(body: BookingIn, idempotency_key: str | None = Header(default=None, max_length=200),
+                  service: Service = Depends(get_service)):
+    """Book an offer from ``POST /ops/quotes`` for the caller (``Idempotency-Key`` header honoured)."""
+    key = idempotency_key
+    offer = service.dispatcher.offers.get(body.offer_id)
+    rider_id = offer.request.rider_id if offer is not None else None
+    return booking_out(service, make_booking(service, body.offer_id, rider_id, "phone", key))
+
+
+@router.get("/bookings", response_model=list[BookingOut])
+def active_bookings(service: Service = Depends(get_service)):
+    """All open bookings (confirmed or on board), by pickup time."""
+    live = [b for b in service.dispatcher.bookings.values() if b.status.active]
+    return [booking_out(service, b) for b in sorted(live, key=lambda b: b.pickup_earliest)]
+
+
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
+def cancel_booking(booking_id: str, service: Service = Depends(get_service)):
+    return booking_out(service, service.dispatcher.cancel(booking_id, cause="operator"))
+
+
+@router.get("/kpis")
+def kpis(since: str | None = Query(default=None, description="ISO 8601; default: today 00:00 local"),
+         service: Service = Depends(get_service)):
+    """Live KPIs from the event log: requests, confirmed, rejected by cause, wait (mean, p95),
+    detour, occupancy, vehicle-km."""
+    from datetime import datetime
+
+    tz = service.tz
+    if since:
+        try:
+            t0 = service.epoch(datetime.fromisoformat(since))
+        except (ValueError, OverflowError):     # OverflowError: e.g. 0001-01-01 local is before year 1 UTC
+            raise HTTPException(422, detail={"code": "invalid_request", "message":
+                                             "since must be an ISO 8601 time, e.g. 2026-03-03T00:00:00+01:00"}) from None
+    else:
+        now = datetime.fromtimestamp(service.clock(), tz)
+        t0 = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+    events = service.events_since(t0)
+    result = compute_kpis(events)
+    result["since"] = service.iso(t0).isoformat()
+    return result
+
+
+class LiveVehicle(BaseModel):
+    shift_id: int
+    vehicle_id: int
+    label: str
+    lat: float | None
+    lon: float | None
+    anchor_lat: float
+    anchor_lon: float
+    started: bool
+    next_stops: list[dict]
+
+
+@router.get("/live", response_model=list[LiveVehicle])
+def live(service: Service = Depends(get_service)):
+    """Vehicles on shift now, where they are and their next stops."""
+    d = service.dispatcher
+    net = service.network
+    now = service.clock()
+    out = []
+    for s in sorted(d.shifts.values(), key=lambda s: s.shift_id):
+        if s.ended or not (s.start - 3600 <= now < s.end):
+            continue
+        steps = d.planned_schedule(s.shift_id)[:5]
+        out.append(LiveVehicle(
+            shift_id=s.shift_id, vehicle_id=s.vehicle_id, label=s.label, lat=s.lat, lon=s.lon,
+            anchor_lat=float(net.node_lat[s.anchor_node]), anchor_lon=float(net.node_lon[s.anchor_node]),
+            started=s.started, next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
+                                            "lat": p.place.lat, "lon": p.place.lon,
+                                            "time": service.iso(p.begin).isoformat()} for p in steps]))
+    return out
+
+
+class AccountIn(Strict):
+    email: Email
+    password: str = Field(min_length=8, max_length=200)
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(pattern="^(rider|driver|operator)$")
+
+
+@router.post("/users", status_code=201)
+def create_account(body: AccountIn, service: Service = Depends(get_service)):
+    """Create a driver, operator or rider account."""
+    user = Repository(service.engine).create_user(body.email, security.hash_password(body.password), body.name,
+                                                  body.role, now=service.clock())
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value}
+
+
+@router.get("/users")
+def accounts(role: str | None = Query(default=None, pattern="^(rider|driver|operator)$"),
+             service: Service = Depends(get_service)):
+    return [{"id": u.id, "email": u.email, "name": u.name, "role": u.role.value, "no_show_count": u.no_show_count}
+            for u in Repository(service.engine).list_users(role)]

@@ -1,0 +1,320 @@
+"""Request and response bodies of the HTTP API (pydantic), with the limits riders see in errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+#: the largest id a path or body may name (ids are 32-bit integers in the database)
+MAX_ID = 2_147_483_647
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+
+
+def _email(value: str) -> str:
+    """An e-mail address (syntax only, no DNS look-up). Special-use domains such as ``.local``
+    and ``.test`` are accepted: the demo and test accounts use them."""
+    value = value.strip()
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        local_part, _, domain = value.rpartition("@")
+        if "special-use or reserved" in str(exc) and local_part and _DOMAIN.match(domain.lower()):
+            try:   # the same address with an ordinary domain must be valid
+                validate_email(f"{local_part}@example.org", check_deliverability=False)
+                return f"{local_part}@{domain.lower()}"
+            except EmailNotValidError:
+                pass
+        raise ValueError(f"not a valid e-mail address: {exc}") from None
+
+
+def _plausible_time(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2199:
+        raise ValueError("must be a date and time between the years 2000 and 2199, e.g. 2026-03-03T09:30:00+01:00")
+    return value
+
+
+#: an e-mail address (see :func:`_email`)
+Email = Annotated[str, AfterValidator(_email)]
+#: an ISO 8601 time; without offset it is local time of the service area
+ApiTime = Annotated[datetime, AfterValidator(_plausible_time)]
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields and NUL characters (which no database column takes) are
+    refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data):
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters (\\u0000)")
+        return data
+
+
+class Coordinates(Strict):
+    lat: float = Field(ge=-90, le=90, description="latitude, WGS84 degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude, WGS84 degrees")
+
+
+class PlaceIn(Strict):
+    """A stop (``stop_id``) or a point (``lat``, ``lon``)."""
+
+    stop_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    name: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        has_point = self.lat is not None or self.lon is not None
+        if self.stop_id is None and not has_point:
+            raise ValueError("give either stop_id or lat and lon")
+        if self.stop_id is not None and has_point:
+            raise ValueError("give either stop_id or lat and lon, not both")
+        if has_point and (self.lat is None or self.lon is None):
+            raise ValueError("a point needs both lat and lon")
+        return self
+
+
+class QuoteIn(Strict):
+    origin: PlaceIn
+    destination: PlaceIn
+    pickup_after: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
+    arrive_by: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
+    passengers: int = Field(default=1, ge=1, le=8, strict=True)
+    wheelchairs: int = Field(default=0, ge=0, le=2, strict=True)
+
+    @model_validator(mode="after")
+    def _times(self):
+        if self.pickup_after is not None and self.arrive_by is not None:
+            raise ValueError("give either pickup_after or arrive_by, not both")
+        if self.wheelchairs > self.passengers:
+            raise ValueError("wheelchairs cannot exceed passengers (a wheelchair user is a passenger too)")
+        return self
+
+
+class PhoneQuoteIn(QuoteIn):
+    """An operator's quote for a caller; ``rider_email`` links it to a rider account if there is one."""
+
+    rider_email: Email | None = None
+    caller_name: str | None = Field(default=None, max_length=200)
+
+
+class PlaceOut(BaseModel):
+    name: str
+    lat: float
+    lon: float
+    stop_id: int | None = None
+
+
+class OfferOut(BaseModel):
+    offer_id: str
+    pickup_earliest: datetime
+    pickup_latest: datetime
+    dropoff_latest: datetime
+    planned_pickup: datetime
+    planned_dropoff: datetime
+    expires_at: datetime
+    alternative: bool
+    passengers: int
+    wheelchairs: int
+    direct_minutes: float
+    origin: PlaceOut
+    destination: PlaceOut
+
+
+class Reason(BaseModel):
+    code: str
+    message: str
+
+
+class QuoteOut(BaseModel):
+    quote_id: str
+    offers: list[OfferOut]
+    reason: Reason | None = None
+
+
+class BookingIn(Strict):
+    offer_id: str = Field(min_length=1, max_length=64)
+
+
+class VehicleLive(BaseModel):
+    vehicle_id: int
+    label: str
+    lat: float | None = None
+    lon: float | None = None
+    location_time: datetime | None = None
+
+
+class BookingOut(BaseModel):
+    booking_id: str
+    status: str
+    pickup_earliest: datetime
+    pickup_latest: datetime
+    dropoff_latest: datetime
+    planned_pickup: datetime | None = None
+    planned_dropoff: datetime | None = None
+    eta_pickup: datetime | None = None
+    eta_dropoff: datetime | None = None
+    passengers: int
+    wheelchairs: int
+    origin: PlaceOut
+    destination: PlaceOut
+    vehicle: VehicleLive | None = None
+    created_at: datetime
+    boarded_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    channel: str
+    rider_id: int | None = None
+
+
+class RegisterIn(Strict):
+    email: Email
+    password: str = Field(min_length=8, max_length=200)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    role: str
+    user_id: int
+
+
+class StopIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    town: str = Field(default="", max_length=200)
+    code: str | None = Field(default=None, max_length=100)
+
+
+class StopOut(BaseModel):
+    id: int
+    name: str
+    lat: float
+    lon: float
+    town: str = ""
+    code: str | None = None
+
+
+class VehicleIn(Strict):
+    label: str = Field(min_length=1, max_length=100)
+    #: at least the driver's co-seat: the database keeps no vehicle without a seat
+    seats: int = Field(ge=1, le=60)
+    wheelchair_places: int = Field(default=0, ge=0, le=10)
+    depot_lat: float = Field(ge=-90, le=90)
+    depot_lon: float = Field(ge=-180, le=180)
+
+
+class VehiclePatch(Strict):
+    label: str | None = Field(default=None, min_length=1, max_length=100)
+    seats: int | None = Field(default=None, ge=1, le=60)
+    wheelchair_places: int | None = Field(default=None, ge=0, le=10)
+    depot_lat: float | None = Field(default=None, ge=-90, le=90)
+    depot_lon: float | None = Field(default=None, ge=-180, le=180)
+    active: bool | None = None
+
+
+class VehicleOut(BaseModel):
+    id: int
+    label: str
+    seats: int
+    wheelchair_places: int
+    depot_lat: float
+    depot_lon: float
+    active: bool
+
+
+class ShiftIn(Strict):
+    vehicle_id: int = Field(ge=1, le=MAX_ID)
+    start: ApiTime
+    end: ApiTime
+    driver_email: Email | None = None
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end <= self.start:
+            raise ValueError("a shift must end after it starts")
+        return self
+
+
+class ShiftOut(BaseModel):
+    id: int
+    vehicle_id: int
+    vehicle_label: str
+    start: datetime
+    end: datetime
+    driver_id: int | None = None
+    started: bool
+    ended: bool
+    planned_stops: int = 0
+    lat: float | None = None
+    lon: float | None = None
+
+
+class ShiftStartIn(Strict):
+    shift_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    vehicle_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.shift_id is None) == (self.vehicle_id is None):
+            raise ValueError("give either shift_id or vehicle_id")
+        return self
+
+
+class LocationIn(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class RouteStepOut(BaseModel):
+    kind: Literal["pickup", "dropoff"]
+    stop_name: str
+    lat: float
+    lon: float
+    booking_ids: list[str]
+    passengers: int
+    wheelchairs: int
+    planned_arrival: datetime
+    planned_departure: datetime
+    window_earliest: datetime
+    window_latest: datetime
+    seats_after: int
+    wheelchairs_after: int
+    polyline: list[list[float]] = Field(description="[[lat, lon], ...] from the previous step")
+
+
+class DriverRouteOut(BaseModel):
+    shift: ShiftOut
+    steps: list[RouteStepOut]
+
+
+class ServiceAreaIn(Strict):
+    polygon: dict | list | None = None
+    rules: dict | None = None

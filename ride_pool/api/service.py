@@ -1,0 +1,233 @@
+"""The running service: database, road network, dispatcher and live-update broker, built once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ride_pool.db.engine import make_engine, read_session, write_session
+from ride_pool.db.migrate import migrate
+from ride_pool.db.models import ServiceArea
+from ride_pool.db.store import SqlStore
+from ride_pool.dispatch.dispatcher import Dispatcher
+from ride_pool.dispatch.domain import Event
+from ride_pool.dispatch.rules import ServiceRules
+from ride_pool.settings import Settings
+from routing.network import RoadNetwork
+from routing.travel_times import TravelTimes
+
+log = logging.getLogger(__name__)
+AREA_NAME = "default"
+
+
+def wall_clock() -> int:
+    return int(time.time())
+
+
+@dataclass
+class _Subscriber:
+    queue: asyncio.Queue
+    loop: asyncio.AbstractEventLoop
+    wants: callable
+
+
+class LiveBroker:
+    """Fans dispatcher events out to server-sent-event streams (thread-safe publish)."""
+
+    def __init__(self):
+        self._subs: list[_Subscriber] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, wants) -> _Subscriber:
+        sub = _Subscriber(asyncio.Queue(maxsize=1000), asyncio.get_running_loop(), wants)
+        with self._lock:
+            self._subs.append(sub)
+        return sub
+
+    def unsubscribe(self, sub: _Subscriber) -> None:
+        with self._lock:
+            if sub in self._subs:
+                self._subs.remove(sub)
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            subs = list(self._subs)
+        message = json.dumps({"kind": event.kind.value, "cause": event.cause, "time": event.time,
+                              "booking_id": event.booking_id, "shift_id": event.shift_id,
+                              "vehicle_id": event.vehicle_id})
+        for sub in subs:
+            if sub.wants(event):
+                try:
+                    sub.loop.call_soon_threadsafe(_put, sub.queue, message)
+                except RuntimeError:   # the stream's loop has closed
+                    self.unsubscribe(sub)
+
+
+def _put(queue: asyncio.Queue, message: str) -> None:
+    if not queue.full():
+        queue.put_nowait(message)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    network: RoadNetwork
+    clock: callable = wall_clock
+    background: bool = True
+    engine: object = None
+    store: SqlStore = None
+    dispatcher: Dispatcher = None
+    travel_times: TravelTimes = None
+    broker: LiveBroker = field(default_factory=LiveBroker)
+    _route_cache: dict = field(default_factory=dict)
+    _known_users: set = field(default_factory=set)
+    _unbounded_snap: TravelTimes = None
+
+    def start(self) -> "Service":
+        """Open the database (migrating it), warm the kernels and rebuild the dispatcher's state."""
+        from routing.darp.insertion import warm_up as warm_insertion
+
+        self.engine = make_engine(self.settings.database_url)
+        migrate(self.engine)
+        self.store = SqlStore(self.engine)
+        self.travel_times = TravelTimes(self.network)
+        TravelTimes.warm_up()
+        warm_insertion()
+        rules, polygon = self.area_settings()
+        self.dispatcher = Dispatcher(self.travel_times, rules=rules, store=self.store, clock=self.clock,
+                                     service_area=polygon, name=AREA_NAME)
+        state = self.store.load(self.clock())
+        self.dispatcher.restore(state)
+        self.dispatcher.subscribe(self.broker.publish)
+        if self.background:
+            self.dispatcher.start_background()
+        log.info("service ready: %d shifts, %d active bookings restored", len(state.shifts), len(state.bookings))
+        return self
+
+    def stop(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop_background()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    # ------------------------------------------------------------------ service area
+    def area_settings(self) -> tuple[ServiceRules, object]:
+        with read_session(self.engine) as s:
+            area = s.scalar(select(ServiceArea).where(ServiceArea.name == AREA_NAME))
+            if area is None:
+                return ServiceRules(), None
+            return ServiceRules.from_dict(area.rules), area.polygon
+
+    def save_area(self, rules: ServiceRules, polygon) -> None:
+        with write_session(self.engine) as s:
+            area = s.scalar(select(ServiceArea).where(ServiceArea.name == AREA_NAME))
+            if area is None:
+                area = ServiceArea(name=AREA_NAME, polygon=polygon, rules=rules.to_dict())
+                s.add(area)
+            else:
+                area.polygon, area.rules = polygon, rules.to_dict()
+
+    def events_since(self, t0: int) -> list[Event]:
+        """The event log from time ``t0`` on, in order."""
+        from ride_pool.db.models import EventRow
+        from ride_pool.db.store import event_from_row
+
+        with read_session(self.engine) as s:
+            rows = s.scalars(select(EventRow).where(EventRow.time >= t0).order_by(EventRow.id))
+            return [event_from_row(r) for r in rows]
+
+    def user_exists(self, user_id: int) -> bool:
+        """Whether the account exists (accounts are never deleted, so a yes is remembered)."""
+        if user_id in self._known_users:
+            return True
+        from ride_pool.db.models import User
+
+        with read_session(self.engine) as s:
+            found = s.get(User, user_id) is not None
+        if found:
+            self._known_users.add(user_id)
+        return found
+
+    def near_road(self, lats, lons):
+        """For many points at once: whether each lies within the snapping distance of a road (the
+        check :meth:`Dispatcher.place` makes one point at a time, vectorised for stop imports)."""
+        import numpy as np
+
+        if self._unbounded_snap is None:
+            self._unbounded_snap = TravelTimes(self.network, max_snap_distance_m=float("inf"))
+        if len(lats) == 0:
+            return np.zeros(0, dtype=bool)
+        _, distances = self._unbounded_snap.snap_many(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        return distances <= self.travel_times.max_snap_distance_m
+
+    # ------------------------------------------------------------------ times
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.dispatcher.rules.timezone)
+
+    def iso(self, t: int | None) -> datetime | None:
+        if t is None:
+            return None
+        return datetime.fromtimestamp(int(t), self.tz)
+
+    def epoch(self, value: datetime | None) -> int | None:
+        """Seconds since the epoch; a time without offset is local time of the service area."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.tz)
+        return int(value.astimezone(timezone.utc).timestamp())
+
+    def network_geojson(self) -> dict:
+        """The road network as a GeoJSON FeatureCollection of lines with their road class (cached;
+        each two-way road once)."""
+        cached = getattr(self, "_geojson", None)
+        if cached is not None:
+            return cached
+        from routing.network import ROAD_CLASSES
+
+        net = self.network
+        tail, head = net.tail(), net.head
+        features = []
+        seen = set()
+        for e in range(net.edge_count):
+            u, v = int(tail[e]), int(head[e])
+            key = (min(u, v), max(u, v))
+            if key in seen:
+                continue
+            seen.add(key)
+            g0, g1 = int(net.geometry_indptr[e]), int(net.geometry_indptr[e + 1])
+            coords = [[round(float(net.node_lon[u]), 5), round(float(net.node_lat[u]), 5)]]
+            coords += [[round(float(x), 5), round(float(y), 5)] for x, y in zip(net.geometry_lon[g0:g1],
+                                                                              net.geometry_lat[g0:g1])]
+            coords.append([round(float(net.node_lon[v]), 5), round(float(net.node_lat[v]), 5)])
+            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+                             "properties": {"road_class": ROAD_CLASSES[int(net.road_class[e])]}})
+        self._geojson = {"type": "FeatureCollection", "features": features,
+                         "properties": {"name": net.name, "synthetic": bool(net.synthetic),
+                                        "attribution": net.attribution}}
+        return self._geojson
+
+    def polyline(self, from_node: int, to_node: int) -> list[list[float]]:
+        """[[lat, lon], ...] of the fastest path (cached)."""
+        key = (int(from_node), int(to_node))
+        line = self._route_cache.get(key)
+        if line is None:
+            if key[0] == key[1]:
+                net = self.network
+                line = [[round(float(net.node_lat[key[0]]), 6), round(float(net.node_lon[key[0]]), 6)]]
+            else:
+                route = self.travel_times.route(*key)
+                line = [[round(float(a), 6), round(float(o), 6)] for a, o in zip(route.lat, route.lon)]
+            if len(self._route_cache) > 20_000:
+                self._route_cache.clear()
+            self._route_cache[key] = line
+        return line

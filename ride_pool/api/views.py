@@ -1,0 +1,71 @@
+"""Turning domain objects into API bodies, and API places into dispatcher places."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException
+
+from ride_pool.api.schemas import BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
+from ride_pool.api.service import Service
+from ride_pool.db.repository import Repository
+from ride_pool.dispatch.dispatcher import OutsideServiceArea, Quote
+from ride_pool.dispatch.domain import Booking, Offer, Place
+
+
+def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str) -> Place:
+    """A dispatcher place for a stop id or a point; 422 for unknown stops, points outside the area."""
+    d = service.dispatcher
+    if place.stop_id is not None:
+        stop = repo.get_stop(place.stop_id)
+        if stop is None:
+            raise HTTPException(422, detail={"code": "unknown_stop", "message":
+                                f"{what}: there is no stop {place.stop_id}; pick one from GET /api/v1/stops"})
+        try:
+            p = d.place(stop.lat, stop.lon, name=stop.name, stop_id=stop.id)
+        except OutsideServiceArea as exc:
+            raise HTTPException(422, detail={"code": "outside_service_area", "message": f"{what}: {exc}"}) from None
+        return p
+    try:
+        return d.place(place.lat, place.lon, name=place.name or "")
+    except OutsideServiceArea as exc:
+        raise HTTPException(422, detail={"code": "outside_service_area", "message": f"{what}: {exc}"}) from None
+
+
+def place_out(p: Place) -> PlaceOut:
+    return PlaceOut(name=p.name, lat=p.lat, lon=p.lon, stop_id=p.stop_id)
+
+
+def offer_out(service: Service, offer: Offer) -> OfferOut:
+    iso = service.iso
+    return OfferOut(offer_id=offer.offer_id, pickup_earliest=iso(offer.pickup_earliest),
+                    pickup_latest=iso(offer.pickup_latest), dropoff_latest=iso(offer.dropoff_latest),
+                    planned_pickup=iso(offer.planned_pickup), planned_dropoff=iso(offer.planned_dropoff),
+                    expires_at=iso(offer.expires_at), alternative=offer.alternative,
+                    passengers=offer.request.passengers, wheelchairs=offer.request.wheelchairs,
+                    direct_minutes=round(offer.direct_s / 60, 1), origin=place_out(offer.request.origin),
+                    destination=place_out(offer.request.destination))
+
+
+def quote_out(service: Service, quote: Quote) -> QuoteOut:
+    reason = Reason(code=quote.reject_cause.value, message=quote.reject_message) if quote.reject_cause else None
+    return QuoteOut(quote_id=quote.quote_id, offers=[offer_out(service, o) for o in quote.offers], reason=reason)
+
+
+def booking_out(service: Service, booking: Booking) -> BookingOut:
+    iso = service.iso
+    d = service.dispatcher
+    eta = d.eta(booking.booking_id) if booking.booking_id in d.bookings else {}
+    vehicle = None
+    if eta:
+        shift = d.shifts.get(eta["shift_id"])
+        vehicle = VehicleLive(vehicle_id=eta["vehicle_id"], label=shift.label if shift else "",
+                              lat=eta.get("vehicle_lat"), lon=eta.get("vehicle_lon"),
+                              location_time=iso(eta.get("vehicle_location_time")))
+    return BookingOut(
+        booking_id=booking.booking_id, status=booking.status.value, pickup_earliest=iso(booking.pickup_earliest),
+        pickup_latest=iso(booking.pickup_latest), dropoff_latest=iso(booking.dropoff_latest),
+        planned_pickup=iso(booking.planned_pickup), planned_dropoff=iso(booking.planned_dropoff),
+        eta_pickup=iso(eta.get("pickup")), eta_dropoff=iso(eta.get("dropoff")), passengers=booking.passengers,
+        wheelchairs=booking.wheelchairs, origin=place_out(booking.origin), destination=place_out(booking.destination),
+        vehicle=vehicle, created_at=iso(booking.created_at), boarded_at=iso(booking.boarded_at),
+        completed_at=iso(booking.completed_at), cancelled_at=iso(booking.cancelled_at), channel=booking.channel,
+        rider_id=booking.rider_id)

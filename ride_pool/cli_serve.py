@@ -1,0 +1,145 @@
+"""``ride-pool serve`` and ``ride-pool demo``: run the HTTP service."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+DEMO_DB = "ride-pool-demo.db"
+DEMO_NETWORK = "ride-pool-demo-network.npz"
+
+
+def _fail(message: str) -> None:
+    typer.echo("error: " + " ".join(str(message).split()), err=True)
+    raise typer.Exit(2)
+
+
+def _check_port(host: str, port: int) -> None:
+    if not 0 < port < 65536:
+        _fail(f"--port must be between 1 and 65535, not {port}")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            _fail(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host")
+
+
+def _database_url(db: str | None, default_file: str | None = None) -> str:
+    from ride_pool.settings import get_settings
+
+    if db is None:
+        return f"sqlite:///{default_file}" if default_file else get_settings().database_url
+    if "://" not in db:       # a plain path means a SQLite file
+        return f"sqlite:///{Path(db).expanduser()}"
+    return db
+
+
+def _open_network(spec: str):
+    from routing.errors import RoutingInputError
+    from routing.sources import open_network
+
+    try:
+        return open_network(spec)
+    except RoutingInputError as exc:
+        _fail(str(exc))
+
+
+def _demo_network():
+    """The demo network, kept in a file beside the demo database for fast restarts."""
+    from routing.network import RoadNetwork
+    from routing.sources import open_network
+
+    path = Path(DEMO_NETWORK)
+    if path.is_file():
+        try:
+            return RoadNetwork.load(path)
+        except Exception:
+            pass
+    network = open_network("demo")
+    try:
+        network.save(path)
+    except OSError:
+        pass
+    return network
+
+
+def _build_app(url: str, network, host: str, port: int):
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from ride_pool.api.app import create_app
+    from ride_pool.settings import Settings
+
+    try:
+        settings = Settings(database_url=url, host=host, port=port)
+    except (ArgumentError, ValueError) as exc:
+        _fail(f"--db {url}: {exc}")
+    app = create_app(settings, network=network)
+    try:
+        app.state.service.start()
+    except (ArgumentError, OperationalError) as exc:
+        _fail(f"cannot open the database {url}: {str(exc).splitlines()[0]}")
+    return app
+
+
+def _run(app, host: str, port: int) -> None:
+    import uvicorn
+    from contextlib import asynccontextmanager
+
+    service = app.state.service
+
+    @asynccontextmanager
+    async def started(_app):     # the service was started before (to report errors early)
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app.router.lifespan_context = started
+    uvicorn.run(app, host=host, port=port, log_level="info", workers=1)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        db: Optional[str] = typer.Option(None, "--db", help="database URL or SQLite file (default: "
+                                         "$RIDE_POOL_DATABASE_URL or sqlite:///ride_pool.db)"),
+        network: str = typer.Option("demo", "--network", help="road network: 'demo', a .npz file or an OSM file"),
+        host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (localhost only by default)"),
+        port: int = typer.Option(8000, "--port", help="port to listen on"),
+    ) -> None:
+        """Run the ride-pooling service (rider, driver and operations API)."""
+        _check_port(host, port)
+        net = _demo_network() if network == "demo" else _open_network(network)
+        application = _build_app(_database_url(db), net, host, port)
+        typer.echo(f"ride_pool serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+        _run(application, host, port)
+
+    @app.command("demo")
+    def demo(
+        db: Optional[str] = typer.Option(None, "--db", help=f"database URL or SQLite file (default: ./{DEMO_DB})"),
+        host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (localhost only by default)"),
+        port: int = typer.Option(8000, "--port", help="port to listen on"),
+        vehicles: int = typer.Option(8, "--vehicles", min=1, max=200, help="demo vehicles (first run only)"),
+    ) -> None:
+        """Run the service on the embedded demo: SQLite, the synthetic Landkreis Meißen network,
+        seeded stops, vehicles with shifts over the next 24 hours and demo accounts."""
+        from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, seed_demo
+
+        _check_port(host, port)
+        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port)
+        seed = seed_demo(application.state.service, vehicles=vehicles)
+        base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+        typer.echo("ride_pool demo — Landkreis Meißen (SYNTHETIC road network and stops)")
+        typer.echo(f"  database      {application.state.service.settings.database_url}")
+        typer.echo(f"  vehicles      {seed.vehicles}, shifts added now: {seed.shifts_added}")
+        typer.echo(f"  rider page    {base}/")
+        typer.echo(f"  driver page   {base}/driver")
+        typer.echo(f"  operator page {base}/ops")
+        typer.echo(f"  API docs      {base}/docs")
+        typer.echo(f"  operator      {OPERATOR[0]} / {OPERATOR[1]}")
+        typer.echo(f"  drivers       driver1@demo.local … driver{seed.vehicles}@demo.local / {DRIVER_PASSWORD}")
+        typer.echo(f"  rider         {RIDER[0]} / {RIDER[1]} (or register your own)")
+        _run(application, host, port)

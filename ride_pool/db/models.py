@@ -1,0 +1,253 @@
+"""The database tables as SQLAlchemy 2.0 typed ORM models.
+
+All times are integer seconds since the Unix epoch (UTC), stored as ``BIGINT``. JSON columns are
+``JSON`` on SQLite and ``JSONB`` on PostgreSQL. Enumerations are stored as their string values in
+``VARCHAR`` columns (no PostgreSQL enum types, so adding a value needs no type migration).
+
+The initial migration (``migrations/versions/0001_initial.py``) creates exactly these tables; a
+test compares the migrated schema with this metadata. Change both together.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.sql.expression import false, true
+
+from ride_pool.dispatch.domain import BookingStatus
+
+
+class UserRole(StrEnum):
+    RIDER = "rider"
+    DRIVER = "driver"
+    OPERATOR = "operator"
+
+
+#: constraint and index names that are the same on every database (Alembic needs names)
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON on SQLite, JSONB on PostgreSQL
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+#: an auto-increment 64-bit key (SQLite only auto-increments ``INTEGER PRIMARY KEY``)
+BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _enum(enum_class: type[StrEnum], length: int) -> Enum:
+    """A VARCHAR column holding the enum's values ("rider"), read back as enum members."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def search_key(text: str) -> str:
+    """``text`` as the stop search compares it: case-folded (``Meißen`` -> ``meissen``), spaces
+    collapsed."""
+    return " ".join(text.casefold().split())[:200]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: always lower case (see :func:`ride_pool.db.repository.normalise_email`)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole, 16))
+    no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), unique=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    wheelchair_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    depot_lat: Mapped[float] = mapped_column(Float)
+    depot_lon: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class Shift(Base):
+    """A vehicle's shift, and the dispatcher's plan for it while it runs.
+
+    ``route`` is the planned stops as ``[[booking_id, "pickup" | "dropoff"], ...]``; the depot is
+    where the shift starts and ends. The vehicle's label and capacity come from ``vehicles``.
+    """
+
+    __tablename__ = "shifts"
+    __table_args__ = (Index("ix_shifts_vehicle_id_start", "vehicle_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"))
+    start: Mapped[int] = mapped_column(BigInteger)
+    end: Mapped[int] = mapped_column(BigInteger)
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    depot_node: Mapped[int] = mapped_column(Integer)
+    depot_lat: Mapped[float] = mapped_column(Float)
+    depot_lon: Mapped[float] = mapped_column(Float)
+    depot_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    depot_stop_id: Mapped[int | None] = mapped_column(Integer)
+    anchor_node: Mapped[int] = mapped_column(Integer)
+    anchor_time: Mapped[int] = mapped_column(BigInteger)
+    route: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location_time: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Stop(Base):
+    """A named pickup/drop-off point. ``name_key``/``town_key`` are the case-folded name and town
+    that the prefix search compares (SQLite's ``lower()`` only folds ASCII)."""
+
+    __tablename__ = "stops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    #: the source's stop id (GTFS ``stop_id``, e.g. ``de:14627:4852``)
+    code: Mapped[str | None] = mapped_column(String(100), unique=True)
+    town: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: the road-network node the stop lies at (set once the network is known)
+    node: Mapped[int | None] = mapped_column(Integer)
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    town_key: Mapped[str] = mapped_column(String(200), index=True, default="", server_default="")
+
+    @validates("name", "town")
+    def _set_search_key(self, attribute: str, value: str | None) -> str:
+        value = value or ""
+        setattr(self, f"{attribute}_key", search_key(value))
+        return value
+
+
+class ServiceArea(Base):
+    """The service area: ``polygon`` as a GeoJSON geometry, ``rules`` as a JSON object."""
+
+    __tablename__ = "service_areas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    polygon: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    rules: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class OfferRow(Base):
+    """An :class:`~ride_pool.dispatch.domain.Offer`; ``request`` holds the
+    :class:`~ride_pool.dispatch.domain.TripRequest` except ``rider_id``."""
+
+    __tablename__ = "offers"
+
+    offer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    quote_id: Mapped[str] = mapped_column(String(64), index=True)
+    rider_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    request: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    pickup_earliest: Mapped[int] = mapped_column(BigInteger)
+    pickup_latest: Mapped[int] = mapped_column(BigInteger)
+    dropoff_latest: Mapped[int] = mapped_column(BigInteger)
+    planned_pickup: Mapped[int] = mapped_column(BigInteger)
+    planned_dropoff: Mapped[int] = mapped_column(BigInteger)
+    vehicle_id: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    direct_s: Mapped[int] = mapped_column(Integer)
+    direct_m: Mapped[int] = mapped_column(Integer)
+    max_ride_s: Mapped[int] = mapped_column(Integer)
+    alternative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    booking_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class BookingRow(Base):
+    """A :class:`~ride_pool.dispatch.domain.Booking`, its places flattened into columns.
+
+    ``idempotency_scope`` is whose idempotency keys must be unique: ``rider:<id>``, or the channel
+    (``phone``) for bookings without a rider, whose ``rider_id`` is NULL (NULLs never collide in a
+    UNIQUE constraint).
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("idempotency_scope", "idempotency_key"),)
+
+    booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rider_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    origin_node: Mapped[int] = mapped_column(Integer)
+    origin_lat: Mapped[float] = mapped_column(Float)
+    origin_lon: Mapped[float] = mapped_column(Float)
+    origin_name: Mapped[str] = mapped_column(String(200))
+    origin_stop_id: Mapped[int | None] = mapped_column(Integer)
+    destination_node: Mapped[int] = mapped_column(Integer)
+    destination_lat: Mapped[float] = mapped_column(Float)
+    destination_lon: Mapped[float] = mapped_column(Float)
+    destination_name: Mapped[str] = mapped_column(String(200))
+    destination_stop_id: Mapped[int | None] = mapped_column(Integer)
+    passengers: Mapped[int] = mapped_column(Integer)
+    wheelchairs: Mapped[int] = mapped_column(Integer)
+    pickup_earliest: Mapped[int] = mapped_column(BigInteger)
+    pickup_latest: Mapped[int] = mapped_column(BigInteger)
+    dropoff_latest: Mapped[int] = mapped_column(BigInteger)
+    max_ride_s: Mapped[int] = mapped_column(Integer)
+    direct_s: Mapped[int] = mapped_column(Integer)
+    direct_m: Mapped[int] = mapped_column(Integer)
+    requested_time: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, 16), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(32))
+    offer_id: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    idempotency_scope: Mapped[str | None] = mapped_column(String(64))
+    planned_pickup: Mapped[int | None] = mapped_column(BigInteger)
+    planned_dropoff: Mapped[int | None] = mapped_column(BigInteger)
+    boarded_at: Mapped[int | None] = mapped_column(BigInteger)
+    completed_at: Mapped[int | None] = mapped_column(BigInteger)
+    cancelled_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class EventRow(Base):
+    """An :class:`~ride_pool.dispatch.domain.Event`; ``id`` gives the order they happened in."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    time: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    cause: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    booking_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(Integer)
+    shift_id: Mapped[int | None] = mapped_column(Integer)
+    rider_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)

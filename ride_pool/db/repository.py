@@ -1,0 +1,325 @@
+"""What the API reads and writes besides the dispatcher's state: users, vehicles, shifts, stops,
+the service area, and bookings to show.
+
+:class:`Repository` takes an engine; every method is one short transaction of its own and returns
+detached rows (all columns loaded, no lazy relations), so one repository serves all of a threaded
+server's requests. Bookings come back as domain :class:`~ride_pool.dispatch.domain.Booking`\\ s.
+
+Shifts created here are only rows: hand :meth:`Repository.vehicle_shift` to the dispatcher, which
+from then on owns the shift's live state (route, anchor, position) and writes it through
+:class:`~ride_pool.db.store.SqlStore`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ride_pool.db.engine import read_session, write_session
+from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound, ShiftOverlap
+from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, UserRole, Vehicle, search_key
+from ride_pool.db.stops import parse_stops_file
+from ride_pool.db.store import booking_from_row, idempotency_scope, shift_from_row
+from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift
+
+#: the service area used when no name is given
+DEFAULT_AREA = "default"
+_UNCHANGED: Any = object()
+_VEHICLE_FIELDS = {"label", "seats", "wheelchair_places", "depot_lat", "depot_lon", "active"}
+
+
+def normalise_email(email: str) -> str:
+    """The form e-mail addresses are stored and looked up in: trimmed, lower case."""
+    return email.strip().lower()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class Repository:
+    """Reads and writes the API's rows in the database behind ``engine`` (thread-safe)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # --- users -----------------------------------------------------------------------------------
+
+    def create_user(self, email: str, password_hash: str, name: str, role: UserRole | str,
+                    *, now: int | None = None) -> User:
+        """A new user; raises :class:`DuplicateEmail` if the address (in any case) is taken."""
+        email = normalise_email(email)
+        user = User(email=email, password_hash=password_hash, name=name, role=UserRole(role),
+                    no_show_count=0, created_at=int(time.time()) if now is None else int(now))
+        try:
+            with write_session(self.engine) as session:
+                session.add(user)
+        except IntegrityError as error:
+            if "email" in str(error.orig):
+                raise DuplicateEmail(email) from error
+            raise
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        with read_session(self.engine) as session:
+            return session.get(User, user_id)
+
+    def get_user_by_email(self, email: str) -> User | None:
+        with read_session(self.engine) as session:
+            return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+    def list_users(self, role: UserRole | str | None = None) -> list[User]:
+        """All users (of ``role``), by id."""
+        query = select(User).order_by(User.id)
+        if role is not None:
+            query = query.where(User.role == UserRole(role))
+        with read_session(self.engine) as session:
+            return list(session.scalars(query))
+
+    # --- vehicles --------------------------------------------------------------------------------
+
+    def create_vehicle(self, label: str, seats: int, *, wheelchair_places: int = 0, depot_lat: float,
+                       depot_lon: float, active: bool = True) -> Vehicle:
+        """A new vehicle; raises :class:`DuplicateVehicleLabel` if ``label`` is taken."""
+        vehicle = Vehicle(label=label, seats=seats, wheelchair_places=wheelchair_places,
+                          depot_lat=depot_lat, depot_lon=depot_lon, active=active)
+        _check_vehicle(vehicle)
+        try:
+            with write_session(self.engine) as session:
+                session.add(vehicle)
+        except IntegrityError as error:
+            if "label" in str(error.orig):
+                raise DuplicateVehicleLabel(label) from error
+            raise
+        return vehicle
+
+    def get_vehicle(self, vehicle_id: int) -> Vehicle | None:
+        with read_session(self.engine) as session:
+            return session.get(Vehicle, vehicle_id)
+
+    def list_vehicles(self, active_only: bool = False) -> list[Vehicle]:
+        """The vehicles (only the active ones if ``active_only``), by id."""
+        query = select(Vehicle).order_by(Vehicle.id)
+        if active_only:
+            query = query.where(Vehicle.active.is_(True))
+        with read_session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def update_vehicle(self, vehicle_id: int, **changes: Any) -> Vehicle:
+        """Change some of a vehicle's ``label``, ``seats``, ``wheelchair_places``, ``depot_lat``,
+        ``depot_lon``, ``active``; raises :class:`NotFound` or :class:`DuplicateVehicleLabel`."""
+        unknown = set(changes) - _VEHICLE_FIELDS
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a vehicle; "
+                             f"changeable: {', '.join(sorted(_VEHICLE_FIELDS))}")
+        try:
+            with write_session(self.engine) as session:
+                vehicle = session.get(Vehicle, vehicle_id)
+                if vehicle is None:
+                    raise NotFound(f"there is no vehicle {vehicle_id}")
+                for name, value in changes.items():
+                    setattr(vehicle, name, value)
+                _check_vehicle(vehicle)
+        except IntegrityError as error:
+            if "label" in str(error.orig):
+                raise DuplicateVehicleLabel(changes["label"]) from error
+            raise
+        return vehicle
+
+    # --- shifts ----------------------------------------------------------------------------------
+
+    def create_shift(self, vehicle_id: int, start: int, end: int, depot: Place,
+                     *, driver_id: int | None = None) -> Shift:
+        """A new shift of ``vehicle_id`` from ``start`` to ``end`` (epoch s) starting and ending at
+        ``depot``. Raises :class:`ShiftOverlap` if the vehicle has another shift (not ended) in
+        that time, :class:`NotFound` for an unknown vehicle or driver."""
+        if end <= start:
+            raise ValueError(f"a shift must end after it starts (start {start}, end {end})")
+        with write_session(self.engine) as session:
+            # the vehicle's row lock (PostgreSQL) keeps two overlapping shifts from both passing
+            # the check below; on SQLite the write transaction is exclusive anyway
+            vehicle = session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update())
+            if vehicle is None:
+                raise NotFound(f"there is no vehicle {vehicle_id}: create it first")
+            if driver_id is not None and session.get(User, driver_id) is None:
+                raise NotFound(f"there is no user {driver_id} to drive the shift")
+            clash = session.scalar(
+                select(Shift).where(Shift.vehicle_id == vehicle_id, Shift.ended.is_(False),
+                                    Shift.start < end, Shift.end > start).order_by(Shift.start).limit(1)
+            )
+            if clash is not None:
+                raise ShiftOverlap(
+                    f"vehicle {vehicle.label!r} is on shift {clash.id} from {clash.start} to {clash.end} "
+                    f"(epoch s), which overlaps {start} to {end}: choose another time or vehicle"
+                )
+            shift = Shift(vehicle_id=vehicle_id, start=int(start), end=int(end), driver_id=driver_id,
+                          started=False, ended=False, depot_node=int(depot.node), depot_lat=float(depot.lat),
+                          depot_lon=float(depot.lon), depot_name=depot.name, depot_stop_id=depot.stop_id,
+                          anchor_node=int(depot.node), anchor_time=int(start), route=[])
+            session.add(shift)
+        return shift
+
+    def get_shift(self, shift_id: int) -> Shift | None:
+        with read_session(self.engine) as session:
+            return session.get(Shift, shift_id)
+
+    def list_shifts(self, vehicle_id: int | None = None, *, include_ended: bool = True,
+                    after: int | None = None, before: int | None = None) -> list[Shift]:
+        """Shifts by start time: of ``vehicle_id`` (all vehicles if None), not ended unless
+        ``include_ended``, running at some time between ``after`` and ``before`` (epoch s)."""
+        query = select(Shift).order_by(Shift.start, Shift.id)
+        if vehicle_id is not None:
+            query = query.where(Shift.vehicle_id == vehicle_id)
+        if not include_ended:
+            query = query.where(Shift.ended.is_(False))
+        if after is not None:
+            query = query.where(Shift.end > after)
+        if before is not None:
+            query = query.where(Shift.start < before)
+        with read_session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def vehicle_shift(self, shift_id: int) -> VehicleShift:
+        """The shift as the dispatcher plans with it (vehicle label and capacity included)."""
+        with read_session(self.engine) as session:
+            row = session.execute(
+                select(Shift, Vehicle).join(Vehicle, Shift.vehicle_id == Vehicle.id).where(Shift.id == shift_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"there is no shift {shift_id}")
+        return shift_from_row(*row)
+
+    # --- stops -----------------------------------------------------------------------------------
+
+    def create_stop(self, name: str, lat: float, lon: float, *, code: str | None = None, town: str = "",
+                    node: int | None = None) -> Stop:
+        stop = Stop(name=name, lat=lat, lon=lon, code=code, town=town, node=node)
+        with write_session(self.engine) as session:
+            session.add(stop)
+        return stop
+
+    def get_stop(self, stop_id: int) -> Stop | None:
+        with read_session(self.engine) as session:
+            return session.get(Stop, stop_id)
+
+    def list_stops(self, limit: int | None = None, offset: int = 0) -> list[Stop]:
+        """Stops by name (then town)."""
+        query = select(Stop).order_by(Stop.name_key, Stop.town_key, Stop.id).offset(offset).limit(limit)
+        with read_session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def search_stops(self, text: str, limit: int = 20) -> list[Stop]:
+        """Stops whose name or town starts with ``text``, ignoring case (``meiß`` finds
+        ``Meißen``); name matches first."""
+        key = search_key(text)
+        if not key:
+            return []
+        pattern = _escape_like(key) + "%"
+        name_match = Stop.name_key.like(pattern, escape="\\")
+        query = (select(Stop).where(or_(name_match, Stop.town_key.like(pattern, escape="\\")))
+                 .order_by(~name_match, Stop.name_key, Stop.town_key, Stop.id).limit(limit))
+        with read_session(self.engine) as session:
+            return list(session.scalars(query))
+
+    def import_stops(self, stops: Iterable[dict[str, Any]]) -> int:
+        """Insert ``stops`` (dicts with ``code``, ``name``, ``town``, ``lat``, ``lon``, as
+        :func:`parse_stops_file` gives them) in one transaction; a stop whose ``code`` is in the
+        table already is updated instead. Returns how many stops were written."""
+        stops = list(stops)
+        codes = [s["code"] for s in stops if s.get("code")]
+        with write_session(self.engine) as session:
+            existing: dict[str, Stop] = {}
+            for start in range(0, len(codes), 500):
+                chunk = codes[start:start + 500]
+                existing |= {s.code: s for s in session.scalars(select(Stop).where(Stop.code.in_(chunk)))}
+            for data in stops:
+                fields = {"name": data["name"], "lat": float(data["lat"]), "lon": float(data["lon"]),
+                          "town": data.get("town") or ""}
+                stop = existing.get(data.get("code"))
+                if stop is None:
+                    stop = Stop(code=data.get("code") or None, node=data.get("node"), **fields)
+                    session.add(stop)
+                    if stop.code:
+                        existing[stop.code] = stop
+                else:
+                    for name, value in fields.items():
+                        setattr(stop, name, value)
+        return len(stops)
+
+    def import_stops_file(self, path: str | Path) -> int:
+        """Validate the whole stop file (see :func:`parse_stops_file`), then import it."""
+        return self.import_stops(parse_stops_file(Path(path)))
+
+    def set_stop_nodes(self, nodes: dict[int, int | None]) -> None:
+        """Set the road-network node of stops (stop id -> node), e.g. after snapping them."""
+        with write_session(self.engine) as session:
+            for stop_id, node in nodes.items():
+                stop = session.get(Stop, stop_id)
+                if stop is None:
+                    raise NotFound(f"there is no stop {stop_id}")
+                stop.node = node
+
+    # --- service area ----------------------------------------------------------------------------
+
+    def get_service_area(self, name: str = DEFAULT_AREA) -> ServiceArea | None:
+        with read_session(self.engine) as session:
+            return session.scalar(select(ServiceArea).where(ServiceArea.name == name))
+
+    def set_service_area(self, name: str = DEFAULT_AREA, *, polygon: dict | None = _UNCHANGED,
+                         rules: dict | None = _UNCHANGED) -> ServiceArea:
+        """Create or change service area ``name``: its GeoJSON ``polygon`` (None removes it) and
+        its ``rules`` (a JSON object); what is not given stays as it is."""
+        with write_session(self.engine) as session:
+            area = session.scalar(select(ServiceArea).where(ServiceArea.name == name).with_for_update())
+            if area is None:
+                area = ServiceArea(name=name, polygon=None, rules={})
+                session.add(area)
+            if polygon is not _UNCHANGED:
+                area.polygon = polygon
+            if rules is not _UNCHANGED:
+                area.rules = dict(rules or {})
+        return area
+
+    # --- bookings --------------------------------------------------------------------------------
+
+    def get_booking(self, booking_id: str) -> Booking | None:
+        with read_session(self.engine) as session:
+            row = session.get(BookingRow, booking_id)
+            return None if row is None else booking_from_row(row)
+
+    def list_bookings_for_rider(self, rider_id: int, *, limit: int | None = 100,
+                                statuses: Iterable[BookingStatus] | None = None) -> list[Booking]:
+        """The rider's bookings, newest first (optionally only those with one of ``statuses``)."""
+        query = (select(BookingRow).where(BookingRow.rider_id == rider_id)
+                 .order_by(BookingRow.created_at.desc(), BookingRow.booking_id.desc()).limit(limit))
+        if statuses is not None:
+            query = query.where(BookingRow.status.in_([BookingStatus(s) for s in statuses]))
+        with read_session(self.engine) as session:
+            return [booking_from_row(row) for row in session.scalars(query)]
+
+    def find_booking_by_idempotency_key(self, key: str, *, rider_id: int | None,
+                                        channel: str = "app") -> Booking | None:
+        """The booking made earlier with idempotency ``key`` by ``rider_id`` (or, without a
+        rider, on ``channel``), so that a retried request gets the same booking back."""
+        scope = idempotency_scope(rider_id, channel)
+        with read_session(self.engine) as session:
+            row = session.scalar(select(BookingRow).where(BookingRow.idempotency_scope == scope,
+                                                          BookingRow.idempotency_key == key))
+            return None if row is None else booking_from_row(row)
+
+
+def _check_vehicle(vehicle: Vehicle) -> None:
+    if not vehicle.label or not vehicle.label.strip():
+        raise ValueError("a vehicle needs a label (e.g. its number plate)")
+    if vehicle.seats is None or vehicle.seats < 1:
+        raise ValueError(f"vehicle {vehicle.label!r} needs at least 1 seat, not {vehicle.seats}")
+    if vehicle.wheelchair_places is None or vehicle.wheelchair_places < 0:
+        raise ValueError(f"vehicle {vehicle.label!r}: wheelchair places cannot be negative")
+    if not (-90 <= vehicle.depot_lat <= 90 and -180 <= vehicle.depot_lon <= 180):
+        raise ValueError(f"vehicle {vehicle.label!r}: depot ({vehicle.depot_lat}, {vehicle.depot_lon}) "
+                         "is not a latitude/longitude in degrees")

@@ -1,0 +1,386 @@
+"""The dispatcher's store in a SQL database: :class:`SqlStore`.
+
+Each :class:`~ride_pool.dispatch.store.Change` is written in one transaction: bookings, offers and
+shifts are upserted by primary key (``INSERT ... ON CONFLICT DO UPDATE``, so concurrent commits
+never race between a look-up and an insert), events are appended, and the riders' no-show counts
+go up. :meth:`SqlStore.load` gives the state back after a restart.
+
+The ``*_to_row`` / ``*_from_row`` functions convert between the domain dataclasses and the tables;
+``from_row(to_row(x)) == x`` for every object the dispatcher makes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Engine, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ride_pool.db.engine import read_session, write_session
+from ride_pool.db.errors import DuplicateIdempotencyKey, UnknownRider
+from ride_pool.db.models import BookingRow, EventRow, OfferRow, Shift, User, Vehicle
+from ride_pool.dispatch.domain import (
+    Booking,
+    BookingStatus,
+    Event,
+    EventKind,
+    Offer,
+    Place,
+    Step,
+    StepKind,
+    TripRequest,
+    VehicleShift,
+)
+from ride_pool.dispatch.store import Change, StoredState
+
+ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ONBOARD)
+
+
+class SqlStore:
+    """Persists the dispatcher's changes in the database behind ``engine`` (thread-safe).
+
+    A shift whose vehicle is not in ``vehicles`` yet gets a vehicle row made from the shift (label,
+    seats, wheelchair places, depot), so the store also works without the fleet set up through
+    :class:`~ride_pool.db.repository.Repository` (tests, replays).
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def commit(self, change: Change) -> None:
+        """Write ``change`` completely or not at all.
+
+        Raises :class:`DuplicateIdempotencyKey` when a booking reuses a rider's idempotency key,
+        :class:`UnknownRider` for a no-show of a rider who is not a user, and the database's own
+        error for anything else; nothing of ``change`` is written then.
+        """
+        if not change:
+            return
+        try:
+            with write_session(self.engine) as session:
+                self._write(session, change)
+        except IntegrityError as error:
+            if "idempotency" in str(error.orig):
+                raise DuplicateIdempotencyKey(
+                    "a booking with this idempotency key exists already for this rider: "
+                    "send a new key for a new booking, or fetch the existing one"
+                ) from error
+            raise
+
+    def _write(self, session: Session, change: Change) -> None:
+        if change.shifts:
+            vehicles = {s.vehicle_id: _vehicle_from_shift(s) for s in change.shifts}
+            _insert_missing(session, Vehicle.__table__, list(vehicles.values()), ["id"])
+            _upsert(session, Shift.__table__, [shift_to_row(s) for s in change.shifts], ["id"])
+        _upsert(session, OfferRow.__table__, [offer_to_row(o) for o in change.offers], ["offer_id"])
+        _upsert(session, BookingRow.__table__, [booking_to_row(b) for b in change.bookings], ["booking_id"])
+        if change.events:
+            session.execute(EventRow.__table__.insert(), [event_to_row(e) for e in change.events])
+        for rider_id, count in Counter(change.no_show_riders).items():
+            result = session.execute(
+                update(User).where(User.id == rider_id).values(no_show_count=User.no_show_count + count)
+            )
+            if result.rowcount != 1:
+                raise UnknownRider(f"no-show of rider {rider_id}, who is not in the users table: "
+                                   "only registered riders can be counted")
+
+    def load(self, now: int) -> StoredState:
+        """The shifts not ended (with their routes), the active bookings, the offers still open at
+        ``now`` and the riders' no-show counts, all from one snapshot of the database."""
+        with read_session(self.engine) as session:
+            shifts = [
+                shift_from_row(shift, vehicle)
+                for shift, vehicle in session.execute(
+                    select(Shift, Vehicle).join(Vehicle, Shift.vehicle_id == Vehicle.id)
+                    .where(Shift.ended.is_(False)).order_by(Shift.id)
+                )
+            ]
+            bookings = [
+                booking_from_row(row)
+                for row in session.scalars(
+                    select(BookingRow).where(BookingRow.status.in_(ACTIVE_STATUSES))
+                    .order_by(BookingRow.created_at, BookingRow.booking_id)
+                )
+            ]
+            offers = [
+                offer_from_row(row)
+                for row in session.scalars(
+                    select(OfferRow).where(OfferRow.expires_at > now, OfferRow.booking_id.is_(None))
+                    .order_by(OfferRow.expires_at, OfferRow.offer_id)
+                )
+            ]
+            no_shows = dict(session.execute(select(User.id, User.no_show_count).where(User.no_show_count > 0)).all())
+        return StoredState(shifts=shifts, bookings=bookings, offers=offers, no_shows=no_shows)
+
+    def events(self, since_id: int = 0, limit: int | None = None) -> list[Event]:
+        """The events after event id ``since_id``, in the order they were committed."""
+        return [event for _, event in self.event_rows(since_id, limit)]
+
+    def event_rows(self, since_id: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
+        """Like :meth:`events`, with each event's id (pass the last one as ``since_id`` to page)."""
+        query = select(EventRow).where(EventRow.id > since_id).order_by(EventRow.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with read_session(self.engine) as session:
+            return [(row.id, event_from_row(row)) for row in session.scalars(query)]
+
+
+def _insert_statement(session: Session, table: Table):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {dialect}")
+
+
+def _last_per_key(rows: list[dict[str, Any]], key_columns: list[str]) -> list[dict[str, Any]]:
+    """``rows`` with one row per key, the last given (an upsert may touch each row only once)."""
+    return list({tuple(row[c] for c in key_columns): row for row in rows}.values())
+
+
+def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], key_columns: list[str]) -> None:
+    if not rows:
+        return
+    statement = _insert_statement(session, table)
+    changes = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in key_columns}
+    session.execute(statement.on_conflict_do_update(index_elements=key_columns, set_=changes),
+                    _last_per_key(rows, key_columns))
+
+
+def _insert_missing(session: Session, table: Table, rows: list[dict[str, Any]], key_columns: list[str]) -> None:
+    statement = _insert_statement(session, table).on_conflict_do_nothing(index_elements=key_columns)
+    session.execute(statement, rows)
+
+
+# --- conversions between domain objects and rows -------------------------------------------------
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def place_to_dict(place: Place) -> dict[str, Any]:
+    return {"node": int(place.node), "lat": float(place.lat), "lon": float(place.lon),
+            "name": place.name, "stop_id": _int_or_none(place.stop_id)}
+
+
+def place_from_dict(data: dict[str, Any]) -> Place:
+    return Place(node=data["node"], lat=data["lat"], lon=data["lon"], name=data.get("name", ""),
+                 stop_id=data.get("stop_id"))
+
+
+def _place_columns(prefix: str, place: Place) -> dict[str, Any]:
+    return {f"{prefix}_{name}": value for name, value in place_to_dict(place).items()}
+
+
+def _place_from_columns(prefix: str, row: Any) -> Place:
+    return Place(node=getattr(row, f"{prefix}_node"), lat=getattr(row, f"{prefix}_lat"),
+                 lon=getattr(row, f"{prefix}_lon"), name=getattr(row, f"{prefix}_name"),
+                 stop_id=getattr(row, f"{prefix}_stop_id"))
+
+
+def idempotency_scope(rider_id: int | None, channel: str) -> str:
+    """Whose idempotency keys must differ: the rider's (``rider:7``), else the channel's."""
+    return f"rider:{rider_id}" if rider_id is not None else channel
+
+
+def booking_to_row(booking: Booking) -> dict[str, Any]:
+    b = booking
+    return {
+        "booking_id": b.booking_id,
+        "rider_id": _int_or_none(b.rider_id),
+        **_place_columns("origin", b.origin),
+        **_place_columns("destination", b.destination),
+        "passengers": int(b.passengers),
+        "wheelchairs": int(b.wheelchairs),
+        "pickup_earliest": int(b.pickup_earliest),
+        "pickup_latest": int(b.pickup_latest),
+        "dropoff_latest": int(b.dropoff_latest),
+        "max_ride_s": int(b.max_ride_s),
+        "direct_s": int(b.direct_s),
+        "direct_m": int(b.direct_m),
+        "requested_time": int(b.requested_time),
+        "status": BookingStatus(b.status),
+        "vehicle_id": _int_or_none(b.vehicle_id),
+        "created_at": int(b.created_at),
+        "channel": b.channel,
+        "offer_id": b.offer_id,
+        "idempotency_key": b.idempotency_key,
+        "idempotency_scope": None if b.idempotency_key is None else idempotency_scope(b.rider_id, b.channel),
+        "planned_pickup": _int_or_none(b.planned_pickup),
+        "planned_dropoff": _int_or_none(b.planned_dropoff),
+        "boarded_at": _int_or_none(b.boarded_at),
+        "completed_at": _int_or_none(b.completed_at),
+        "cancelled_at": _int_or_none(b.cancelled_at),
+    }
+
+
+def booking_from_row(row: BookingRow) -> Booking:
+    return Booking(
+        booking_id=row.booking_id,
+        rider_id=row.rider_id,
+        origin=_place_from_columns("origin", row),
+        destination=_place_from_columns("destination", row),
+        passengers=row.passengers,
+        wheelchairs=row.wheelchairs,
+        pickup_earliest=row.pickup_earliest,
+        pickup_latest=row.pickup_latest,
+        dropoff_latest=row.dropoff_latest,
+        max_ride_s=row.max_ride_s,
+        direct_s=row.direct_s,
+        direct_m=row.direct_m,
+        requested_time=row.requested_time,
+        status=BookingStatus(row.status),
+        vehicle_id=row.vehicle_id,
+        created_at=row.created_at,
+        channel=row.channel,
+        offer_id=row.offer_id,
+        idempotency_key=row.idempotency_key,
+        planned_pickup=row.planned_pickup,
+        planned_dropoff=row.planned_dropoff,
+        boarded_at=row.boarded_at,
+        completed_at=row.completed_at,
+        cancelled_at=row.cancelled_at,
+    )
+
+
+def offer_to_row(offer: Offer) -> dict[str, Any]:
+    o, r = offer, offer.request
+    return {
+        "offer_id": o.offer_id,
+        "quote_id": o.quote_id,
+        "rider_id": _int_or_none(r.rider_id),
+        "request": {
+            "origin": place_to_dict(r.origin),
+            "destination": place_to_dict(r.destination),
+            "passengers": int(r.passengers),
+            "wheelchairs": int(r.wheelchairs),
+            "pickup_after": _int_or_none(r.pickup_after),
+            "arrive_by": _int_or_none(r.arrive_by),
+            "channel": r.channel,
+        },
+        "pickup_earliest": int(o.pickup_earliest),
+        "pickup_latest": int(o.pickup_latest),
+        "dropoff_latest": int(o.dropoff_latest),
+        "planned_pickup": int(o.planned_pickup),
+        "planned_dropoff": int(o.planned_dropoff),
+        "vehicle_id": int(o.vehicle_id),
+        "expires_at": int(o.expires_at),
+        "direct_s": int(o.direct_s),
+        "direct_m": int(o.direct_m),
+        "max_ride_s": int(o.max_ride_s),
+        "alternative": bool(o.alternative),
+        "booking_id": o.booking_id,
+    }
+
+
+def offer_from_row(row: OfferRow) -> Offer:
+    r = row.request
+    request = TripRequest(
+        rider_id=row.rider_id,
+        origin=place_from_dict(r["origin"]),
+        destination=place_from_dict(r["destination"]),
+        passengers=r["passengers"],
+        wheelchairs=r["wheelchairs"],
+        pickup_after=r.get("pickup_after"),
+        arrive_by=r.get("arrive_by"),
+        channel=r.get("channel", "app"),
+    )
+    return Offer(
+        offer_id=row.offer_id,
+        quote_id=row.quote_id,
+        request=request,
+        pickup_earliest=row.pickup_earliest,
+        pickup_latest=row.pickup_latest,
+        dropoff_latest=row.dropoff_latest,
+        planned_pickup=row.planned_pickup,
+        planned_dropoff=row.planned_dropoff,
+        vehicle_id=row.vehicle_id,
+        expires_at=row.expires_at,
+        direct_s=row.direct_s,
+        direct_m=row.direct_m,
+        max_ride_s=row.max_ride_s,
+        alternative=row.alternative,
+        booking_id=row.booking_id,
+    )
+
+
+def shift_to_row(shift: VehicleShift) -> dict[str, Any]:
+    s = shift
+    return {
+        "id": int(s.shift_id),
+        "vehicle_id": int(s.vehicle_id),
+        "start": int(s.start),
+        "end": int(s.end),
+        "driver_id": _int_or_none(s.driver_id),
+        "started": bool(s.started),
+        "ended": bool(s.ended),
+        **_place_columns("depot", s.depot),
+        "anchor_node": int(s.anchor_node),
+        "anchor_time": int(s.anchor_time),
+        "route": [[step.booking_id, StepKind(step.kind).value] for step in s.route],
+        "lat": _float_or_none(s.lat),
+        "lon": _float_or_none(s.lon),
+        "location_time": _int_or_none(s.location_time),
+    }
+
+
+def shift_from_row(row: Shift, vehicle: Vehicle) -> VehicleShift:
+    return VehicleShift(
+        shift_id=row.id,
+        vehicle_id=row.vehicle_id,
+        label=vehicle.label,
+        seats=vehicle.seats,
+        wheelchair_places=vehicle.wheelchair_places,
+        start=row.start,
+        end=row.end,
+        depot=_place_from_columns("depot", row),
+        anchor_node=row.anchor_node,
+        anchor_time=row.anchor_time,
+        route=[Step(booking_id, StepKind(kind)) for booking_id, kind in row.route],
+        started=row.started,
+        ended=row.ended,
+        driver_id=row.driver_id,
+        lat=row.lat,
+        lon=row.lon,
+        location_time=row.location_time,
+    )
+
+
+def _vehicle_from_shift(shift: VehicleShift) -> dict[str, Any]:
+    return {"id": int(shift.vehicle_id), "label": shift.label, "seats": int(shift.seats),
+            "wheelchair_places": int(shift.wheelchair_places), "depot_lat": float(shift.depot.lat),
+            "depot_lon": float(shift.depot.lon), "active": True}
+
+
+def event_to_row(event: Event) -> dict[str, Any]:
+    return {
+        "time": int(event.time),
+        "kind": EventKind(event.kind).value,
+        "cause": str(event.cause or ""),
+        "booking_id": event.booking_id,
+        "vehicle_id": _int_or_none(event.vehicle_id),
+        "shift_id": _int_or_none(event.shift_id),
+        "rider_id": _int_or_none(event.rider_id),
+        "data": dict(event.data),
+    }
+
+
+def event_from_row(row: EventRow) -> Event:
+    return Event(
+        time=row.time,
+        kind=EventKind(row.kind),
+        cause=row.cause,
+        booking_id=row.booking_id,
+        vehicle_id=row.vehicle_id,
+        shift_id=row.shift_id,
+        rider_id=row.rider_id,
+        data=row.data,
+    )

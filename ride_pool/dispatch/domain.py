@@ -1,0 +1,205 @@
+"""Domain objects of the dispatcher service: places, requests, offers, bookings, vehicles, events.
+
+Times are integer **seconds since the Unix epoch (UTC)** everywhere in the dispatcher; the API
+converts ISO 8601 at its edge, the simulator counts its own seconds. Distances are metres.
+Road positions are node indices of the service area's :class:`~routing.network.RoadNetwork`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"      # promised, in a vehicle's plan, rider not yet picked up
+    ONBOARD = "onboard"          # boarded, drop-off still planned
+    COMPLETED = "completed"      # dropped off
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+    @property
+    def active(self) -> bool:
+        return self in (BookingStatus.CONFIRMED, BookingStatus.ONBOARD)
+
+
+class StepKind(StrEnum):
+    PICKUP = "pickup"
+    DROPOFF = "dropoff"
+
+
+class RejectCause(StrEnum):
+    """Why a request got no offer or a booking was refused; each names the rule or fact."""
+
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
+    SAME_PLACE = "same_place"
+    OUTSIDE_OPERATING_HOURS = "outside_operating_hours"
+    MIN_LEAD_TIME = "min_lead_time"
+    BOOKING_HORIZON = "booking_horizon"
+    IN_THE_PAST = "in_the_past"
+    EARLY_MORNING_CUTOFF = "early_morning_cutoff"
+    MAX_ACTIVE_BOOKINGS = "max_active_bookings"
+    NO_SHOW_LIMIT = "no_show_limit"
+    TOO_MANY_PASSENGERS = "too_many_passengers"
+    NO_VEHICLE_FITS = "no_vehicle_fits"
+    NO_VEHICLE_AVAILABLE = "no_vehicle_available"
+    OFFER_EXPIRED = "offer_expired"
+    OFFER_UNKNOWN = "offer_unknown"
+    OFFER_NO_LONGER_AVAILABLE = "offer_no_longer_available"
+    OFFER_ALREADY_BOOKED = "offer_already_booked"
+
+
+class EventKind(StrEnum):
+    """Every state change of the service; KPIs are computed from these."""
+
+    REQUEST_RECEIVED = "request_received"        # a quote was asked for
+    OFFER_MADE = "offer_made"
+    REQUEST_REJECTED = "request_rejected"        # no offer; cause = RejectCause
+    OFFER_DECLINED = "offer_declined"            # the rider did not take the offer (simulation)
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_REFUSED = "booking_refused"          # booking an offer failed; cause = RejectCause
+    BOOKING_CANCELLED = "booking_cancelled"      # cause: rider, operator, shift_ended
+    PLAN_REOPTIMISED = "plan_reoptimised"
+    VEHICLE_ARRIVED = "vehicle_arrived"
+    VEHICLE_DROVE = "vehicle_drove"              # one driven leg: distance_m, duration_s, passengers
+    VEHICLE_LOCATION = "vehicle_location"
+    RIDER_BOARDED = "rider_boarded"
+    RIDER_NO_SHOW = "rider_no_show"
+    RIDER_DROPPED_OFF = "rider_dropped_off"
+    SHIFT_ADDED = "shift_added"
+    SHIFT_STARTED = "shift_started"
+    SHIFT_ENDED = "shift_ended"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A point riders are picked up at or dropped off at: a road node, optionally a named stop."""
+
+    node: int
+    lat: float
+    lon: float
+    name: str = ""
+    stop_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TripRequest:
+    """What a rider asks for. At most one of ``pickup_after``/``arrive_by``; neither means as soon
+    as the rules allow."""
+
+    rider_id: int | None
+    origin: Place
+    destination: Place
+    passengers: int = 1
+    wheelchairs: int = 0
+    pickup_after: int | None = None
+    arrive_by: int | None = None
+    #: "app" (rider), "phone" (operator on behalf of a caller; the no-show limit does not apply),
+    #: or "simulation"
+    channel: str = "app"
+
+
+@dataclass
+class Offer:
+    """A pickup window the dispatcher can keep for ``request`` until ``expires_at``."""
+
+    offer_id: str
+    quote_id: str
+    request: TripRequest
+    pickup_earliest: int
+    pickup_latest: int
+    dropoff_latest: int
+    planned_pickup: int
+    planned_dropoff: int
+    vehicle_id: int
+    expires_at: int
+    direct_s: int
+    direct_m: int
+    max_ride_s: int
+    alternative: bool = False
+    booking_id: str | None = None   # set once booked
+
+
+@dataclass
+class Booking:
+    """A confirmed ride; the pickup window and ``dropoff_latest`` are promises the plan keeps."""
+
+    booking_id: str
+    rider_id: int | None
+    origin: Place
+    destination: Place
+    passengers: int
+    wheelchairs: int
+    pickup_earliest: int
+    pickup_latest: int
+    dropoff_latest: int
+    max_ride_s: int
+    direct_s: int
+    direct_m: int
+    requested_time: int          # the pickup time the rider asked for (or the earliest allowed)
+    status: BookingStatus
+    vehicle_id: int | None
+    created_at: int
+    channel: str = "app"
+    offer_id: str | None = None
+    idempotency_key: str | None = None
+    planned_pickup: int | None = None
+    planned_dropoff: int | None = None
+    boarded_at: int | None = None
+    completed_at: int | None = None
+    cancelled_at: int | None = None
+
+    @property
+    def seats(self) -> int:
+        """Seats taken: a wheelchair user rides in a wheelchair place, not on a seat."""
+        return self.passengers - self.wheelchairs
+
+
+@dataclass(frozen=True)
+class Step:
+    """One planned stop of a vehicle: ``kind`` of ``booking_id``."""
+
+    booking_id: str
+    kind: StepKind
+
+
+@dataclass
+class VehicleShift:
+    """A vehicle on a shift: the planning unit of the dispatcher.
+
+    ``anchor_node``/``anchor_time``: where and when the vehicle is next free to drive on (its depot
+    at shift start, the last stop it served, the place it last reported, or the stop it is
+    committed to drive to).
+    """
+
+    shift_id: int
+    vehicle_id: int
+    label: str
+    seats: int
+    wheelchair_places: int
+    start: int
+    end: int
+    depot: Place
+    anchor_node: int
+    anchor_time: int
+    route: list[Step] = field(default_factory=list)
+    started: bool = False
+    ended: bool = False
+    driver_id: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    location_time: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A state change with its named cause; ``data`` holds the facts KPIs need."""
+
+    time: int
+    kind: EventKind
+    cause: str = ""
+    booking_id: str | None = None
+    vehicle_id: int | None = None
+    shift_id: int | None = None
+    rider_id: int | None = None
+    data: dict = field(default_factory=dict)

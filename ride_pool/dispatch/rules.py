@@ -1,0 +1,224 @@
+"""Rural service rules of one service area, with documented defaults.
+
+All durations are seconds. Local clock times ("HH:MM") are in the area's ``timezone``.
+
+| rule | default | meaning |
+| --- | --- | --- |
+| ``operating_hours`` | 05:00–23:00 every day | pickups and drop-offs happen inside these hours |
+| ``min_lead_s`` | 1,800 (30 min) | earliest pickup is this long after booking |
+| ``horizon_s`` | 604,800 (7 days) | latest pickup is this long after booking |
+| ``early_trip_before`` / ``early_trip_book_by`` | 08:00 / 20:00 | a pickup before 08:00 must be booked by 20:00 the evening before |
+| ``max_active_bookings`` | 4 | confirmed, not yet completed bookings per rider |
+| ``no_show_limit`` | 3 | after this many no-shows a rider books by phone (operators) |
+| ``window_s`` | 1,200 (20 min) | width of the promised pickup window |
+| ``offer_ttl_s`` | 300 | an offer can be booked for this long |
+| ``max_ride_factor`` / ``max_ride_extra_s`` | 1.5 / 600 | ride time ≤ 1.5 × direct + 10 min |
+| ``boarding_s`` / ``alighting_s`` / ``wheelchair_extra_s`` | 60 / 30 / 120 | stop durations |
+| ``max_passengers`` / ``max_wheelchairs`` | 8 / 2 | per booking |
+| ``alternatives`` | 4 | later (or earlier, for arrive-by) windows tried, each half a window apart |
+| ``reoptimise_every_s`` / ``reoptimise_time_limit_s`` | 60 / 2 | background optimiser cadence and budget |
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ride_pool.dispatch.domain import RejectCause
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class RulesError(ValueError):
+    """Service rules that cannot work; the message says which field to fix."""
+
+
+def _minutes(text: str, what: str) -> int:
+    m = _HHMM.match(str(text))
+    if not m or (m.group(1) == "24" and m.group(2) != "00"):
+        raise RulesError(f"{what} must be a local time 'HH:MM' (00:00..24:00), got {text!r}")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+#: rules that are whole numbers (seconds or counts), and rules that are any real number
+_WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "no_show_limit", "window_s", "offer_ttl_s",
+          "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
+          "alternatives", "reoptimise_every_s")
+_REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight")
+
+
+def _default_hours() -> dict[str, list[str]]:
+    return {day: ["05:00", "23:00"] for day in WEEKDAYS}
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    timezone: str = "Europe/Berlin"
+    #: weekday ("mon".."sun") -> [open, close] local "HH:MM"; a missing weekday has no service
+    operating_hours: dict = field(default_factory=_default_hours)
+    min_lead_s: int = 1800
+    horizon_s: int = 7 * 86400
+    early_trip_before: str | None = "08:00"
+    early_trip_book_by: str = "20:00"
+    max_active_bookings: int = 4
+    no_show_limit: int = 3
+    window_s: int = 1200
+    offer_ttl_s: int = 300
+    max_ride_factor: float = 1.5
+    max_ride_extra_s: int = 600
+    boarding_s: int = 60
+    alighting_s: int = 30
+    wheelchair_extra_s: int = 120
+    max_passengers: int = 8
+    max_wheelchairs: int = 2
+    alternatives: int = 4
+    reoptimise_every_s: int = 60
+    reoptimise_time_limit_s: float = 2.0
+    #: cost per second of delay of a planned rider when comparing insertions (0 = driving cost only)
+    delay_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in _WHOLE:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+                    or value != int(value):
+                raise RulesError(f"{name} must be a whole number, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        for name in _REAL:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise RulesError(f"{name} must be a number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        try:
+            object.__setattr__(self, "_tz", ZoneInfo(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise RulesError(f"timezone {self.timezone!r} is unknown; use an IANA name such as 'Europe/Berlin'") from None
+        if not isinstance(self.operating_hours, dict):
+            raise RulesError("operating_hours must map weekdays to [open, close], e.g. {'mon': ['05:00', '23:00']}")
+        hours = {}
+        for day, span in dict(self.operating_hours).items():
+            if day not in WEEKDAYS:
+                raise RulesError(f"operating_hours: {day!r} is not a weekday; use one of {', '.join(WEEKDAYS)}")
+            if not isinstance(span, (list, tuple)) or len(span) != 2:
+                raise RulesError(f"operating_hours.{day} must be [open, close], e.g. ['05:00', '23:00']")
+            a, b = _minutes(span[0], f"operating_hours.{day} open"), _minutes(span[1], f"operating_hours.{day} close")
+            if a >= b:
+                raise RulesError(f"operating_hours.{day}: open {span[0]} must be before close {span[1]}")
+            hours[day] = (a, b)
+        object.__setattr__(self, "_hours", hours)
+        for name in ("min_lead_s", "max_active_bookings", "no_show_limit", "boarding_s", "alighting_s",
+                     "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs"):
+            if int(getattr(self, name)) < 0:
+                raise RulesError(f"{name} must not be negative")
+        for name in ("horizon_s", "window_s", "offer_ttl_s", "max_passengers", "reoptimise_every_s"):
+            if int(getattr(self, name)) <= 0:
+                raise RulesError(f"{name} must be positive")
+        if self.horizon_s <= self.min_lead_s:
+            raise RulesError("horizon_s must be longer than min_lead_s")
+        if not self.max_ride_factor >= 1.0:
+            raise RulesError("max_ride_factor must be at least 1.0 (a ride cannot be shorter than the direct trip)")
+        if not self.reoptimise_time_limit_s > 0:
+            raise RulesError("reoptimise_time_limit_s must be positive")
+        if self.delay_weight < 0:
+            raise RulesError("delay_weight must not be negative")
+        if self.early_trip_before is not None and not isinstance(self.early_trip_before, str):
+            raise RulesError("early_trip_before must be a local time 'HH:MM' or null")
+        if self.early_trip_before is not None:
+            object.__setattr__(self, "_early_before", _minutes(self.early_trip_before, "early_trip_before"))
+        object.__setattr__(self, "_book_by", _minutes(self.early_trip_book_by, "early_trip_book_by"))
+
+    # ------------------------------------------------------------------ (de)serialisation
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "ServiceRules":
+        data = dict(data or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise RulesError(f"unknown service rule(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**data)
+
+    def replace(self, **changes) -> "ServiceRules":
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ derived facts
+    def local(self, t: int) -> datetime:
+        return datetime.fromtimestamp(t, self._tz)
+
+    def max_ride_s(self, direct_s: int) -> int:
+        return int(math.ceil(direct_s * self.max_ride_factor)) + int(self.max_ride_extra_s)
+
+    def pickup_service_s(self, wheelchairs: int) -> int:
+        return int(self.boarding_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0)
+
+    def dropoff_service_s(self, wheelchairs: int) -> int:
+        return int(self.alighting_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0)
+
+    def _day_span(self, day: datetime) -> tuple[int, int] | None:
+        """Operating span (epoch seconds) of the local calendar day ``day``, or None."""
+        hours = self._hours.get(WEEKDAYS[day.weekday()])
+        if hours is None:
+            return None
+        midnight = datetime.combine(day.date(), time(0), self._tz)
+        return (int((midnight + timedelta(minutes=hours[0])).timestamp()),
+                int((midnight + timedelta(minutes=hours[1])).timestamp()))
+
+    def operating_span(self, t: int) -> tuple[int, int] | None:
+        """The operating span containing time ``t``, or None when the service is closed then."""
+        for delta in (0, -1):   # a span may be reached from the previous day when it closes at 24:00
+            span = self._day_span(self.local(t) + timedelta(days=delta))
+            if span and span[0] <= t <= span[1]:
+                return span
+        return None
+
+    def next_opening(self, t: int) -> int | None:
+        """The first time at or after ``t`` the service operates (None if never within 8 days)."""
+        if self.operating_span(t):
+            return t
+        day = self.local(t)
+        for delta in range(0, 9):
+            span = self._day_span(day + timedelta(days=delta))
+            if span and span[0] >= t:
+                return span[0]
+        return None
+
+    def early_cutoff(self, pickup: int) -> int | None:
+        """Latest booking time for a pickup at ``pickup``, when it counts as an early trip."""
+        if self.early_trip_before is None:
+            return None
+        local = self.local(pickup)
+        if local.hour * 60 + local.minute >= self._early_before:
+            return None
+        evening = datetime.combine((local - timedelta(days=1)).date(), time(0), self._tz)
+        return int((evening + timedelta(minutes=self._book_by)).timestamp())
+
+    def check_pickup(self, pickup_earliest: int, arrival: int, now: int, channel: str,
+                     *, dropoff_only: bool = False) -> tuple[RejectCause, str] | None:
+        """Which rule a trip with this pickup window start and expected arrival breaks, if any."""
+        if pickup_earliest < now - 60 and not dropoff_only:
+            return RejectCause.IN_THE_PAST, "the requested time has already passed; choose a later time"
+        if pickup_earliest < now + self.min_lead_s and channel != "simulation":
+            return (RejectCause.MIN_LEAD_TIME,
+                    f"pickups must be booked at least {self.min_lead_s // 60} minutes ahead; choose a later time")
+        if pickup_earliest > now + self.horizon_s:
+            return (RejectCause.BOOKING_HORIZON,
+                    f"pickups can be booked at most {self.horizon_s // 86400} days ahead; choose an earlier day")
+        span = self.operating_span(pickup_earliest)
+        if span is None or arrival > span[1]:
+            return (RejectCause.OUTSIDE_OPERATING_HOURS,
+                    "the trip lies outside the operating hours ("
+                    + ", ".join(f"{d} {h[0]}–{h[1]}" for d, h in self.operating_hours.items()) + ")")
+        cutoff = self.early_cutoff(pickup_earliest)
+        if cutoff is not None and now > cutoff and channel == "app":
+            return (RejectCause.EARLY_MORNING_CUTOFF,
+                    f"trips before {self.early_trip_before} must be booked by {self.early_trip_book_by} "
+                    "the evening before; choose a later time or call the operator")
+        return None

@@ -1,0 +1,333 @@
+"""A simulated service region: road network, the municipalities on it and optional stops.
+
+Municipality tables come in three shapes, all read by :func:`read_municipality_table`:
+
+* the package's own format (``ags, name, population, lat, lon[, area_km2]``);
+* the shared three-county table (``population_zensus2022`` / ``population_2019`` instead of
+  ``population``);
+* the Destatis GV-ISys table for all of Germany (``AuszugGV4QAktuell.csv``: ``satzart`` 60 rows,
+  decimal commas, spaces as thousands separators).
+
+Only municipalities whose centre lies inside the network's bounding box and near one of its roads
+take part (:func:`municipalities_on_network`), so the Germany table can be given for any OSM
+extract. A per-process cache (:func:`get_region`) builds each region once per worker.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from routing.errors import RoutingInputError
+from routing.geo import local_projection
+from routing.municipalities import Municipality, load_municipalities
+from routing.network import RoadNetwork
+from routing.travel_times import TravelTimes
+from simulations.errors import SimulationInputError
+
+POPULATION_COLUMNS = ("population", "population_zensus2022", "population_2019")
+OSM_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".osm.pbf", ".pbf")
+DEMO_NETWORK_NAME = "demo-landkreis-meissen"
+#: A municipality's centre (an administrative point, not always on a road) must lie this close to
+#: a road node of the network to take part.
+CENTRE_MAX_ROAD_DISTANCE_M = 1500.0
+
+# column aliases of stop tables: VVO station list, GTFS stops.txt, plain lat/lon tables
+STOP_LAT_COLUMNS = ("latitude", "lat", "stop_lat")
+STOP_LON_COLUMNS = ("longitude", "lon", "stop_lon")
+STOP_ID_COLUMNS = ("numeric_id", "stop_id", "id")
+STOP_NAME_COLUMNS = ("name", "stop_name")
+
+
+# --------------------------------------------------------------------------- municipalities
+def _read_text(path: Path, what: str) -> str:
+    if not path.is_file():
+        raise SimulationInputError(f"{path}: no such {what} file")
+    try:
+        return path.read_text("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SimulationInputError(f"{path}: the {what} file is not UTF-8 text") from None
+
+
+def _german_number(text: str) -> float:
+    return float(str(text).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+
+
+def read_municipality_table(path: str | Path) -> list[Municipality]:
+    """Municipalities (with population > 0) from a CSV in one of the three supported shapes."""
+    path = Path(path)
+    text = _read_text(path, "municipality")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines:
+        raise SimulationInputError(f"{path}: the municipality file is empty")
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
+    header = [h.strip() for h in (rows[0].keys() if rows else next(csv.reader([lines[0]])))]
+    if "satzart" in header:
+        return _read_gv_table(path, rows)
+    population_column = next((c for c in POPULATION_COLUMNS if c in header), None)
+    missing = [c for c in ("ags", "name", "lat", "lon") if c not in header]
+    if population_column is None:
+        missing.append("population")
+    if missing:
+        raise SimulationInputError(
+            f"{path}: municipality table lacks column(s) {', '.join(missing)}; it needs ags, name, population "
+            f"(or population_zensus2022 / population_2019), lat, lon — or give the Destatis GV-ISys table"
+        )
+    out = []
+    for number, row in enumerate(rows, start=2):
+        if not (row.get(population_column) or "").strip():
+            continue   # no population figure: uninhabited (e.g. a gemeindefreies Gebiet)
+        try:
+            area = row.get("area_km2")
+            municipality = Municipality(
+                ags=row["ags"].strip(), name=row["name"].strip(),
+                population=int(_german_number(row[population_column])),
+                lat=float(row["lat"]), lon=float(row["lon"]),
+                area_km2=float(area) if area not in (None, "") else None)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise SimulationInputError(f"{path}, row {number}: cannot read a municipality ({exc}); population, "
+                                       "lat and lon must be numbers") from None
+        if not (-90 <= municipality.lat <= 90 and -180 <= municipality.lon <= 180):
+            raise SimulationInputError(f"{path}, row {number}: lat/lon {municipality.lat}, {municipality.lon} are "
+                                       "not WGS84 degrees")
+        if municipality.population > 0:
+            out.append(municipality)
+    if not out:
+        raise SimulationInputError(f"{path}: no inhabited municipality in the table")
+    return out
+
+
+def _read_gv_table(path: Path, rows: list[dict]) -> list[Municipality]:
+    """The Destatis GV-ISys extract: ``satzart`` 60 rows are municipalities."""
+    out = []
+    for row in rows:
+        if (row.get("satzart") or "").strip() != "60":
+            continue
+        lon, lat, population = row.get("laengengrad"), row.get("breitengrad"), row.get("bevoelkerung")
+        if not (lon and lat and population and lon.strip() and lat.strip() and population.strip()):
+            continue   # uninhabited areas and a few rows without coordinates
+        try:
+            municipality = Municipality(
+                ags=row["land"] + row["rb"] + row["kreis"] + row["gemeinde"], name=row["gemeindename"].strip(),
+                population=int(_german_number(population)), lat=_german_number(lat), lon=_german_number(lon),
+                area_km2=_german_number(row["flaeche"]) if (row.get("flaeche") or "").strip() else None)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if municipality.population > 0:
+            out.append(municipality)
+    if not out:
+        raise SimulationInputError(f"{path}: no municipality rows (satzart 60) with population and coordinates")
+    return out
+
+
+def municipalities_in_bbox(municipalities: list[Municipality], min_lon: float, min_lat: float, max_lon: float,
+                           max_lat: float) -> list[Municipality]:
+    """The municipalities whose centre point lies inside the box (edges included)."""
+    return [m for m in municipalities if min_lon <= m.lon <= max_lon and min_lat <= m.lat <= max_lat]
+
+
+def network_bbox(network: RoadNetwork) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of the network's nodes."""
+    return (float(network.node_lon.min()), float(network.node_lat.min()),
+            float(network.node_lon.max()), float(network.node_lat.max()))
+
+
+def municipalities_on_network(municipalities: list[Municipality], network: RoadNetwork,
+                              max_snap_distance_m: float = CENTRE_MAX_ROAD_DISTANCE_M) -> list[Municipality]:
+    """Municipalities with their centre inside the network's bounding box and near a road.
+
+    A municipality at the edge of an extract counts with its whole population.
+    """
+    inside = municipalities_in_bbox(municipalities, *network_bbox(network))
+    if not inside:
+        return []
+    project = local_projection(float(np.mean(network.node_lon)), float(np.mean(network.node_lat)))
+    tree = cKDTree(np.column_stack(project(network.node_lon, network.node_lat)))
+    distances, _ = tree.query(np.column_stack(project([m.lon for m in inside], [m.lat for m in inside])))
+    return [m for m, d in zip(inside, distances) if d <= max_snap_distance_m]
+
+
+# --------------------------------------------------------------------------- stops
+@dataclass(frozen=True)
+class Stop:
+    stop_id: int
+    name: str
+    lat: float
+    lon: float
+
+
+def read_stops(path: str | Path) -> list[Stop]:
+    """Stops from a CSV with latitude/longitude columns (VVO station list, GTFS ``stops.txt``, ...)."""
+    path = Path(path)
+    text = _read_text(path, "stop")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows:
+        raise SimulationInputError(f"{path}: the stop file has no rows")
+    header = list(rows[0].keys())
+    lat_col = next((c for c in STOP_LAT_COLUMNS if c in header), None)
+    lon_col = next((c for c in STOP_LON_COLUMNS if c in header), None)
+    if lat_col is None or lon_col is None:
+        raise SimulationInputError(f"{path}: stop table needs a latitude column ({' / '.join(STOP_LAT_COLUMNS)}) and a "
+                                   f"longitude column ({' / '.join(STOP_LON_COLUMNS)})")
+    id_col = next((c for c in STOP_ID_COLUMNS if c in header), None)
+    name_col = next((c for c in STOP_NAME_COLUMNS if c in header), None)
+    stops = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            lat, lon = float(row[lat_col]), float(row[lon_col])
+        except (TypeError, ValueError):
+            raise SimulationInputError(f"{path}, row {number}: {lat_col}/{lon_col} must be numbers") from None
+        raw_id = (row.get(id_col) or "").strip() if id_col else ""
+        stop_id = int(raw_id) if raw_id.isdigit() else number - 2
+        stops.append(Stop(stop_id, (row.get(name_col) or "").strip() if name_col else "", lat, lon))
+    return stops
+
+
+# --------------------------------------------------------------------------- the region
+@dataclass
+class Region:
+    """Everything the demand model and the fleet need about a service region."""
+
+    key: str
+    network: RoadNetwork
+    travel: TravelTimes
+    municipalities: list[Municipality]
+    #: nearest road node of each municipality centre (computed when not given)
+    centre_nodes: np.ndarray | None = None
+    stops: list[Stop] = field(default_factory=list)
+    stop_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stop_municipality: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stop_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    stops_outside: int = 0
+
+    def __post_init__(self) -> None:
+        net = self.network
+        self.project = local_projection(float(np.mean(net.node_lon)), float(np.mean(net.node_lat)))
+        x, y = self.project(net.node_lon, net.node_lat)
+        self.node_xy = np.column_stack((x, y))
+        self.node_tree = cKDTree(self.node_xy)
+        cx, cy = self.project([m.lon for m in self.municipalities], [m.lat for m in self.municipalities])
+        self.centre_xy = np.column_stack((cx, cy))
+        self.population = np.array([m.population for m in self.municipalities], dtype=np.float64)
+        if self.centre_nodes is None:
+            self.centre_nodes = np.asarray(self.node_tree.query(self.centre_xy)[1], dtype=np.int64)
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.network.synthetic)
+
+    def municipality_of(self, x, y) -> np.ndarray:
+        """Index of the municipality whose centre is nearest to each projected point."""
+        _, idx = cKDTree(self.centre_xy).query(np.column_stack((np.atleast_1d(x), np.atleast_1d(y))))
+        return np.asarray(idx, dtype=np.int64)
+
+
+def _load_network(spec: str) -> RoadNetwork:
+    from routing.sources import build_network, open_network
+
+    spec = spec.strip()
+    if spec == "demo":
+        return build_network("demo")
+    path = Path(spec)
+    lower = path.name.lower()
+    if lower.endswith(".npz") or lower.endswith(OSM_SUFFIXES):
+        if not path.is_file():
+            raise SimulationInputError(f"region {spec!r}: no such network file")
+        try:
+            return open_network(spec) if lower.endswith(".npz") else build_network(spec)
+        except RoutingInputError as exc:
+            raise SimulationInputError(f"region {spec!r}: {exc}") from None
+    raise SimulationInputError(
+        f"unknown region {spec!r}: give 'demo', a network file (.npz, made with 'ride-pool network build') "
+        f"or an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) together with --municipalities CSV"
+    )
+
+
+def load_region(spec: str, municipalities: str | Path | None = None, stops: str | Path | None = None, *,
+                network: RoadNetwork | None = None) -> Region:
+    """Build a region from a network spec and optional municipality and stop tables.
+
+    ``demo`` (or a saved demo ``.npz``) uses the shipped Landkreis Meißen table when no
+    municipality file is given; every other network needs one.
+    """
+    table = read_municipality_table(municipalities) if municipalities is not None else None   # cheap checks first
+    stop_table = read_stops(stops) if stops is not None else None
+    network = network if network is not None else _load_network(spec)
+    travel = TravelTimes(network)
+    if table is None:
+        if network.name != DEMO_NETWORK_NAME:
+            raise SimulationInputError(
+                f"region {spec!r} needs a municipality table: give --municipalities CSV (ags, name, population, lat, "
+                f"lon, or the Destatis GV-ISys table {Path('AuszugGV4QAktuell.csv')})"
+            )
+        table = load_municipalities()
+        source = "the shipped Landkreis Meißen table"
+    else:
+        source = str(municipalities)
+    on_network = municipalities_on_network(table, network)
+    if not on_network:
+        raise SimulationInputError(f"no municipality of {source} lies on the road network of region {spec!r}; give "
+                                   "the table of the municipalities the network covers")
+    # deterministic order: by AGS
+    on_network.sort(key=lambda m: (m.ags, m.name))
+    region = Region(key=region_key(spec, municipalities, stops), network=network, travel=travel,
+                    municipalities=on_network)
+    if stop_table is not None:
+        _attach_stops(region, stop_table, str(stops))
+    return region
+
+
+def _attach_stops(region: Region, stops: list[Stop], source: str) -> None:
+    """Keep the stops near a road, snap them and assign each to the municipality of the nearest centre."""
+    travel = region.travel
+    lon = np.array([s.lon for s in stops])
+    lat = np.array([s.lat for s in stops])
+    x, y = region.project(lon, lat)
+    distances, nodes = region.node_tree.query(np.column_stack((x, y)))
+    min_lon, min_lat, max_lon, max_lat = network_bbox(region.network)
+    keep = (distances <= travel.max_snap_distance_m) & (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & \
+        (lat <= max_lat)
+    if not keep.any():
+        raise SimulationInputError(f"{source}: none of the {len(stops)} stops lies within "
+                                   f"{travel.max_snap_distance_m:.0f} m of the region's roads")
+    idx = np.flatnonzero(keep)
+    region.stops = [stops[i] for i in idx]
+    region.stop_nodes = nodes[idx].astype(np.int64)
+    region.stop_municipality = region.municipality_of(x[idx], y[idx])
+    region.stops_outside = int(len(stops) - len(idx))
+    region.stop_xy = np.column_stack((x[idx], y[idx]))
+
+
+def region_key(spec: str, municipalities=None, stops=None) -> str:
+    """Cache key of a region: the spec and the resolved paths of its tables."""
+    def norm(p):
+        return "" if p is None else str(Path(p).resolve())
+    spec = spec.strip()
+    return "|".join((spec if spec == "demo" else norm(spec), norm(municipalities), norm(stops)))
+
+
+_REGIONS: dict[str, Region] = {}
+
+
+def get_region(spec: str, municipalities=None, stops=None) -> Region:
+    """The region for these inputs, built once per process (each Dask worker builds it once)."""
+    key = region_key(spec, municipalities, stops)
+    region = _REGIONS.get(key)
+    if region is None:
+        region = load_region(spec, municipalities, stops)
+        _REGIONS[key] = region
+    return region
+
+
+def cache_region(region: Region) -> None:
+    """Put an already built region into this process's cache (tests, the CLI's main process)."""
+    _REGIONS[region.key] = region

@@ -1,0 +1,188 @@
+"""``ride-pool simulate``: option parsing, bad input (exit code 2, one ``error:`` line, no output
+left behind), a real small sweep with its outputs, and the report opened in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from ride_pool.cli_simulate import _BadInput, parse_demand, parse_fleet, register
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+runner = CliRunner()
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer(add_completion=False)
+
+    @app.callback()
+    def _root() -> None:
+        """Test root."""
+
+    register(app)
+    return app
+
+
+APP = make_app()
+
+
+def invoke(*args):
+    return runner.invoke(APP, ["simulate", *[str(a) for a in args]])
+
+
+def assert_bad_input(result, fragment: str, out: Path | None = None) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
+    assert result.stdout == ""
+    if out is not None and out.is_dir():
+        assert not list(out.glob(".simulate-*")), "a partial output folder was left behind"
+        assert not (out / "report.html").exists()
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- parsing
+def test_parse_fleet_and_demand():
+    assert parse_fleet("5:40:5") == [5, 10, 15, 20, 25, 30, 35, 40]
+    assert parse_fleet("3:5") == [3, 4, 5]
+    assert parse_fleet("10,5,5") == [5, 10]
+    assert parse_fleet("7") == [7]
+    assert parse_demand("2,0.5,1") == [0.5, 1.0, 2.0]
+    for bad in ("40:5:5", "5:40:0", "0:4:2", "a:b", "", "1:2:3:4"):
+        with pytest.raises(_BadInput):
+            parse_fleet(bad)
+    for bad in ("0", "-1", "1,x", "nan", ""):
+        with pytest.raises(_BadInput):
+            parse_demand(bad)
+
+
+def test_simulate_is_on_the_main_command_line():
+    from ride_pool.cli import app
+
+    result = runner.invoke(app, ["simulate", "--help"])
+    assert result.exit_code == 0 and "--fleet" in result.stdout and "--scheduler" in result.stdout
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.fixture
+def bad_municipalities(tmp_path) -> Path:
+    path = tmp_path / "munis.csv"
+    path.write_text("ags,name,lat\n1,A,51.0\n")
+    return path
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--region", "atlantis"], "unknown region 'atlantis'"),
+    (["--fleet", "40:5:5"], "runs backwards"),
+    (["--fleet", "five"], "is not a fleet list"),
+    (["--demand", "0"], "must be greater than 0"),
+    (["--demand", "1,-2"], "must be greater than 0"),
+    (["--demand", "lots"], "is not a list of numbers"),
+    (["--seeds", "0"], "at least 1 seed"),
+    (["--target-served", "1.5"], "--target-served"),
+    (["--target-p95-wait-min", "0"], "--target-p95-wait-min"),
+    (["--trips-per-1000", "-4"], "--trips-per-1000"),
+    (["--municipalities", "missing.csv"], "no such file"),
+    (["--serial", "--scheduler", "tcp://127.0.0.1:8786"], "exclude each other"),
+    (["--date", "yesterday"], "ISO date"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, saved_networks, args, fragment):
+    out = tmp_path / "out"
+    args = ["--region", str(saved_networks["demo"]), *args] if "--region" not in args else args
+    assert_bad_input(invoke(*args, "--out", out, "--serial"), fragment, out)
+
+
+def test_municipality_csv_without_needed_columns(tmp_path, bad_municipalities, saved_networks):
+    out = tmp_path / "out"
+    line = assert_bad_input(invoke("--region", saved_networks["bayreuth"], "--municipalities", bad_municipalities,
+                                   "--out", out, "--serial"), "lacks column(s)", out)
+    assert "lon, population" in line
+
+
+def test_osm_network_without_municipalities(tmp_path, saved_networks):
+    assert_bad_input(invoke("--region", saved_networks["bayreuth"], "--out", tmp_path / "o", "--serial"),
+                     "needs a municipality table")
+
+
+def test_unwritable_output_folder(tmp_path, saved_networks):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a folder")
+    assert_bad_input(invoke("--region", saved_networks["demo"], "--out", a_file, "--serial"),
+                     "exists and is not a folder")
+    assert_bad_input(invoke("--region", saved_networks["demo"], "--out", a_file / "sub", "--serial"),
+                     "cannot write there")
+
+
+# --------------------------------------------------------------------------- a real small sweep
+@pytest.fixture(scope="module")
+def sweep_out(tmp_path_factory, saved_networks):
+    out = tmp_path_factory.mktemp("simulate") / "results"
+    result = invoke("--region", saved_networks["demo"], "--fleet", "2,4", "--demand", "0.03", "--seeds", "2",
+                    "--serial", "--out", out, "--target-served", "0.5", "--target-p95-wait-min", "30")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out / "report.html")
+    return out, result
+
+
+def test_sweep_writes_every_output(sweep_out):
+    out, result = sweep_out
+    names = {p.name for p in out.iterdir()}
+    assert names == {"kpis.csv", "runs.json", "served_share.png", "p95_wait.png", "occupancy.png",
+                     "cost_per_trip.png", "map.png", "report.html"}
+    rows = list(csv.DictReader(open(out / "kpis.csv", encoding="utf-8")))
+    assert len(rows) == 4
+    assert {(r["fleet"], r["seed"]) for r in rows} == {("2", "0"), ("2", "1"), ("4", "0"), ("4", "1")}
+    assert list(rows[0])[:6] == ["region", "fleet", "demand", "seed", "requests", "served"]
+    doc = json.loads((out / "runs.json").read_text(encoding="utf-8"))
+    assert len(doc["runs"]) == 4 and len(doc["recommendations"]) == 1
+    assert "recommended fleet" in result.stderr
+
+
+def test_report_is_self_contained_and_states_the_recommendation(sweep_out):
+    out, _ = sweep_out
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "Recommended fleet size" in text and "in every seed" in text and "on the mean" in text
+    assert "Analytic sanity check" in text and "SYNTHETIC" in text
+    assert text.count("data:image/png;base64,") == 5
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "external resource in the report"
+    assert "<script" not in text and "<link" not in text
+
+
+@pytest.mark.browser
+def test_report_opens_in_headless_chromium(sweep_out):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out, _ = sweep_out
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "simulation_report.png"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            requests = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto((out / "report.html").as_uri())
+            page.wait_for_load_state("load")
+            assert "Fleet sizing" in page.title()
+            sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])")
+            assert len(sizes) == 5 and all(done and width > 300 for done, width in sizes), sizes
+            assert page.locator("text=Recommended fleet size").count() == 1
+            assert all(u.startswith(("file:", "data:")) for u in requests), requests
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    shutil.copy(out / "report.html", ARTIFACTS / "simulation_report.html")
