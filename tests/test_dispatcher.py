@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -867,7 +866,7 @@ def test_location_table_equals_travel_time_matrix(seed):
         assert table.time(nodes[0], nodes[-1]) == int(table.matrix[got[0], got[-1]])
     assert grown >= 1 and reused >= 1
     assert table.capacity <= 64
-    # many new nodes at once take the parallel kernel, a few the serial one: the same times
+    # many new nodes at once, then a few: the same times
     fresh = [n for n in range(net.node_count - 1) if n not in table.slot_of][:SERIAL_MAX + 6]
     table.slots(fresh, keep=lambda: set(table.slot_of))
     table.slots([net.node_count - 2 - k for k in range(SERIAL_MAX)], keep=lambda: set(table.slot_of))
@@ -1100,21 +1099,20 @@ def test_distance_kernel_equals_route_length(demo_tt):
                                                                tie.route(a, b).length_m)
 
 
-def test_quote_and_book_speed(demo_tt):
+def test_150_quotes_and_bookings_on_the_county_network_keep_the_plan_feasible(demo_tt):
+    # (their speed is measured by benchmarks/booking_load.py and simulation_speed.py, not here)
     net = demo_tt.network
     clock = Clock(T0)
     d = make_dispatcher(demo_tt, clock=clock, shifts=tuple((i, 7, 1) for i in range(10)),
                         depot=[int(x) for x in np.random.default_rng(1).integers(net.node_count, size=10)])
     rng = np.random.default_rng(1)
-    quote_and_book_s = []
+    booked = 0
     for _ in range(150):
         o, de = (int(x) for x in rng.integers(net.node_count, size=2))
-        t0 = time.perf_counter()
         q = d.quote(request(d, o, de, t=T0 + 1800 + int(rng.integers(0, 8 * 3600)),
                             passengers=int(rng.integers(1, 3))))
         if q.offers:
             d.book(q.offers[0].offer_id)
-        quote_and_book_s.append(time.perf_counter() - t0)
+            booked += 1
+    assert booked > 50
     assert_plan_ok(d)
-    median_ms = 1000 * float(np.median(quote_and_book_s))
-    assert median_ms < 25, f"quote+book takes {median_ms:.1f} ms"

@@ -112,6 +112,12 @@ def test_wait_counts_from_the_requested_time_not_the_window():
     assert compute_kpis(log[2:])["wait_mean_s"] == 0
 
 
+def test_boarding_before_the_asked_time_is_a_zero_wait_not_a_negative_one():
+    log = [request(0, "q", 1000), offer(0, "q", "o"), confirmed(0, "q", "o", "b", 1), boarded(700, "b", 1, wait_s=-300)]
+    assert compute_kpis(log)["wait_mean_s"] == 0
+    assert compute_kpis(log[2:])["wait_mean_s"] == 0
+
+
 def test_vehicle_hours_and_cost():
     k = compute_kpis(day_log())
     # shift 1: 0..3600; shift 2 still running: until the last event (3600)

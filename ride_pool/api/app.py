@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     errors.install(app)
     for module in (auth, riders, drivers, ops):
         app.include_router(module.router)
+    from ride_pool.web import pages
+    pages.install(app)      # the rider, driver and operator pages and /static
 
     @app.get("/api/v1/health", tags=["service"])
     def health(service: Service = Depends(get_service)):

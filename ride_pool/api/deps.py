@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from ride_pool.api import security
 from ride_pool.api.service import Service
@@ -19,7 +20,8 @@ class Caller:
     role: str
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
+    # async (like every dependency here): a plain ``def`` dependency costs a threadpool round trip
     return request.app.state.service
 
 
@@ -28,24 +30,28 @@ def _unauthorised(message: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_caller(request: Request, token: str | None = Depends(oauth2),
-                   service: Service = Depends(get_service)) -> Caller:
-    """The logged-in user from the bearer token (or ``?access_token=`` for event streams)."""
+async def current_caller(request: Request, token: str | None = Depends(oauth2),
+                         service: Service = Depends(get_service)) -> Caller:
+    """The logged-in user from the bearer token (or ``?access_token=`` for event streams).
+
+    The role comes from the signed token; a token seen before is not decoded again until it expires
+    (:meth:`Service.caller_of_token`), and the account's existence is checked in the database only
+    the first time (accounts are never deleted)."""
     token = token or request.query_params.get("access_token")
     if not token:
         raise _unauthorised("log in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
     try:
-        claims = security.decode_access_token(token, service.settings.secret_key)
+        user_id, role = service.caller_of_token(token)
     except security.InvalidToken as exc:
         raise _unauthorised(f"{exc}; log in again") from None
-    caller = Caller(user_id=int(claims["sub"]), role=str(claims["role"]))
-    if not service.user_exists(caller.user_id):
+    caller = Caller(user_id=user_id, role=role)
+    if not service.user_known(user_id) and not await run_in_threadpool(service.user_exists, user_id):
         raise _unauthorised("the account of this token no longer exists; log in again")
     return caller
 
 
 def require(*roles: str):
-    def check(caller: Caller = Depends(current_caller)) -> Caller:
+    async def check(caller: Caller = Depends(current_caller)) -> Caller:
         if caller.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
                 "code": "forbidden", "message": f"this needs the {' or '.join(roles)} role; you are a {caller.role}"})

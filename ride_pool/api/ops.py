@@ -366,3 +366,109 @@ def accounts(role: str | None = Query(default=None, pattern="^(rider|driver|oper
              service: Service = Depends(get_service)):
     return [{"id": u.id, "email": u.email, "name": u.name, "role": u.role.value, "no_show_count": u.no_show_count}
             for u in Repository(service.engine).list_users(role)]
+
+
+# --- edits of stops and shifts (operations dashboard) ------------------------------------------
+
+from ride_pool.api.schemas import ApiTime  # noqa: E402
+
+
+class StopPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    town: str | None = Field(default=None, max_length=200)
+    code: str | None = Field(default=None, max_length=100, description="the source's stop id; \"\" removes it")
+
+
+@router.patch("/stops/{stop_id}", response_model=StopOut)
+def update_stop(body: StopPatch, stop_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+    """Change a stop's name, town, code or position (bookings keep the place they were made with)."""
+    from ride_pool.db.repository import update_stop as update_stop_row
+
+    changes = body.model_dump(exclude_none=True)
+    if not changes:
+        raise HTTPException(422, detail={"code": "invalid_request", "message":
+                                         "nothing to change: send name, town, code, lat or lon"})
+    if "name" in changes and not changes["name"].strip():
+        raise HTTPException(422, detail={"code": "invalid_request", "message": "name: a stop needs a name"})
+    if "code" in changes:
+        changes["code"] = changes["code"].strip() or None
+    repo = Repository(service.engine)
+    current = repo.get_stop(stop_id)
+    if current is None:
+        raise HTTPException(404, detail={"code": "not_found", "message": f"there is no stop {stop_id}"})
+    if "lat" in changes or "lon" in changes:
+        place = service.dispatcher.place(changes.get("lat", current.lat), changes.get("lon", current.lon),
+                                         name=changes.get("name", current.name))  # 422 outside the area
+        changes["node"] = place.node
+    try:
+        return stop_out(update_stop_row(service.engine, stop_id, **changes))
+    except ValueError as exc:
+        raise HTTPException(422, detail={"code": "invalid_request", "message": str(exc)}) from None
+
+
+class ShiftPatch(Strict):
+    start: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
+    end: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
+    driver_email: Email | None = Field(default=None, description="the driver's account; null: no driver")
+
+
+@router.patch("/shifts/{shift_id}", response_model=ShiftOut)
+def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+    """Assign a shift's driver (``driver_email``, null for none) or move its ``start``/``end``.
+    Only a shift that has not started can change; its times only while it has no planned stops.
+    New times replace the shift by a new one (the answer carries its id)."""
+    from ride_pool.db.repository import set_shift_driver
+
+    d = service.dispatcher
+    fields = body.model_fields_set
+    if not fields:
+        raise HTTPException(422, detail={"code": "invalid_request", "message":
+                                         "nothing to change: send start, end or driver_email"})
+    live = d.shifts.get(shift_id)
+    if live is None or live.ended:
+        raise HTTPException(404, detail={"code": "not_found", "message":
+                                         f"there is no open shift {shift_id}; see GET /api/v1/ops/shifts"})
+    if live.started:
+        raise HTTPException(409, detail={"code": "shift_started", "message":
+                                         f"shift {shift_id} of {live.label} has started; a running shift cannot "
+                                         "be changed (end it, or plan a new one)"})
+    repo = Repository(service.engine)
+    driver_id = live.driver_id
+    if "driver_email" in fields:
+        driver_id = None
+        if body.driver_email:
+            driver = repo.get_user_by_email(body.driver_email)
+            if driver is None or driver.role.value != "driver":
+                raise HTTPException(422, detail={"code": "unknown_driver", "message":
+                                                 f"driver_email: there is no driver account {body.driver_email}"})
+            driver_id = driver.id
+    start = service.epoch(body.start) if body.start is not None else live.start
+    end = service.epoch(body.end) if body.end is not None else live.end
+    if (start, end) == (live.start, live.end):
+        with d._lock:     # the dispatcher writes whole shift rows: change its copy and the row together
+            set_shift_driver(service.engine, shift_id, driver_id)
+            live.driver_id = driver_id
+        return shift_out(service, live)
+    if end <= start:
+        raise HTTPException(422, detail={"code": "invalid_request", "message":
+                                         "end: a shift must end after it starts"})
+    if end <= service.clock():
+        raise HTTPException(422, detail={"code": "invalid_request", "message": "end: the shift would end in the past"})
+    if live.route:
+        raise HTTPException(409, detail={"code": "shift_has_stops", "message":
+                                         f"shift {shift_id} has {len(live.route)} planned stops; its times "
+                                         "cannot change (plan another shift instead)"})
+    clash = [s for s in repo.list_shifts(live.vehicle_id, include_ended=False, after=start, before=end)
+             if s.id != shift_id]
+    if clash:
+        raise HTTPException(409, detail={"code": "conflict", "message":
+                                         f"{live.label} has shift {clash[0].id} from {service.iso(clash[0].start):%H:%M} "
+                                         f"to {service.iso(clash[0].end):%H:%M} then: choose other times"})
+    vehicle = repo.get_vehicle(live.vehicle_id)
+    d.end_shift(shift_id, cause="operator")
+    row = repo.create_shift(vehicle.id, start, end, live.depot, driver_id=driver_id)
+    shift = d.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places,
+                        start, end, live.depot, driver_id=driver_id)
+    return shift_out(service, shift)

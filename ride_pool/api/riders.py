@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import nullcontext
+from functools import partial
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ride_pool.api.deps import Caller, current_caller, get_service, rider_or_operator
 from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, StopOut
 from ride_pool.api.service import Service
-from ride_pool.api.views import booking_out, quote_out, resolve_place
+from ride_pool.api.views import booking_eta, booking_out, json_response, quote_out, resolve_place
 from ride_pool.db.repository import Repository
-from ride_pool.dispatch.dispatcher import idempotency_scope
+from ride_pool.db.errors import DuplicateIdempotencyKey
+from ride_pool.dispatch.dispatcher import BookingRefused, idempotency_scope
 from ride_pool.dispatch.domain import Booking, RejectCause, TripRequest
 
 router = APIRouter(prefix="/api/v1", tags=["riders"])
@@ -57,16 +60,28 @@ def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: s
 
 
 @router.post("/quotes", response_model=QuoteOut)
-def quote(body: QuoteIn, caller: Caller = Depends(rider_or_operator),
-          service: Service = Depends(get_service)) -> QuoteOut:
+async def quote(body: QuoteIn, caller: Caller = Depends(rider_or_operator),
+                service: Service = Depends(get_service)) -> Response:
     """Offers with a binding pickup window, or the reason there is none. (An operator quoting here
     quotes for a caller without an account, as with ``POST /api/v1/ops/quotes``.)"""
-    if caller.role == "rider":
-        return make_quote(service, body, caller.user_id, "app")
-    return make_quote(service, body, None, "phone")
+    rider_id, channel = (caller.user_id, "app") if caller.role == "rider" else (None, "phone")
+    return await service.in_dispatch_thread(_quote_response, service, body, rider_id, channel)
+
+
+def _quote_response(service: Service, body: QuoteIn, rider_id: int | None, channel: str) -> Response:
+    return json_response(make_quote(service, body, rider_id, channel))
 
 
 def make_booking(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Booking:
+    return book_offer(service, offer_id, rider_id, channel, key)[0]
+
+
+def book_offer(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None,
+               then=None) -> tuple[Booking, object]:
+    """The booking of ``offer_id`` (or the one made earlier with idempotency ``key``), and
+    ``then(booking)`` evaluated under the same hold of the dispatcher's (reentrant) lock as the
+    booking when it is made now (so the booking's ETA comes from the plan it made without queueing
+    for the lock again); for a booking made earlier ``then`` runs on its own."""
     scope = idempotency_scope(rider_id, channel)
     d = service.dispatcher
     offer = d.offers.get(offer_id)
@@ -74,24 +89,54 @@ def make_booking(service: Service, offer_id: str, rider_id: int | None, channel:
         offer = None
     if offer is not None:
         scope = idempotency_scope(offer.request.rider_id, offer.request.channel)
-    if key:
-        known = Repository(service.engine).find_booking_by_idempotency_key(
-            key, rider_id=offer.request.rider_id if offer else rider_id, channel=channel)
+
+    def book_now() -> tuple[Booking, object]:
+        with getattr(d, "_lock", None) or nullcontext():
+            booking = d.book(offer_id, idempotency_key=key, idempotency_scope=scope,
+                             rider_id=rider_id if channel == "app" else None)
+            return booking, (then(booking) if then else None)
+
+    if not key:
+        return book_now()
+    repo = Repository(service.engine)
+    key_rider = offer.request.rider_id if offer else rider_id
+
+    def booked_earlier() -> tuple[Booking, object] | None:
+        known = repo.find_booking_by_idempotency_key(key, rider_id=key_rider, channel=channel)
+        if known is None:
+            return None
+        booking = d.bookings.get(known.booking_id, known)
+        return booking, (then(booking) if then else None)
+
+    if offer is None or offer.booking_id is not None or offer.expires_at < service.clock():
+        # a retry of a booking made earlier (its offer booked, expired, or forgotten after a
+        # restart): the key decides, so look it up before the dispatcher refuses the offer
+        return booked_earlier() or book_now()
+    # an open offer: book it straight away (the dispatcher knows every key it was given since the
+    # start, and the database refuses a key it holds for another booking); only a refusal needs
+    # the look-up, e.g. the key was used, before a restart, for a booking with another offer
+    try:
+        return book_now()
+    except (BookingRefused, DuplicateIdempotencyKey):
+        known = booked_earlier()
         if known is not None:
-            return d.bookings.get(known.booking_id, known)
-    return d.book(offer_id, idempotency_key=key, idempotency_scope=scope,
-                  rider_id=rider_id if channel == "app" else None)
+            return known
+        raise
 
 
 @router.post("/bookings", status_code=201, response_model=BookingOut)
-def book(body: BookingIn, caller: Caller = Depends(rider_or_operator),
-         idempotency_key: str | None = Header(default=None, max_length=200),
-         service: Service = Depends(get_service)) -> BookingOut:
+async def book(body: BookingIn, caller: Caller = Depends(rider_or_operator),
+               idempotency_key: str | None = Header(default=None, max_length=200),
+               service: Service = Depends(get_service)) -> Response:
     """Book an offer. Send an ``Idempotency-Key`` header: repeating the request returns the same booking."""
     channel = "app" if caller.role == "rider" else "phone"
-    booking = make_booking(service, body.offer_id, caller.user_id if channel == "app" else None, channel,
-                           idempotency_key)
-    return booking_out(service, booking)
+    return await service.in_dispatch_thread(_book_response, service, body.offer_id,
+                                            caller.user_id if channel == "app" else None, channel, idempotency_key)
+
+
+def _book_response(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Response:
+    booking, eta = book_offer(service, offer_id, rider_id, channel, key, then=partial(booking_eta, service))
+    return json_response(booking_out(service, booking, eta), status_code=201)
 
 
 #: what a booking id can look like (ids are 32 hex digits; anything else cannot be one)

@@ -7,8 +7,10 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,6 +28,10 @@ from routing.travel_times import TravelTimes
 
 log = logging.getLogger(__name__)
 AREA_NAME = "default"
+#: threads that run quotes and bookings (see :meth:`Service.in_dispatch_thread`): one - their
+#: dispatcher work is serial anyway, and a second thread only competed for the lock and the GIL
+#: (measured: about 10-20 % fewer bookings/s with two than with one)
+DISPATCH_THREADS = 1
 
 
 def wall_clock() -> int:
@@ -58,6 +64,8 @@ class LiveBroker:
                 self._subs.remove(sub)
 
     def publish(self, event: Event) -> None:
+        if not self._subs:      # nobody listens (the common case under load): no message to build
+            return
         with self._lock:
             subs = list(self._subs)
         message = json.dumps({"kind": event.kind.value, "cause": event.cause, "time": event.time,
@@ -89,6 +97,10 @@ class Service:
     broker: LiveBroker = field(default_factory=LiveBroker)
     _route_cache: dict = field(default_factory=dict)
     _known_users: set = field(default_factory=set)
+    _tokens: dict = field(default_factory=dict)
+    #: (stop id, lat, lon, name) -> (the service area it was checked against, its Place)
+    stop_places: dict = field(default_factory=dict)
+    _dispatch_pool: ThreadPoolExecutor = None
     _unbounded_snap: TravelTimes = None
 
     def start(self) -> "Service":
@@ -113,10 +125,27 @@ class Service:
         return self
 
     def stop(self) -> None:
+        if self._dispatch_pool is not None:
+            self._dispatch_pool.shutdown(wait=False, cancel_futures=True)
+            self._dispatch_pool = None
         if self.dispatcher is not None:
             self.dispatcher.stop_background()
+        if self.store is not None:
+            self.store.close()
         if self.engine is not None:
             self.engine.dispose()
+
+    async def in_dispatch_thread(self, fn, *args):
+        """``fn(*args)`` on the service's dispatch thread(s) (:data:`DISPATCH_THREADS`).
+
+        The rider endpoints that go through the dispatcher's lock (quote, book) run here instead of
+        in the server's general thread pool (40 threads): their dispatcher work is serial anyway,
+        and one thread taking requests in arrival order keeps the lock free of a crowd of waiting
+        threads (no convoy, no unfair hand-overs, fewer GIL switches), which is what made the
+        latencies spread. Other endpoints stay in the general pool and share the lock as before."""
+        if self._dispatch_pool is None:
+            self._dispatch_pool = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch")
+        return await asyncio.get_running_loop().run_in_executor(self._dispatch_pool, partial(fn, *args))
 
     # ------------------------------------------------------------------ service area
     def area_settings(self) -> tuple[ServiceRules, object]:
@@ -143,6 +172,27 @@ class Service:
         with read_session(self.engine) as s:
             rows = s.scalars(select(EventRow).where(EventRow.time >= t0).order_by(EventRow.id))
             return [event_from_row(r) for r in rows]
+
+    def caller_of_token(self, token: str) -> tuple[int, str]:
+        """(user id, role) of a bearer token; raises :class:`~ride_pool.api.security.InvalidToken`.
+
+        A valid token's claims are remembered until it expires, so that the signature is checked
+        once per token rather than on every request (the token is the cache key: a token that
+        differs in any byte is decoded and verified afresh)."""
+        known = self._tokens.get(token)
+        if known is not None and time.time() < known[2]:
+            return known[0], known[1]
+        from ride_pool.api import security
+
+        claims = security.decode_access_token(token, self.settings.secret_key)
+        if len(self._tokens) >= 10_000:
+            self._tokens.clear()
+        self._tokens[token] = (claims.user_id, claims.role, claims.expires_at)
+        return claims.user_id, claims.role
+
+    def user_known(self, user_id: int) -> bool:
+        """Whether the account is known to exist without asking the database."""
+        return user_id in self._known_users
 
     def user_exists(self, user_id: int) -> bool:
         """Whether the account exists (accounts are never deleted, so a yes is remembered)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import HTTPException
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from ride_pool.api.schemas import BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
 from ride_pool.api.service import Service
@@ -15,19 +17,33 @@ def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str)
     """A dispatcher place for a stop id or a point; 422 for unknown stops, points outside the area."""
     d = service.dispatcher
     if place.stop_id is not None:
-        stop = repo.get_stop(place.stop_id)
+        stop = repo.stop_info(place.stop_id)
         if stop is None:
             raise HTTPException(422, detail={"code": "unknown_stop", "message":
                                 f"{what}: there is no stop {place.stop_id}; pick one from GET /api/v1/stops"})
+        # the place of a stop (snapped once; again when the stop or the service area changes)
+        key = (stop.id, stop.lat, stop.lon, stop.name)
+        known = service.stop_places.get(key)
+        if known is not None and known[0] is d.service_area:
+            return known[1]
         try:
             p = d.place(stop.lat, stop.lon, name=stop.name, stop_id=stop.id)
         except OutsideServiceArea as exc:
             raise HTTPException(422, detail={"code": "outside_service_area", "message": f"{what}: {exc}"}) from None
+        if len(service.stop_places) > 50_000:
+            service.stop_places.clear()
+        service.stop_places[key] = (d.service_area, p)
         return p
     try:
         return d.place(place.lat, place.lon, name=place.name or "")
     except OutsideServiceArea as exc:
         raise HTTPException(422, detail={"code": "outside_service_area", "message": f"{what}: {exc}"}) from None
+
+
+def json_response(body: BaseModel, status_code: int = 200) -> Response:
+    """``body`` as a JSON response, serialised once by pydantic (a returned model would be
+    validated against the route's ``response_model`` again, and serialised on the event loop)."""
+    return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 def place_out(p: Place) -> PlaceOut:
@@ -50,10 +66,17 @@ def quote_out(service: Service, quote: Quote) -> QuoteOut:
     return QuoteOut(quote_id=quote.quote_id, offers=[offer_out(service, o) for o in quote.offers], reason=reason)
 
 
-def booking_out(service: Service, booking: Booking) -> BookingOut:
+def booking_eta(service: Service, booking: Booking) -> dict:
+    d = service.dispatcher
+    return d.eta(booking.booking_id) if booking.booking_id in d.bookings else {}
+
+
+def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> BookingOut:
+    """The booking as the API shows it; ``eta`` (from :func:`booking_eta`) if already known."""
     iso = service.iso
     d = service.dispatcher
-    eta = d.eta(booking.booking_id) if booking.booking_id in d.bookings else {}
+    if eta is None:
+        eta = booking_eta(service, booking)
     vehicle = None
     if eta:
         shift = d.shifts.get(eta["shift_id"])

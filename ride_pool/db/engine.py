@@ -5,6 +5,12 @@ write-ahead log (readers never block the writer), a locked database is waited fo
 (``busy_timeout``) and foreign keys are enforced. Write transactions start with
 ``BEGIN IMMEDIATE`` (see :func:`write_session`), so that two writers queue on the lock instead of
 one failing with "database is locked" when it upgrades a read to a write.
+
+Durability on SQLite: ``synchronous = NORMAL`` in WAL mode writes every commit to the log before
+the commit returns but syncs the log to disk only at checkpoints. A killed server process
+(``kill -9``) therefore loses nothing it confirmed (the log is in the operating system's cache);
+a power failure or kernel crash can lose the last commits before a checkpoint. PostgreSQL (the
+production database) keeps its own settings (``synchronous_commit`` on: every commit is flushed).
 """
 
 from __future__ import annotations

@@ -13,12 +13,14 @@ from then on owns the shift's live state (route, anchor, position) and writes it
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, event, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ride_pool.db.engine import read_session, write_session
 from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound, ShiftOverlap
@@ -40,6 +42,57 @@ def normalise_email(email: str) -> str:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class StopInfo(NamedTuple):
+    """A stop's fields, detached from any session (see :meth:`Repository.stop_info`)."""
+
+    id: int
+    name: str
+    lat: float
+    lon: float
+    town: str
+    code: str | None
+    node: int | None
+
+
+#: engine -> {stop id: StopInfo}; dropped completely on every committed change of stops
+_STOP_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_STOP_CACHE_GENERATION = [0]
+_STOPS_CHANGED = "ride_pool_stops_changed"
+
+
+def _forget_stops() -> None:
+    _STOP_CACHE_GENERATION[0] += 1
+    _STOP_CACHE.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _stop_flushed(session: Session, _context) -> None:
+    for objects in (session.new, session.dirty, session.deleted):
+        if any(isinstance(o, Stop) for o in objects):
+            session.info[_STOPS_CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _stop_statement(state) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and \
+            getattr(getattr(state.statement, "table", None), "name", None) == Stop.__tablename__:
+        state.session.info[_STOPS_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _stops_committed(session: Session) -> None:
+    """Stop rows change through ORM sessions only (create, import, edit): once such a session
+    commits, every cached stop is forgotten (and a read that overlapped is not cached)."""
+    if session.info.pop(_STOPS_CHANGED, False):
+        _forget_stops()
+
+
+@event.listens_for(Session, "after_rollback")
+def _stops_rolled_back(session: Session) -> None:
+    session.info.pop(_STOPS_CHANGED, None)
 
 
 class Repository:
@@ -207,6 +260,26 @@ class Repository:
         with read_session(self.engine) as session:
             return session.get(Stop, stop_id)
 
+    def stop_info(self, stop_id: int) -> StopInfo | None:
+        """The stop's fields as a :class:`StopInfo`, from a cache of this engine's stops (quotes
+        look up two stops each; the cache is dropped whenever a session commits a change of any
+        stop, see :func:`_stop_cache_events`)."""
+        cache = _STOP_CACHE.get(self.engine)
+        if cache is None:
+            cache = _STOP_CACHE.setdefault(self.engine, {})
+        info = cache.get(stop_id)
+        if info is not None:
+            return info
+        generation = _STOP_CACHE_GENERATION[0]
+        with read_session(self.engine) as session:
+            stop = session.get(Stop, stop_id)
+            info = None if stop is None else StopInfo(stop.id, stop.name, stop.lat, stop.lon, stop.town, stop.code,
+                                                      stop.node)
+        # not kept if a change of stops committed meanwhile (the row may be from before it)
+        if info is not None and _STOP_CACHE_GENERATION[0] == generation:
+            cache[stop_id] = info
+        return info
+
     def list_stops(self, limit: int | None = None, offset: int = 0) -> list[Stop]:
         """Stops by name (then town)."""
         query = select(Stop).order_by(Stop.name_key, Stop.town_key, Stop.id).offset(offset).limit(limit)
@@ -323,3 +396,50 @@ def _check_vehicle(vehicle: Vehicle) -> None:
     if not (-90 <= vehicle.depot_lat <= 90 and -180 <= vehicle.depot_lon <= 180):
         raise ValueError(f"vehicle {vehicle.label!r}: depot ({vehicle.depot_lat}, {vehicle.depot_lon}) "
                          "is not a latitude/longitude in degrees")
+
+
+# --- edits of stops and shifts (operations dashboard) ------------------------------------------
+
+from ride_pool.db.errors import StoreError  # noqa: E402
+
+_STOP_FIELDS = {"name", "town", "code", "lat", "lon", "node"}
+
+
+class DuplicateStopCode(StoreError):
+    def __init__(self, code: str):
+        super().__init__(f"a stop with the code {code!r} exists already: choose another code or leave it empty")
+        self.code = code
+
+
+def update_stop(engine: Engine, stop_id: int, **changes: Any) -> Stop:
+    """Change some of a stop's ``name``, ``town``, ``code``, ``lat``, ``lon``, ``node`` (one
+    transaction); raises :class:`NotFound` or :class:`DuplicateStopCode`. Bookings keep the place
+    they were made with."""
+    unknown = set(changes) - _STOP_FIELDS
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a stop; "
+                         f"changeable: {', '.join(sorted(_STOP_FIELDS - {'node'}))}")
+    if "name" in changes and not (changes["name"] or "").strip():
+        raise ValueError("a stop needs a name, e.g. 'Coswig, Bahnhof'")
+    try:
+        with write_session(engine) as session:
+            stop = session.get(Stop, stop_id)
+            if stop is None:
+                raise NotFound(f"there is no stop {stop_id}")
+            for name, value in changes.items():
+                setattr(stop, name, value)
+    except IntegrityError as error:
+        if "code" in str(error.orig):
+            raise DuplicateStopCode(changes.get("code") or "") from error
+        raise
+    return stop
+
+
+def set_shift_driver(engine: Engine, shift_id: int, driver_id: int | None) -> Shift:
+    """Assign the driver of a shift (None: no driver; any driver may then start it)."""
+    with write_session(engine) as session:
+        shift = session.get(Shift, shift_id)
+        if shift is None:
+            raise NotFound(f"there is no shift {shift_id}")
+        shift.driver_id = driver_id
+    return shift

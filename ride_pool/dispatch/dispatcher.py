@@ -29,13 +29,13 @@ import numpy as np
 
 from routing.darp.insertion import NewRequest, best_insertions
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
-from routing.darp.snapshot import _route_arrays, build_snapshots
+from routing.darp.snapshot import fleet_snapshots, flat_snapshots, route_snapshots
 from routing.errors import RoutingInputError
 from routing.travel_times import TravelTimes
 from ride_pool.dispatch.domain import (
     Booking, BookingStatus, Event, EventKind, Offer, Place, RejectCause, Step, StepKind, TripRequest, VehicleShift,
 )
-from ride_pool.dispatch.locations import UNREACHABLE_S, LocationTable, fastest_path_time_and_length
+from ride_pool.dispatch.locations import UNREACHABLE_S, LocationTable, fastest_path_time_and_length, path_work
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.dispatch.store import Change, InMemoryStore, Store, StoredState
 
@@ -126,7 +126,10 @@ class _Tables:
             "dropoff_latest": np.int64, "max_ride_time": np.int64, "pickup_service": np.int64,
             "dropoff_service": np.int64, "onboard_vehicle": np.int32, "pickup_begin": np.int64}
     _VEH = {"start_location": np.int32, "end_location": np.int32, "start_time": np.int64, "end_latest": np.int64,
-            "seat_capacity": np.int32, "wheelchair_capacity": np.int32, "max_duration": np.int64}
+            "seat_capacity": np.int32, "wheelchair_capacity": np.int32, "max_duration": np.int64,
+            # not read by the dispatch core: what the start time is derived from
+            "anchor_time": np.int64, "shift_start": np.int64, "shift_end": np.int64, "ended": np.bool_,
+            "route_length": np.int64}
 
     def __init__(self, locations: LocationTable):
         self.locations = locations
@@ -194,6 +197,7 @@ class Dispatcher:
         self.shifts: dict[int, VehicleShift] = {}
         self.bookings: dict[str, Booking] = {}
         self.offers: dict[str, Offer] = {}
+        self._prune_at = 512
         self.no_shows: dict[int, int] = {}
         self._rider_active: dict[int, set[str]] = {}
         self._idempotent: dict[tuple[str, str], str] = {}
@@ -201,10 +205,15 @@ class Dispatcher:
         self._vslots: list[int | None] = []         # vehicle slot -> shift id (None: closed slot)
         self._vslot_of: dict[int, int] = {}
         self._codes: list[list[int]] = []           # vehicle slot -> route as stop codes
-        self._snap_cache: list = []
-        self._snap_keys: list = []
+        self._code_arrays: list[np.ndarray] = []    # the same as int64 arrays
+        self._snap = None                           # the last fleet snapshot and its key
+        self._snap_key = None
+        self._slot_booking: dict[int, str] = {}     # request slot -> booking id (inverse of _rslot)
+        self._slot_steps: dict[int, tuple[Step, Step]] = {}   # request slot -> its (pickup, drop-off) steps
+        self._slot_vehicle: dict[int, int] = {}     # request slot -> vehicle slot whose route holds it
         self._legs: dict[int, _Leg] = {}
         self._distance_cache: dict[tuple[int, int], int] = {}
+        self._path_work = None
         self._listeners: list[Callable[[Event], None]] = []
         self.version = 0                            # bumped by every plan change
         self._stop_background = threading.Event()
@@ -263,7 +272,10 @@ class Dispatcher:
             net = self.tt.network
             if not (0 <= key[0] < net.node_count and 0 <= key[1] < net.node_count):
                 return 0
-            d = fastest_path_time_and_length(self.tt, *key)[1]
+            with self._lock:    # one set of work arrays
+                if self._path_work is None:
+                    self._path_work = path_work(self.tt)
+                d = fastest_path_time_and_length(self.tt, *key, work=self._path_work)[1]
             self._distance_cache[key] = d
         return d
 
@@ -354,8 +366,7 @@ class Dispatcher:
         self._vslots.append(shift.shift_id)
         self._vslot_of[shift.shift_id] = v
         self._codes.append([])
-        self._snap_cache.clear()
-        self._snap_keys = []
+        self._code_arrays.append(np.zeros(0, dtype=np.int64))
         self._set_vehicle_arrays(v, shift)
         return v
 
@@ -368,6 +379,10 @@ class Dispatcher:
             else self._slots([shift.depot.node])[0]
         t.end_latest[v] = shift.end if open_ else NO_LIMIT
         t.start_location[v] = self._slots([shift.anchor_node])[0]
+        t.anchor_time[v] = shift.anchor_time
+        t.shift_start[v] = shift.start
+        t.shift_end[v] = shift.end
+        t.ended[v] = shift.ended
 
     def shift(self, shift_id: int) -> VehicleShift:
         try:
@@ -414,34 +429,50 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ snapshots
     def _touch(self, v: int) -> None:
-        if v < len(self._snap_keys):
-            self._snap_keys[v] = None
         self.version += 1
 
+    def _refresh_start(self, v: int, now: int) -> None:
+        """Vehicle ``v`` starts from its anchor (``start_location``, kept by :meth:`_move_anchor`),
+        not before ``now`` nor its shift start, and not after the end of an open shift."""
+        t = self._tables
+        start = max(int(t.anchor_time[v]), now, int(t.shift_start[v]))
+        if not t.ended[v] and start > t.shift_end[v]:
+            start = int(t.shift_end[v])
+        t.start_time[v] = start
+
+    def _refresh_starts(self, now: int) -> None:
+        """:meth:`_refresh_start` for every vehicle at once."""
+        t = self._tables
+        start = np.maximum(np.maximum(t.anchor_time, now), t.shift_start)
+        t.start_time[:] = np.where(~t.ended & (start > t.shift_end), t.shift_end, start)
+
     def _snapshots(self, now: int):
+        """Snapshots of the whole fleet as of ``now`` (one numba call). The last one is kept
+        while nothing changed (same plan version, time and fleet): a booking right after its
+        quote reuses the quote's."""
         t = self._tables
         V = t.vehicle_count
-        if len(self._snap_keys) != V:
-            self._snap_keys = [None] * V
-            self._snap_cache.clear()
-        changed = []
-        for v, sid in enumerate(self._vslots):
-            shift = self.shifts[sid]
-            start = max(shift.anchor_time, now, shift.start)
-            if not shift.ended and start > shift.end:
-                start = shift.end
-            t.start_time[v] = start
-            t.start_location[v] = self.locations.slot_of[shift.anchor_node]
-            key = (start, shift.anchor_node)
-            if self._snap_keys[v] != key:
-                self._snap_keys[v] = key
-                changed.append(v)
-        return build_snapshots(t, _Routes(self._codes), cache=self._snap_cache, changed=changed)
+        key = (self.version, now, V)
+        if self._snap_key == key:
+            return self._snap
+        self._refresh_starts(now)
+        ptr = np.zeros(V + 1, dtype=np.int64)
+        np.cumsum(t.route_length, out=ptr[1:])
+        codes = np.concatenate(self._code_arrays) if V else np.zeros(0, dtype=np.int64)
+        self._snap = fleet_snapshots(t, flat_snapshots(t, np.arange(V, dtype=np.int64), ptr, codes))
+        self._snap_key = key
+        return self._snap
 
-    def _schedule(self, v: int, codes: list[int]) -> dict:
-        """Planned service begin of each stop of ``codes`` on vehicle ``v`` (least feasible schedule)."""
-        arrays, *_ = _route_arrays(self._tables, v, codes, self.locations.matrix)
-        return arrays
+    def _schedule(self, v: int, codes: list[int] | None = None, now: int | None = None) -> dict:
+        """Snapshot arrays of route ``codes`` (default: its planned route) on vehicle ``v`` alone
+        (least feasible schedule); its start is refreshed first when ``now`` is given."""
+        if now is not None:
+            self._refresh_start(v, now)
+        if codes is None:
+            arr = self._code_arrays[v]
+            return flat_snapshots(self._tables, np.array([v], dtype=np.int64),
+                                  np.array([0, len(arr)], dtype=np.int64), arr)
+        return route_snapshots(self._tables, [codes], [v])
 
     # ------------------------------------------------------------------ quotes
     def _validate_request(self, request: TripRequest) -> TripRequest:
@@ -561,8 +592,7 @@ class Dispatcher:
                 return reject(*broken)
             seats = request.passengers - request.wheelchairs
             t = self._tables
-            open_v = [v for v, sid in enumerate(self._vslots) if not self.shifts[sid].ended]
-            if not any(t.seat_capacity[v] >= seats and t.wheelchair_capacity[v] >= request.wheelchairs for v in open_v):
+            if not np.any(~t.ended & (t.seat_capacity >= seats) & (t.wheelchair_capacity >= request.wheelchairs)):
                 return reject(RejectCause.NO_VEHICLE_FITS, f"no vehicle has room for {request.passengers} passengers "
                               f"with {request.wheelchairs} wheelchairs; split the group or call the operator")
             ps, ds = r.pickup_service_s(request.wheelchairs), r.dropoff_service_s(request.wheelchairs)
@@ -637,9 +667,12 @@ class Dispatcher:
             self._tables.release(rs)
 
     def _prune_offers(self, now: int) -> None:
-        if len(self.offers) > 512:
+        """Forget offers expired over an hour ago, once more than 512 (and 256 more than after the
+        last pruning) are kept: each offer is looked at a bounded number of times."""
+        if len(self.offers) > self._prune_at:
             for oid in [k for k, o in self.offers.items() if o.expires_at < now - 3600]:
                 del self.offers[oid]
+            self._prune_at = max(512, len(self.offers) + 256)
 
     def decline(self, offer_id: str, cause: str = "rider") -> None:
         """The rider does not take an offer (recorded for the KPIs)."""
@@ -719,9 +752,7 @@ class Dispatcher:
                 status=BookingStatus.CONFIRMED, vehicle_id=shift.vehicle_id, created_at=now, channel=req.channel,
                 offer_id=offer_id, idempotency_key=idempotency_key,
                 planned_pickup=int(begin[codes.index(2 * rs)]), planned_dropoff=int(begin[codes.index(2 * rs + 1)]))
-            self._rslot[booking_id] = rs
-            steps = self._steps(codes)
-            self._rslot.pop(booking_id)
+            steps = self._steps(codes, {rs: booking_id})
             new_shift = dataclasses.replace(shift, route=steps)
             booked_offer = dataclasses.replace(offer, booking_id=booking_id)
             event = Event(now, EventKind.BOOKING_CONFIRMED, req.channel, booking_id=booking_id,
@@ -738,7 +769,7 @@ class Dispatcher:
             except Exception:
                 self._tables.release(rs)
                 raise
-            self._rslot[booking_id] = rs
+            self._bind(booking_id, rs)
             self.bookings[booking_id] = booking
             self.offers[offer_id] = booked_offer
             self._set_route(v, codes)
@@ -758,12 +789,34 @@ class Dispatcher:
                 return self._scope_of(b)
         return idempotency_scope(rider_id, "app") if rider_id is not None else ""
 
-    def _steps(self, codes: list[int]) -> list[Step]:
-        by_slot = {rs: b for b, rs in self._rslot.items()}
-        return [Step(by_slot[c // 2], StepKind.DROPOFF if c % 2 else StepKind.PICKUP) for c in codes]
+    def _steps(self, codes: list[int], extra: dict[int, str] | None = None) -> list[Step]:
+        """The steps of route ``codes``; ``extra`` names request slots not yet bound to a booking."""
+        steps = self._slot_steps
+        if extra:
+            steps = {**steps, **{rs: _step_pair(b) for rs, b in extra.items()}}
+        return [steps[c >> 1][c & 1] for c in codes]
+
+    def _bind(self, booking_id: str, rs: int) -> None:
+        self._rslot[booking_id] = rs
+        self._slot_booking[rs] = booking_id
+        self._slot_steps[rs] = _step_pair(booking_id)
+
+    def _unbind(self, booking_id: str) -> int | None:
+        rs = self._rslot.pop(booking_id, None)
+        if rs is not None:
+            self._slot_booking.pop(rs, None)
+            self._slot_steps.pop(rs, None)
+        return rs
 
     def _set_route(self, v: int, codes: list[int]) -> None:
+        for c in self._codes[v]:
+            if self._slot_vehicle.get(c // 2) == v:
+                del self._slot_vehicle[c // 2]
         self._codes[v] = list(codes)
+        self._code_arrays[v] = np.array(codes, dtype=np.int64)
+        self._tables.route_length[v] = len(codes)
+        for c in codes:
+            self._slot_vehicle[c // 2] = v
         self.shifts[self._vslots[v]].route = self._steps(codes)
         self._touch(v)
 
@@ -791,10 +844,7 @@ class Dispatcher:
         rs = self._rslot.get(booking.booking_id)
         if rs is None:
             return None
-        for v, codes in enumerate(self._codes):
-            if 2 * rs in codes or 2 * rs + 1 in codes:
-                return v
-        return None
+        return self._slot_vehicle.get(rs)
 
     def _finish(self, booking: Booking, status: BookingStatus, now: int, event: Event, *,
                 shift_changes: dict | None = None, no_show: bool = False, before: list | None = None,
@@ -825,7 +875,7 @@ class Dispatcher:
                 self._move_anchor(self.shifts[self._vslots[v]], shift_changes["anchor_node"],
                                   shift_changes["anchor_time"])
         if rs is not None:
-            del self._rslot[booking.booking_id]
+            self._unbind(booking.booking_id)
             self._tables.release(rs)
         if booking.rider_id is not None:
             self._rider_active.get(booking.rider_id, set()).discard(booking.booking_id)
@@ -847,7 +897,8 @@ class Dispatcher:
     def _passengers_on_board(self, shift: VehicleShift) -> int:
         v = self._vslot_of[shift.shift_id]
         t = self._tables
-        return int((t.seats[t.onboard_vehicle == v] + t.wheelchairs[t.onboard_vehicle == v]).sum())
+        on = t.onboard_vehicle == v
+        return int(t.seats[on].sum() + t.wheelchairs[on].sum())
 
     def _drove_event(self, shift: VehicleShift, from_node: int, to_node: int, started: int, now: int,
                      purpose: str) -> Event | None:
@@ -896,6 +947,7 @@ class Dispatcher:
         self._slots([node])
         shift.anchor_node, shift.anchor_time = int(node), int(when)
         v = self._vslot_of[shift.shift_id]
+        self._tables.anchor_time[v] = int(when)
         self._tables.start_location[v] = self.locations.slot_of[node]
         self._touch(v)
 
@@ -1057,34 +1109,38 @@ class Dispatcher:
                                 before=[self._drive_ending_at(shift, booking.destination.node, now)])
 
     # ------------------------------------------------------------------ views
-    def planned_schedule(self, shift_id: int) -> list[PlannedStep]:
-        """The shift's planned steps with arrival, service begin and departure times."""
+    def planned_schedule(self, shift_id: int, limit: int | None = None) -> list[PlannedStep]:
+        """The shift's planned steps with arrival, service begin and departure times (only the
+        first ``limit`` ones when given)."""
         with self._lock:
             shift = self.shift(shift_id)
             now = self._now()
             v = self._vslot_of[shift_id]
-            snaps = self._snapshots(now)
-            a, b = int(snaps.stop_ptr[v]), int(snaps.stop_ptr[v + 1])
+            snaps = self._schedule(v, now=now)
+            a, b = 0, len(snaps["stop_code"])
             M = self.locations.matrix
-            prev = int(snaps.start_location[v])
-            t = int(snaps.start_departure[v])
+            prev = int(self._tables.start_location[v])
+            t = int(snaps["start_departure"][0])
+            stop_location, begins, service = snaps["stop_location"], snaps["begin"], snaps["service"]
+            seats_after, wheelchairs_after = snaps["seats_after"], snaps["wheelchairs_after"]
             out = []
-            for k, step in enumerate(shift.route):
-                loc = int(snaps.stop_location[a + k])
+            route = shift.route if limit is None else shift.route[:limit]
+            for k, step in enumerate(route):
+                loc = int(stop_location[a + k])
                 arrival = t + int(M[prev, loc])
-                begin = int(snaps.begin[a + k])
-                departure = begin + int(snaps.service[a + k])
+                begin = int(begins[a + k])
+                departure = begin + int(service[a + k])
                 booking = self.bookings[step.booking_id]
                 pickup = step.kind is StepKind.PICKUP
                 out.append(PlannedStep(
                     booking_id=step.booking_id, kind=step.kind, node=self._step_place(step).node,
                     place=self._step_place(step), arrival=min(arrival, begin), begin=begin, departure=departure,
                     passengers=booking.passengers, wheelchairs=booking.wheelchairs,
-                    seats_after=int(snaps.seats_after[a + k]), wheelchairs_after=int(snaps.wheelchairs_after[a + k]),
+                    seats_after=int(seats_after[a + k]), wheelchairs_after=int(wheelchairs_after[a + k]),
                     window_earliest=booking.pickup_earliest if pickup else booking.pickup_earliest,
                     window_latest=booking.pickup_latest if pickup else booking.dropoff_latest))
                 prev, t = loc, departure
-            assert b - a == len(out)
+            assert b - a == len(shift.route)
             return out
 
     def eta(self, booking_id: str) -> dict:
@@ -1170,7 +1226,7 @@ class Dispatcher:
 
     def _problem(self, now: int):
         """The live plan as a compact :class:`DarpProblem` (open shifts, active bookings)."""
-        self._snapshots(now)   # refresh start times
+        self._refresh_starts(now)
         t = self._tables
         vslots = [v for v, sid in enumerate(self._vslots) if not self.shifts[sid].ended]
         if not vslots:
@@ -1280,7 +1336,7 @@ class Dispatcher:
         if b.status is BookingStatus.ONBOARD and v is not None:
             self._tables.onboard_vehicle[rs] = v
             self._tables.pickup_begin[rs] = b.boarded_at or b.pickup_earliest
-        self._rslot[b.booking_id] = rs
+        self._bind(b.booking_id, rs)
         return rs
 
     def _replan_lost(self) -> None:
@@ -1314,7 +1370,7 @@ class Dispatcher:
                 if v < 0:
                     log.error("booking %s has no place in any plan after the restore and none can take it in its "
                               "promised window; the operator must rebook it", b.booking_id)
-                    del self._rslot[b.booking_id]
+                    self._unbind(b.booking_id)
                     self._tables.release(rs)
                     continue
                 self._set_route(v, _insert(self._codes[v], rs, int(ins.pickup_position[v]),
@@ -1338,11 +1394,8 @@ def idempotency_scope(rider_id: int | None, channel: str) -> str:
     return f"rider:{rider_id}" if rider_id is not None else channel
 
 
-class _Routes:
-    """Duck-typed :class:`~routing.darp.problem.Plan` over the dispatcher's route codes."""
-
-    def __init__(self, routes):
-        self.routes = routes
+def _step_pair(booking_id: str) -> tuple[Step, Step]:
+    return Step(booking_id, StepKind.PICKUP), Step(booking_id, StepKind.DROPOFF)
 
 
 def _insert(codes: list[int], rs: int, i: int, j: int) -> list[int]:

@@ -19,7 +19,8 @@ Definitions (the key names in brackets):
 * wait [``wait_*_s``]: boarding time − the pickup time the rider asked for (``requested_time`` of
   the request; the promised window may start later when the rider took a later alternative). When
   the request is not in the log, the dispatcher's ``wait_s`` (from the promised window's start)
-  stands in. Late [``late_*``]: boarding after the promised window (``late_s`` > 0).
+  stands in. A rider who boards before the asked time waited 0 s (not a negative wait).
+  Late [``late_*``]: boarding after the promised window (``late_s`` > 0).
 * ride [``ride_mean_s``], detour factor [``detour_*``]: ride time ÷ direct driving time.
 * occupancy [``occupancy``]: passenger-km ÷ vehicle-km, passenger-km = passengers × direct
   distance of each dropped-off booking; vehicle-km from VEHICLE_DROVE, empty-km where nobody was
@@ -188,9 +189,9 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
         elif kind == EventKind.RIDER_BOARDED:
             request = requests.get(booking_quote.get(booking_id))
             if request is not None and request.get("requested_time") is not None:
-                wait.append(float(t - int(request["requested_time"])))
+                wait.append(float(max(0, t - int(request["requested_time"]))))
             elif data.get("wait_s") is not None:
-                wait.append(float(data["wait_s"]))
+                wait.append(float(max(0, data["wait_s"])))
             if data.get("late_s") is not None:
                 late.append(float(data["late_s"]))
             vehicle = _field(e, "vehicle_id")

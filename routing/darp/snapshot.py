@@ -7,13 +7,19 @@ begin. The insertion kernel reads only these arrays, never the problem's objects
 Each planned stop carries, for a drop-off whose pickup is planned on the same route, the position
 of that pickup (``pickup_position``) and the ride limit ``begin(drop) - begin(pick) <= ride_limit``;
 drop-offs of riders already on board have their ride limit folded into ``latest``.
+
+:func:`snapshot_kernel` (numba) builds the arrays of a whole fleet in one call;
+:func:`_route_arrays` / :func:`build_snapshots_reference` is its plain-Python twin, compared in
+``tests/test_darp_snapshot.py``.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from routing.darp.problem import OPEN_END, DarpProblem, Plan
 from routing.darp.schedule import least_schedule
@@ -132,24 +138,192 @@ def _route_arrays(problem: DarpProblem, v: int, route, tt: np.ndarray):
     ), start_seats, start_chairs, int(end_time), int(departure)
 
 
+@njit(cache=True)
+def snapshot_kernel(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
+                    dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
+                    onboard_vehicle, pickup_begin, start_location, start_time, end_location, end_latest,
+                    max_duration, vehicles, route_ptr, codes):
+    """:func:`_route_arrays` of every vehicle in ``vehicles`` at once (numba).
+
+    ``codes[route_ptr[k]:route_ptr[k+1]]`` is the route of vehicle ``vehicles[k]``. Returns the
+    per-stop arrays over all those routes, one after the other (code, location, earliest, latest,
+    service, seats change, wheelchairs change, persons, pickup position, ride limit, begin, seats
+    after, wheelchairs after, suffix ok), then per listed vehicle the seats and wheelchairs taken
+    at the start, the planned end time and the planned departure.
+    """
+    n_vehicles = len(start_location)
+    S = len(codes)
+    K = len(vehicles)
+    onboard_seats = np.zeros(n_vehicles, dtype=np.int64)
+    onboard_chairs = np.zeros(n_vehicles, dtype=np.int64)
+    for r in range(len(onboard_vehicle)):
+        o = onboard_vehicle[r]
+        if 0 <= o < n_vehicles:
+            onboard_seats[o] += seats[r]
+            onboard_chairs[o] += wheelchairs[r]
+    loc = np.empty(S, dtype=np.int32)
+    earliest = np.empty(S, dtype=np.int64)
+    latest = np.empty(S, dtype=np.int64)
+    service = np.empty(S, dtype=np.int64)
+    seats_change = np.empty(S, dtype=np.int32)
+    chairs_change = np.empty(S, dtype=np.int32)
+    persons = np.empty(S, dtype=np.int32)
+    pickup_position = np.full(S, -1, dtype=np.int32)
+    ride_limit = np.zeros(S, dtype=np.int64)
+    begin = np.empty(S, dtype=np.int64)
+    seats_after = np.empty(S, dtype=np.int32)
+    chairs_after = np.empty(S, dtype=np.int32)
+    suffix_ok = np.ones(S, dtype=np.bool_)
+    start_seats = np.empty(K, dtype=np.int32)
+    start_chairs = np.empty(K, dtype=np.int32)
+    end_times = np.empty(K, dtype=np.int64)
+    departures = np.empty(K, dtype=np.int64)
+    lower = np.empty(S, dtype=np.int64)
+    for k in range(K):
+        v = vehicles[k]
+        a = route_ptr[k]
+        n = route_ptr[k + 1] - a
+        s_load = onboard_seats[v]
+        w_load = onboard_chairs[v]
+        start_seats[k] = s_load
+        start_chairs[k] = w_load
+        for pos in range(n):
+            q = a + pos
+            c = codes[q]
+            r = c // 2
+            if c % 2 == 1:
+                loc[q] = dropoff_location[r]
+                earliest[q] = dropoff_earliest[r]
+                latest[q] = dropoff_latest[r]
+                service[q] = dropoff_service[r]
+                seats_change[q] = -seats[r]
+                chairs_change[q] = -wheelchairs[r]
+                pick = -1
+                for p in range(pos - 1, -1, -1):       # the last pickup of this request before here
+                    if codes[a + p] == c - 1:
+                        pick = p
+                        break
+                if onboard_vehicle[r] >= 0 and pick < 0:
+                    bound = pickup_begin[r] + pickup_service[r] + max_ride_time[r]
+                    if bound < latest[q]:
+                        latest[q] = bound
+                elif pick >= 0:
+                    pickup_position[q] = pick
+                    ride_limit[q] = pickup_service[r] + max_ride_time[r]
+            else:
+                loc[q] = pickup_location[r]
+                earliest[q] = pickup_earliest[r]
+                latest[q] = pickup_latest[r]
+                service[q] = pickup_service[r]
+                seats_change[q] = seats[r]
+                chairs_change[q] = wheelchairs[r]
+            persons[q] = seats[r] + wheelchairs[r]
+            s_load += seats_change[q]
+            w_load += chairs_change[q]
+            seats_after[q] = s_load
+            chairs_after[q] = w_load
+            lower[q] = earliest[q]
+        end_loc = end_location[v]
+        feasible, departure, end_time = least_schedule(
+            tt, n, loc[a:a + n], lower[a:a + n], latest[a:a + n], service[a:a + n], pickup_position[a:a + n],
+            ride_limit[a:a + n], start_location[v], start_time[v], end_loc, end_latest[v], max_duration[v],
+            begin[a:a + n])
+        if not feasible:
+            # the plan already breaks a bound: earliest-start times, and which stops keep theirs
+            t = start_time[v]
+            prev = start_location[v]
+            for pos in range(n):
+                q = a + pos
+                b = max(t + tt[prev, loc[q]], earliest[q])
+                begin[q] = b
+                good = b <= latest[q]
+                if pickup_position[q] >= 0:
+                    good = good and b - begin[a + pickup_position[q]] <= ride_limit[q]
+                suffix_ok[q] = good
+                t = b + service[q]
+                prev = loc[q]
+            departure = start_time[v]
+            end_time = t + (tt[prev, end_loc] if end_loc != OPEN_END else 0)
+            running = end_time <= end_latest[v] and end_time - departure <= max_duration[v]
+            for pos in range(n - 1, -1, -1):
+                running = running and suffix_ok[a + pos]
+                suffix_ok[a + pos] = running
+        end_times[k] = end_time
+        departures[k] = departure
+    return (codes, loc, earliest, latest, service, seats_change, chairs_change, persons, pickup_position,
+            ride_limit, begin, seats_after, chairs_after, suffix_ok, start_seats, start_chairs, end_times,
+            departures)
+
+
+_STOP_FIELDS = ("stop_code", "stop_location", "earliest", "latest", "service", "seats_change",
+                "wheelchairs_change", "persons", "pickup_position", "ride_limit", "begin", "seats_after",
+                "wheelchairs_after", "suffix_ok")
+
+
+def route_snapshots(problem, routes, vehicles=None) -> dict:
+    """Snapshot arrays of some vehicles' routes (numba, :func:`snapshot_kernel`).
+
+    ``problem``: a :class:`DarpProblem` or any object with its request and vehicle arrays (the
+    live dispatcher's tables); ``routes``: one stop-code sequence per entry of ``vehicles``
+    (default: every vehicle, ``routes`` then holds all of them). Returns the per-stop arrays
+    (:data:`_STOP_FIELDS`, the routes one after the other), ``stop_ptr`` and per listed vehicle
+    ``start_seats``, ``start_wheelchairs``, ``end_time`` and ``start_departure``.
+    """
+    if vehicles is None:
+        vehicles = np.arange(len(problem.start_location), dtype=np.int64)
+    else:
+        vehicles = np.asarray(vehicles, dtype=np.int64)
+    lengths = [len(r) for r in routes]
+    ptr = np.fromiter(itertools.accumulate(lengths, initial=0), dtype=np.int64, count=len(lengths) + 1)
+    codes = np.fromiter(itertools.chain.from_iterable(routes), dtype=np.int64, count=int(ptr[-1]))
+    return flat_snapshots(problem, vehicles, ptr, codes)
+
+
+def flat_snapshots(problem, vehicles: np.ndarray, ptr: np.ndarray, codes: np.ndarray) -> dict:
+    """:func:`route_snapshots` with the routes given flat: vehicle ``vehicles[k]`` has the stop
+    codes ``codes[ptr[k]:ptr[k+1]]`` (int64 arrays)."""
+    out = snapshot_kernel(
+        problem.travel_time, problem.pickup_location, problem.dropoff_location, problem.seats, problem.wheelchairs,
+        problem.pickup_earliest, problem.pickup_latest, problem.dropoff_earliest, problem.dropoff_latest,
+        problem.max_ride_time, problem.pickup_service, problem.dropoff_service, problem.onboard_vehicle,
+        problem.pickup_begin, problem.start_location, problem.start_time, problem.end_location,
+        problem.end_latest, problem.max_duration, vehicles, ptr, codes)
+    arrays = dict(zip(_STOP_FIELDS, out[:14]))
+    arrays.update(stop_ptr=ptr, start_seats=out[14], start_wheelchairs=out[15], end_time=out[16],
+                  start_departure=out[17])
+    return arrays
+
+
 def build_snapshots(problem: DarpProblem, plan: Plan, *, cache: list | None = None,
                     changed=None) -> VehicleSnapshots:
     """Snapshot every vehicle of ``plan`` (each stop at its least feasible service begin).
 
-    With ``cache`` (a list kept by the caller between calls) only the vehicles in ``changed``
-    are recomputed; the others are taken from the cache.
+    One numba call for the whole fleet (:func:`snapshot_kernel`; its plain-Python twin is
+    :func:`build_snapshots_reference`). ``cache`` and ``changed`` are accepted for compatibility
+    and not needed: rebuilding every vehicle takes microseconds.
     """
+    return fleet_snapshots(problem, route_snapshots(problem, plan.routes))
+
+
+def fleet_snapshots(problem, a: dict) -> VehicleSnapshots:
+    """The :class:`VehicleSnapshots` of the arrays :func:`route_snapshots` gave for every vehicle."""
+    return VehicleSnapshots(     # copies: a snapshot never changes with the problem's arrays
+        start_location=np.array(problem.start_location, dtype=np.int32),
+        start_time=np.array(problem.start_time, dtype=np.int64),
+        seat_capacity=np.array(problem.seat_capacity, dtype=np.int32),
+        wheelchair_capacity=np.array(problem.wheelchair_capacity, dtype=np.int32),
+        end_location=np.array(problem.end_location, dtype=np.int32),
+        end_latest=np.array(problem.end_latest, dtype=np.int64),
+        max_duration=np.array(problem.max_duration, dtype=np.int64),
+        **a,
+    )
+
+
+def build_snapshots_reference(problem: DarpProblem, plan: Plan) -> VehicleSnapshots:
+    """Plain-Python twin of :func:`build_snapshots` (one :func:`_route_arrays` per vehicle)."""
     tt = problem.travel_time
     V = problem.vehicle_count
-    if cache is None:
-        cache = []
-    if len(cache) != V:
-        cache[:] = [None] * V
-        changed = range(V)
-    elif changed is None:
-        changed = range(V)
-    for v in changed:
-        cache[v] = _route_arrays(problem, v, plan.routes[v], tt)
+    cache = [_route_arrays(problem, v, plan.routes[v], tt) for v in range(V)]
     per_route = [c[0] for c in cache]
     stop_ptr = np.zeros(V + 1, dtype=np.int64)
     stop_ptr[1:] = np.cumsum([len(a["stop_code"]) for a in per_route])

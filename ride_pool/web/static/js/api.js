@@ -1,0 +1,172 @@
+// The HTTP API from the pages: JSON in and out, the bearer token in localStorage, errors as ApiError.
+//
+//   import { api, ApiError, login, register, logout, me, getToken, errorSentence, subscribe } from "/static/js/api.js";
+//
+//   const booking = await api("/api/v1/bookings", {method: "POST", body: {offer_id}, headers: {"Idempotency-Key": key}});
+//   try { ... } catch (err) { alertBox.textContent = errorSentence(err); }
+//
+// Errors of the API look like {"detail": {"code", "message"}}; FastAPI's own 422 may be a list.
+
+import { t, has } from "/static/js/i18n.js";
+
+const TOKEN_KEY = "ride_pool.token";
+const ROLE_KEY = "ride_pool.role";
+
+export class ApiError extends Error {
+  constructor(status, code, message, detail = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;      // HTTP status; 0 when the server was not reached
+    this.code = code;          // the API's detail.code, e.g. "not_found", "min_lead_time"
+    this.detail = detail;      // the whole detail object
+  }
+}
+
+export function getToken() {
+  try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+}
+
+export function getRole() {
+  try { return localStorage.getItem(ROLE_KEY); } catch (e) { return null; }
+}
+
+function setToken(token, role) {
+  try {
+    if (token) { localStorage.setItem(TOKEN_KEY, token); localStorage.setItem(ROLE_KEY, role || ""); }
+    else { localStorage.removeItem(TOKEN_KEY); localStorage.removeItem(ROLE_KEY); }
+  } catch (e) { /* storage blocked: the token lives as long as the page */ }
+}
+
+function problemFrom(status, payload) {
+  let detail = payload && payload.detail !== undefined ? payload.detail : payload;
+  if (Array.isArray(detail)) {           // FastAPI's plain validation errors
+    const message = detail.map((e) => {
+      const where = Array.isArray(e.loc) ? e.loc.filter((p) => !["body", "query", "path"].includes(p)).join(".") : "";
+      return where ? `${where}: ${e.msg}` : String(e.msg || "");
+    }).join("; ");
+    return new ApiError(status, "invalid_request", message || "invalid request", detail);
+  }
+  if (detail && typeof detail === "object") {
+    return new ApiError(status, detail.code || "error", detail.message || `HTTP ${status}`, detail);
+  }
+  const text = typeof detail === "string" && detail ? detail : `HTTP ${status}`;
+  return new ApiError(status, status === 404 ? "not_found" : "error", text, detail);
+}
+
+/**
+ * Call the API. body: sent as JSON; form: an object sent as application/x-www-form-urlencoded.
+ * Returns the parsed JSON (null for an empty answer); throws ApiError.
+ */
+export async function api(path, { method, body, form, headers, signal } = {}) {
+  const h = { Accept: "application/json", ...(headers || {}) };
+  const token = getToken();
+  if (token && !("Authorization" in h)) h.Authorization = `Bearer ${token}`;
+  if (h.Authorization === "") delete h.Authorization;      // explicitly without the token
+  let payload;
+  if (form !== undefined) {
+    payload = new URLSearchParams(form).toString();
+    h["Content-Type"] = "application/x-www-form-urlencoded";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    h["Content-Type"] = "application/json";
+  }
+  let response;
+  try {
+    response = await fetch(path, { method: method || (payload !== undefined ? "POST" : "GET"), headers: h, body: payload, signal });
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    throw new ApiError(0, "network", String(err && err.message ? err.message : err));
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch (e) { data = text; }
+  }
+  if (!response.ok) {
+    const err = problemFrom(response.status, data);
+    if (response.status === 401 && token) {
+      setToken(null);
+      window.dispatchEvent(new CustomEvent("ride-pool:logged-out", { detail: err }));
+    }
+    throw err;
+  }
+  return data;
+}
+
+/** Log in (OAuth2 password form); keeps the token; returns {access_token, role, user_id}. */
+export async function login(email, password) {
+  const data = await api("/api/v1/auth/token", { method: "POST", form: { username: email, password }, headers: { Authorization: "" } });
+  setToken(data.access_token, data.role);
+  return data;
+}
+
+/** Create a rider account and log in with it; returns the login answer. */
+export async function register(email, password, name) {
+  await api("/api/v1/auth/register", { method: "POST", body: { email, password, name }, headers: { Authorization: "" } });
+  return login(email, password);
+}
+
+export function logout() {
+  setToken(null);
+}
+
+/** The logged-in account {id, email, name, role}, or null when not logged in. */
+export async function me() {
+  if (!getToken()) return null;
+  try {
+    return await api("/api/v1/auth/me");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+function sentence(text) {
+  text = String(text || "").trim();
+  if (!text) return "";
+  text = text[0].toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(text) ? text : text + ".";
+}
+
+/** A plain sentence for the user, in the current language, for any error. */
+export function errorSentence(err) {
+  if (!(err instanceof ApiError)) {
+    return t("err.generic", { message: String(err && err.message ? err.message : err) });
+  }
+  if (err.status === 0) return t("err.network");
+  const key = `err.${err.code}`;
+  if (has(key)) return t(key, { message: err.message });
+  if (err.status >= 500) return t("err.internal_error");
+  if (err.status === 401) return t("err.not_authenticated");
+  // the API's own message says what to fix; in German it is introduced by a German sentence
+  return t("err.generic", { message: sentence(err.message) });
+}
+
+/**
+ * Server-sent events of path (e.g. /api/v1/driver/events); onMessage(data, event) for every
+ * message ("hello" on connect, "change" on every change). Returns the EventSource (call .close()).
+ */
+export function subscribe(path, onMessage, { onError, onOpen } = {}) {
+  const token = getToken();
+  const url = path + (path.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(token || "");
+  const source = new EventSource(url);
+  const handle = (event) => {
+    let data = event.data;
+    try { data = JSON.parse(event.data); } catch (e) { /* plain text */ }
+    onMessage(data, event);
+  };
+  source.addEventListener("hello", handle);
+  source.addEventListener("change", handle);
+  source.addEventListener("message", handle);
+  if (onOpen) source.addEventListener("open", onOpen);
+  if (onError) source.addEventListener("error", onError);
+  return source;
+}
+
+/** A fresh idempotency key (crypto.randomUUID, with a fallback for old browsers / plain http). */
+export function newIdempotencyKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
