@@ -290,6 +290,39 @@ def test_failed_commit_writes_nothing(store, repo, db_engine):
     assert repo.find_booking_by_idempotency_key("nope", rider_id=rider) is None
 
 
+def test_written_behind_changes_land_before_the_next_commit_and_survive_its_failure(store, repo, db_engine):
+    rider = make_user(repo)
+    store.commit_soon(Change(offers=[make_offer("o1", rider)], events=[event(EventKind.OFFER_MADE, 0, data={"i": 0})]))
+    store.commit_soon(Change(events=[event(EventKind.REQUEST_REJECTED, 1, data={"i": 1})]))
+    # a durable commit writes the pending changes first, in the same transaction
+    store.commit(Change(bookings=[make_booking("b1", rider, idempotency_key="k", offer_id="o1")],
+                        events=[event(EventKind.BOOKING_CONFIRMED, 2, booking_id="b1", data={"i": 2})]))
+    assert [e.data["i"] for e in store.events()] == [0, 1, 2]
+    assert count(db_engine, OfferRow) == 1
+
+    # a durable commit that fails (duplicate key) does not take the pending records with it
+    store.commit_soon(Change(offers=[make_offer("o2", rider)], events=[event(EventKind.OFFER_MADE, 3, data={"i": 3})]))
+    with pytest.raises(DuplicateIdempotencyKey):
+        store.commit(Change(bookings=[make_booking("b2", rider, idempotency_key="k", offer_id="o2")],
+                            events=[event(EventKind.BOOKING_CONFIRMED, 4, booking_id="b2", data={"i": 4})]))
+    assert [e.data["i"] for e in store.events()] == [0, 1, 2, 3]
+    assert repo.get_booking("b2") is None and count(db_engine, OfferRow) == 2
+
+
+def test_written_behind_changes_are_flushed_in_the_background_and_on_close(db_engine):
+    from ride_pool.db.store import FLUSH_INTERVAL_S
+
+    store = SqlStore(db_engine)
+    store.commit_soon(Change(events=[event(EventKind.REQUEST_REJECTED, 0, data={"i": 0})]))
+    deadline = time.monotonic() + 20 * FLUSH_INTERVAL_S
+    while count(db_engine, EventRow) == 0 and time.monotonic() < deadline:
+        time.sleep(FLUSH_INTERVAL_S / 5)
+    assert count(db_engine, EventRow) == 1           # without any read or commit asking for it
+    store.commit_soon(Change(events=[event(EventKind.REQUEST_REJECTED, 1, data={"i": 1})]))
+    store.close()
+    assert count(db_engine, EventRow) == 2
+
+
 def test_no_show_of_unknown_rider_is_refused(store, db_engine):
     with pytest.raises(UnknownRider, match="rider 999"):
         store.commit(Change(events=[event(EventKind.RIDER_NO_SHOW, rider_id=999)], no_show_riders=[999]))

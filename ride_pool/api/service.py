@@ -169,6 +169,7 @@ class Service:
         from ride_pool.db.models import EventRow
         from ride_pool.db.store import event_from_row
 
+        self.store.flush()   # the written-behind quote records count too
         with read_session(self.engine) as s:
             rows = s.scalars(select(EventRow).where(EventRow.time >= t0).order_by(EventRow.id))
             return [event_from_row(r) for r in rows]

@@ -5,6 +5,13 @@ shifts are upserted by primary key (``INSERT ... ON CONFLICT DO UPDATE``, so con
 never race between a look-up and an insert), events are appended, and the riders' no-show counts
 go up. :meth:`SqlStore.load` gives the state back after a restart.
 
+Changes the dispatcher marks as not needing durability before the answer (quotes, their offers
+and events, declined offers, refused bookings: :meth:`SqlStore.commit_soon`) are written behind:
+with the next durable commit, in the same transaction and before it, or by a background flush at
+most :data:`FLUSH_INTERVAL_S` later. A crash can lose those records of the last fraction of a
+second (a rider then quotes again); it never loses a booking or a plan change, which commit before
+they are answered.
+
 The ``*_to_row`` / ``*_from_row`` functions convert between the domain dataclasses and the tables;
 ``from_row(to_row(x)) == x`` for every object the dispatcher makes.
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 import select as io_select
 import threading
 from collections import Counter
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, select
@@ -36,6 +44,23 @@ from ride_pool.dispatch.domain import (
     VehicleShift,
 )
 from ride_pool.dispatch.store import Change, StoredState
+
+log = logging.getLogger(__name__)
+
+#: the longest a written-behind change waits for its transaction when no durable commit comes
+FLUSH_INTERVAL_S = 0.5
+
+
+def merge_changes(changes: list[Change]) -> Change:
+    """One change with everything of ``changes``, in order (later versions of a row win)."""
+    merged = Change()
+    for change in changes:
+        merged.bookings.extend(change.bookings)
+        merged.offers.extend(change.offers)
+        merged.shifts.extend(change.shifts)
+        merged.events.extend(change.events)
+        merged.no_show_riders.extend(change.no_show_riders)
+    return merged
 
 ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ONBOARD)
 
@@ -66,9 +91,16 @@ class SqlStore:
         #: vehicle ids known to have a row (vehicles are never deleted), so that a shift's commit
         #: does not insert-or-ignore its vehicle again each time
         self._known_vehicles: set[int] = set()
+        #: written-behind changes (see the module docstring), oldest first
+        self._pending: list[Change] = []
+        self._pending_lock = threading.Lock()
+        #: one writer at a time, so that the log's event ids follow the dispatcher's order
+        self._write_lock = threading.RLock()
+        self._flusher: threading.Thread | None = None
+        self._closing = threading.Event()
 
     def commit(self, change: Change) -> None:
-        """Write ``change`` completely or not at all.
+        """Write ``change`` completely or not at all, together with the written-behind changes.
 
         Raises :class:`DuplicateIdempotencyKey` when a booking reuses a rider's idempotency key,
         :class:`UnknownRider` for a no-show of a rider who is not a user, and the database's own
@@ -76,6 +108,59 @@ class SqlStore:
         """
         if not change:
             return
+        with self._write_lock:
+            pending = self._take_pending()
+            if pending:
+                try:
+                    self._write(merge_changes([*pending, change]))
+                    return
+                except Exception:
+                    # the failure may be this change's own (a duplicate idempotency key): it must
+                    # not take the written-behind records with it
+                    self._write_each(pending)
+            self._write(change)
+
+    def commit_soon(self, change: Change) -> None:
+        """Write ``change`` behind: with the next :meth:`commit` or within :data:`FLUSH_INTERVAL_S`."""
+        if not change:
+            return
+        with self._pending_lock:
+            self._pending.append(change)
+            if self._flusher is None and not self._closing.is_set():
+                self._flusher = threading.Thread(target=self._flush_loop, name="sql-store-flush", daemon=True)
+                self._flusher.start()
+
+    def flush(self) -> None:
+        """Write the written-behind changes now."""
+        with self._write_lock:
+            pending = self._take_pending()
+            if not pending:
+                return
+            try:
+                self._write(merge_changes(pending))
+            except Exception:
+                self._write_each(pending)
+
+    def _take_pending(self) -> list[Change]:
+        with self._pending_lock:
+            pending, self._pending = self._pending, []
+        return pending
+
+    def _write_each(self, changes: list[Change]) -> None:
+        for change in changes:
+            try:
+                self._write(change)
+            except Exception:
+                log.exception("a quote's records could not be written; they are dropped (the rider may quote again)")
+
+    def _flush_loop(self) -> None:
+        while not self._closing.wait(FLUSH_INTERVAL_S):
+            try:
+                self.flush()
+            except Exception:   # the loop must outlive a passing database outage
+                log.exception("written-behind flush failed")
+
+    def _write(self, change: Change) -> None:
         vehicles = {}
         if change.shifts:
             vehicles = {s.vehicle_id: s for s in change.shifts if int(s.vehicle_id) not in self._known_vehicles}
@@ -99,7 +184,12 @@ class SqlStore:
         self._known_vehicles.update(int(v) for v in vehicles)
 
     def close(self) -> None:
-        """Return the connection kept for commits to the pool (before ``engine.dispose()``)."""
+        """Write what is pending and return the connection kept for commits to the pool (before
+        ``engine.dispose()``)."""
+        self._closing.set()
+        if self._flusher is not None:
+            self._flusher.join(5)
+        self.flush()
         if self._direct is not None:
             self._direct.close()
 
@@ -130,6 +220,7 @@ class SqlStore:
     def load(self, now: int) -> StoredState:
         """The shifts not ended (with their routes), the active bookings, the offers still open at
         ``now`` and the riders' no-show counts, all from one snapshot of the database."""
+        self.flush()
         with read_session(self.engine) as session:
             shifts = [
                 shift_from_row(shift, vehicle)
@@ -161,6 +252,7 @@ class SqlStore:
 
     def event_rows(self, since_id: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
         """Like :meth:`events`, with each event's id (pass the last one as ``since_id`` to page)."""
+        self.flush()
         query = select(EventRow).where(EventRow.id > since_id).order_by(EventRow.id)
         if limit is not None:
             query = query.limit(limit)

@@ -33,6 +33,7 @@ from routing.darp.snapshot import fleet_snapshots, flat_snapshots, route_snapsho
 from routing.errors import RoutingInputError
 from routing.travel_times import TravelTimes
 from ride_pool.dispatch.domain import (
+    CALLER_NAME_MAX, CALLER_PHONE_MAX,
     Booking, BookingStatus, Event, EventKind, Offer, Place, RejectCause, Step, StepKind, TripRequest, VehicleShift,
 )
 from ride_pool.dispatch.locations import UNREACHABLE_S, LocationTable, fastest_path_time_and_length, path_work
@@ -228,9 +229,19 @@ class Dispatcher:
     def _now(self) -> int:
         return int(self.clock())
 
-    def _commit(self, change: Change) -> None:
-        if change:
-            self.store.commit(change)
+    def _commit(self, change: Change, *, durable: bool = True) -> None:
+        """Persist ``change``; ``durable=False`` for records whose loss in a crash costs a rider
+        only a new quote (quotes, offers, declines, refusals): a store with ``commit_soon`` then
+        writes them behind, outside the answer's critical path. Bookings and plan changes are
+        always durable before they become visible."""
+        if not change:
+            return
+        if not durable:
+            commit_soon = getattr(self.store, "commit_soon", None)
+            if commit_soon is not None:
+                commit_soon(change)
+                return
+        self.store.commit(change)
 
     def _publish(self, events) -> None:
         for event in events:
@@ -508,6 +519,10 @@ class Dispatcher:
                                          f"(0..{net.node_count - 1})")
         if request.channel not in ("app", "phone", "simulation"):
             raise DispatchInputError(f"channel must be 'app', 'phone' or 'simulation', got {request.channel!r}")
+        for name, longest in (("caller_name", CALLER_NAME_MAX), ("caller_phone", CALLER_PHONE_MAX)):
+            value = getattr(request, name)
+            if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= longest):
+                raise DispatchInputError(f"{name} must be a text of 1 to {longest} characters or None")
         return dataclasses.replace(request, passengers=int(request.passengers),
                                    wheelchairs=int(request.wheelchairs), **times)
 
@@ -577,7 +592,7 @@ class Dispatcher:
             def reject(cause: RejectCause, message: str) -> Quote:
                 event = Event(now, EventKind.REQUEST_REJECTED, cause.value, rider_id=request.rider_id,
                               data={"quote_id": quote_id, "message": message})
-                self._commit(Change(events=[received, event]))
+                self._commit(Change(events=[received, event]), durable=False)
                 self._publish([received, event])
                 return Quote(quote_id, [], cause, message, requested, direct_s, direct_m)
 
@@ -626,7 +641,7 @@ class Dispatcher:
                     "quote_id": quote_id, "offer_id": offer.offer_id, "pickup_earliest": pe, "pickup_latest": pl,
                     "dropoff_latest": dl, "alternative": k > 0})
                 try:
-                    self._commit(Change(offers=[offer], events=[received, event]))
+                    self._commit(Change(offers=[offer], events=[received, event]), durable=False)
                 except Exception:
                     del self.offers[offer.offer_id]
                     raise
@@ -682,7 +697,7 @@ class Dispatcher:
                 raise NotFound(f"offer {offer_id} is not known")
             event = Event(self._now(), EventKind.OFFER_DECLINED, cause, rider_id=offer.request.rider_id,
                           data={"offer_id": offer_id, "quote_id": offer.quote_id})
-            self._commit(Change(events=[event]))
+            self._commit(Change(events=[event]), durable=False)
             del self.offers[offer_id]
             self._publish([event])
 
@@ -716,7 +731,7 @@ class Dispatcher:
             def refuse(cause: RejectCause, message: str):
                 event = Event(now, EventKind.BOOKING_REFUSED, cause.value, rider_id=req.rider_id,
                               data={"offer_id": offer_id, "quote_id": offer.quote_id, "message": message})
-                self._commit(Change(events=[event]))
+                self._commit(Change(events=[event]), durable=False)
                 self._publish([event])
                 raise BookingRefused(cause, message)
 
@@ -751,7 +766,8 @@ class Dispatcher:
                 direct_s=offer.direct_s, direct_m=offer.direct_m, requested_time=requested,
                 status=BookingStatus.CONFIRMED, vehicle_id=shift.vehicle_id, created_at=now, channel=req.channel,
                 offer_id=offer_id, idempotency_key=idempotency_key,
-                planned_pickup=int(begin[codes.index(2 * rs)]), planned_dropoff=int(begin[codes.index(2 * rs + 1)]))
+                planned_pickup=int(begin[codes.index(2 * rs)]), planned_dropoff=int(begin[codes.index(2 * rs + 1)]),
+                caller_name=req.caller_name, caller_phone=req.caller_phone)
             steps = self._steps(codes, {rs: booking_id})
             new_shift = dataclasses.replace(shift, route=steps)
             booked_offer = dataclasses.replace(offer, booking_id=booking_id)

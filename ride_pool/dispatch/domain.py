@@ -71,6 +71,11 @@ class EventKind(StrEnum):
     SHIFT_ENDED = "shift_ended"
 
 
+#: the longest caller name and phone number a trip request may carry (the database's columns)
+CALLER_NAME_MAX = 100
+CALLER_PHONE_MAX = 30
+
+
 @dataclass(frozen=True)
 class Place:
     """A point riders are picked up at or dropped off at: a road node, optionally a named stop."""
@@ -97,6 +102,10 @@ class TripRequest:
     #: "app" (rider), "phone" (operator on behalf of a caller; the no-show limit does not apply),
     #: or "simulation"
     channel: str = "app"
+    #: whom a phone booking is for (the operator takes them on the phone; optional, at most
+    #: :data:`CALLER_NAME_MAX` / :data:`CALLER_PHONE_MAX` characters)
+    caller_name: str | None = None
+    caller_phone: str | None = None
 
 
 @dataclass
@@ -148,6 +157,9 @@ class Booking:
     boarded_at: int | None = None
     completed_at: int | None = None
     cancelled_at: int | None = None
+    #: the caller a phone booking is for (from its :class:`TripRequest`)
+    caller_name: str | None = None
+    caller_phone: str | None = None
 
     @property
     def seats(self) -> int:
