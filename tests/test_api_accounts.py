@@ -182,5 +182,13 @@ def test_health_and_network(api):
     assert r.json()["status"] == "ok" and r.json()["database"] in ("sqlite", "postgresql")
     geo = api.get("/api/v1/network.geojson").json()
     assert geo["type"] == "FeatureCollection" and geo["features"]
+    # compressed for phones when asked, cacheable, and not sent again when unchanged
+    raw = api.get("/api/v1/network.geojson", headers={"Accept-Encoding": "gzip"})
+    assert raw.headers["content-encoding"] == "gzip" and raw.json() == geo
+    assert int(raw.headers["content-length"]) < len(raw.content) / 4
+    plain = api.get("/api/v1/network.geojson", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == geo
+    again = api.get("/api/v1/network.geojson", headers={"If-None-Match": raw.headers["etag"]})
+    assert again.status_code == 304 and not again.content
     assert OPERATOR  # the demo operator is not there without the seed
     assert api.post("/api/v1/auth/token", data={"username": OPERATOR[0], "password": OPERATOR[1]}).status_code == 401

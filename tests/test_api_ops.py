@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, clock and helpers
-from api_support import OPERATOR, RIDER, Fleet, assert_problem, iso, local
+from api_support import DRIVER_PASSWORD, OPERATOR, RIDER, Api, Fleet, assert_problem, iso, local, make_app
 
 COSWIG = "Coswig, Bahnhof"
 KLIPPHAUSEN = "Klipphausen, Zentrum"
@@ -132,7 +132,7 @@ def test_phone_booking_on_behalf_of_a_caller(demo_api):
     api = demo_api
     op = api.operator
     body = {"origin": api.stop(COSWIG), "destination": api.stop(KLIPPHAUSEN), "pickup_after": iso(local(0, 12)),
-            "passengers": 2, "caller_name": "Frau Schulze"}
+            "passengers": 2, "caller_name": "  Frau Schulze ", "caller_phone": "+49 (3521) 123-456"}
     r = api.post("/api/v1/ops/quotes", headers=op, json=body)
     assert r.status_code == 200, r.text
     offer = r.json()["offers"][0]
@@ -141,9 +141,14 @@ def test_phone_booking_on_behalf_of_a_caller(demo_api):
     assert r.status_code == 201, r.text
     booking = r.json()
     assert booking["channel"] == "phone" and booking["rider_id"] is None and booking["passengers"] == 2
+    # whom it is for is kept with the booking (the name trimmed)
+    assert (booking["caller_name"], booking["caller_phone"]) == ("Frau Schulze", "+49 (3521) 123-456")
     again = api.post("/api/v1/ops/bookings", headers=headers, json={"offer_id": offer["offer_id"]})
     assert again.status_code == 201 and again.json()["booking_id"] == booking["booking_id"]
-    assert [b["booking_id"] for b in api.get("/api/v1/ops/bookings", headers=op).json()] == [booking["booking_id"]]
+    assert again.json()["caller_name"] == "Frau Schulze"
+    listed = api.get("/api/v1/ops/bookings", headers=op).json()
+    assert [(b["booking_id"], b["caller_name"], b["caller_phone"]) for b in listed] == [
+        (booking["booking_id"], "Frau Schulze", "+49 (3521) 123-456")]
 
     # for a rider with an account, the booking shows in the rider's app
     body["rider_email"] = RIDER[0]
@@ -163,6 +168,78 @@ def test_phone_booking_on_behalf_of_a_caller(demo_api):
     offer = api.offer(op, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 13)))
     r = api.book(op, offer["offer_id"], key="desk-1")
     assert r.status_code == 201 and r.json()["rider_id"] is None and r.json()["channel"] == "phone"
+    assert r.json()["caller_name"] is None and r.json()["caller_phone"] is None
+
+
+def test_phone_caller_input_is_checked(demo_api):
+    api = demo_api
+    trip = {"origin": api.stop(COSWIG), "destination": api.stop(KLIPPHAUSEN), "pickup_after": iso(local(0, 12))}
+    bad = [
+        ({"caller_phone": "0351 abc"}, "caller_phone", "only contain digits, spaces and + - ( ) /"),
+        ({"caller_phone": "12"}, "caller_phone", "3 to 30 characters"),
+        ({"caller_phone": "0" * 31}, "caller_phone", "3 to 30 characters"),
+        ({"caller_phone": "+ - ()"}, "caller_phone", "at least 3 digits"),
+        ({"caller_name": "   "}, "caller_name", "leave caller_name out"),
+        ({"caller_name": "x" * 101}, "caller_name", "at most 100 characters"),
+        ({"caller_name": "Erna\nBeispiel"}, "caller_name", "line breaks"),
+        ({"caller_name": 42}, "caller_name", "valid string"),
+    ]
+    for fields, name, words in bad:
+        detail = assert_problem(api.post("/api/v1/ops/quotes", headers=api.operator, json={**trip, **fields}), 422,
+                                "invalid_request")
+        assert detail["message"].startswith(f"{name}: ") and words in detail["message"], (fields, detail)
+    # the limits themselves are fine, and both are optional
+    for fields in ({"caller_name": "x" * 100, "caller_phone": "1" * 30}, {"caller_phone": "110"}, {}):
+        r = api.post("/api/v1/ops/quotes", headers=api.operator, json={**trip, **fields})
+        assert r.status_code == 200 and r.json()["offers"], (fields, r.text)
+
+
+def test_phone_caller_survives_a_restart_and_shows_on_the_driver_route(database_url, demo_network, clock,
+                                                                          monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api_support import _CHEAP_HASH
+    from ride_pool.api import security
+    from ride_pool.demo import seed_demo
+
+    monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
+    with TestClient(make_app(database_url, demo_network, clock)) as client:
+        api = Api(client, clock)
+        seed_demo(api.service, now=clock())
+        body = {"origin": api.stop(COSWIG), "destination": api.stop(KLIPPHAUSEN), "pickup_after": iso(local(0, 10)),
+                "caller_name": "Erna Beispiel", "caller_phone": "03521 123456"}
+        offer = api.post("/api/v1/ops/quotes", headers=api.operator, json=body).json()["offers"][0]
+        r = api.post("/api/v1/ops/bookings", headers={**api.operator, "Idempotency-Key": "call-1"},
+                     json={"offer_id": offer["offer_id"]})
+        assert r.status_code == 201, r.text
+        booking = r.json()
+        # a quote not booked before the restart keeps its caller too
+        open_offer = api.post("/api/v1/ops/quotes", headers=api.operator,
+                              json={**body, "pickup_after": iso(local(0, 14)), "caller_name": "Otto Muster"}
+                              ).json()["offers"][0]
+
+    with TestClient(make_app(database_url, demo_network, clock)) as client:
+        api = Api(client, clock)
+        listed = {b["booking_id"]: b for b in api.get("/api/v1/ops/bookings", headers=api.operator).json()}
+        assert (listed[booking["booking_id"]]["caller_name"], listed[booking["booking_id"]]["caller_phone"]) == \
+            ("Erna Beispiel", "03521 123456")
+        # a retry with the key after the restart gives the same booking with its caller
+        again = api.post("/api/v1/ops/bookings", headers={**api.operator, "Idempotency-Key": "call-1"},
+                         json={"offer_id": offer["offer_id"]})
+        assert again.status_code == 201 and again.json()["caller_name"] == "Erna Beispiel"
+        r = api.post("/api/v1/ops/bookings", headers={**api.operator, "Idempotency-Key": "call-2"},
+                     json={"offer_id": open_offer["offer_id"]})
+        assert r.status_code == 201 and (r.json()["caller_name"], r.json()["caller_phone"]) == \
+            ("Otto Muster", "03521 123456")
+        # the driver sees whom to call out at the pickup and the drop-off
+        driver = api.headers("driver1@demo.local", DRIVER_PASSWORD)
+        r = api.post("/api/v1/driver/shift/start", json={"vehicle_id": booking["vehicle"]["vehicle_id"]},
+                     headers=driver)
+        assert r.status_code == 200, r.text
+        steps = api.get("/api/v1/driver/route", headers=driver).json()["steps"]
+        mine = [s for s in steps if booking["booking_id"] in s["booking_ids"]]
+        assert [s["kind"] for s in mine] == ["pickup", "dropoff"]
+        assert all(s["callers"][booking["booking_id"]] == "Erna Beispiel" for s in mine)
 
 
 def test_kpis_count_rejections_by_cause(demo_api):

@@ -122,7 +122,7 @@ def test_migrate_twice_changes_nothing(database_url, db_engine):
     tables = set(inspect(db_engine).get_table_names())
     migrate(database_url)
     migrate(db_engine)
-    assert current_revision(db_engine) == head_revision() == "0001"
+    assert current_revision(db_engine) == head_revision() == "0002"
     assert set(inspect(db_engine).get_table_names()) == tables
     assert {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"} == tables
 
@@ -143,9 +143,34 @@ def test_downgrade_then_upgrade(database_url, db_engine):
             command.downgrade(migrations_config(connection=connection), "base")
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
         migrate(engine)
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
     finally:
         engine.dispose()
+
+
+def test_caller_columns_migrate_down_and_up_with_the_bookings_kept(database_url, db_engine, store, repo):
+    """0002 adds bookings.caller_name/caller_phone; its downgrade drops them and keeps the rows."""
+    rider = make_user(repo)
+    store.commit(Change(bookings=[make_booking("b1", rider, idempotency_key="k-1"),
+                                  make_booking("b2", None, channel="phone", caller_name="Erna Beispiel",
+                                               caller_phone="03521 123456")]))
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(migrations_config(connection=connection), "0001")
+        assert current_revision(engine) == "0001"
+        columns = {c["name"] for c in inspect(engine).get_columns("bookings")}
+        assert "booking_id" in columns and not {"caller_name", "caller_phone"} & columns
+        migrate(engine)
+        assert current_revision(engine) == "0002"
+    finally:
+        engine.dispose()
+    # the rows (and their unique idempotency keys) are still there; the callers are gone with the columns
+    assert repo.get_booking("b1") == make_booking("b1", rider, idempotency_key="k-1")
+    assert repo.get_booking("b2") == make_booking("b2", None, channel="phone")
+    with pytest.raises(DuplicateIdempotencyKey):
+        store.commit(Change(bookings=[make_booking("b3", rider, idempotency_key="k-1")]))
+    test_migrated_schema_matches_models(db_engine)
 
 
 def test_postgres_urls_use_psycopg():
@@ -177,14 +202,18 @@ def test_commit_and_load_round_trip(store, repo):
         make_booking("b1", rider),
         make_booking("b2", rider, BookingStatus.ONBOARD, boarded_at=T0 + 800, idempotency_key="k-1"),
         make_booking("b3", None, channel="phone", idempotency_key="k-1", origin=MEISSEN, destination=RIESA,
-                     planned_pickup=None, planned_dropoff=None, offer_id=None),
+                     planned_pickup=None, planned_dropoff=None, offer_id=None, caller_name="Erna Beispiel",
+                     caller_phone="+49 (3521) 123-456"),
     ]
     finished = [
         make_booking("b4", rider, BookingStatus.COMPLETED, completed_at=T0 + 2000),
         make_booking("b5", other, BookingStatus.CANCELLED, cancelled_at=T0 + 100, vehicle_id=None),
         make_booking("b6", other, BookingStatus.NO_SHOW),
     ]
-    open_offers = [make_offer("o1", rider), make_offer("o2", None, alternative=True, expires_at=T0 + 3600)]
+    phone_call = TripRequest(rider_id=None, origin=RIESA, destination=MEISSEN, channel="phone",
+                             caller_name="Erna Beispiel", caller_phone="03521 123456")
+    open_offers = [make_offer("o1", rider), make_offer("o2", None, alternative=True, expires_at=T0 + 3600),
+                   make_offer("o5", None, request=phone_call, expires_at=T0 + 3601)]
     closed_offers = [make_offer("o3", rider, expires_at=T0 - 1), make_offer("o4", rider, booking_id="b1")]
     route = [Step("b2", StepKind.DROPOFF), Step("b1", StepKind.PICKUP), Step("b1", StepKind.DROPOFF)]
     running = make_shift(1, 1, route, started=True, lat=51.25, lon=13.31, location_time=T0 + 900,
@@ -210,6 +239,20 @@ def test_commit_and_load_round_trip(store, repo):
     assert isinstance(store.events()[2].kind, EventKind)
     assert repo.get_booking("b5") == finished[1]
     assert repo.get_user(other).no_show_count == 2
+
+
+def test_converters_round_trip_phone_callers():
+    from ride_pool.db.models import BookingRow
+    from ride_pool.db.store import booking_from_row, booking_to_row, offer_from_row, offer_to_row
+
+    call = TripRequest(rider_id=None, origin=RIESA, destination=MEISSEN, channel="phone", caller_name="Erna Beispiel",
+                       caller_phone="03521 123456")
+    for offer in (make_offer("o1"), make_offer("o2", None, request=call)):
+        assert offer_from_row(OfferRow(**offer_to_row(offer))) == offer
+    assert "caller_name" not in offer_to_row(make_offer("o1"))["request"]     # app requests: no caller keys
+    for booking in (make_booking("b1"), make_booking("b2", None, channel="phone", caller_name="Erna Beispiel",
+                                                     caller_phone="03521 123456")):
+        assert booking_from_row(BookingRow(**booking_to_row(booking))) == booking
 
 
 def test_commit_updates_by_primary_key(store, repo):

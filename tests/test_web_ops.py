@@ -97,8 +97,10 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     latest = datetime.fromisoformat(confirmation.get_attribute("data-pickup-latest"))
     assert latest - earliest == timedelta(minutes=20)
     assert f"{earliest.astimezone(BERLIN):%H:%M}" in text and f"{latest.astimezone(BERLIN):%H:%M}" in text
-    # the booking is in the list of open bookings, and the KPIs count the request
-    page.wait_for_selector(f'#bookings-table tr[data-booking-id="{booking_id}"]')
+    # the booking is in the list of open bookings with its caller, and the KPIs count the request
+    row = page.locator(f'#bookings-table tr[data-booking-id="{booking_id}"]')
+    row.wait_for()
+    assert "Erna Beispiel, Tel. 03521 123456" in row.locator(".caller").inner_text()
     page.wait_for_function(f"Number(document.querySelector('[data-kpi=requests]').dataset.value) > {requests_before}")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "ops_desktop")

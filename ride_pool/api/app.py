@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
 
 from ride_pool.api import auth, drivers, errors, ops, riders
 from ride_pool.api.deps import get_service
@@ -48,8 +48,16 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
                 "database": service.engine.dialect.name}
 
     @app.get("/api/v1/network.geojson", tags=["service"])
-    def network_geojson(service: Service = Depends(get_service)):
-        """The road network as GeoJSON lines (for maps without a tile server)."""
-        return JSONResponse(service.network_geojson())
+    def network_geojson(request: Request, service: Service = Depends(get_service)):
+        """The road network as GeoJSON lines (for maps without a tile server); gzip-compressed
+        when the client accepts it, and cacheable (phones on rural mobile networks load it once)."""
+        plain, compressed, etag = service.network_geojson_bytes()
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(compressed, media_type="application/geo+json",
+                            headers={**headers, "Content-Encoding": "gzip"})
+        return Response(plain, media_type="application/geo+json", headers=headers)
 
     return app

@@ -87,10 +87,12 @@ def end_shift(caller: Caller = Depends(driver_only), service: Service = Depends(
 
 @router.get("/route", response_model=DriverRouteOut)
 def route(caller: Caller = Depends(driver_only), service: Service = Depends(get_service)) -> DriverRouteOut:
-    """The ordered steps of the driver's current shift: stop, who boards or leaves, planned times,
-    load after the step and the polyline from the previous step."""
+    """The ordered steps of the driver's current shift: stop, who boards or leaves (``callers``: the
+    names of phone bookings' callers), planned times, load after the step and the polyline from
+    the previous step."""
     shift = current_shift(service, caller)
-    planned = service.dispatcher.planned_schedule(shift.shift_id)
+    d = service.dispatcher
+    planned = d.planned_schedule(shift.shift_id)
     iso = service.iso
     steps: list[RouteStepOut] = []
     prev_node = shift.anchor_node
@@ -109,6 +111,8 @@ def route(caller: Caller = Depends(driver_only), service: Service = Depends(get_
             window_earliest=iso(max(p.window_earliest for p in group)),
             window_latest=iso(min(p.window_latest for p in group)),
             seats_after=last.seats_after, wheelchairs_after=last.wheelchairs_after,
+            callers={p.booking_id: b.caller_name for p in group
+                     if (b := d.bookings.get(p.booking_id)) is not None and b.caller_name},
             polyline=service.polyline(prev_node, first.node)))
         prev_node = first.node
         group.clear()

@@ -43,7 +43,9 @@ def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: s
     destination = resolve_place(service, repo, body.destination, "destination")
     request = TripRequest(rider_id=rider_id, origin=origin, destination=destination, passengers=body.passengers,
                           wheelchairs=body.wheelchairs, pickup_after=service.epoch(body.pickup_after),
-                          arrive_by=service.epoch(body.arrive_by), channel=channel)
+                          arrive_by=service.epoch(body.arrive_by), channel=channel,
+                          caller_name=getattr(body, "caller_name", None),     # phone quotes (PhoneQuoteIn)
+                          caller_phone=getattr(body, "caller_phone", None))
     now = service.clock()
     quote = service.dispatcher.quote(request)
     if quote.reject_cause is RejectCause.IN_THE_PAST:

@@ -37,10 +37,43 @@ def _plausible_time(value: datetime) -> datetime:
     return value
 
 
+_PHONE_CHARS = re.compile(r"[0-9 +\-()/]*")
+
+
+def _caller_name(value: str) -> str:
+    """A phone caller's name: 1 to 100 characters once trimmed, on one line."""
+    value = value.strip()
+    if not value:
+        raise ValueError("the caller's name is empty; leave caller_name out if the caller gives none")
+    if len(value) > 100:
+        raise ValueError(f"the caller's name may have at most 100 characters, this one has {len(value)}; shorten it")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        raise ValueError("the caller's name must not contain line breaks, tabs or other control characters")
+    return value
+
+
+def _caller_phone(value: str) -> str:
+    """A phone number as the caller says it: digits, spaces and ``+ - ( ) /``, 3 to 30 characters
+    once trimmed, at least 3 digits."""
+    value = value.strip()
+    if not _PHONE_CHARS.fullmatch(value):
+        raise ValueError("a phone number may only contain digits, spaces and + - ( ) /, e.g. 03521 123456 or "
+                         "+49 3521 123456")
+    if not 3 <= len(value) <= 30:
+        raise ValueError(f"a phone number has 3 to 30 characters, this one has {len(value)}")
+    if sum(c.isdigit() for c in value) < 3:
+        raise ValueError("a phone number needs at least 3 digits, e.g. 03521 123456")
+    return value
+
+
 #: an e-mail address (see :func:`_email`)
 Email = Annotated[str, AfterValidator(_email)]
 #: an ISO 8601 time; without offset it is local time of the service area
 ApiTime = Annotated[datetime, AfterValidator(_plausible_time)]
+#: a phone caller's name (see :func:`_caller_name`)
+CallerName = Annotated[str, AfterValidator(_caller_name)]
+#: a phone caller's number (see :func:`_caller_phone`)
+CallerPhone = Annotated[str, AfterValidator(_caller_phone)]
 
 
 def _has_nul(value) -> bool:
@@ -110,10 +143,15 @@ class QuoteIn(Strict):
 
 
 class PhoneQuoteIn(QuoteIn):
-    """An operator's quote for a caller; ``rider_email`` links it to a rider account if there is one."""
+    """An operator's quote for a caller; ``rider_email`` links it to a rider account if there is one.
+    ``caller_name`` and ``caller_phone`` are kept with the booking (operators and the driver see
+    them)."""
 
     rider_email: Email | None = None
-    caller_name: str | None = Field(default=None, max_length=200)
+    caller_name: CallerName | None = Field(default=None, description="whom the ride is for; 1 to 100 characters",
+                                           examples=["Erna Beispiel"])
+    caller_phone: CallerPhone | None = Field(default=None, description="the caller's phone number: digits, spaces "
+                                             "and + - ( ) /, 3 to 30 characters", examples=["03521 123456"])
 
 
 class PlaceOut(BaseModel):
@@ -183,6 +221,9 @@ class BookingOut(BaseModel):
     cancelled_at: datetime | None = None
     channel: str
     rider_id: int | None = None
+    #: whom a phone booking is for, as the operator took it down
+    caller_name: str | None = None
+    caller_phone: str | None = None
 
 
 class RegisterIn(Strict):
@@ -307,6 +348,8 @@ class RouteStepOut(BaseModel):
     window_latest: datetime
     seats_after: int
     wheelchairs_after: int
+    callers: dict[str, str] = Field(default_factory=dict,
+                                    description="booking id -> the caller's name, for phone bookings with one")
     polyline: list[list[float]] = Field(description="[[lat, lon], ...] from the previous step")
 
 

@@ -237,6 +237,19 @@ class Service:
             value = value.replace(tzinfo=self.tz)
         return int(value.astimezone(timezone.utc).timestamp())
 
+    def network_geojson_bytes(self) -> tuple[bytes, bytes, str]:
+        """(JSON bytes, their gzip, an ETag) of :meth:`network_geojson`, made once."""
+        cached = getattr(self, "_geojson_bytes", None)
+        if cached is None:
+            import gzip
+            import hashlib
+            import json
+
+            plain = json.dumps(self.network_geojson(), separators=(",", ":")).encode()
+            cached = (plain, gzip.compress(plain, 6), '"' + hashlib.sha256(plain).hexdigest()[:32] + '"')
+            self._geojson_bytes = cached
+        return cached
+
     def network_geojson(self) -> dict:
         """The road network as a GeoJSON FeatureCollection of lines with their road class (cached;
         each two-way road once)."""

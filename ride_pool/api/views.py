@@ -91,4 +91,4 @@ def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> 
         wheelchairs=booking.wheelchairs, origin=place_out(booking.origin), destination=place_out(booking.destination),
         vehicle=vehicle, created_at=iso(booking.created_at), boarded_at=iso(booking.boarded_at),
         completed_at=iso(booking.completed_at), cancelled_at=iso(booking.cancelled_at), channel=booking.channel,
-        rider_id=booking.rider_id)
+        rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone)

@@ -4,8 +4,9 @@ All times are integer seconds since the Unix epoch (UTC), stored as ``BIGINT``. 
 ``JSON`` on SQLite and ``JSONB`` on PostgreSQL. Enumerations are stored as their string values in
 ``VARCHAR`` columns (no PostgreSQL enum types, so adding a value needs no type migration).
 
-The initial migration (``migrations/versions/0001_initial.py``) creates exactly these tables; a
-test compares the migrated schema with this metadata. Change both together.
+The migrations (``migrations/versions/``: ``0001_initial.py`` and the revisions after it) create
+exactly these tables; a test compares the migrated schema with this metadata. A change here needs
+a new revision (never edit one that has been released).
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ class ServiceArea(Base):
 
 class OfferRow(Base):
     """An :class:`~ride_pool.dispatch.domain.Offer`; ``request`` holds the
-    :class:`~ride_pool.dispatch.domain.TripRequest` except ``rider_id``."""
+    :class:`~ride_pool.dispatch.domain.TripRequest` except ``rider_id`` (a phone caller's name and
+    number only when given)."""
 
     __tablename__ = "offers"
 
@@ -235,6 +237,9 @@ class BookingRow(Base):
     boarded_at: Mapped[int | None] = mapped_column(BigInteger)
     completed_at: Mapped[int | None] = mapped_column(BigInteger)
     cancelled_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: whom a phone booking is for (revision 0002)
+    caller_name: Mapped[str | None] = mapped_column(String(100))
+    caller_phone: Mapped[str | None] = mapped_column(String(30))
 
 
 class EventRow(Base):

@@ -517,6 +517,8 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "boarded_at": _int_or_none(b.boarded_at),
         "completed_at": _int_or_none(b.completed_at),
         "cancelled_at": _int_or_none(b.cancelled_at),
+        "caller_name": b.caller_name,
+        "caller_phone": b.caller_phone,
     }
 
 
@@ -546,6 +548,8 @@ def booking_from_row(row: BookingRow) -> Booking:
         boarded_at=row.boarded_at,
         completed_at=row.completed_at,
         cancelled_at=row.cancelled_at,
+        caller_name=row.caller_name,
+        caller_phone=row.caller_phone,
     )
 
 
@@ -563,6 +567,8 @@ def offer_to_row(offer: Offer) -> dict[str, Any]:
             "pickup_after": _int_or_none(r.pickup_after),
             "arrive_by": _int_or_none(r.arrive_by),
             "channel": r.channel,
+            # a phone caller's name and number only when given (app requests have none)
+            **{name: getattr(r, name) for name in ("caller_name", "caller_phone") if getattr(r, name) is not None},
         },
         "pickup_earliest": int(o.pickup_earliest),
         "pickup_latest": int(o.pickup_latest),
@@ -590,6 +596,8 @@ def offer_from_row(row: OfferRow) -> Offer:
         pickup_after=r.get("pickup_after"),
         arrive_by=r.get("arrive_by"),
         channel=r.get("channel", "app"),
+        caller_name=r.get("caller_name"),
+        caller_phone=r.get("caller_phone"),
     )
     return Offer(
         offer_id=row.offer_id,

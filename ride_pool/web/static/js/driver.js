@@ -8,6 +8,7 @@
 import { api, ApiError, errorSentence, getToken, login, logout, me, subscribe } from "/static/js/api.js";
 import { addTranslations, applyTranslations, formatDateTime, formatTime, formatTimeSeconds, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
+import { el } from "/static/js/dom.js";
 
 addTranslations({
   de: {
@@ -154,17 +155,6 @@ const state = {
   },
 };
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") node.className = v;
-    else if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 function showError(err) { $("alert").textContent = typeof err === "string" ? err : errorSentence(err); }
 function info(text) { $("info").textContent = text; }
@@ -407,7 +397,8 @@ function bookingActions(step, id) {
       onclick: (e) => report(step, id, "dropped_off", e.currentTarget) }, t("driver.dropped_off")));
   }
   return el("section", { class: "booking-actions", dataset: { booking: id } },
-    el("h3", {}, t("driver.booking", { id: id.slice(0, 8) })),
+    el("h3", {}, t("driver.booking", { id: id.slice(0, 8) }),
+      step.callers && step.callers[id] ? el("span", { class: "caller" }, ` · ${step.callers[id]}`) : null),
     el("div", { class: "btn-row" }, buttons));
 }
 

@@ -700,6 +700,7 @@ function renderBookings() {
   $("#bookings-table").hidden = state.bookings.length === 0;
   for (const b of state.bookings) {
     const when = `${dayOf(b.pickup_earliest)}, ${formatTime(b.pickup_earliest)}–${formatTime(b.pickup_latest)}`;
+    const caller = callerText(b.caller_name, b.caller_phone);     // phone bookings: whom it is for
     const cancel = h("button", {
       type: "button", class: "btn-small btn-danger",
       "aria-label": t("ops.bookings.cancel_label", { from: b.origin.name, to: b.destination.name, time: formatTime(b.pickup_earliest) }),
@@ -712,7 +713,7 @@ function renderBookings() {
       h("td", {}, b.wheelchairs ? `${b.passengers} (♿ ${b.wheelchairs})` : String(b.passengers)),
       h("td", {}, b.vehicle ? b.vehicle.label : "–"),
       h("td", {}, h("span", { class: "badge", "data-status": b.status }, t(`ops.status.${b.status}`))),
-      h("td", {}, t(`ops.channel.${b.channel}`)),
+      h("td", {}, t(`ops.channel.${b.channel}`), caller ? h("div", { class: "small caller" }, caller) : null),
       h("td", {}, b.status === "confirmed" ? cancel : "")));
   }
 }
@@ -881,8 +882,10 @@ async function onPhoneQuote(event) {
     if (!value) { $("#trip-time").focus(); showError(err, t("ops.phone.need_time")); return; }
     body[mode] = value;       // local time of the service area (no offset)
   }
-  const caller = callerLabel();
-  if (caller) body.caller_name = caller.slice(0, 200);
+  const callerName = $("#caller-name").value.trim();
+  const callerPhone = $("#caller-phone").value.trim();
+  if (callerName) body.caller_name = callerName;     // the server checks both and says what to fix
+  if (callerPhone) body.caller_phone = callerPhone;
   const email = $("#caller-email").value.trim();
   if (email) body.rider_email = email;
   const button = $("#phone-quote");
@@ -898,9 +901,8 @@ async function onPhoneQuote(event) {
   }
 }
 
-function callerLabel() {
-  const name = $("#caller-name").value.trim();
-  const phone = $("#caller-phone").value.trim();
+/** "Name, Tel. 03521 123456", "Name", "Tel. …" or "" (a phone booking's caller). */
+function callerText(name, phone) {
   if (name && phone) return `${name}, Tel. ${phone}`;
   return name || (phone ? `Tel. ${phone}` : "");
 }
@@ -946,7 +948,7 @@ async function bookOffer(offer, button) {
     const booking = await api("/api/v1/ops/bookings", {
       method: "POST", body: { offer_id: offer.offer_id }, headers: { "Idempotency-Key": newIdempotencyKey() },
     });
-    state.lastConfirmation = { booking, caller: callerLabel() };
+    state.lastConfirmation = { booking, caller: callerText(booking.caller_name, booking.caller_phone) };
     renderConfirmation();
     $("#phone-offers").replaceChildren();
     refreshLive();

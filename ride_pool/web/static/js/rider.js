@@ -4,6 +4,7 @@
 import { api, ApiError, errorSentence, getToken, login, logout, me, newIdempotencyKey, register, subscribe } from "/static/js/api.js";
 import { addTranslations, applyTranslations, berlinNowParts, formatDateTime, formatTime, languageSwitch, minutesUntil, onLanguageChange, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
+import { el } from "/static/js/dom.js";
 
 addTranslations({
   de: {
@@ -211,17 +212,6 @@ function showError(err) {
 function clearMessages() { $("alert").textContent = ""; $("info").textContent = ""; }
 function info(text) { $("info").textContent = text; }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "class") node.className = v;
-    else if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 function dayLabel(iso) {
   return formatDateTime(iso).split(",").slice(0, -1).join(",");
