@@ -131,6 +131,9 @@ def simulate(
                              "apply)."),
     reposition: bool = typer.Option(False, "--reposition/--no-reposition", help="Idle vehicles drive towards the "
                                     "demand-weighted nearest town centre."),
+    reoptimise_every: float = typer.Option(0, "--reoptimise-every", help="Run the service's background optimiser "
+                                           "every this many simulated minutes (0 = off; its 1 s limit is wall-clock "
+                                           "time, so results then vary slightly between runs)."),
 ) -> None:
     """Simulate service days over fleet sizes × demand levels × seeds and recommend a fleet size."""
     from simulations.errors import SimulationInputError
@@ -148,6 +151,8 @@ def simulate(
             raise _BadInput(f"--target-p95-wait-min {target_p95_wait_min:g}: give a positive number of minutes")
         if not (math.isfinite(trips_per_1000) and trips_per_1000 > 0):
             raise _BadInput(f"--trips-per-1000 {trips_per_1000:g}: give a positive rate")
+        if not (math.isfinite(reoptimise_every) and reoptimise_every >= 0):
+            raise _BadInput(f"--reoptimise-every {reoptimise_every:g}: give minutes >= 0 (0 = off)")
         if workers is not None and workers < 1:
             raise _BadInput(f"--workers {workers}: give at least 1")
         if serial and scheduler:
@@ -159,7 +164,7 @@ def simulate(
         _run(region=region, fleets=fleets, levels=levels, seeds=seeds, out=out, tmp=tmp, scheduler=scheduler,
              serial=serial, workers=workers, municipalities=municipalities, stops=stops, requests_csv=requests_csv,
              target_served=target_served, target_p95_wait_min=target_p95_wait_min, trips_per_1000=trips_per_1000,
-             date=date, reposition=reposition)
+             date=date, reposition=reposition, reoptimise_every=reoptimise_every)
         tmp = None
     except (_BadInput, SimulationInputError, RoutingInputError) as exc:
         _fail(str(exc))
@@ -169,7 +174,7 @@ def simulate(
 
 
 def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers, municipalities, stops, requests_csv,
-         target_served, target_p95_wait_min, trips_per_1000, date, reposition) -> None:
+         target_served, target_p95_wait_min, trips_per_1000, date, reposition, reoptimise_every=0.0) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -189,7 +194,8 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
                    stops=str(stops.resolve()) if stops else None,
                    requests_csv=str(requests_csv.resolve()) if requests_csv else None, date=date,
                    demand_config=DemandConfig(trips_per_1000=trips_per_1000),
-                   vehicles=VehicleConfig(reposition=reposition), keep_trips=True)
+                   vehicles=VehicleConfig(reposition=reposition), keep_trips=True,
+                   reoptimise_every_s=int(round(reoptimise_every * 60)) or None)
     day_start, day = service_day(base.rules, date)      # a bad date fails here, before any worker starts
     weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[datetime.date.fromisoformat(date).weekday()]
     if requests_csv is not None:       # the replayed file decides the demand
@@ -225,6 +231,7 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         "vehicles": f"{base.fleet_config.places} places; {base.fleet_config.wheelchair_vehicle_share:.0%} of the "
                     f"vehicles with {base.fleet_config.wheelchair_places} wheelchair place(s) instead of a seat",
         "repositioning": "on" if reposition else "off",
+        "background optimiser": f"every {reoptimise_every:g} min" if reoptimise_every else "off",
         "cost model": f"{base.cost_model.eur_per_vehicle_hour:g} €/vehicle-hour + "
                       f"{base.cost_model.eur_per_vehicle_km:g} €/vehicle-km",
         "targets": f"served ≥ {target_served:.0%}, p95 wait ≤ {target_p95_wait_min:g} min",

@@ -96,6 +96,7 @@ def bad_municipalities(tmp_path) -> Path:
     (["--municipalities", "missing.csv"], "no such file"),
     (["--serial", "--scheduler", "tcp://127.0.0.1:8786"], "exclude each other"),
     (["--date", "yesterday"], "ISO date"),
+    (["--reoptimise-every", "-1"], "--reoptimise-every"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, saved_networks, args, fragment):
     out = tmp_path / "out"
