@@ -310,12 +310,12 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
       for (const s of state.stops) {
         const [sx, sy] = toScreen(s.x, s.y);
         if (sx < -100 || sy < -20 || sx > state.width + 20 || sy > state.height + 20) continue;
-        label(s.name, sx + 8, sy, "#0a3d73");
+        drawLabel(s.name, sx + 8, sy, "#0a3d73");
       }
     }
   }
 
-  function label(text, x, y, colour) {
+  function drawLabel(text, x, y, colour) {
     ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,.9)";
     ctx.strokeText(text, x, y);
     ctx.fillStyle = colour; ctx.fillText(text, x, y);
@@ -348,7 +348,7 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
         if (m.label && m.label.length > 3 && state.zoom >= 11) {
           ctx.font = "bold 13px system-ui, sans-serif"; ctx.textBaseline = "middle";
           const width = ctx.measureText(m.label).width;
-          label(m.label, sx + 14 + width < state.width - 4 ? sx + 14 : sx - 14 - width, sy - 23, colour);
+          drawLabel(m.label, sx + 14 + width < state.width - 4 ? sx + 14 : sx - 14 - width, sy - 23, colour);
         }
       }
     }
@@ -370,7 +370,7 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
         ctx.font = "bold 12px system-ui, sans-serif";
         const width = ctx.measureText(v.label).width;
         const right = sx + w / 2 + 4 + width < state.width - 4;
-        label(v.label, right ? sx + w / 2 + 4 : sx - w / 2 - 4 - width, sy, "#8a3600");
+        drawLabel(v.label, right ? sx + w / 2 + 4 : sx - w / 2 - 4 - width, sy, "#8a3600");
       }
     }
   }

@@ -1,0 +1,150 @@
+"""Accessibility audit of the web pages with axe-core (WCAG 2 A and AA rules) in Debian's Chromium.
+
+``axe-playwright-python`` bundles axe-core's script (nothing is fetched at run time) and injects it
+into the page. Audited, each in the state a person actually sees:
+
+* the rider page logged out (log-in and registration forms) on a 360×740 phone,
+* the rider page logged in with the trip form (and its map),
+* the driver page logged in: the list of shift cards, then the started shift with its route,
+* the operator dashboard logged in (map, KPI tiles, phone booking, lists).
+
+A test fails on any violation of impact "serious" or "critical", listing each one's rule id,
+impact, the failing selectors and axe's help text. Nothing is excluded from the audit.
+
+On the session's shared ``ride-pool demo`` server the driver test brings its own vehicle, driver
+and shift running now (with one booking, so the route has stops); the booking is cancelled and
+the shift ended afterwards, so the other browser tests see the demo as they left it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from web_support import DESKTOP, PHONE, wait_for_map  # fixtures: conftest.py
+
+pytestmark = pytest.mark.browser
+
+axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright",
+                                     reason="axe-playwright-python is not installed (pip install -e '.[test]')")
+
+OPERATOR = ("operator@demo.local", "demo-operator")
+RIDER = ("rider@demo.local", "demo-rider")
+PASSWORD = "barrierefrei-1"
+BERLIN = ZoneInfo("Europe/Berlin")
+ALL_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = {"serious", "critical"}
+
+
+def audit(page, what: str) -> None:
+    """Run axe (WCAG 2.x A/AA) on ``page``; fail on serious or critical violations."""
+    results = axe_playwright.Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA},
+                                                      "resultTypes": ["violations"]})
+    found = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    lines = []
+    for v in found:
+        targets = ", ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:8])
+        more = f" (+{len(v['nodes']) - 8} more)" if len(v["nodes"]) > 8 else ""
+        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})\n    at {targets}{more}")
+    assert not found, f"axe found {len(found)} serious/critical violation(s) on {what}:\n" + "\n".join(lines)
+
+
+def map_is_named(page, selector: str, name: str) -> None:
+    """The map's canvas is announced as an interactive map with a name of its own (axe only checks
+    that a name exists: once it was the source text of a JavaScript function)."""
+    canvas = page.locator(f"{selector} canvas")
+    assert canvas.get_attribute("aria-label") == name, canvas.get_attribute("aria-label")[:120]
+    assert page.get_by_role("application", name=name, exact=True).count() == 1
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.fill("#login-email", email)
+    page.fill("#login-password", password)
+    page.click("#login-form button[type=submit]")
+
+
+@pytest.fixture
+def own_shift(web_server, web_api):
+    """A vehicle, its driver and a shift running now with one booking (so the route has stops)."""
+    op = web_api.login(*OPERATOR)
+    web_api.put("/api/v1/ops/service-area", {"rules": {"operating_hours": ALL_DAY, "early_trip_before": None}},
+                headers=op)
+    stops = {s["name"]: s for s in web_api.get("/api/v1/stops", limit=5000)}
+    tag = uuid.uuid4().hex[:6]
+    depot = stops["Meißen, Bahnhof"]
+    vehicle = web_api.post("/api/v1/ops/vehicles", {
+        "label": f"A11y {tag}", "seats": 8, "wheelchair_places": 2,
+        "depot_lat": depot["lat"], "depot_lon": depot["lon"]}, headers=op)
+    email = f"a11y-driver-{tag}@example.org"
+    web_api.post("/api/v1/ops/users", {"email": email, "password": PASSWORD, "name": f"Fahrer {tag}",
+                                       "role": "driver"}, headers=op)
+    now = datetime.now(BERLIN).replace(microsecond=0)
+    shift = web_api.post("/api/v1/ops/shifts", {
+        "vehicle_id": vehicle["id"], "start": (now - timedelta(minutes=5)).isoformat(),
+        "end": (now + timedelta(hours=3)).isoformat(), "driver_email": email}, headers=op)
+    try:
+        # 8 seats: only this vehicle has them, so the booking lands on its route
+        rider_email = f"a11y-rider-{tag}@example.org"
+        web_api.post("/api/v1/auth/register", {"email": rider_email, "password": PASSWORD, "name": "Fahrgast"})
+        rider = web_api.login(rider_email, PASSWORD)
+        quote = web_api.post("/api/v1/quotes", {
+            "origin": {"stop_id": depot["id"]}, "destination": {"stop_id": stops["Coswig, Zentrum"]["id"]},
+            "passengers": 8, "wheelchairs": 0}, headers=rider)
+        if quote["offers"]:
+            web_api.post("/api/v1/bookings", {"offer_id": quote["offers"][0]["offer_id"]},
+                         headers={**rider, "Idempotency-Key": uuid.uuid4().hex})
+        yield {"shift": shift, "email": email}
+    finally:
+        for b in web_api.get("/api/v1/ops/bookings", headers=op):
+            if (b.get("vehicle") or {}).get("vehicle_id") == vehicle["id"]:
+                web_api.post(f"/api/v1/ops/bookings/{b['booking_id']}/cancel", headers=op)
+        live = {s["id"]: s for s in web_api.get("/api/v1/ops/shifts", headers=op)}
+        if shift["id"] in live and not live[shift["id"]]["ended"]:
+            web_api.post(f"/api/v1/ops/shifts/{shift['id']}/end", headers=op)
+
+
+def test_rider_page_logged_out_on_a_phone(new_page, web_server):
+    page = new_page(*PHONE)
+    page.goto(web_server.url("/"))
+    page.wait_for_selector("#auth:not([hidden])")
+    audit(page, "the rider page, logged out (360×740)")
+
+
+def test_rider_page_with_the_trip_form(new_page, web_server):
+    page = new_page(*PHONE)
+    page.goto(web_server.url("/"))
+    log_in(page, *RIDER)
+    page.wait_for_selector("#view-book:not([hidden])")
+    wait_for_map(page, "#map")
+    map_is_named(page, "#map", "Tippen Sie auf die Karte, um Start oder Ziel zu wählen.")
+    audit(page, "the rider page with the trip form (360×740)")
+
+
+def test_driver_page_shifts_and_route(new_page, web_server, own_shift):
+    page = new_page(*DESKTOP)
+    page.goto(web_server.url("/driver"))
+    log_in(page, own_shift["email"], PASSWORD)
+    card = page.wait_for_selector(f'.shift-card[data-shift-id="{own_shift["shift"]["id"]}"] button')
+    audit(page, "the driver page, list of shifts")
+    card.click()
+    page.wait_for_selector("#work:not([hidden])")
+    page.wait_for_selector("#steps .step, #route-empty:not([hidden])")
+    wait_for_map(page, "#map")
+    map_is_named(page, "#map", "Route")
+    audit(page, "the driver page, shift started with its route")
+
+
+def test_operator_dashboard(new_page, web_server):
+    page = new_page(*DESKTOP)
+    page.goto(web_server.url("/ops"))
+    log_in(page, *OPERATOR)
+    page.wait_for_selector("#dashboard:not([hidden])")
+    wait_for_map(page, "#map")
+    page.wait_for_function("document.querySelector('[data-kpi=requests] .tile-value').textContent !== '–'")
+    page.wait_for_selector("#live-list li[data-vehicle-id]")
+    map_is_named(page, "#map", "Karte des Bediengebiets mit Fahrzeugen, nächsten Halten und offenen Buchungen")
+    audit(page, "the operator dashboard")
