@@ -19,12 +19,10 @@ the shift ended afterwards, so the other browser tests see the demo as they left
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from web_support import DESKTOP, PHONE, wait_for_map  # fixtures: conftest.py
+from web_support import DESKTOP, PHONE, log_in, running_vehicle, wait_for_map  # fixtures: conftest.py
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +32,6 @@ axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright",
 OPERATOR = ("operator@demo.local", "demo-operator")
 RIDER = ("rider@demo.local", "demo-rider")
 PASSWORD = "barrierefrei-1"
-BERLIN = ZoneInfo("Europe/Berlin")
-ALL_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = {"serious", "critical"}
 
@@ -61,50 +57,22 @@ def map_is_named(page, selector: str, name: str) -> None:
     assert page.get_by_role("application", name=name, exact=True).count() == 1
 
 
-def log_in(page, email: str, password: str) -> None:
-    page.fill("#login-email", email)
-    page.fill("#login-password", password)
-    page.click("#login-form button[type=submit]")
-
-
 @pytest.fixture
 def own_shift(web_server, web_api):
     """A vehicle, its driver and a shift running now with one booking (so the route has stops)."""
-    op = web_api.login(*OPERATOR)
-    web_api.put("/api/v1/ops/service-area", {"rules": {"operating_hours": ALL_DAY, "early_trip_before": None}},
-                headers=op)
-    stops = {s["name"]: s for s in web_api.get("/api/v1/stops", limit=5000)}
-    tag = uuid.uuid4().hex[:6]
-    depot = stops["Meißen, Bahnhof"]
-    vehicle = web_api.post("/api/v1/ops/vehicles", {
-        "label": f"A11y {tag}", "seats": 8, "wheelchair_places": 2,
-        "depot_lat": depot["lat"], "depot_lon": depot["lon"]}, headers=op)
-    email = f"a11y-driver-{tag}@example.org"
-    web_api.post("/api/v1/ops/users", {"email": email, "password": PASSWORD, "name": f"Fahrer {tag}",
-                                       "role": "driver"}, headers=op)
-    now = datetime.now(BERLIN).replace(microsecond=0)
-    shift = web_api.post("/api/v1/ops/shifts", {
-        "vehicle_id": vehicle["id"], "start": (now - timedelta(minutes=5)).isoformat(),
-        "end": (now + timedelta(hours=3)).isoformat(), "driver_email": email}, headers=op)
-    try:
-        # 8 seats: only this vehicle has them, so the booking lands on its route
-        rider_email = f"a11y-rider-{tag}@example.org"
+    with running_vehicle(web_api, OPERATOR, PASSWORD, "A11y") as own:
+        stops = own["stops"]
+        rider_email = f"a11y-rider-{uuid.uuid4().hex[:6]}@example.org"
         web_api.post("/api/v1/auth/register", {"email": rider_email, "password": PASSWORD, "name": "Fahrgast"})
         rider = web_api.login(rider_email, PASSWORD)
         quote = web_api.post("/api/v1/quotes", {
-            "origin": {"stop_id": depot["id"]}, "destination": {"stop_id": stops["Coswig, Zentrum"]["id"]},
-            "passengers": 8, "wheelchairs": 0}, headers=rider)
+            "origin": {"stop_id": stops["Meißen, Bahnhof"]["id"]},
+            "destination": {"stop_id": stops["Coswig, Zentrum"]["id"]}, "passengers": 8, "wheelchairs": 0},
+            headers=rider)
         if quote["offers"]:
             web_api.post("/api/v1/bookings", {"offer_id": quote["offers"][0]["offer_id"]},
                          headers={**rider, "Idempotency-Key": uuid.uuid4().hex})
-        yield {"shift": shift, "email": email}
-    finally:
-        for b in web_api.get("/api/v1/ops/bookings", headers=op):
-            if (b.get("vehicle") or {}).get("vehicle_id") == vehicle["id"]:
-                web_api.post(f"/api/v1/ops/bookings/{b['booking_id']}/cancel", headers=op)
-        live = {s["id"]: s for s in web_api.get("/api/v1/ops/shifts", headers=op)}
-        if shift["id"] in live and not live[shift["id"]]["ended"]:
-            web_api.post(f"/api/v1/ops/shifts/{shift['id']}/end", headers=op)
+        yield {"shift": own["shift"], "email": own["email"]}
 
 
 def test_rider_page_logged_out_on_a_phone(new_page, web_server):

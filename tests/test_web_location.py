@@ -22,18 +22,14 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from web_support import PHONE, canvas_is_drawn, shot, wait_for_map  # fixtures: conftest.py
+from web_support import PHONE, canvas_is_drawn, log_in, running_vehicle, shot, wait_for_map  # fixtures: conftest.py
 
 pytestmark = pytest.mark.browser
 
 OPERATOR = ("operator@demo.local", "demo-operator")
-BERLIN = ZoneInfo("Europe/Berlin")
-ALL_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 PASSWORD = "standort-teilen-1"
 
 
@@ -85,12 +81,6 @@ NO_FIX = """(() => {
 })();"""
 
 
-def log_in(page, email: str, password: str) -> None:
-    page.fill("#login-email", email)
-    page.fill("#login-password", password)
-    page.click("#login-form button[type=submit]")
-
-
 def no_page_errors(page) -> None:
     errors = [m for m in page.console_messages if m.startswith("pageerror")]
     assert not errors, errors
@@ -99,32 +89,8 @@ def no_page_errors(page) -> None:
 @pytest.fixture
 def own_vehicle(web_server, web_api):
     """A vehicle with 8 seats (the demo's have 6 or 7), its driver and a shift running now."""
-    op = web_api.login(*OPERATOR)
-    # the journey does the same: service all day, so the test runs at any hour
-    web_api.put("/api/v1/ops/service-area", {"rules": {"operating_hours": ALL_DAY, "early_trip_before": None}},
-                headers=op)
-    stops = {s["name"]: s for s in web_api.get("/api/v1/stops", limit=5000)}
-    tag = uuid.uuid4().hex[:6]
-    depot = stops["Meißen, Bahnhof"]
-    vehicle = web_api.post("/api/v1/ops/vehicles", {
-        "label": f"GPS {tag}", "seats": 8, "wheelchair_places": 2,
-        "depot_lat": depot["lat"], "depot_lon": depot["lon"]}, headers=op)
-    email = f"gps-driver-{tag}@example.org"
-    web_api.post("/api/v1/ops/users", {"email": email, "password": PASSWORD, "name": f"Fahrerin {tag}",
-                                       "role": "driver"}, headers=op)
-    now = datetime.now(BERLIN).replace(microsecond=0)
-    shift = web_api.post("/api/v1/ops/shifts", {
-        "vehicle_id": vehicle["id"], "start": (now - timedelta(minutes=5)).isoformat(),
-        "end": (now + timedelta(hours=3)).isoformat(), "driver_email": email}, headers=op)
-    yield {"vehicle": vehicle, "shift": shift, "email": email, "stops": stops, "op": op}
-    # leave nothing running for the other browser tests (also when the test failed half-way): its
-    # open bookings cancelled (a shift with open bookings cannot end), the shift ended
-    for b in web_api.get("/api/v1/ops/bookings", headers=op):
-        if (b.get("vehicle") or {}).get("vehicle_id") == vehicle["id"]:
-            web_api.post(f"/api/v1/ops/bookings/{b['booking_id']}/cancel", headers=op)
-    live = {s["id"]: s for s in web_api.get("/api/v1/ops/shifts", headers=op)}
-    if shift["id"] in live and not live[shift["id"]]["ended"]:
-        web_api.post(f"/api/v1/ops/shifts/{shift['id']}/end", headers=op)
+    with running_vehicle(web_api, OPERATOR, PASSWORD, "GPS") as own:
+        yield own
 
 
 def live_entry(web_api, op, shift_id: int) -> dict | None:

@@ -22,6 +22,10 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import httpx
@@ -31,6 +35,7 @@ import pytest
 # session fixture imported into two test modules would be two fixtures, i.e. two servers and two
 # Playwright instances (the second fails inside the first one's event loop)
 __all__ = ["CHROMIUM", "ARTIFACTS", "PHONE", "DESKTOP", "WebServer", "WebApi", "shot", "canvas_is_drawn",
+           "ALL_DAY", "log_in", "running_vehicle",
            "wait_for_map"]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -212,3 +217,50 @@ def canvas_is_drawn(page, selector: str) -> bool:
         }
         return false;
     }""", selector)
+
+
+#: operating hours of every day, all day: browser tests then run at any hour
+ALL_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def log_in(page, email: str, password: str) -> None:
+    """Log in through the page's login form (rider and driver pages)."""
+    page.fill("#login-email", email)
+    page.fill("#login-password", password)
+    page.click("#login-form button[type=submit]")
+
+
+@contextmanager
+def running_vehicle(web_api, operator: tuple[str, str], password: str, prefix: str):
+    """A vehicle with 8 seats (the demo's have 6 or 7: an 8-person booking can only go to it), its
+    driver (``password``) and a shift running now, on the shared server; service hours all day.
+
+    Yields ``{"vehicle", "shift", "email", "stops", "op"}``. Afterwards (also when the test failed
+    half-way) its open bookings are cancelled (a shift with open bookings cannot end) and the
+    shift is ended, so that nothing keeps running for the other browser tests.
+    """
+    op = web_api.login(*operator)
+    web_api.put("/api/v1/ops/service-area", {"rules": {"operating_hours": ALL_DAY, "early_trip_before": None}},
+                headers=op)
+    stops = {s["name"]: s for s in web_api.get("/api/v1/stops", limit=5000)}
+    tag = uuid.uuid4().hex[:6]
+    depot = stops["Meißen, Bahnhof"]
+    vehicle = web_api.post("/api/v1/ops/vehicles", {
+        "label": f"{prefix} {tag}", "seats": 8, "wheelchair_places": 2,
+        "depot_lat": depot["lat"], "depot_lon": depot["lon"]}, headers=op)
+    email = f"{prefix.lower()}-driver-{tag}@example.org"
+    web_api.post("/api/v1/ops/users", {"email": email, "password": password, "name": f"Fahrer:in {tag}",
+                                       "role": "driver"}, headers=op)
+    now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0)
+    shift = web_api.post("/api/v1/ops/shifts", {
+        "vehicle_id": vehicle["id"], "start": (now - timedelta(minutes=5)).isoformat(),
+        "end": (now + timedelta(hours=3)).isoformat(), "driver_email": email}, headers=op)
+    try:
+        yield {"vehicle": vehicle, "shift": shift, "email": email, "stops": stops, "op": op}
+    finally:
+        for b in web_api.get("/api/v1/ops/bookings", headers=op):
+            if (b.get("vehicle") or {}).get("vehicle_id") == vehicle["id"]:
+                web_api.post(f"/api/v1/ops/bookings/{b['booking_id']}/cancel", headers=op)
+        live = {s["id"]: s for s in web_api.get("/api/v1/ops/shifts", headers=op)}
+        if shift["id"] in live and not live[shift["id"]]["ended"]:
+            web_api.post(f"/api/v1/ops/shifts/{shift['id']}/end", headers=op)
