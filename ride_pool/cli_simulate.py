@@ -178,7 +178,6 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ride_pool.dispatch.rules import ServiceRules
     from simulations.agents import VehicleConfig
     from simulations.demand import DemandConfig
     from simulations.region import cache_region, load_region

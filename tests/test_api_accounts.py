@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import jwt
-import pytest
 
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, clock and helpers
 from api_support import DRIVER_PASSWORD, OPERATOR, RIDER, SECRET, assert_problem

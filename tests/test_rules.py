@@ -5,7 +5,7 @@ and arrive-by windows, invalid input, and the messages of rules that cannot work
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -189,6 +189,22 @@ def test_early_morning_cutoff_app_and_phone(tt):
     # no cut-off at all when early_trip_before is None
     d = dispatcher(tt, at(2026, 3, 3, 23), ServiceRules(early_trip_before=None))
     assert d.quote(req(d, pickup_after=tomorrow_early, channel="app", rider_id=5)).offers
+
+
+def test_early_trip_start_is_the_local_time_on_that_day():
+    assert ServiceRules().early_trip_start(at(2026, 3, 4, 6, 30)) == at(2026, 3, 4, 8)
+    assert ServiceRules().early_trip_start(at(2026, 3, 29, 1, 30)) == at(2026, 3, 29, 8)   # clock change day
+    assert ServiceRules(early_trip_before="24:00").early_trip_start(at(2026, 3, 4, 6)) == at(2026, 3, 5, 0)
+
+
+def test_quote_without_time_after_the_app_cutoff_with_all_day_early_trips(tt):
+    # every trip is an early trip: a quote without a time after the cut-off gets no early offer
+    # (and no error): the earliest allowed pickup is past the early-trip span
+    rules = ServiceRules(early_trip_before="24:00", operating_hours={day: ["00:00", "24:00"] for day in
+                                                                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    d = dispatcher(tt, at(2026, 3, 3, 20, 30), rules)
+    q = d.quote(req(d, channel="app", rider_id=5))
+    assert q.offers or q.reject_cause is not None
 
 
 def test_cutoff_is_checked_again_when_booking(tt):

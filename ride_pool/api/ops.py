@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from pydantic import BaseModel, Field
 
 from ride_pool.api import security
-from ride_pool.api.deps import Caller, get_service, operator_only
+from ride_pool.api.deps import get_service, operator_only
 from ride_pool.api.drivers import shift_out
 from ride_pool.api.riders import make_booking, make_quote, stop_out
 from ride_pool.api.schemas import (MAX_ID, BookingIn, BookingOut, Email, PhoneQuoteIn, QuoteOut, ServiceAreaIn,
@@ -29,6 +29,17 @@ router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depe
 def vehicle_out(v) -> VehicleOut:
     return VehicleOut(id=v.id, label=v.label, seats=v.seats, wheelchair_places=v.wheelchair_places,
                       depot_lat=v.depot_lat, depot_lon=v.depot_lon, active=v.active)
+
+
+def driver_account(repo: Repository, email: str | None, missing: str) -> int | None:
+    """The user id of the driver account ``email`` (None for no email); 422 ``missing`` + email if
+    there is no such account or it is not a driver's."""
+    if not email:
+        return None
+    driver = repo.get_user_by_email(email)
+    if driver is None or driver.role.value != "driver":
+        raise HTTPException(422, detail={"code": "unknown_driver", "message": f"{missing} {email}"})
+    return driver.id
 
 
 @router.get("/vehicles", response_model=list[VehicleOut])
@@ -86,13 +97,7 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
     start, end = service.epoch(body.start), service.epoch(body.end)
     if end <= service.clock():
         raise HTTPException(422, detail={"code": "invalid_request", "message": "the shift ends in the past"})
-    driver_id = None
-    if body.driver_email:
-        driver = repo.get_user_by_email(body.driver_email)
-        if driver is None or driver.role.value != "driver":
-            raise HTTPException(422, detail={"code": "unknown_driver", "message":
-                                             f"there is no driver account {body.driver_email}"})
-        driver_id = driver.id
+    driver_id = driver_account(repo, body.driver_email, "there is no driver account")
     depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
     row = repo.create_shift(vehicle.id, start, end, depot, driver_id=driver_id)
     shift = service.dispatcher.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places,
@@ -437,13 +442,7 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
     repo = Repository(service.engine)
     driver_id = live.driver_id
     if "driver_email" in fields:
-        driver_id = None
-        if body.driver_email:
-            driver = repo.get_user_by_email(body.driver_email)
-            if driver is None or driver.role.value != "driver":
-                raise HTTPException(422, detail={"code": "unknown_driver", "message":
-                                                 f"driver_email: there is no driver account {body.driver_email}"})
-            driver_id = driver.id
+        driver_id = driver_account(repo, body.driver_email, "driver_email: there is no driver account")
     start = service.epoch(body.start) if body.start is not None else live.start
     end = service.epoch(body.end) if body.end is not None else live.end
     if (start, end) == (live.start, live.end):

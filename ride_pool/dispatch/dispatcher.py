@@ -22,12 +22,12 @@ import math
 import numbers
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from routing.darp.insertion import NewRequest, best_insertions
+from routing.darp.insertion import NewRequest, best_insertions, insert_into_route
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
 from routing.darp.snapshot import fleet_snapshots, flat_snapshots, route_snapshots
 from routing.errors import RoutingInputError
@@ -386,8 +386,7 @@ class Dispatcher:
         open_ = not shift.ended
         t.seat_capacity[v] = shift.seats if open_ else 0
         t.wheelchair_capacity[v] = shift.wheelchair_places if open_ else 0
-        t.end_location[v] = self.locations.slot_of[shift.depot.node] if shift.depot.node in self.locations.slot_of \
-            else self._slots([shift.depot.node])[0]
+        t.end_location[v] = self._slots([shift.depot.node])[0]
         t.end_latest[v] = shift.end if open_ else NO_LIMIT
         t.start_location[v] = self._slots([shift.anchor_node])[0]
         t.anchor_time[v] = shift.anchor_time
@@ -434,12 +433,12 @@ class Dispatcher:
             shift.ended = True
             v = self._vslot_of[shift_id]
             self._set_vehicle_arrays(v, shift)
-            self._touch(v)
+            self._touch()
             self._publish([event])
             return shift
 
     # ------------------------------------------------------------------ snapshots
-    def _touch(self, v: int) -> None:
+    def _touch(self) -> None:
         self.version += 1
 
     def _refresh_start(self, v: int, now: int) -> None:
@@ -555,8 +554,7 @@ class Dispatcher:
                 continue
             cutoff = r.early_cutoff(t)
             if cutoff is not None and now > cutoff and channel == "app":
-                h, m = map(int, r.early_trip_before.split(":"))
-                t = int(r.local(t).replace(hour=h, minute=m, second=0).timestamp())
+                t = r.early_trip_start(t)
                 continue
             if t + trip_s > span[1]:
                 t = span[1] + 1          # the trip would end after closing: the next opening
@@ -675,7 +673,7 @@ class Dispatcher:
         rs = self._tables.alloc()
         try:
             self._fill_request(rs, new)
-            codes = _insert(self._codes[v], rs, i, j)
+            codes = insert_into_route(self._codes[v], rs, i, j)
             begin = self._schedule(v, codes)["begin"]
             return int(begin[codes.index(2 * rs)]), int(begin[codes.index(2 * rs + 1)])
         finally:
@@ -756,7 +754,7 @@ class Dispatcher:
             rs = self._tables.alloc()
             self._fill_request(rs, new)
             booking_id = self.new_id()
-            codes = _insert(self._codes[v], rs, int(ins.pickup_position[v]), int(ins.dropoff_position[v]))
+            codes = insert_into_route(self._codes[v], rs, int(ins.pickup_position[v]), int(ins.dropoff_position[v]))
             begin = self._schedule(v, codes)["begin"]
             requested = offer.pickup_earliest
             booking = Booking(
@@ -834,7 +832,7 @@ class Dispatcher:
         for c in codes:
             self._slot_vehicle[c // 2] = v
         self.shifts[self._vslots[v]].route = self._steps(codes)
-        self._touch(v)
+        self._touch()
 
     def booking(self, booking_id: str) -> Booking:
         try:
@@ -965,7 +963,7 @@ class Dispatcher:
         v = self._vslot_of[shift.shift_id]
         self._tables.anchor_time[v] = int(when)
         self._tables.start_location[v] = self.locations.slot_of[node]
-        self._touch(v)
+        self._touch()
 
     def _step_place(self, step: Step) -> Place:
         b = self.bookings[step.booking_id]
@@ -1153,7 +1151,7 @@ class Dispatcher:
                     place=self._step_place(step), arrival=min(arrival, begin), begin=begin, departure=departure,
                     passengers=booking.passengers, wheelchairs=booking.wheelchairs,
                     seats_after=int(seats_after[a + k]), wheelchairs_after=int(wheelchairs_after[a + k]),
-                    window_earliest=booking.pickup_earliest if pickup else booking.pickup_earliest,
+                    window_earliest=booking.pickup_earliest,
                     window_latest=booking.pickup_latest if pickup else booking.dropoff_latest))
                 prev, t = loc, departure
             assert b - a == len(shift.route)
@@ -1389,7 +1387,7 @@ class Dispatcher:
                     self._unbind(b.booking_id)
                     self._tables.release(rs)
                     continue
-                self._set_route(v, _insert(self._codes[v], rs, int(ins.pickup_position[v]),
+                self._set_route(v, insert_into_route(self._codes[v], rs, int(ins.pickup_position[v]),
                                            int(ins.dropoff_position[v])))
                 vehicle_id = self.shifts[self._vslots[v]].vehicle_id
                 if vehicle_id != b.vehicle_id:
@@ -1414,6 +1412,4 @@ def _step_pair(booking_id: str) -> tuple[Step, Step]:
     return Step(booking_id, StepKind.PICKUP), Step(booking_id, StepKind.DROPOFF)
 
 
-def _insert(codes: list[int], rs: int, i: int, j: int) -> list[int]:
-    return codes[:i] + [2 * rs] + codes[i:j] + [2 * rs + 1] + codes[j:]
 

@@ -17,9 +17,6 @@ from routing.travel_times import TravelTimes
 
 #: travel time used where a node cannot be reached (keeps int64 sums far from overflow)
 UNREACHABLE_S = 10**9
-#: formerly the largest batch of new nodes searched serially; every batch now takes the same
-#: hierarchy queries (kept for callers that import it)
-SERIAL_MAX = 4
 
 
 @njit(cache=True)
@@ -95,7 +92,6 @@ class LocationTable:
 
     def __init__(self, travel_times: TravelTimes, capacity: int = 256):
         self.travel_times = travel_times
-        net = travel_times.network
         self._ch = travel_times.hierarchy()
         self._work = self._ch.work_arrays()
         self.node = np.full(capacity, -1, dtype=np.int64)

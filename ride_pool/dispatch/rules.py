@@ -190,6 +190,11 @@ class ServiceRules:
                 return span[0]
         return None
 
+    def early_trip_start(self, t: int) -> int:
+        """``early_trip_before`` on the local day of ``t`` (epoch s): where early trips end."""
+        day = datetime.combine(self.local(t).date(), time(0), self._tz)
+        return int((day + timedelta(minutes=self._early_before)).timestamp())
+
     def early_cutoff(self, pickup: int) -> int | None:
         """Latest booking time for a pickup at ``pickup``, when it counts as an early trip."""
         if self.early_trip_before is None:

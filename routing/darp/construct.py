@@ -20,8 +20,7 @@ def insert_requests(problem: DarpProblem, plan: Plan, requests, *, delay_weight:
     pending = [int(r) for r in requests]
     rejected: list[int] = []
     tt, cost = problem.travel_time, problem.travel_cost
-    cache: list = []
-    snapshots = build_snapshots(problem, plan, cache=cache)
+    snapshots = build_snapshots(problem, plan)
     new_requests = {r: NewRequest.from_problem(problem, r) for r in pending}
     while pending:
         if regret:
@@ -46,7 +45,7 @@ def insert_requests(problem: DarpProblem, plan: Plan, requests, *, delay_weight:
             rejected.append(r)
             continue
         plan.routes[v] = insert_into_route(plan.routes[v], r, int(ins.pickup_position[v]), int(ins.dropoff_position[v]))
-        snapshots = build_snapshots(problem, plan, cache=cache, changed=[v])
+        snapshots = build_snapshots(problem, plan)
     return plan, rejected
 
 

@@ -121,8 +121,7 @@ class RuinAndRecreate:
         plan = plan.copy()
         pending = [int(r) for r in pending]
         rejected = []
-        cache: list = []
-        snaps = build_snapshots(problem, plan, cache=cache)
+        snaps = build_snapshots(problem, plan)
         costs, pos_i, pos_j = batch_insertions(snaps, self.requests[pending], problem.travel_time,
                                                problem.travel_cost, self.delay_weight)
         if self.vehicle_fixed_cost:
@@ -150,7 +149,7 @@ class RuinAndRecreate:
             inserted = bool(np.isfinite(costs[k, v]))
             if inserted:
                 plan.routes[v] = insert_into_route(plan.routes[v], r, int(pos_i[k, v]), int(pos_j[k, v]))
-                snaps = build_snapshots(problem, plan, cache=cache, changed=[v])
+                snaps = build_snapshots(problem, plan)
             else:
                 rejected.append(r)
             keep = np.arange(len(pending)) != k

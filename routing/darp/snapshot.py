@@ -294,13 +294,11 @@ def flat_snapshots(problem, vehicles: np.ndarray, ptr: np.ndarray, codes: np.nda
     return arrays
 
 
-def build_snapshots(problem: DarpProblem, plan: Plan, *, cache: list | None = None,
-                    changed=None) -> VehicleSnapshots:
+def build_snapshots(problem: DarpProblem, plan: Plan) -> VehicleSnapshots:
     """Snapshot every vehicle of ``plan`` (each stop at its least feasible service begin).
 
     One numba call for the whole fleet (:func:`snapshot_kernel`; its plain-Python twin is
-    :func:`build_snapshots_reference`). ``cache`` and ``changed`` are accepted for compatibility
-    and not needed: rebuilding every vehicle takes microseconds.
+    :func:`build_snapshots_reference`).
     """
     return fleet_snapshots(problem, route_snapshots(problem, plan.routes))
 
