@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, clock and helpers
 from api_support import DRIVER_PASSWORD, OPERATOR, RIDER, Api, Fleet, assert_problem, iso, local, make_app
 
@@ -102,6 +104,11 @@ def test_create_and_import_stops(api):
         assert len(detail["message"]) > 15
     assert_problem(api.post("/api/v1/ops/stops/import", headers=op, files={"upload": ("a.csv", b"x")}), 422,
                    "invalid_request")
+    # an upload of one line is the file's text, never a path on the server to read
+    for path, first_line in (("/etc/passwd", "root:"), (__file__, Path(__file__).read_text().splitlines()[0])):
+        detail = assert_problem(api.post("/api/v1/ops/stops/import", headers={**op, "Content-Type": "text/csv"},
+                                         content=path.encode()), 422, "invalid_stop_file")
+        assert first_line not in detail["message"]
     assert len(api.stops()) == count
 
 

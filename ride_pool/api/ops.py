@@ -18,7 +18,7 @@ from ride_pool.api.service import Service
 from ride_pool.api.views import booking_out
 from ride_pool.db.errors import StopImportError
 from ride_pool.db.repository import Repository
-from ride_pool.db.stops import parse_stops_file
+from ride_pool.db.stops import parse_stops_text
 from ride_pool.dispatch.dispatcher import DispatchInputError
 from ride_pool.dispatch.kpis import compute_kpis
 from ride_pool.dispatch.rules import RulesError, ServiceRules
@@ -149,7 +149,7 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
 
     def work():
         try:
-            parsed = parse_stops_file(text)
+            parsed = parse_stops_text(text)
         except StopImportError as exc:
             raise HTTPException(422, detail={"code": "invalid_stop_file", "message": str(exc)}) from None
         d = service.dispatcher

@@ -49,6 +49,13 @@ def parse_stops_file(path_or_text: str | Path) -> list[dict[str, Any]]:
     a line break). Raises :class:`StopImportError` naming each bad line and what to fix.
     """
     source, text = _read(path_or_text)
+    return parse_stops_text(text, source)
+
+
+def parse_stops_text(text: str, source: str = "stop list") -> list[dict[str, Any]]:
+    """The stops of a stop file's ``text`` (e.g. an upload; never read as a path), like
+    :func:`parse_stops_file`; ``source`` names it in error messages."""
+    text = text.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise StopImportError(f"{source}: the file is empty: expected a header line such as "
