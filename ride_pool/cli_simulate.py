@@ -178,6 +178,7 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ride_pool.dispatch.rules import WEEKDAYS
     from simulations.agents import VehicleConfig
     from simulations.demand import DemandConfig
     from simulations.region import cache_region, load_region
@@ -195,8 +196,8 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
                    demand_config=DemandConfig(trips_per_1000=trips_per_1000),
                    vehicles=VehicleConfig(reposition=reposition), keep_trips=True,
                    reoptimise_every_s=int(round(reoptimise_every * 60)) or None)
-    day_start, day = service_day(base.rules, date)      # a bad date fails here, before any worker starts
-    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[datetime.date.fromisoformat(date).weekday()]
+    day_start, day = service_day(base.rules, date)      # a bad or closed date fails here, before any worker starts
+    weekday = WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
     if requests_csv is not None:       # the replayed file decides the demand
         from simulations.demand import read_request_csv
 
@@ -224,7 +225,7 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         "fleet sizes": ", ".join(map(str, fleets)), "demand levels": ", ".join(f"{m:g}" for m in levels),
         "seeds": seeds, "trips per 1,000 inhabitants at demand 1": trips_per_1000,
         "requests": str(requests_csv) if requests_csv else "demand model", "date": date,
-        "operating hours": "–".join(base.rules.operating_hours.get(weekday, ["closed"])),
+        "operating hours": "–".join(base.rules.operating_hours[weekday]),   # service_day rejected closed days
         "pickup window": f"{base.rules.window_s // 60} min",
         "max ride": f"{base.rules.max_ride_factor:g} × direct + {base.rules.max_ride_extra_s // 60} min",
         "vehicles": f"{base.fleet_config.places} places; {base.fleet_config.wheelchair_vehicle_share:.0%} of the "

@@ -59,6 +59,16 @@ class TravelTimes:
         self._hierarchy = None
         self._hierarchy_lock = threading.Lock()
 
+    @property
+    def project(self):
+        """The network's local projection: ``project(lon, lat) -> (x, y)`` in metres."""
+        return self._project
+
+    @property
+    def node_tree(self) -> cKDTree:
+        """KD-tree over the projected road nodes (``node_tree.data`` holds their x/y in metres)."""
+        return self._tree
+
     def hierarchy(self):
         """The network's :class:`~routing.ch.ContractionHierarchy` (built on first use, then kept)."""
         if self._hierarchy is None:

@@ -181,7 +181,6 @@ class VehicleAgent:
         self._pending: ScheduledCall | None = None
         self._wake: ScheduledCall | None = None
         self._move: tuple[int, int, np.ndarray, np.ndarray] | None = None   # started, target, nodes, times
-        self.stops_served = 0
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -258,7 +257,6 @@ class VehicleAgent:
         booking = self.d.bookings[booking_id]
         rules = self.d.rules
         self.state = SERVING
-        self.stops_served += 1
         if kind is StepKind.DROPOFF:
             self.d.rider_dropped_off(booking_id, self.shift_id)
             self._schedule(self.loop.now + rules.dropoff_service_s(booking.wheelchairs), self._done, "alighting")

@@ -57,7 +57,7 @@ from scipy.spatial import cKDTree
 from routing.errors import RoutingInputError
 from routing.geo import haversine_m
 from simulations.errors import SimulationInputError
-from simulations.region import Region
+from simulations.region import Region, _read_text
 
 #: Relative demand per local hour (index 0 = 00:00–01:00). Rural on-demand profiles (school and
 #: work trips in the morning, shopping, appointments and the way home in the afternoon).
@@ -359,12 +359,7 @@ def read_request_csv(path: str | Path, region: Region, seed: int = 0, rules=None
     (:class:`~ride_pool.dispatch.rules.ServiceRules`) party sizes are checked against its limits.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SimulationInputError(f"{path}: no such request file")
-    try:
-        text = path.read_text("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SimulationInputError(f"{path}: the request file is not UTF-8 text") from None
+    text = _read_text(path, "request")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines:
         raise SimulationInputError(f"{path}: the request file is empty; it needs a header row "

@@ -24,7 +24,6 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from routing.errors import RoutingInputError
-from routing.geo import local_projection
 from routing.municipalities import Municipality, load_municipalities
 from routing.network import RoadNetwork
 from routing.travel_times import TravelTimes
@@ -138,17 +137,20 @@ def network_bbox(network: RoadNetwork) -> tuple[float, float, float, float]:
 
 
 def municipalities_on_network(municipalities: list[Municipality], network: RoadNetwork,
-                              max_snap_distance_m: float = CENTRE_MAX_ROAD_DISTANCE_M) -> list[Municipality]:
+                              max_snap_distance_m: float = CENTRE_MAX_ROAD_DISTANCE_M, *,
+                              travel: TravelTimes | None = None) -> list[Municipality]:
     """Municipalities with their centre inside the network's bounding box and near a road.
 
-    A municipality at the edge of an extract counts with its whole population.
+    A municipality at the edge of an extract counts with its whole population. ``travel`` (the
+    network's :class:`TravelTimes`) lends its projection and node tree; without it they are built.
     """
     inside = municipalities_in_bbox(municipalities, *network_bbox(network))
     if not inside:
         return []
-    project = local_projection(float(np.mean(network.node_lon)), float(np.mean(network.node_lat)))
-    tree = cKDTree(np.column_stack(project(network.node_lon, network.node_lat)))
-    distances, _ = tree.query(np.column_stack(project([m.lon for m in inside], [m.lat for m in inside])))
+    if travel is None:
+        travel = TravelTimes(network)
+    distances, _ = travel.node_tree.query(
+        np.column_stack(travel.project([m.lon for m in inside], [m.lat for m in inside])))
     return [m for m, d in zip(inside, distances) if d <= max_snap_distance_m]
 
 
@@ -206,11 +208,10 @@ class Region:
     stops_outside: int = 0
 
     def __post_init__(self) -> None:
-        net = self.network
-        self.project = local_projection(float(np.mean(net.node_lon)), float(np.mean(net.node_lat)))
-        x, y = self.project(net.node_lon, net.node_lat)
-        self.node_xy = np.column_stack((x, y))
-        self.node_tree = cKDTree(self.node_xy)
+        # the travel-time model already holds the network's projection and node tree
+        self.project = self.travel.project
+        self.node_tree = self.travel.node_tree
+        self.node_xy = self.node_tree.data
         cx, cy = self.project([m.lon for m in self.municipalities], [m.lat for m in self.municipalities])
         self.centre_xy = np.column_stack((cx, cy))
         self.population = np.array([m.population for m in self.municipalities], dtype=np.float64)
@@ -273,7 +274,7 @@ def load_region(spec: str, municipalities: str | Path | None = None, stops: str 
         source = "the shipped Landkreis Meißen table"
     else:
         source = str(municipalities)
-    on_network = municipalities_on_network(table, network)
+    on_network = municipalities_on_network(table, network, travel=travel)
     if not on_network:
         raise SimulationInputError(f"no municipality of {source} lies on the road network of region {spec!r}; give "
                                    "the table of the municipalities the network covers")
