@@ -99,9 +99,7 @@ def seed_demo(service, vehicles: int = 8, now: int | None = None) -> DemoSeed:
         if begin >= now + 86400 or end - begin < 3600:
             continue
         depot = d.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
-        row = repo.create_shift(vehicle.id, begin, end, depot)
-        d.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places, row.start, row.end,
-                    depot)
+        service.add_shift(vehicle, begin, end, depot)
         shifts_added += 1
     drivers = [u.email for u in repo.list_users("driver")]
     return DemoSeed(vehicles=len(repo.list_vehicles()), stops=stops_added, shifts_added=shifts_added, drivers=drivers)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from ride_pool.api import security
 from ride_pool.api.deps import get_service, operator_only
 from ride_pool.api.drivers import shift_out
-from ride_pool.api.riders import make_booking, make_quote, stop_out
+from ride_pool.api.riders import book_response, make_quote, stop_out
 from ride_pool.api.schemas import (MAX_ID, BookingIn, BookingOut, Email, PhoneQuoteIn, QuoteOut, ServiceAreaIn,
                                    ShiftIn, ShiftOut, StopIn, StopOut, Strict, VehicleIn, VehicleOut, VehiclePatch)
 from ride_pool.api.service import Service
@@ -99,10 +99,7 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
         raise HTTPException(422, detail={"code": "invalid_request", "message": "the shift ends in the past"})
     driver_id = driver_account(repo, body.driver_email, "there is no driver account")
     depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
-    row = repo.create_shift(vehicle.id, start, end, depot, driver_id=driver_id)
-    shift = service.dispatcher.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places,
-                                         start, end, depot, driver_id=driver_id)
-    return shift_out(service, shift)
+    return shift_out(service, service.add_shift(vehicle, start, end, depot, driver_id=driver_id))
 
 
 @router.post("/shifts/{shift_id}/end", response_model=ShiftOut)
@@ -275,13 +272,11 @@ def phone_quote(body: PhoneQuoteIn, service: Service = Depends(get_service)):
 
 
 @router.post("/bookings", status_code=201, response_model=BookingOut)
-def phone_booking(body: BookingIn, idempotency_key: str | None = Header(default=None, max_length=200),
-                  service: Service = Depends(get_service)):
+async def phone_booking(body: BookingIn, idempotency_key: str | None = Header(default=None, max_length=200),
+                        service: Service = Depends(get_service)) -> Response:
     """Book an offer from ``POST /ops/quotes`` for the caller (``Idempotency-Key`` header honoured)."""
-    key = idempotency_key
-    offer = service.dispatcher.offers.get(body.offer_id)
-    rider_id = offer.request.rider_id if offer is not None else None
-    return booking_out(service, make_booking(service, body.offer_id, rider_id, "phone", key))
+    # the rider and idempotency scope come from the offer itself (book_offer)
+    return await service.in_dispatch_thread(book_response, service, body.offer_id, None, "phone", idempotency_key)
 
 
 @router.get("/bookings", response_model=list[BookingOut])
@@ -467,7 +462,4 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
                                          f"to {service.iso(clash[0].end):%H:%M} then: choose other times"})
     vehicle = repo.get_vehicle(live.vehicle_id)
     d.end_shift(shift_id, cause="operator")
-    row = repo.create_shift(vehicle.id, start, end, live.depot, driver_id=driver_id)
-    shift = d.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places,
-                        start, end, live.depot, driver_id=driver_id)
-    return shift_out(service, shift)
+    return shift_out(service, service.add_shift(vehicle, start, end, live.depot, driver_id=driver_id))

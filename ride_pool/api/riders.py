@@ -16,7 +16,8 @@ from ride_pool.api.service import Service
 from ride_pool.api.views import booking_eta, booking_out, json_response, quote_out, resolve_place
 from ride_pool.db.repository import Repository
 from ride_pool.db.errors import DuplicateIdempotencyKey
-from ride_pool.dispatch.dispatcher import BookingRefused, idempotency_scope
+from ride_pool.dispatch.dispatcher import BookingRefused
+from ride_pool.dispatch.domain import idempotency_scope
 from ride_pool.dispatch.domain import Booking, RejectCause, TripRequest
 
 router = APIRouter(prefix="/api/v1", tags=["riders"])
@@ -74,10 +75,6 @@ def _quote_response(service: Service, body: QuoteIn, rider_id: int | None, chann
     return json_response(make_quote(service, body, rider_id, channel))
 
 
-def make_booking(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Booking:
-    return book_offer(service, offer_id, rider_id, channel, key)[0]
-
-
 def book_offer(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None,
                then=None) -> tuple[Booking, object]:
     """The booking of ``offer_id`` (or the one made earlier with idempotency ``key``), and
@@ -132,11 +129,11 @@ async def book(body: BookingIn, caller: Caller = Depends(rider_or_operator),
                service: Service = Depends(get_service)) -> Response:
     """Book an offer. Send an ``Idempotency-Key`` header: repeating the request returns the same booking."""
     channel = "app" if caller.role == "rider" else "phone"
-    return await service.in_dispatch_thread(_book_response, service, body.offer_id,
+    return await service.in_dispatch_thread(book_response, service, body.offer_id,
                                             caller.user_id if channel == "app" else None, channel, idempotency_key)
 
 
-def _book_response(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Response:
+def book_response(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Response:
     booking, eta = book_offer(service, offer_id, rider_id, channel, key, then=partial(booking_eta, service))
     return json_response(booking_out(service, booking, eta), status_code=201)
 

@@ -13,11 +13,10 @@ from datetime import datetime, timezone
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 
-from ride_pool.db.engine import make_engine, read_session, write_session
+from ride_pool.db.engine import make_engine, read_session
 from ride_pool.db.migrate import migrate
-from ride_pool.db.models import ServiceArea
+from ride_pool.db.repository import DEFAULT_AREA, Repository
 from ride_pool.db.store import SqlStore
 from ride_pool.dispatch.dispatcher import Dispatcher
 from ride_pool.dispatch.domain import Event
@@ -27,7 +26,6 @@ from routing.network import RoadNetwork
 from routing.travel_times import TravelTimes
 
 log = logging.getLogger(__name__)
-AREA_NAME = "default"
 #: threads that run quotes and bookings (see :meth:`Service.in_dispatch_thread`): one - their
 #: dispatcher work is serial anyway, and a second thread only competed for the lock and the GIL
 #: (measured: about 10-20 % fewer bookings/s with two than with one)
@@ -115,7 +113,7 @@ class Service:
         warm_insertion()
         rules, polygon = self.area_settings()
         self.dispatcher = Dispatcher(self.travel_times, rules=rules, store=self.store, clock=self.clock,
-                                     service_area=polygon, name=AREA_NAME)
+                                     service_area=polygon, name=DEFAULT_AREA)
         state = self.store.load(self.clock())
         self.dispatcher.restore(state)
         self.dispatcher.subscribe(self.broker.publish)
@@ -148,31 +146,24 @@ class Service:
         return await asyncio.get_running_loop().run_in_executor(self._dispatch_pool, partial(fn, *args))
 
     # ------------------------------------------------------------------ service area
+    def add_shift(self, vehicle, start: int, end: int, depot, driver_id: int | None = None):
+        """A new shift of ``vehicle`` (a vehicles row): stored, then taking bookings at once."""
+        row = Repository(self.engine).create_shift(vehicle.id, start, end, depot, driver_id=driver_id)
+        return self.dispatcher.add_shift(row.id, vehicle.id, vehicle.label, vehicle.seats, vehicle.wheelchair_places,
+                                         row.start, row.end, depot, driver_id=driver_id)
+
     def area_settings(self) -> tuple[ServiceRules, object]:
-        with read_session(self.engine) as s:
-            area = s.scalar(select(ServiceArea).where(ServiceArea.name == AREA_NAME))
-            if area is None:
-                return ServiceRules(), None
-            return ServiceRules.from_dict(area.rules), area.polygon
+        area = Repository(self.engine).get_service_area()
+        if area is None:
+            return ServiceRules(), None
+        return ServiceRules.from_dict(area.rules), area.polygon
 
     def save_area(self, rules: ServiceRules, polygon) -> None:
-        with write_session(self.engine) as s:
-            area = s.scalar(select(ServiceArea).where(ServiceArea.name == AREA_NAME))
-            if area is None:
-                area = ServiceArea(name=AREA_NAME, polygon=polygon, rules=rules.to_dict())
-                s.add(area)
-            else:
-                area.polygon, area.rules = polygon, rules.to_dict()
+        Repository(self.engine).set_service_area(polygon=polygon, rules=rules.to_dict())
 
     def events_since(self, t0: int) -> list[Event]:
-        """The event log from time ``t0`` on, in order."""
-        from ride_pool.db.models import EventRow
-        from ride_pool.db.store import event_from_row
-
-        self.store.flush()   # the written-behind quote records count too
-        with read_session(self.engine) as s:
-            rows = s.scalars(select(EventRow).where(EventRow.time >= t0).order_by(EventRow.id))
-            return [event_from_row(r) for r in rows]
+        """The event log from time ``t0`` on, in order (with the written-behind quote records)."""
+        return [event for _, event in self.store.event_rows(since_time=t0)]
 
     def caller_of_token(self, token: str) -> tuple[int, str]:
         """(user id, role) of a bearer token; raises :class:`~ride_pool.api.security.InvalidToken`.

@@ -26,8 +26,8 @@ from ride_pool.db.engine import read_session, write_session
 from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound, ShiftOverlap
 from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, UserRole, Vehicle, search_key
 from ride_pool.db.stops import parse_stops_file
-from ride_pool.db.store import booking_from_row, idempotency_scope, shift_from_row
-from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift
+from ride_pool.db.store import booking_from_row, shift_from_row
+from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift, idempotency_scope
 
 #: the service area used when no name is given
 DEFAULT_AREA = "default"

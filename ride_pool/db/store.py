@@ -42,6 +42,7 @@ from ride_pool.dispatch.domain import (
     StepKind,
     TripRequest,
     VehicleShift,
+    idempotency_scope,
 )
 from ride_pool.dispatch.store import Change, StoredState
 
@@ -250,10 +251,14 @@ class SqlStore:
         """The events after event id ``since_id``, in the order they were committed."""
         return [event for _, event in self.event_rows(since_id, limit)]
 
-    def event_rows(self, since_id: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
-        """Like :meth:`events`, with each event's id (pass the last one as ``since_id`` to page)."""
+    def event_rows(self, since_id: int = 0, limit: int | None = None, *,
+                   since_time: int | None = None) -> list[tuple[int, Event]]:
+        """Like :meth:`events`, with each event's id (pass the last one as ``since_id`` to page);
+        ``since_time``: only events at or after that time (epoch s)."""
         self.flush()
         query = select(EventRow).where(EventRow.id > since_id).order_by(EventRow.id)
+        if since_time is not None:
+            query = query.where(EventRow.time >= since_time)
         if limit is not None:
             query = query.limit(limit)
         with read_session(self.engine) as session:
@@ -482,11 +487,6 @@ def _place_from_columns(prefix: str, row: Any) -> Place:
     return Place(node=getattr(row, f"{prefix}_node"), lat=getattr(row, f"{prefix}_lat"),
                  lon=getattr(row, f"{prefix}_lon"), name=getattr(row, f"{prefix}_name"),
                  stop_id=getattr(row, f"{prefix}_stop_id"))
-
-
-def idempotency_scope(rider_id: int | None, channel: str) -> str:
-    """Whose idempotency keys must differ: the rider's (``rider:7``), else the channel's."""
-    return f"rider:{rider_id}" if rider_id is not None else channel
 
 
 def booking_to_row(booking: Booking) -> dict[str, Any]:

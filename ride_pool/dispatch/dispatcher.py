@@ -35,6 +35,7 @@ from routing.travel_times import TravelTimes
 from ride_pool.dispatch.domain import (
     CALLER_NAME_MAX, CALLER_PHONE_MAX,
     Booking, BookingStatus, Event, EventKind, Offer, Place, RejectCause, Step, StepKind, TripRequest, VehicleShift,
+    idempotency_scope,
 )
 from ride_pool.dispatch.locations import UNREACHABLE_S, LocationTable, fastest_path_time_and_length, path_work
 from ride_pool.dispatch.rules import ServiceRules
@@ -1401,11 +1402,6 @@ class Dispatcher:
 
     def _scope_of(self, booking: Booking) -> str:
         return idempotency_scope(booking.rider_id, booking.channel)
-
-
-def idempotency_scope(rider_id: int | None, channel: str) -> str:
-    """Whose idempotency keys must be unique: ``rider:<id>``, or the channel for bookings without a rider."""
-    return f"rider:{rider_id}" if rider_id is not None else channel
 
 
 def _step_pair(booking_id: str) -> tuple[Step, Step]:

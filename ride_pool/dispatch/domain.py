@@ -215,3 +215,9 @@ class Event:
     shift_id: int | None = None
     rider_id: int | None = None
     data: dict = field(default_factory=dict)
+
+
+def idempotency_scope(rider_id: int | None, channel: str) -> str:
+    """Whose idempotency keys must be unique (the database's unique key and the dispatcher agree on
+    it): ``rider:<id>``, or the channel for bookings without a rider."""
+    return f"rider:{rider_id}" if rider_id is not None else channel
