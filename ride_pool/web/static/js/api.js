@@ -54,7 +54,8 @@ function problemFrom(status, payload) {
 }
 
 /**
- * Call the API. body: sent as JSON; form: an object sent as application/x-www-form-urlencoded.
+ * Call the API. body: sent as JSON (a FormData body is sent as is, as multipart/form-data);
+ * form: an object sent as application/x-www-form-urlencoded.
  * Returns the parsed JSON (null for an empty answer); throws ApiError.
  */
 export async function api(path, { method, body, form, headers, signal } = {}) {
@@ -66,6 +67,8 @@ export async function api(path, { method, body, form, headers, signal } = {}) {
   if (form !== undefined) {
     payload = new URLSearchParams(form).toString();
     h["Content-Type"] = "application/x-www-form-urlencoded";
+  } else if (typeof FormData !== "undefined" && body instanceof FormData) {
+    payload = body;                                        // multipart: the browser sets Content-Type with the boundary
   } else if (body !== undefined) {
     payload = JSON.stringify(body);
     h["Content-Type"] = "application/json";

@@ -5,12 +5,13 @@
 // .tile-value; the phone booking's confirmation is #phone-confirmation (data-booking-id,
 // data-pickup-earliest, data-pickup-latest); the map sets data-rendered="true" once drawn.
 
-import { api, ApiError, getToken, login, logout, me, errorSentence, newIdempotencyKey } from "/static/js/api.js";
+import { api, login, logout, me, errorSentence, newIdempotencyKey } from "/static/js/api.js";
 import {
   t, addTranslations, getLanguage, applyTranslations, formatTime, formatDateTime,
   onLanguageChange, languageSwitch, berlinNowParts, TIME_ZONE,
 } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
+import { el } from "/static/js/dom.js";
 
 const LIVE_EVERY_MS = 5000;
 const KPI_EVERY_MS = 20000;
@@ -426,23 +427,6 @@ addTranslations({
 // ------------------------------------------------------------------ small helpers
 const $ = (sel, root = document) => root.querySelector(sel);
 
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k === "text") el.textContent = v;
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
-
 function sentence(err) {
   if (typeof err === "string") return err;
   try { return errorSentence(err); } catch (e) { return String(err && err.message || err); }
@@ -475,31 +459,6 @@ function num(value, digits = 1) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
   return new Intl.NumberFormat(getLanguage() === "de" ? "de-DE" : "en-GB",
     { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(value);
-}
-
-/** POST a file as multipart/form-data (api() sends JSON or url-encoded forms only). */
-async function upload(path, formData) {
-  const headers = { Accept: "application/json" };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(path, { method: "POST", headers, body: formData });
-  } catch (err) {
-    throw new ApiError(0, "network", String(err && err.message ? err.message : err));
-  }
-  const text = await response.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
-  if (!response.ok) {
-    const detail = data && typeof data === "object" ? data.detail : null;
-    if (detail && typeof detail === "object" && !Array.isArray(detail)) {
-      throw new ApiError(response.status, detail.code || "error", detail.message || `HTTP ${response.status}`, detail);
-    }
-    throw new ApiError(response.status, response.status === 401 ? "not_authenticated" : "error",
-      typeof detail === "string" ? detail : `HTTP ${response.status}`, detail);
-  }
-  return data;
 }
 
 function dayOf(iso) {
@@ -586,9 +545,7 @@ async function enterDashboard(user) {
   if (!state.map) {
     state.map = createMap($("#map"), { stops: false, label: t("ops.map.label") });
     state.map.onClick(onMapClick);
-    state.map.ready.then(() => { state.map.setStops(state.stops); renderLive(); renderArea(); }).catch(() => {});
-  } else {
-    state.map.setStops(state.stops);
+    state.map.ready.then(() => { renderLive(); renderArea(); }).catch(() => {});
   }
   await Promise.allSettled([refreshLive(), refreshKpis(), loadVehicles(), loadDrivers(), loadArea()]);
   await loadShifts();
@@ -677,7 +634,7 @@ function renderLive() {
   const list = $("#live-list");
   list.replaceChildren();
   if (!state.live.length) {
-    list.append(h("li", { class: "muted" }, t("ops.live.none")));
+    list.append(el("li", { class: "muted" }, t("ops.live.none")));
     return;
   }
   for (const v of state.live) {
@@ -685,11 +642,11 @@ function renderLive() {
     const line = first
       ? t("ops.live.next", { name: `${first.name} (${t(`ops.live.${first.kind}`)})`, time: formatTime(first.time) })
       : t("ops.live.idle");
-    list.append(h("li", { dataset: { vehicleId: v.vehicle_id } },
-      h("strong", {}, v.label), " ",
-      h("span", { class: "badge", "data-status": v.started ? "onboard" : "" },
+    list.append(el("li", { dataset: { vehicleId: v.vehicle_id } },
+      el("strong", {}, v.label), " ",
+      el("span", { class: "badge", "data-status": v.started ? "onboard" : "" },
         v.started ? t("ops.live.driving") : t("ops.live.waiting")),
-      h("span", { class: "live-next" }, line)));
+      el("span", { class: "live-next" }, line)));
   }
 }
 
@@ -701,20 +658,20 @@ function renderBookings() {
   for (const b of state.bookings) {
     const when = `${dayOf(b.pickup_earliest)}, ${formatTime(b.pickup_earliest)}–${formatTime(b.pickup_latest)}`;
     const caller = callerText(b.caller_name, b.caller_phone);     // phone bookings: whom it is for
-    const cancel = h("button", {
+    const cancel = el("button", {
       type: "button", class: "btn-small btn-danger",
       "aria-label": t("ops.bookings.cancel_label", { from: b.origin.name, to: b.destination.name, time: formatTime(b.pickup_earliest) }),
       onclick: () => cancelBooking(b),
     }, t("ops.bookings.cancel"));
-    body.append(h("tr", { dataset: { bookingId: b.booking_id } },
-      h("td", {}, when),
-      h("td", {}, b.origin.name),
-      h("td", {}, b.destination.name),
-      h("td", {}, b.wheelchairs ? `${b.passengers} (♿ ${b.wheelchairs})` : String(b.passengers)),
-      h("td", {}, b.vehicle ? b.vehicle.label : "–"),
-      h("td", {}, h("span", { class: "badge", "data-status": b.status }, t(`ops.status.${b.status}`))),
-      h("td", {}, t(`ops.channel.${b.channel}`), caller ? h("div", { class: "small caller" }, caller) : null),
-      h("td", {}, b.status === "confirmed" ? cancel : "")));
+    body.append(el("tr", { dataset: { bookingId: b.booking_id } },
+      el("td", {}, when),
+      el("td", {}, b.origin.name),
+      el("td", {}, b.destination.name),
+      el("td", {}, b.wheelchairs ? `${b.passengers} (♿ ${b.wheelchairs})` : String(b.passengers)),
+      el("td", {}, b.vehicle ? b.vehicle.label : "–"),
+      el("td", {}, el("span", { class: "badge", "data-status": b.status }, t(`ops.status.${b.status}`))),
+      el("td", {}, t(`ops.channel.${b.channel}`), caller ? el("div", { class: "small caller" }, caller) : null),
+      el("td", {}, b.status === "confirmed" ? cancel : "")));
   }
 }
 
@@ -788,14 +745,14 @@ function setupCombo(root) {
     combo.options = stops;
     list.replaceChildren();
     if (!stops.length) {
-      list.append(h("li", { class: "muted combo-empty", role: "option", "aria-disabled": "true", id: `${list.id}-none` },
+      list.append(el("li", { class: "muted combo-empty", role: "option", "aria-disabled": "true", id: `${list.id}-none` },
         t("ops.phone.no_results")));
     }
     stops.forEach((s, i) => {
-      list.append(h("li", {
+      list.append(el("li", {
         role: "option", id: `${list.id}-${i}`, "aria-selected": "false", dataset: { stopId: s.id },
         onmousedown: (e) => { e.preventDefault(); choose(s); },
-      }, s.name, s.town && !s.name.startsWith(s.town) ? h("span", { class: "town" }, s.town) : null));
+      }, s.name, s.town && !s.name.startsWith(s.town) ? el("span", { class: "town" }, s.town) : null));
     });
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
@@ -918,18 +875,18 @@ function renderOffers(quote) {
     showError($("#phone-error"), t("ops.phone.no_offer", { sentence: text.trim() }));
     return;
   }
-  box.append(h("h3", {}, t("ops.phone.offers")));
-  const list = h("ul", { class: "offer-list" });
+  box.append(el("h3", {}, t("ops.phone.offers")));
+  const list = el("ul", { class: "offer-list" });
   for (const o of quote.offers) {
     const id = `offer-${o.offer_id}`;
-    list.append(h("li", { class: "offer", id, dataset: { offerId: o.offer_id } },
-      h("p", { class: "offer-window" },
+    list.append(el("li", { class: "offer", id, dataset: { offerId: o.offer_id } },
+      el("p", { class: "offer-window" },
         t("ops.phone.window", { date: dayOf(o.pickup_earliest), from: formatTime(o.pickup_earliest), to: formatTime(o.pickup_latest) }),
-        o.alternative ? h("span", { class: "badge" }, t("ops.phone.alternative")) : null),
-      h("p", { class: "muted small" },
+        o.alternative ? el("span", { class: "badge" }, t("ops.phone.alternative")) : null),
+      el("p", { class: "muted small" },
         t("ops.phone.plan", { pickup: formatTime(o.planned_pickup), dropoff: formatTime(o.planned_dropoff), latest: formatTime(o.dropoff_latest) }),
         " · ", t("ops.phone.expires", { time: formatTime(o.expires_at) })),
-      h("button", {
+      el("button", {
         type: "button", class: "btn-primary", "aria-describedby": id,
         "aria-label": t("ops.phone.book_label", { from: formatTime(o.pickup_earliest), to: formatTime(o.pickup_latest) }),
         onclick: (e) => bookOffer(o, e.currentTarget),
@@ -969,14 +926,14 @@ function renderConfirmation() {
   box.dataset.pickupEarliest = b.pickup_earliest;
   box.dataset.pickupLatest = b.pickup_latest;
   box.replaceChildren(
-    h("p", { class: "big" }, t("ops.phone.booked", {
+    el("p", { class: "big" }, t("ops.phone.booked", {
       caller: c.caller ? t("ops.phone.booked_for", { name: c.caller }) : "",
       date: dayOf(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest),
       origin: b.origin.name, destination: b.destination.name, latest: formatTime(b.dropoff_latest),
     })),
-    h("p", {}, t("ops.phone.booked_vehicle", { label: b.vehicle ? b.vehicle.label : "–", id: b.booking_id.slice(0, 8) })),
-    h("p", { class: "muted" }, t("ops.phone.tell")),
-    h("button", { type: "button", class: "btn-small", onclick: resetPhoneForm }, t("ops.phone.new")));
+    el("p", {}, t("ops.phone.booked_vehicle", { label: b.vehicle ? b.vehicle.label : "–", id: b.booking_id.slice(0, 8) })),
+    el("p", { class: "muted" }, t("ops.phone.tell")),
+    el("button", { type: "button", class: "btn-small", onclick: resetPhoneForm }, t("ops.phone.new")));
   box.hidden = false;
   box.setAttribute("tabindex", "-1");
   box.focus();
@@ -1039,13 +996,13 @@ function renderVehicles() {
   const body = $("#vehicles-table tbody");
   body.replaceChildren();
   for (const v of state.vehicles) {
-    body.append(h("tr", { dataset: { vehicleId: v.id } },
-      h("th", { scope: "row" }, v.label),
-      h("td", {}, String(v.seats)),
-      h("td", {}, String(v.wheelchair_places)),
-      h("td", { class: "coords" }, `${v.depot_lat.toFixed(4)}, ${v.depot_lon.toFixed(4)}`),
-      h("td", {}, v.active ? t("ops.yes") : t("ops.no")),
-      h("td", {}, h("button", {
+    body.append(el("tr", { dataset: { vehicleId: v.id } },
+      el("th", { scope: "row" }, v.label),
+      el("td", {}, String(v.seats)),
+      el("td", {}, String(v.wheelchair_places)),
+      el("td", { class: "coords" }, `${v.depot_lat.toFixed(4)}, ${v.depot_lon.toFixed(4)}`),
+      el("td", {}, v.active ? t("ops.yes") : t("ops.no")),
+      el("td", {}, el("button", {
         type: "button", class: "btn-small", "aria-label": t("ops.vehicles.edit", { label: v.label }),
         onclick: () => editVehicle(v),
       }, t("ops.edit")))));
@@ -1116,8 +1073,8 @@ async function loadDrivers() {
 function renderDriverOptions() {
   const select = $("#shift-driver");
   const keep = select.value;
-  select.replaceChildren(h("option", { value: "" }, t("ops.shifts.no_driver")),
-    ...state.drivers.map((d) => h("option", { value: d.email }, `${d.name} (${d.email})`)));
+  select.replaceChildren(el("option", { value: "" }, t("ops.shifts.no_driver")),
+    ...state.drivers.map((d) => el("option", { value: d.email }, `${d.name} (${d.email})`)));
   select.value = keep;
 }
 
@@ -1125,7 +1082,7 @@ function renderShiftVehicleOptions() {
   const select = $("#shift-vehicle");
   const keep = select.value;
   select.replaceChildren(...state.vehicles.filter((v) => v.active || String(v.id) === keep)
-    .map((v) => h("option", { value: v.id }, v.label)));
+    .map((v) => el("option", { value: v.id }, v.label)));
   if (keep) select.value = keep;
 }
 
@@ -1149,26 +1106,26 @@ function renderShifts() {
   body.replaceChildren();
   for (const s of state.shifts) {
     const stateText = s.ended ? t("ops.shifts.ended") : s.started ? t("ops.shifts.running") : t("ops.shifts.planned");
-    const actions = h("td", { class: "actions" });
+    const actions = el("td", { class: "actions" });
     if (!s.started && !s.ended) {
-      actions.append(h("button", {
+      actions.append(el("button", {
         type: "button", class: "btn-small", "aria-label": t("ops.shifts.edit", { id: s.id, label: s.vehicle_label }),
         onclick: () => editShift(s),
       }, t("ops.edit")));
     }
     if (!s.ended) {
-      actions.append(h("button", {
+      actions.append(el("button", {
         type: "button", class: "btn-small btn-danger", "aria-label": t("ops.shifts.end_label", { id: s.id, label: s.vehicle_label }),
         onclick: () => endShift(s),
       }, t("ops.shifts.end_now")));
     }
-    body.append(h("tr", { dataset: { shiftId: s.id } },
-      h("th", { scope: "row" }, s.vehicle_label),
-      h("td", {}, formatDateTime(s.start)),
-      h("td", {}, formatDateTime(s.end)),
-      h("td", {}, driverName(s.driver_id)),
-      h("td", {}, stateText),
-      h("td", {}, String(s.planned_stops)),
+    body.append(el("tr", { dataset: { shiftId: s.id } },
+      el("th", { scope: "row" }, s.vehicle_label),
+      el("td", {}, formatDateTime(s.start)),
+      el("td", {}, formatDateTime(s.end)),
+      el("td", {}, driverName(s.driver_id)),
+      el("td", {}, stateText),
+      el("td", {}, String(s.planned_stops)),
       actions));
   }
 }
@@ -1251,7 +1208,6 @@ async function loadStops() {
   try {
     state.stops = await api("/api/v1/stops?limit=5000");
     renderStops();
-    if (state.map) state.map.setStops(state.stops);
   } catch (e) {
     globalError(e);
   }
@@ -1263,12 +1219,12 @@ function renderStops() {
   const body = $("#stops-table tbody");
   body.replaceChildren();
   for (const s of match.slice(0, STOP_ROWS)) {
-    body.append(h("tr", { dataset: { stopId: s.id } },
-      h("th", { scope: "row" }, s.name),
-      h("td", {}, s.town || ""),
-      h("td", { class: "code" }, s.code || ""),
-      h("td", { class: "coords" }, `${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}`),
-      h("td", {}, h("button", {
+    body.append(el("tr", { dataset: { stopId: s.id } },
+      el("th", { scope: "row" }, s.name),
+      el("td", {}, s.town || ""),
+      el("td", { class: "code" }, s.code || ""),
+      el("td", { class: "coords" }, `${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}`),
+      el("td", {}, el("button", {
         type: "button", class: "btn-small", "aria-label": t("ops.stops.edit", { name: s.name }),
         onclick: () => editStop(s),
       }, t("ops.edit")))));
@@ -1341,7 +1297,7 @@ async function onImport(event) {
   const button = event.currentTarget.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const result = await upload("/api/v1/ops/stops/import", form);
+    const result = await api("/api/v1/ops/stops/import", { method: "POST", body: form });
     status.textContent = t("ops.import.done", { imported: result.imported, outside: result.outside_area });
     $("#import-file").value = "";
     await loadStops();
@@ -1372,8 +1328,8 @@ function renderArea() {
   body.replaceChildren();
   for (const day of ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]) {
     const span = r.operating_hours ? r.operating_hours[day] : null;
-    body.append(h("tr", { dataset: { day } }, h("th", { scope: "row" }, t(`ops.day.${day}`)),
-      h("td", {}, span ? `${span[0]}–${span[1]}` : t("ops.area.closed"))));
+    body.append(el("tr", { dataset: { day } }, el("th", { scope: "row" }, t(`ops.day.${day}`)),
+      el("td", {}, span ? `${span[0]}–${span[1]}` : t("ops.area.closed"))));
   }
   $("#area-timezone").textContent = t("ops.area.timezone", { tz: r.timezone || TIME_ZONE });
   const rules = [
@@ -1387,7 +1343,7 @@ function renderArea() {
     ["ops.rule.offer_ttl_s", minutes(r.offer_ttl_s)],
     ["ops.rule.max_passengers", String(r.max_passengers)],
   ];
-  $("#rules-list").replaceChildren(...rules.flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
+  $("#rules-list").replaceChildren(...rules.flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, v)]));
   const ring = polygonRing(a.polygon);
   $("#area-polygon").textContent = ring ? t("ops.area.points", { n: ring.length }) : t("ops.area.whole");
   if (state.map && ring && typeof state.map.setRoute === "function") {

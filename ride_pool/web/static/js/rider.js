@@ -584,8 +584,6 @@ addTranslations({
     "reason.no_vehicle_available": "Zu dieser Zeit ist kein Fahrzeug frei. Bitte versuchen Sie eine andere Zeit.",
     "err.offer_expired": "Das Angebot ist abgelaufen. Bitte suchen Sie die Fahrt neu.",
     "err.offer_no_longer_available": "Dieses Angebot ist inzwischen vergeben. Bitte suchen Sie die Fahrt neu.",
-    "err.offer_already_booked": "Dieses Angebot wurde schon gebucht.",
-    "err.max_active_bookings": "Sie haben schon die höchste Zahl offener Buchungen.",
   },
   en: {
     "reason.outside_service_area": "The place is outside the service area.",
@@ -601,8 +599,6 @@ addTranslations({
     "reason.no_vehicle_available": "No vehicle is free at that time. Please try another time.",
     "err.offer_expired": "The offer has expired. Please search the ride again.",
     "err.offer_no_longer_available": "This offer has been taken meanwhile. Please search the ride again.",
-    "err.offer_already_booked": "This offer has already been booked.",
-    "err.max_active_bookings": "You already have the largest number of open bookings.",
   },
 });
 
