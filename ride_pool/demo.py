@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ride_pool.api import security
+from ride_pool.api.shifts import plan_shift
 from ride_pool.db.repository import Repository
 from routing.municipalities import load_municipalities
 from routing.network import RoadNetwork
@@ -99,7 +100,7 @@ def seed_demo(service, vehicles: int = 8, now: int | None = None) -> DemoSeed:
         if begin >= now + 86400 or end - begin < 3600:
             continue
         depot = d.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
-        service.add_shift(vehicle, begin, end, depot)
+        plan_shift(service, vehicle, begin, end, depot)
         shifts_added += 1
     drivers = [u.email for u in repo.list_users("driver")]
     return DemoSeed(vehicles=len(repo.list_vehicles()), stops=stops_added, shifts_added=shifts_added, drivers=drivers)

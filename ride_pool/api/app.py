@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     def network_geojson(request: Request, service: Service = Depends(get_service)):
         """The road network as GeoJSON lines (for maps without a tile server); gzip-compressed
         when the client accepts it, and cacheable (phones on rural mobile networks load it once)."""
-        plain, compressed, etag = service.network_geojson_bytes()
+        plain, compressed, etag = service.maps.network_geojson_bytes()
         headers = {"ETag": etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)

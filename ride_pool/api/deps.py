@@ -41,11 +41,11 @@ async def current_caller(request: Request, token: str | None = Depends(oauth2),
     if not token:
         raise _unauthorised("log in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
     try:
-        user_id, role = service.caller_of_token(token)
+        user_id, role = service.callers.caller_of_token(token)
     except security.InvalidToken as exc:
         raise _unauthorised(f"{exc}; log in again") from None
     caller = Caller(user_id=user_id, role=role)
-    if not service.user_known(user_id) and not await run_in_threadpool(service.user_exists, user_id):
+    if not service.callers.user_known(user_id) and not await run_in_threadpool(service.callers.user_exists, user_id):
         raise _unauthorised("the account of this token no longer exists; log in again")
     return caller
 

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound as RowNotFound, ShiftOverlap, \
     StopImportError, StoreError
-from ride_pool.dispatch.dispatcher import BookingRefused, DispatchError
+from ride_pool.dispatch.errors import DispatchError
 from ride_pool.dispatch.rules import RulesError
 
 log = logging.getLogger(__name__)
@@ -76,17 +76,13 @@ def install(app: FastAPI) -> None:
             "code": "invalid_request", "message": "; ".join(lines),
             "errors": [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in errors]}})
 
-    @app.exception_handler(BookingRefused)
-    async def refused(request: Request, exc: BookingRefused):
-        extra = {"booking_id": exc.booking.booking_id} if exc.booking is not None else {}
-        status = 404 if exc.cause.value == "offer_unknown" else 409
-        return problem(status, exc.cause.value, str(exc), **extra)
-
     @app.exception_handler(DispatchError)
     async def dispatch_error(request: Request, exc: DispatchError):
-        code = getattr(getattr(exc, "cause", None), "value", None) or {404: "not_found", 422: "invalid_request"}.get(
-            exc.status, "conflict")
-        return problem(exc.status, code, str(exc))
+        """The dispatcher's refusals carry their own status and code (a refused booking also the
+        booking that took the offer)."""
+        booking = getattr(exc, "booking", None)
+        extra = {"booking_id": booking.booking_id} if booking is not None else {}
+        return problem(exc.status, exc.code, str(exc), **extra)
 
     @app.exception_handler(RulesError)
     async def rules_error(request: Request, exc: RulesError):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import math
-
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -15,13 +12,15 @@ from ride_pool.api.riders import book_response, make_quote, stop_out
 from ride_pool.api.schemas import (MAX_ID, BookingIn, BookingOut, Email, PhoneQuoteIn, QuoteOut, ServiceAreaIn,
                                    ShiftIn, ShiftOut, StopIn, StopOut, Strict, VehicleIn, VehicleOut, VehiclePatch)
 from ride_pool.api.service import Service
+from ride_pool.api.shifts import plan_shift
 from ride_pool.api.views import booking_out
 from ride_pool.db.errors import StopImportError
 from ride_pool.db.repository import Repository
 from ride_pool.db.stops import parse_stops_text
-from ride_pool.dispatch.dispatcher import DispatchInputError
+from ride_pool.dispatch.dispatcher import KEEP
+from ride_pool.dispatch.errors import DispatchInputError
+from ride_pool.dispatch.fleet import EARLY_START_S
 from ride_pool.dispatch.kpis import compute_kpis
-from ride_pool.dispatch.rules import RulesError, ServiceRules
 
 router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depends(operator_only)])
 
@@ -94,12 +93,11 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
     if not vehicle.active:
         raise HTTPException(409, detail={"code": "vehicle_inactive", "message":
                                          f"vehicle {vehicle.label} is inactive; activate it first"})
-    start, end = service.epoch(body.start), service.epoch(body.end)
-    if end <= service.clock():
-        raise HTTPException(422, detail={"code": "invalid_request", "message": "the shift ends in the past"})
+    start, end = service.times.epoch(body.start), service.times.epoch(body.end)
+    service.dispatcher.check_shift_times(vehicle.id, vehicle.label, start, end)
     driver_id = driver_account(repo, body.driver_email, "there is no driver account")
     depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
-    return shift_out(service, service.add_shift(vehicle, start, end, depot, driver_id=driver_id))
+    return shift_out(service, plan_shift(service, vehicle, start, end, depot, driver_id=driver_id))
 
 
 @router.post("/shifts/{shift_id}/end", response_model=ShiftOut)
@@ -152,7 +150,7 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         d = service.dispatcher
         # points far from any road are sorted out for all stops at once (one by one, each refusal
         # costs milliseconds: a county's station list would take half a minute)
-        near = service.near_road([s["lat"] for s in parsed], [s["lon"] for s in parsed])
+        near = service.maps.near_road([s["lat"] for s in parsed], [s["lon"] for s in parsed])
         kept, outside = [], 0
         for stop, ok in zip(parsed, near):
             try:
@@ -174,68 +172,6 @@ class AreaOut(BaseModel):
     rules: dict
 
 
-#: the largest number a rule may have (about 115 days in seconds)
-_RULE_MAX = 10_000_000
-
-
-def _invalid_rules(message: str) -> HTTPException:
-    return HTTPException(422, detail={"code": "invalid_rules", "message": message})
-
-
-def _checked_rules(current: ServiceRules, changes: dict) -> ServiceRules:
-    """``current`` with ``changes``; 422 naming the rule when a value has the wrong type or size
-    (the rules themselves check how the values fit together)."""
-    defaults = {f.name: getattr(current, f.name) for f in dataclasses.fields(ServiceRules)}
-    for name, value in changes.items():
-        if name not in defaults:
-            continue    # ServiceRules.from_dict names the unknown rules
-        default = ServiceRules.__dataclass_fields__[name].default
-        if name == "operating_hours":
-            if not isinstance(value, dict) or not all(
-                    isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
-                    for span in value.values()):
-                raise _invalid_rules('operating_hours must map weekdays to [open, close], e.g. '
-                                     '{"mon": ["05:00", "23:00"]}; a weekday left out has no service')
-        elif name == "early_trip_before":
-            if value is not None and not isinstance(value, str):
-                raise _invalid_rules("early_trip_before must be a local time 'HH:MM' or null (no early-trip rule)")
-        elif isinstance(default, str):
-            if not isinstance(value, str):
-                raise _invalid_rules(f"{name} must be a string, e.g. {default!r}")
-        elif isinstance(default, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or abs(value) > _RULE_MAX:
-                raise _invalid_rules(f"{name} must be a number, e.g. {default!r}")
-        elif isinstance(default, int):
-            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _RULE_MAX:
-                raise _invalid_rules(f"{name} must be a whole number up to {_RULE_MAX:,}, e.g. {default!r}")
-    try:
-        return ServiceRules.from_dict({**defaults, **changes})
-    except RulesError:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise _invalid_rules(f"the rules do not fit together: {exc}") from None
-
-
-def _check_polygon(polygon) -> None:
-    """Reject shapes the dispatcher cannot even read (it checks the points itself)."""
-    if polygon is None:
-        return
-    ring = polygon
-    if isinstance(polygon, dict):
-        coordinates = polygon.get("coordinates")
-        if polygon.get("type", "Polygon") != "Polygon" or not isinstance(coordinates, list) or not coordinates:
-            raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                "the service area must be a GeoJSON Polygon {\"type\": \"Polygon\", "
-                                "\"coordinates\": [[[lon, lat], ...]]} or a list of [lon, lat] points"})
-        ring = coordinates[0]
-    if not isinstance(ring, list) or not all(
-            isinstance(p, list) and len(p) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                                        for x in p) for p in ring):
-        raise HTTPException(422, detail={"code": "invalid_request", "message":
-                            "the service area must be a polygon of at least 3 [lon, lat] points (numbers)"})
-
-
 @router.get("/service-area", response_model=AreaOut)
 def get_area(service: Service = Depends(get_service)):
     d = service.dispatcher
@@ -247,15 +183,10 @@ def set_area(body: ServiceAreaIn, service: Service = Depends(get_service)):
     """Set the service-area polygon (GeoJSON Polygon or [[lon, lat], ...]; null = whole network)
     and/or the service rules (only the given rules change; see ``GET`` for the names)."""
     d = service.dispatcher
-    rules = d.rules
-    if body.rules is not None:
-        rules = _checked_rules(d.rules, body.rules)
-    polygon = d.service_area_polygon() if "polygon" not in body.model_fields_set else body.polygon
-    _check_polygon(polygon)
-    d.set_service_area(polygon)     # validates; raises 422 on a bad polygon
-    d.rules = rules
-    service.save_area(rules, d.service_area_polygon())
-    return AreaOut(polygon=d.service_area_polygon(), rules=rules.to_dict())
+    rules = d.rules.with_changes(body.rules) if body.rules is not None else None
+    polygon = body.polygon if "polygon" in body.model_fields_set else KEEP
+    d.set_area(rules=rules, polygon=polygon)
+    return AreaOut(polygon=d.service_area_polygon(), rules=d.rules.to_dict())
 
 
 @router.post("/quotes", response_model=QuoteOut)
@@ -298,19 +229,19 @@ def kpis(since: str | None = Query(default=None, description="ISO 8601; default:
     detour, occupancy, vehicle-km."""
     from datetime import datetime
 
-    tz = service.tz
+    tz = service.times.tz
     if since:
         try:
-            t0 = service.epoch(datetime.fromisoformat(since))
+            t0 = service.times.epoch(datetime.fromisoformat(since))
         except (ValueError, OverflowError):     # OverflowError: e.g. 0001-01-01 local is before year 1 UTC
             raise HTTPException(422, detail={"code": "invalid_request", "message":
                                              "since must be an ISO 8601 time, e.g. 2026-03-03T00:00:00+01:00"}) from None
     else:
         now = datetime.fromtimestamp(service.clock(), tz)
         t0 = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
-    events = service.events_since(t0)
+    events = [event for _, event in service.store.event_rows(since_time=t0)]
     result = compute_kpis(events)
-    result["since"] = service.iso(t0).isoformat()
+    result["since"] = service.times.iso(t0).isoformat()
     return result
 
 
@@ -334,15 +265,15 @@ def live(service: Service = Depends(get_service)):
     now = service.clock()
     out = []
     for s in sorted(d.shifts.values(), key=lambda s: s.shift_id):
-        if s.ended or not (s.start - 3600 <= now < s.end):
+        if s.ended or not (s.start - EARLY_START_S <= now < s.end):
             continue
-        steps = d.planned_schedule(s.shift_id)[:5]
+        steps = d.planned_schedule(s.shift_id, limit=5)
         out.append(LiveVehicle(
             shift_id=s.shift_id, vehicle_id=s.vehicle_id, label=s.label, lat=s.lat, lon=s.lon,
             anchor_lat=float(net.node_lat[s.anchor_node]), anchor_lon=float(net.node_lon[s.anchor_node]),
             started=s.started, next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
                                             "lat": p.place.lat, "lon": p.place.lon,
-                                            "time": service.iso(p.begin).isoformat()} for p in steps]))
+                                            "time": service.times.iso(p.begin).isoformat()} for p in steps]))
     return out
 
 
@@ -419,47 +350,21 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
     """Assign a shift's driver (``driver_email``, null for none) or move its ``start``/``end``.
     Only a shift that has not started can change; its times only while it has no planned stops.
     New times replace the shift by a new one (the answer carries its id)."""
-    from ride_pool.db.repository import set_shift_driver
-
     d = service.dispatcher
     fields = body.model_fields_set
     if not fields:
         raise HTTPException(422, detail={"code": "invalid_request", "message":
                                          "nothing to change: send start, end or driver_email"})
-    live = d.shifts.get(shift_id)
-    if live is None or live.ended:
-        raise HTTPException(404, detail={"code": "not_found", "message":
-                                         f"there is no open shift {shift_id}; see GET /api/v1/ops/shifts"})
-    if live.started:
-        raise HTTPException(409, detail={"code": "shift_started", "message":
-                                         f"shift {shift_id} of {live.label} has started; a running shift cannot "
-                                         "be changed (end it, or plan a new one)"})
-    repo = Repository(service.engine)
+    live = d.changeable_shift(shift_id)
     driver_id = live.driver_id
     if "driver_email" in fields:
-        driver_id = driver_account(repo, body.driver_email, "driver_email: there is no driver account")
-    start = service.epoch(body.start) if body.start is not None else live.start
-    end = service.epoch(body.end) if body.end is not None else live.end
+        driver_id = driver_account(Repository(service.engine), body.driver_email,
+                                   "driver_email: there is no driver account")
+    start = service.times.epoch(body.start) if body.start is not None else live.start
+    end = service.times.epoch(body.end) if body.end is not None else live.end
     if (start, end) == (live.start, live.end):
-        with d._lock:     # the dispatcher writes whole shift rows: change its copy and the row together
-            set_shift_driver(service.engine, shift_id, driver_id)
-            live.driver_id = driver_id
-        return shift_out(service, live)
-    if end <= start:
-        raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                         "end: a shift must end after it starts"})
-    if end <= service.clock():
-        raise HTTPException(422, detail={"code": "invalid_request", "message": "end: the shift would end in the past"})
-    if live.route:
-        raise HTTPException(409, detail={"code": "shift_has_stops", "message":
-                                         f"shift {shift_id} has {len(live.route)} planned stops; its times "
-                                         "cannot change (plan another shift instead)"})
-    clash = [s for s in repo.list_shifts(live.vehicle_id, include_ended=False, after=start, before=end)
-             if s.id != shift_id]
-    if clash:
-        raise HTTPException(409, detail={"code": "conflict", "message":
-                                         f"{live.label} has shift {clash[0].id} from {service.iso(clash[0].start):%H:%M} "
-                                         f"to {service.iso(clash[0].end):%H:%M} then: choose other times"})
-    vehicle = repo.get_vehicle(live.vehicle_id)
+        return shift_out(service, d.assign_driver(shift_id, driver_id))
+    d.check_new_times(shift_id, start, end)
+    vehicle = Repository(service.engine).get_vehicle(live.vehicle_id)
     d.end_shift(shift_id, cause="operator")
-    return shift_out(service, service.add_shift(vehicle, start, end, live.depot, driver_id=driver_id))
+    return shift_out(service, plan_shift(service, vehicle, start, end, live.depot, driver_id=driver_id))

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from ride_pool.api.schemas import BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
 from ride_pool.api.service import Service
 from ride_pool.db.repository import Repository
-from ride_pool.dispatch.dispatcher import OutsideServiceArea, Quote
+from ride_pool.dispatch.errors import OutsideServiceArea
+from ride_pool.dispatch.quotes import Quote
 from ride_pool.dispatch.domain import Booking, Offer, Place
 
 
@@ -51,7 +52,7 @@ def place_out(p: Place) -> PlaceOut:
 
 
 def offer_out(service: Service, offer: Offer) -> OfferOut:
-    iso = service.iso
+    iso = service.times.iso
     return OfferOut(offer_id=offer.offer_id, pickup_earliest=iso(offer.pickup_earliest),
                     pickup_latest=iso(offer.pickup_latest), dropoff_latest=iso(offer.dropoff_latest),
                     planned_pickup=iso(offer.planned_pickup), planned_dropoff=iso(offer.planned_dropoff),
@@ -73,7 +74,7 @@ def booking_eta(service: Service, booking: Booking) -> dict:
 
 def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> BookingOut:
     """The booking as the API shows it; ``eta`` (from :func:`booking_eta`) if already known."""
-    iso = service.iso
+    iso = service.times.iso
     d = service.dispatcher
     if eta is None:
         eta = booking_eta(service, booking)

@@ -69,6 +69,8 @@ class EventKind(StrEnum):
     SHIFT_ADDED = "shift_added"
     SHIFT_STARTED = "shift_started"
     SHIFT_ENDED = "shift_ended"
+    SHIFT_DRIVER_ASSIGNED = "shift_driver_assigned"  # an operator planned another driver (or none)
+    SERVICE_AREA_CHANGED = "service_area_changed"    # the operator changed the rules or the area
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)

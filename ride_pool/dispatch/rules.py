@@ -35,6 +35,10 @@ _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+#: the largest number a rule may have (about 115 days in seconds)
+RULE_MAX = 10_000_000
+
+
 class RulesError(ValueError):
     """Service rules that cannot work; the message says which field to fix."""
 
@@ -150,6 +154,40 @@ class ServiceRules:
         return dataclasses.replace(self, **changes)
 
     # ------------------------------------------------------------------ derived facts
+    def with_changes(self, changes: dict) -> "ServiceRules":
+        """These rules with ``changes`` (as JSON gives them); :class:`RulesError` naming the rule
+        when a value has the wrong type or size (``__post_init__`` checks how they fit together)."""
+        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(ServiceRules)}
+        for name, value in changes.items():
+            if name not in current:
+                continue    # from_dict names the unknown rules
+            default = ServiceRules.__dataclass_fields__[name].default
+            if name == "operating_hours":
+                if not isinstance(value, dict) or not all(
+                        isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
+                        for span in value.values()):
+                    raise RulesError('operating_hours must map weekdays to [open, close], e.g. '
+                                     '{"mon": ["05:00", "23:00"]}; a weekday left out has no service')
+            elif name == "early_trip_before":
+                if value is not None and not isinstance(value, str):
+                    raise RulesError("early_trip_before must be a local time 'HH:MM' or null (no early-trip rule)")
+            elif isinstance(default, str):
+                if not isinstance(value, str):
+                    raise RulesError(f"{name} must be a string, e.g. {default!r}")
+            elif isinstance(default, float):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                        or abs(value) > RULE_MAX:
+                    raise RulesError(f"{name} must be a number, e.g. {default!r}")
+            elif isinstance(default, int):
+                if isinstance(value, bool) or not isinstance(value, int) or abs(value) > RULE_MAX:
+                    raise RulesError(f"{name} must be a whole number up to {RULE_MAX:,}, e.g. {default!r}")
+        try:
+            return ServiceRules.from_dict({**current, **changes})
+        except RulesError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise RulesError(f"the rules do not fit together: {exc}") from None
+
     def local(self, t: int) -> datetime:
         return datetime.fromtimestamp(t, self._tz)
 

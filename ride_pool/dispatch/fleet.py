@@ -1,0 +1,171 @@
+"""The fleet on shift: shifts put into service, started by their driver, handed to another driver,
+re-timed and ended; and which shift a driver may start or is driving."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+from ride_pool.dispatch.domain import Event, EventKind, Place, VehicleShift
+from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
+from ride_pool.dispatch.journal import Journal
+from ride_pool.dispatch.plans import LivePlans
+from ride_pool.dispatch.store import Change
+
+#: a shift can be started this long before its planned start
+EARLY_START_S = 3600
+
+
+class Fleet:
+    """Shifts of the service area's vehicles, as the plans see them."""
+
+    def __init__(self, plans: LivePlans, journal: Journal):
+        self.plans = plans
+        self.journal = journal
+
+    def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
+                  start: int, end: int, depot: Place, driver_id: int | None = None) -> VehicleShift:
+        """Put a vehicle shift into service (it can take bookings for its hours right away)."""
+        if shift_id in self.plans.shifts:
+            raise DispatchError(f"shift {shift_id} exists already")
+        if seats < 0 or wheelchair_places < 0 or seats + wheelchair_places == 0:
+            raise DispatchInputError("a vehicle needs at least one seat or wheelchair place")
+        if end <= start:
+            raise DispatchInputError("a shift must end after it starts")
+        shift = VehicleShift(shift_id=shift_id, vehicle_id=vehicle_id, label=label, seats=seats,
+                             wheelchair_places=wheelchair_places, start=int(start), end=int(end), depot=depot,
+                             anchor_node=depot.node, anchor_time=int(start), driver_id=driver_id)
+        event = Event(self.journal.now(), EventKind.SHIFT_ADDED, "operator", vehicle_id=vehicle_id,
+                      shift_id=shift_id, data={"start": int(start), "end": int(end), "seats": seats,
+                                               "wheelchair_places": wheelchair_places})
+        self.journal.commit(Change(shifts=[shift], events=[event]))
+        self.plans.install_shift(copy.deepcopy(shift))
+        self.journal.publish([event])
+        return shift
+
+    def start_shift(self, shift_id: int, driver_id: int | None = None) -> VehicleShift:
+        """The shift starts (its driver, if given, becomes the shift's driver)."""
+        shift = self.plans.shift(shift_id)
+        if shift.ended:
+            raise DispatchError(f"shift {shift_id} has ended already")
+        new = dataclasses.replace(shift, started=True, driver_id=driver_id if driver_id is not None
+                                  else shift.driver_id)
+        event = Event(self.journal.now(), EventKind.SHIFT_STARTED, "driver", vehicle_id=shift.vehicle_id,
+                      shift_id=shift_id, data={"start": shift.start, "end": shift.end, "driver_id": new.driver_id})
+        self.journal.commit(Change(shifts=[new], events=[event]))
+        shift.started, shift.driver_id = True, new.driver_id
+        self.journal.publish([event])
+        return shift
+
+    def end_shift(self, shift_id: int, cause: str = "driver") -> VehicleShift:
+        """End a shift; refused while it still has planned stops."""
+        shift = self.plans.shift(shift_id)
+        if shift.ended:
+            return shift
+        if shift.route:
+            raise DispatchError(f"shift {shift_id} still has {len(shift.route)} planned stops; serve or "
+                                "cancel them before ending it")
+        now = self.journal.now()
+        new = dataclasses.replace(shift, ended=True)
+        event = Event(now, EventKind.SHIFT_ENDED, cause, vehicle_id=shift.vehicle_id, shift_id=shift_id,
+                      data={"start": shift.start, "end": shift.end, "ended_at": now, "started_at": shift.start})
+        self.journal.commit(Change(shifts=[new], events=[event]))
+        shift.ended = True
+        self.plans.set_vehicle_arrays(self.plans.vehicle_slot_of[shift_id], shift)
+        self.plans.touch()
+        self.journal.publish([event])
+        return shift
+
+    # ------------------------------------------------------------------ drivers
+    def shifts_for_driver(self, driver_id: int) -> list[VehicleShift]:
+        """Shifts this driver can start now (not started by someone else, not ended), and their own."""
+        now = self.journal.now()
+        return [s for s in sorted(self.plans.shifts.values(), key=lambda s: (s.start, s.shift_id))
+                if not s.ended and s.end > now and (s.driver_id == driver_id or (
+                    not s.started and s.driver_id is None and s.start - EARLY_START_S <= now))]
+
+    def driver_shift(self, driver_id: int) -> VehicleShift:
+        """The started, not ended shift this driver drives (the earliest if several)."""
+        mine = [s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.started and not s.ended]
+        if not mine:
+            raise NotFound("you have no running shift; start one with POST /api/v1/driver/shift/start",
+                           code="no_shift")
+        return min(mine, key=lambda s: s.start)
+
+    def start_for_driver(self, driver_id: int, *, shift_id: int | None = None, vehicle_id: int | None = None,
+                         as_operator: bool = False) -> VehicleShift:
+        """A driver starts a shift: by ``shift_id``, or the shift of ``vehicle_id`` running now. At
+        most :data:`EARLY_START_S` early, not once over, and not a shift planned for another driver
+        (an operator may start any)."""
+        now = self.journal.now()
+        if shift_id is not None:
+            shift = self.plans.shifts.get(shift_id)
+            if shift is None:
+                raise NotFound(f"there is no shift {shift_id}")
+        else:
+            candidates = [s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
+                          and s.start - EARLY_START_S <= now < s.end]
+            if not candidates:
+                raise NotFound(f"vehicle {vehicle_id} has no shift starting within the hour; ask the operator",
+                               code="no_shift")
+            shift = min(candidates, key=lambda s: s.start)
+        if shift.ended or shift.end <= now:
+            raise DispatchError(f"shift {shift.shift_id} is over", code="shift_over")
+        if shift.start - EARLY_START_S > now:
+            raise DispatchError(f"shift {shift.shift_id} starts at {self.plans.rules.local(shift.start):%H:%M}; "
+                                "start it at most an hour before", code="too_early")
+        if shift.driver_id is not None and shift.driver_id != driver_id and not as_operator:
+            if shift.started:
+                raise DispatchError(f"shift {shift.shift_id} is already driven by another driver", code="taken")
+            raise DispatchError(f"shift {shift.shift_id} of {shift.label} is planned for another driver; "
+                                "ask the operator to change it", code="assigned_to_another_driver")
+        return self.start_shift(shift.shift_id, driver_id=driver_id)
+
+    # ------------------------------------------------------------------ operator changes
+    def changeable_shift(self, shift_id: int) -> VehicleShift:
+        """The shift, if an operator may still change it: open and not started."""
+        shift = self.plans.shifts.get(shift_id)
+        if shift is None or shift.ended:
+            raise NotFound(f"there is no open shift {shift_id}; see GET /api/v1/ops/shifts")
+        if shift.started:
+            raise DispatchError(f"shift {shift_id} of {shift.label} has started; a running shift cannot be changed "
+                                "(end it, or plan a new one)", code="shift_started")
+        return shift
+
+    def assign_driver(self, shift_id: int, driver_id: int | None, cause: str = "operator") -> VehicleShift:
+        """Plan ``driver_id`` (None: nobody) to drive a shift that has not started."""
+        shift = self.changeable_shift(shift_id)
+        if shift.driver_id == driver_id:
+            return shift
+        new = dataclasses.replace(shift, driver_id=driver_id)
+        event = Event(self.journal.now(), EventKind.SHIFT_DRIVER_ASSIGNED, cause, vehicle_id=shift.vehicle_id,
+                      shift_id=shift_id, data={"driver_id": driver_id, "previous_driver_id": shift.driver_id})
+        self.journal.commit(Change(shifts=[new], events=[event]))
+        shift.driver_id = driver_id
+        self.journal.publish([event])
+        return shift
+
+    def check_shift_times(self, vehicle_id: int, label: str, start: int, end: int, *,
+                          replacing: int | None = None) -> None:
+        """A shift of vehicle ``vehicle_id`` may run ``start``-``end``: it ends after it starts and
+        in the future, and overlaps no other open shift of the vehicle (but ``replacing``)."""
+        if end <= start:
+            raise DispatchInputError("end: a shift must end after it starts")
+        if end <= self.journal.now():
+            raise DispatchInputError("end: the shift would end in the past")
+        clash = sorted((s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
+                        and s.shift_id != replacing and s.start < end and s.end > start), key=lambda s: s.start)
+        if clash:
+            local = self.plans.rules.local
+            raise DispatchError(f"{label} has shift {clash[0].shift_id} from {local(clash[0].start):%H:%M} "
+                                f"to {local(clash[0].end):%H:%M} then: choose other times")
+
+    def check_new_times(self, shift_id: int, start: int, end: int) -> VehicleShift:
+        """The shift, if it may move to ``start``-``end``: not started, no planned stops, and
+        :meth:`check_shift_times`."""
+        shift = self.changeable_shift(shift_id)
+        if end > start and end > self.journal.now() and shift.route:
+            raise DispatchError(f"shift {shift_id} has {len(shift.route)} planned stops; its times cannot change "
+                                "(plan another shift instead)", code="shift_has_stops")
+        self.check_shift_times(shift.vehicle_id, shift.label, start, end, replacing=shift_id)
+        return shift

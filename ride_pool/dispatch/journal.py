@@ -1,0 +1,56 @@
+"""Where every change of the dispatcher goes: committed to the store, then published as events.
+
+One object shared by the dispatcher's parts, so that they all commit and publish the same way and
+read time from the same injected clock (wall time in the service, simulated time in the simulator).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable
+
+from ride_pool.dispatch.domain import Event
+from ride_pool.dispatch.store import Change, Store
+
+log = logging.getLogger(__name__)
+
+
+class Journal:
+    """The store, the clock and the event listeners of one dispatcher."""
+
+    def __init__(self, store: Store, clock: Callable[[], int]):
+        self.store = store
+        self.clock = clock
+        self._listeners: list[Callable[[Event], None]] = []
+
+    def now(self) -> int:
+        """The current time in whole epoch seconds."""
+        return int(self.clock())
+
+    def commit(self, change: Change, *, durable: bool = True) -> None:
+        """Persist ``change``; ``durable=False`` for records whose loss in a crash costs a rider
+        only a new quote (quotes, offers, declines, refusals): a store with ``commit_soon`` then
+        writes them behind, outside the answer's critical path. Bookings and plan changes are
+        always durable before they become visible."""
+        if not change:
+            return
+        if not durable:
+            commit_soon = getattr(self.store, "commit_soon", None)
+            if commit_soon is not None:
+                commit_soon(change)
+                return
+        self.store.commit(change)
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after every committed event; returns an unsubscribe function."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def publish(self, events: Iterable[Event]) -> None:
+        """Hand committed events to every listener (a failing listener is logged, never raised)."""
+        for event in events:
+            for callback in list(self._listeners):
+                try:
+                    callback(event)
+                except Exception:  # a listener must never break dispatching
+                    log.exception("event listener failed")

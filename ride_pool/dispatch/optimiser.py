@@ -1,0 +1,112 @@
+"""Background re-optimisation: the live plan improved by the dispatch core's optimiser
+(:func:`routing.darp.solver.solve`), applied only if it is cheaper, keeps every promised window and
+nothing changed while it was searching."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from typing import ContextManager
+
+from routing.darp.checker import check_plan
+from routing.darp.solver import solve
+from routing.errors import RoutingInputError
+from ride_pool.dispatch.domain import Event, EventKind, StepKind
+from ride_pool.dispatch.journal import Journal
+from ride_pool.dispatch.plans import LivePlans
+from ride_pool.dispatch.store import Change
+
+log = logging.getLogger(__name__)
+
+
+class Optimiser:
+    """Re-plans the live plans under the dispatcher's ``lock``, the search itself outside it."""
+
+    def __init__(self, plans: LivePlans, journal: Journal, lock: ContextManager):
+        self.plans = plans
+        self.journal = journal
+        self.lock = lock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def reoptimise(self, time_limit_s: float | None = None, seed: int = 0, use_ortools: bool = True) -> bool:
+        """Improve the plans with the optimiser, keeping every promised window; True if applied."""
+        plans = self.plans
+        with self.lock:
+            now = built_at = self.journal.now()
+            version = plans.version
+            built = plans.live_problem(now)
+        if built is None:
+            return False
+        problem, plan, shift_ids, requests = built
+        before = plan.cost(problem)
+        try:
+            result = solve(problem, time_limit_s=time_limit_s or plans.rules.reoptimise_time_limit_s, seed=seed,
+                           start=plan, use_ortools=use_ortools)
+        except (ValueError, RoutingInputError) as exc:   # e.g. a vehicle running late: plan kept as it is
+            log.info("re-optimisation skipped: %s", exc)
+            return False
+        if result.status == "no_solution" or len(result.plan.served_requests()) != problem.request_count:
+            return False
+        after = result.plan.cost(problem)
+        if after >= before:
+            return False
+        with self.lock:
+            if plans.version != version:
+                return False    # the plan changed meanwhile; the next round starts from the new one
+            now = self.journal.now()
+            if now != built_at:
+                # time went on while solving: the new plan must still keep every promise now
+                current = plans.live_problem(now)
+                if current is None or current.shift_ids != shift_ids or current.booking_ids != requests \
+                        or not check_plan(current.problem, result.plan).feasible:
+                    log.info("re-optimisation discarded: its plan no longer fits at the current time")
+                    return False
+            new_codes = {plans.vehicle_slot_of[sid]: [2 * plans.request_slot_of[requests[c // 2]] + c % 2
+                                                      for c in route]
+                         for sid, route in zip(shift_ids, result.plan.routes)}
+            moved_bookings, shifts = [], []
+            for v, codes in new_codes.items():
+                if codes == plans.routes[v]:
+                    continue
+                shift = plans.shift_at(v)
+                steps = plans.steps(codes)
+                shifts.append(dataclasses.replace(shift, route=steps))
+                for s in steps:
+                    b = plans.bookings[s.booking_id]
+                    if b.vehicle_id != shift.vehicle_id and s.kind is StepKind.DROPOFF:
+                        moved_bookings.append(dataclasses.replace(b, vehicle_id=shift.vehicle_id))
+            event = Event(now, EventKind.PLAN_REOPTIMISED, "background_optimiser", data={
+                "cost_before": int(before), "cost_after": int(after), "vehicles_changed": len(shifts),
+                "bookings_moved": [b.booking_id for b in moved_bookings]})
+            self.journal.commit(Change(bookings=moved_bookings, shifts=shifts, events=[event]))
+            for b in moved_bookings:
+                plans.bookings[b.booking_id] = b
+            for v, codes in new_codes.items():
+                if codes != plans.routes[v]:
+                    plans.set_route(v, codes)
+            self.journal.publish([event])
+            return True
+
+    def start_background(self) -> None:
+        """Re-optimise every ``rules.reoptimise_every_s`` seconds in a daemon thread (the service)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop():
+            while not self._stop.wait(self.plans.rules.reoptimise_every_s):
+                try:
+                    self.reoptimise()
+                except Exception:
+                    log.exception("background re-optimisation failed")
+
+        self._thread = threading.Thread(target=loop, name=f"reoptimise-{self.plans.name}", daemon=True)
+        self._thread.start()
+
+    def stop_background(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
