@@ -415,7 +415,7 @@ def test_commit_after_the_database_closed_the_connection(store, repo, db_engine)
     the next commit notices before it sends anything and takes a new connection."""
     rider = make_user(repo)
     store.commit(Change(bookings=[make_booking("b1", rider)], events=[event(EventKind.BOOKING_CONFIRMED)]))
-    kept = store._direct._kept if store._direct is not None else None
+    kept = store._writer.direct._kept if store._writer.direct is not None else None
     if kept is None:
         pytest.skip("this engine commits through SQLAlchemy Core (no kept connection)")
     if db_engine.dialect.name == "postgresql":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ride_pool.dispatch.store import DuplicateKey
+
 
 class StoreError(Exception):
     """Base class of the database layer's own errors."""
@@ -27,8 +29,9 @@ class ShiftOverlap(StoreError):
     """A vehicle would be on two shifts at once."""
 
 
-class DuplicateIdempotencyKey(StoreError):
-    """A booking reused an idempotency key of an earlier booking of the same rider (or channel)."""
+class DuplicateIdempotencyKey(StoreError, DuplicateKey):
+    """A booking reused an idempotency key of an earlier booking of the same rider (or channel);
+    the dispatcher knows it as the store contract's :class:`~ride_pool.dispatch.store.DuplicateKey`."""
 
 
 class UnknownRider(StoreError, LookupError):

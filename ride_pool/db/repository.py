@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 from ride_pool.db.engine import read_session, write_session
 from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound, ShiftOverlap
 from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, UserRole, Vehicle, search_key
+from ride_pool.db.rows import DEFAULT_AREA, booking_from_row, shift_from_row
 from ride_pool.db.stops import parse_stops_file
-from ride_pool.db.store import booking_from_row, shift_from_row
+from ride_pool.db.store import booking_by_idempotency_key
 from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift, idempotency_scope
 
-#: the service area used when no name is given
-DEFAULT_AREA = "default"
 _UNCHANGED: Any = object()
 _VEHICLE_FIELDS = {"label", "seats", "wheelchair_places", "depot_lat", "depot_lon", "active"}
 
@@ -378,12 +377,9 @@ class Repository:
     def find_booking_by_idempotency_key(self, key: str, *, rider_id: int | None,
                                         channel: str = "app") -> Booking | None:
         """The booking made earlier with idempotency ``key`` by ``rider_id`` (or, without a
-        rider, on ``channel``), so that a retried request gets the same booking back."""
-        scope = idempotency_scope(rider_id, channel)
-        with read_session(self.engine) as session:
-            row = session.scalar(select(BookingRow).where(BookingRow.idempotency_scope == scope,
-                                                          BookingRow.idempotency_key == key))
-            return None if row is None else booking_from_row(row)
+        rider, on ``channel``), so that a retried request gets the same booking back (the read of
+        :meth:`SqlStore.find_booking <ride_pool.db.store.SqlStore.find_booking>`)."""
+        return booking_by_idempotency_key(self.engine, idempotency_scope(rider_id, channel), key)
 
 
 def _check_vehicle(vehicle: Vehicle) -> None:

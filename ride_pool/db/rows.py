@@ -1,0 +1,275 @@
+"""Conversions between the dispatcher's domain objects and the database's rows.
+
+``*_to_row`` gives the column values of an object (plain Python numbers, so that numpy values
+never reach the driver), ``*_from_row`` the object of a row; ``from_row(to_row(x)) == x`` for
+every object the dispatcher makes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ride_pool.db.models import BookingRow, EventRow, OfferRow, ServiceArea, Shift, Vehicle
+from ride_pool.dispatch.domain import (
+    Booking,
+    BookingStatus,
+    Event,
+    EventKind,
+    Offer,
+    Place,
+    Step,
+    StepKind,
+    TripRequest,
+    VehicleShift,
+    idempotency_scope,
+)
+from ride_pool.dispatch.store import AreaSettings
+
+#: the service area's row (``service_areas.name``) used when no name is given
+DEFAULT_AREA = "default"
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def place_to_dict(place: Place) -> dict[str, Any]:
+    return {"node": int(place.node), "lat": float(place.lat), "lon": float(place.lon),
+            "name": place.name, "stop_id": _int_or_none(place.stop_id)}
+
+
+def place_from_dict(data: dict[str, Any]) -> Place:
+    return Place(node=data["node"], lat=data["lat"], lon=data["lon"], name=data.get("name", ""),
+                 stop_id=data.get("stop_id"))
+
+
+def _place_columns(prefix: str, place: Place) -> dict[str, Any]:
+    return {f"{prefix}_{name}": value for name, value in place_to_dict(place).items()}
+
+
+def _place_from_columns(prefix: str, row: Any) -> Place:
+    return Place(node=getattr(row, f"{prefix}_node"), lat=getattr(row, f"{prefix}_lat"),
+                 lon=getattr(row, f"{prefix}_lon"), name=getattr(row, f"{prefix}_name"),
+                 stop_id=getattr(row, f"{prefix}_stop_id"))
+
+
+def booking_to_row(booking: Booking) -> dict[str, Any]:
+    b = booking
+    return {
+        "booking_id": b.booking_id,
+        "rider_id": _int_or_none(b.rider_id),
+        **_place_columns("origin", b.origin),
+        **_place_columns("destination", b.destination),
+        "passengers": int(b.passengers),
+        "wheelchairs": int(b.wheelchairs),
+        "pickup_earliest": int(b.pickup_earliest),
+        "pickup_latest": int(b.pickup_latest),
+        "dropoff_latest": int(b.dropoff_latest),
+        "max_ride_s": int(b.max_ride_s),
+        "direct_s": int(b.direct_s),
+        "direct_m": int(b.direct_m),
+        "requested_time": int(b.requested_time),
+        "status": BookingStatus(b.status),
+        "vehicle_id": _int_or_none(b.vehicle_id),
+        "created_at": int(b.created_at),
+        "channel": b.channel,
+        "offer_id": b.offer_id,
+        "idempotency_key": b.idempotency_key,
+        "idempotency_scope": None if b.idempotency_key is None else idempotency_scope(b.rider_id, b.channel),
+        "planned_pickup": _int_or_none(b.planned_pickup),
+        "planned_dropoff": _int_or_none(b.planned_dropoff),
+        "boarded_at": _int_or_none(b.boarded_at),
+        "completed_at": _int_or_none(b.completed_at),
+        "cancelled_at": _int_or_none(b.cancelled_at),
+        "caller_name": b.caller_name,
+        "caller_phone": b.caller_phone,
+    }
+
+
+def booking_from_row(row: BookingRow) -> Booking:
+    return Booking(
+        booking_id=row.booking_id,
+        rider_id=row.rider_id,
+        origin=_place_from_columns("origin", row),
+        destination=_place_from_columns("destination", row),
+        passengers=row.passengers,
+        wheelchairs=row.wheelchairs,
+        pickup_earliest=row.pickup_earliest,
+        pickup_latest=row.pickup_latest,
+        dropoff_latest=row.dropoff_latest,
+        max_ride_s=row.max_ride_s,
+        direct_s=row.direct_s,
+        direct_m=row.direct_m,
+        requested_time=row.requested_time,
+        status=BookingStatus(row.status),
+        vehicle_id=row.vehicle_id,
+        created_at=row.created_at,
+        channel=row.channel,
+        offer_id=row.offer_id,
+        idempotency_key=row.idempotency_key,
+        planned_pickup=row.planned_pickup,
+        planned_dropoff=row.planned_dropoff,
+        boarded_at=row.boarded_at,
+        completed_at=row.completed_at,
+        cancelled_at=row.cancelled_at,
+        caller_name=row.caller_name,
+        caller_phone=row.caller_phone,
+    )
+
+
+def offer_to_row(offer: Offer) -> dict[str, Any]:
+    o, r = offer, offer.request
+    return {
+        "offer_id": o.offer_id,
+        "quote_id": o.quote_id,
+        "rider_id": _int_or_none(r.rider_id),
+        "request": {
+            "origin": place_to_dict(r.origin),
+            "destination": place_to_dict(r.destination),
+            "passengers": int(r.passengers),
+            "wheelchairs": int(r.wheelchairs),
+            "pickup_after": _int_or_none(r.pickup_after),
+            "arrive_by": _int_or_none(r.arrive_by),
+            "channel": r.channel,
+            # a phone caller's name and number only when given (app requests have none)
+            **{name: getattr(r, name) for name in ("caller_name", "caller_phone") if getattr(r, name) is not None},
+        },
+        "pickup_earliest": int(o.pickup_earliest),
+        "pickup_latest": int(o.pickup_latest),
+        "dropoff_latest": int(o.dropoff_latest),
+        "planned_pickup": int(o.planned_pickup),
+        "planned_dropoff": int(o.planned_dropoff),
+        "vehicle_id": int(o.vehicle_id),
+        "expires_at": int(o.expires_at),
+        "direct_s": int(o.direct_s),
+        "direct_m": int(o.direct_m),
+        "max_ride_s": int(o.max_ride_s),
+        "alternative": bool(o.alternative),
+        "booking_id": o.booking_id,
+    }
+
+
+def offer_from_row(row: OfferRow) -> Offer:
+    r = row.request
+    request = TripRequest(
+        rider_id=row.rider_id,
+        origin=place_from_dict(r["origin"]),
+        destination=place_from_dict(r["destination"]),
+        passengers=r["passengers"],
+        wheelchairs=r["wheelchairs"],
+        pickup_after=r.get("pickup_after"),
+        arrive_by=r.get("arrive_by"),
+        channel=r.get("channel", "app"),
+        caller_name=r.get("caller_name"),
+        caller_phone=r.get("caller_phone"),
+    )
+    return Offer(
+        offer_id=row.offer_id,
+        quote_id=row.quote_id,
+        request=request,
+        pickup_earliest=row.pickup_earliest,
+        pickup_latest=row.pickup_latest,
+        dropoff_latest=row.dropoff_latest,
+        planned_pickup=row.planned_pickup,
+        planned_dropoff=row.planned_dropoff,
+        vehicle_id=row.vehicle_id,
+        expires_at=row.expires_at,
+        direct_s=row.direct_s,
+        direct_m=row.direct_m,
+        max_ride_s=row.max_ride_s,
+        alternative=row.alternative,
+        booking_id=row.booking_id,
+    )
+
+
+def shift_to_row(shift: VehicleShift) -> dict[str, Any]:
+    s = shift
+    return {
+        "id": int(s.shift_id),
+        "vehicle_id": int(s.vehicle_id),
+        "start": int(s.start),
+        "end": int(s.end),
+        "driver_id": _int_or_none(s.driver_id),
+        "started": bool(s.started),
+        "ended": bool(s.ended),
+        **_place_columns("depot", s.depot),
+        "anchor_node": int(s.anchor_node),
+        "anchor_time": int(s.anchor_time),
+        "route": [[step.booking_id, StepKind(step.kind).value] for step in s.route],
+        "lat": _float_or_none(s.lat),
+        "lon": _float_or_none(s.lon),
+        "location_time": _int_or_none(s.location_time),
+    }
+
+
+def shift_from_row(row: Shift, vehicle: Vehicle) -> VehicleShift:
+    return VehicleShift(
+        shift_id=row.id,
+        vehicle_id=row.vehicle_id,
+        label=vehicle.label,
+        seats=vehicle.seats,
+        wheelchair_places=vehicle.wheelchair_places,
+        start=row.start,
+        end=row.end,
+        depot=_place_from_columns("depot", row),
+        anchor_node=row.anchor_node,
+        anchor_time=row.anchor_time,
+        route=[Step(booking_id, StepKind(kind)) for booking_id, kind in row.route],
+        started=row.started,
+        ended=row.ended,
+        driver_id=row.driver_id,
+        lat=row.lat,
+        lon=row.lon,
+        location_time=row.location_time,
+    )
+
+
+def vehicle_from_shift(shift: VehicleShift) -> dict[str, Any]:
+    """The vehicle row of a shift whose vehicle has none yet."""
+    return {"id": int(shift.vehicle_id), "label": shift.label, "seats": int(shift.seats),
+            "wheelchair_places": int(shift.wheelchair_places), "depot_lat": float(shift.depot.lat),
+            "depot_lon": float(shift.depot.lon), "active": True}
+
+
+def event_to_row(event: Event) -> dict[str, Any]:
+    return {
+        "time": int(event.time),
+        "kind": EventKind(event.kind).value,
+        "cause": str(event.cause or ""),
+        "booking_id": event.booking_id,
+        "vehicle_id": _int_or_none(event.vehicle_id),
+        "shift_id": _int_or_none(event.shift_id),
+        "rider_id": _int_or_none(event.rider_id),
+        "data": dict(event.data),
+    }
+
+
+def event_from_row(row: EventRow) -> Event:
+    return Event(
+        time=row.time,
+        kind=EventKind(row.kind),
+        cause=row.cause,
+        booking_id=row.booking_id,
+        vehicle_id=row.vehicle_id,
+        shift_id=row.shift_id,
+        rider_id=row.rider_id,
+        data=row.data,
+    )
+
+
+def area_to_row(area: AreaSettings, name: str = DEFAULT_AREA) -> dict[str, Any]:
+    return {"name": name, "rules": dict(area.rules),
+            "polygon": None if area.polygon is None else [[float(lon), float(lat)] for lon, lat in area.polygon]}
+
+
+def area_from_row(row: ServiceArea) -> AreaSettings:
+    """The area's settings; a polygon stored as a GeoJSON Polygon comes back as its outer ring."""
+    polygon = row.polygon
+    if isinstance(polygon, dict):
+        rings = polygon.get("coordinates") or [None]
+        polygon = rings[0]
+    return AreaSettings(rules=dict(row.rules or {}), polygon=None if polygon is None else [list(p) for p in polygon])
