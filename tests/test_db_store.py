@@ -243,7 +243,7 @@ def test_commit_and_load_round_trip(store, repo):
 
 def test_converters_round_trip_phone_callers():
     from ride_pool.db.models import BookingRow
-    from ride_pool.db.store import booking_from_row, booking_to_row, offer_from_row, offer_to_row
+    from ride_pool.db.rows import booking_from_row, booking_to_row, offer_from_row, offer_to_row
 
     call = TripRequest(rider_id=None, origin=RIESA, destination=MEISSEN, channel="phone", caller_name="Erna Beispiel",
                        caller_phone="03521 123456")
@@ -353,7 +353,7 @@ def test_written_behind_changes_land_before_the_next_commit_and_survive_its_fail
 
 
 def test_written_behind_changes_are_flushed_in_the_background_and_on_close(db_engine):
-    from ride_pool.db.store import FLUSH_INTERVAL_S
+    from ride_pool.db.write_behind import FLUSH_INTERVAL_S
 
     store = SqlStore(db_engine)
     store.commit_soon(Change(events=[event(EventKind.REQUEST_REJECTED, 0, data={"i": 0})]))
