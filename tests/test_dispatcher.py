@@ -130,16 +130,16 @@ def assert_plan_ok(d: Dispatcher) -> None:
     now = d.clock()
     active = {bid: b for bid, b in d.bookings.items() if b.status.active}
     open_shifts = [s for s in d.shifts.values() if not s.ended]
-    built = d._problem(now)
+    built = d.live_problem(now)
     if built is None:
         assert not active or not open_shifts
         return
-    problem, plan, vslots, requests = built
+    problem, plan, shift_ids, requests = built
     result = check_plan(problem, plan)
     assert result.feasible, result.violations
     assert result.served == len(active)
     assert sorted(requests) == sorted(active)
-    vpos = {v: i for i, v in enumerate(vslots)}
+    vpos = {sid: i for i, sid in enumerate(shift_ids)}
     for i, bid in enumerate(requests):
         b = active[bid]
         assert problem.pickup_earliest[i] == b.pickup_earliest
@@ -148,15 +148,14 @@ def assert_plan_ok(d: Dispatcher) -> None:
         assert problem.max_ride_time[i] == b.max_ride_s
         assert problem.seats[i] == b.passengers - b.wheelchairs and problem.wheelchairs[i] == b.wheelchairs
         if b.status is BookingStatus.ONBOARD:
-            v = d._vslot_of[next(s.shift_id for s in open_shifts
-                                 if any(st.booking_id == bid for st in s.route))]
-            assert problem.onboard_vehicle[i] == vpos[v]
+            sid = next(s.shift_id for s in open_shifts if any(st.booking_id == bid for st in s.route))
+            assert problem.onboard_vehicle[i] == vpos[sid]
             assert problem.pickup_begin[i] == b.boarded_at
         else:
             assert problem.onboard_vehicle[i] == -1
     where = {}
-    for pos, v in enumerate(vslots):
-        shift = d.shifts[d._vslots[v]]
+    for pos, sid in enumerate(shift_ids):
+        shift = d.shifts[sid]
         steps = [(requests[c // 2], StepKind.DROPOFF if c % 2 else StepKind.PICKUP) for c in plan.routes[pos]]
         assert steps == [(s.booking_id, s.kind) for s in shift.route]
         for bid, _ in steps:
@@ -180,9 +179,9 @@ def assert_plan_ok(d: Dispatcher) -> None:
         if b.status is BookingStatus.CONFIRMED:
             assert b.pickup_earliest <= b.planned_pickup <= b.pickup_latest
             assert b.planned_dropoff <= b.dropoff_latest
-    assert set(d._rslot) == set(active)
-    assert len(set(d._rslot.values())) == len(d._rslot)
-    assert not set(d._rslot.values()) & set(d._tables._free)
+    assert set(d.plans.request_slot_of) == set(active)
+    assert len(set(d.plans.request_slot_of.values())) == len(d.plans.request_slot_of)
+    assert not set(d.plans.request_slot_of.values()) & set(d.plans.tables.free_slots)
 
 
 # --------------------------------------------------------------------------- a vehicle simulator
@@ -403,7 +402,7 @@ def test_a_late_vehicle(grid_tt):
     late = quote_and_book(d, 63, 7, t=T0 + 3600)
     clock.t = late.pickup_latest - d.travel_time_s(0, 63) + 300     # leaves 5 minutes too late
     d.vehicle_departed(0)
-    problem, plan, *_ = d._problem(clock())
+    problem, plan, *_ = d.live_problem(clock())
     assert not check_plan(problem, plan).feasible
     assert d.planned_schedule(0)[0].begin == late.pickup_latest + 300
     routes = _routes(d)
@@ -450,7 +449,7 @@ def test_reoptimise_keeps_windows_and_bookings_and_lowers_cost(grid_tt):
     d, clock = _busy_dispatcher(grid_tt)
     assert_plan_ok(d)
     windows = _windows(d)
-    problem, plan, *_ = d._problem(clock())
+    problem, plan, *_ = d.live_problem(clock())
     before = plan.cost(problem)
     version = d.version
     applied = d.reoptimise(1.0, seed=1, use_ortools=False)
@@ -458,7 +457,7 @@ def test_reoptimise_keeps_windows_and_bookings_and_lowers_cost(grid_tt):
     assert d.version > version
     assert _windows(d) == windows
     assert_plan_ok(d)
-    problem, plan, *_ = d._problem(clock())
+    problem, plan, *_ = d.live_problem(clock())
     after = plan.cost(problem)
     assert after < before
     event = [e for e in d.store.events if e.kind is EventKind.PLAN_REOPTIMISED][-1]
@@ -585,7 +584,7 @@ def test_concurrent_bookings_of_the_last_seat(grid_tt):
         barrier.wait()
         try:
             results[i] = d.book(quotes[i].offers[0].offer_id, idempotency_key=f"rider{i}",
-                                idempotency_scope=f"rider:{i}")
+                                rider_id=i)
         except BookingRefused as exc:
             results[i] = exc
 
@@ -652,21 +651,21 @@ class FlakyStore(InMemoryStore):
 
 def _state(d: Dispatcher):
     """Everything of the dispatcher's state a failed commit must leave as it was."""
-    t = d._tables
+    t = d.plans.tables
     return copy.deepcopy(dict(
         bookings={k: (b.status, b.vehicle_id, b.boarded_at, b.completed_at, b.cancelled_at)
                   for k, b in d.bookings.items()},
         offers={k: o.booking_id for k, o in d.offers.items()},
         routes=_routes(d),
         anchors={k: (s.anchor_node, s.anchor_time, s.lat, s.lon) for k, s in d.shifts.items()},
-        codes=[list(c) for c in d._codes],
-        rslot=dict(d._rslot),
-        free=sorted(t._free),
-        onboard={r: int(t.onboard_vehicle[r]) for r in d._rslot.values()},
-        legs={k: (g.from_node, g.to_node, g.started) for k, g in d._legs.items()},
+        codes=[list(c) for c in d.plans.routes],
+        rslot=dict(d.plans.request_slot_of),
+        free=sorted(t.free_slots),
+        onboard={r: int(t.onboard_vehicle[r]) for r in d.plans.request_slot_of.values()},
+        legs={k: (g.from_node, g.to_node, g.started) for k, g in d.plans.legs.items()},
         no_shows=dict(d.no_shows),
-        active={k: set(v) for k, v in d._rider_active.items()},
-        idem=dict(d._idempotent),
+        active={k: set(v) for k, v in d.riders.active.items()},
+        idem=d.idempotency_keys(),
         store=(len(d.store.events), d.store.commits, dict(d.store.no_shows)),
         schedule={sid: d.planned_schedule(sid) for sid in d.shifts},
     ))
@@ -676,11 +675,11 @@ def test_idempotent_booking(grid_tt):
     d = make_dispatcher(grid_tt)
     q1 = d.quote(request(d, 1, 40, t=T0 + 3600, rider=7, channel="app"))
     q2 = d.quote(request(d, 2, 41, t=T0 + 3600, rider=7, channel="app"))
-    b = d.book(q1.offers[0].offer_id, idempotency_key="abc", idempotency_scope="rider:7")
-    again = d.book(q1.offers[0].offer_id, idempotency_key="abc", idempotency_scope="rider:7")
+    b = d.book(q1.offers[0].offer_id, idempotency_key="abc", rider_id=7)
+    again = d.book(q1.offers[0].offer_id, idempotency_key="abc", rider_id=7)
     assert again.booking_id == b.booking_id
     # the same key with another offer is the same request repeated: the same booking
-    assert d.book(q2.offers[0].offer_id, idempotency_key="abc", idempotency_scope="rider:7").booking_id \
+    assert d.book(q2.offers[0].offer_id, idempotency_key="abc", rider_id=7).booking_id \
         == b.booking_id
     # booking the booked offer again without the key
     with pytest.raises(BookingRefused) as exc:
@@ -785,7 +784,7 @@ def test_restore_gives_back_the_same_state(grid_tt):
         assert (s1.anchor_node, s1.anchor_time, s1.route, s1.ended) == (s2.anchor_node, s2.anchor_time, s2.route,
                                                                          s2.ended)
         assert d2.planned_schedule(sid) == d.planned_schedule(sid)
-    assert {k: v for k, v in d2._rider_active.items() if v} == {k: v for k, v in d._rider_active.items() if v}
+    assert {k: v for k, v in d2.riders.active.items() if v} == {k: v for k, v in d.riders.active.items() if v}
     assert_plan_ok(d2)
     # idempotency keys of active bookings come back
     for key, bid in keys.items():
@@ -895,17 +894,17 @@ def test_dispatcher_survives_slot_collection(grid_tt):
         if k % 5 == 0:
             sim.advance_to(clock() + 600)
         collected += any(n not in d.locations.slot_of for n in before)
-        most_live = max(most_live, len(d._keep_nodes()))
+        most_live = max(most_live, len(d.plans.keep_nodes()))
         assert_plan_ok(d)
         _assert_table_matches(d.locations, grid_tt)
         for b in d.bookings.values():
             if b.status.active:
-                rs = d._rslot[b.booking_id]
-                assert d.locations.node[d._tables.dropoff_location[rs]] == b.destination.node
+                rs = d.plans.request_slot_of[b.booking_id]
+                assert d.locations.node[d.plans.tables.dropoff_location[rs]] == b.destination.node
                 if b.status is BookingStatus.CONFIRMED:
-                    assert d.locations.node[d._tables.pickup_location[rs]] == b.origin.node
-        for v, sid in enumerate(d._vslots):
-            assert d.locations.node[d._tables.end_location[v]] == d.shifts[sid].depot.node
+                    assert d.locations.node[d.plans.tables.pickup_location[rs]] == b.origin.node
+        for v, sid in enumerate(d.plans.shift_of_slot):
+            assert d.locations.node[d.plans.tables.end_location[v]] == d.shifts[sid].depot.node
     sim.run_out()
     assert collected and d.locations.capacity <= 2 * (most_live + 2)
 
@@ -917,7 +916,7 @@ def test_departed_arrived_anchor_and_driven_legs(grid_tt):
     quote_and_book(d, 10, 54, t=T0 + 3600, passengers=2)
     quote_and_book(d, 12, 54, t=T0 + 3700, passengers=1)
     shift = d.shifts[0]
-    first = d._step_place(shift.route[0]).node
+    first = d.plans.step_place(shift.route[0]).node
     clock.t = T0 + 1800
     d.vehicle_departed(0)
     assert shift.anchor_node == first and shift.anchor_time == clock() + d.travel_time_s(0, first)

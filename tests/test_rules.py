@@ -170,7 +170,13 @@ def test_min_lead_and_horizon(tt):
     horizon = now + 7 * 86400
     assert rejected(d.quote(req(d, pickup_after=horizon + 60)), RejectCause.BOOKING_HORIZON)
     assert d.quote(req(d, pickup_after=at(2026, 3, 10, 9, 30))).offers
-    assert rejected(d.quote(req(d, arrive_by=now - 10)), RejectCause.IN_THE_PAST)
+    # an arrival that has only just passed is too soon for any pickup: the lead-time rule (the
+    # simulation has no lead time, so there it is in the past); one long past is named by its field
+    assert rejected(d.quote(req(d, arrive_by=now - 10)), RejectCause.MIN_LEAD_TIME)
+    assert rejected(d.quote(req(d, arrive_by=now + 600)), RejectCause.MIN_LEAD_TIME)
+    assert rejected(d.quote(req(d, arrive_by=now - 10, channel="simulation")), RejectCause.IN_THE_PAST)
+    past = d.quote(req(d, arrive_by=now - 3600))
+    assert rejected(past, RejectCause.IN_THE_PAST) and past.reject_message.startswith("arrive_by: ")
 
 
 def test_early_morning_cutoff_app_and_phone(tt):

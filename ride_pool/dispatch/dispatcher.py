@@ -234,6 +234,11 @@ class Dispatcher:
     def booking(self, booking_id: str) -> Booking:
         return self._bookings.booking(booking_id)
 
+    def idempotency_keys(self) -> dict[tuple[str, str], str]:
+        """(idempotency scope, key) -> booking id of the bookings made or restored since the start."""
+        with self._lock:
+            return dict(self._bookings.idempotent)
+
     def cancel(self, booking_id: str, cause: str = "rider") -> Booking:
         """Cancel a confirmed booking (not once the rider is on board)."""
         with self._lock:

@@ -9,8 +9,6 @@ import logging
 import threading
 from typing import ContextManager
 
-from routing.darp.checker import check_plan
-from routing.darp.solver import solve
 from routing.errors import RoutingInputError
 from ride_pool.dispatch.domain import Event, EventKind, StepKind
 from ride_pool.dispatch.journal import Journal
@@ -32,6 +30,10 @@ class Optimiser:
 
     def reoptimise(self, time_limit_s: float | None = None, seed: int = 0, use_ortools: bool = True) -> bool:
         """Improve the plans with the optimiser, keeping every promised window; True if applied."""
+        # imported here: OR-Tools loads slowly, and a dispatcher that never re-optimises never needs it
+        from routing.darp.checker import check_plan
+        from routing.darp.solver import solve
+
         plans = self.plans
         with self.lock:
             now = built_at = self.journal.now()
