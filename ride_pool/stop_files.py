@@ -61,7 +61,6 @@ class StopFileError(ValueError):
 class StopRow:
     """One stop of a stop file."""
 
-    line: int
     code: str | None
     number: int | None
     name: str
@@ -92,7 +91,7 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise StopFileError(f"{source}: the file is empty: expected a header line such as "
-                              "'stop_id,stop_name,stop_lat,stop_lon' and one line per stop")
+                           "'stop_id,stop_name,stop_lat,stop_lon' and one line per stop")
     delimiter = max(",;\t", key=lines[0].count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in next(reader)]
@@ -114,7 +113,7 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         if location_type is not None and fields[location_type].strip() not in ("", "0"):
             continue
         value = {field: fields[index].strip() for field, index in columns.items()}
-        stop, stop_problems = _stop(line, value, decimal_comma, require_names)
+        stop, stop_problems = _stop(value, decimal_comma, require_names)
         if stop.code is not None:
             if stop.code in seen_codes:
                 stop_problems.append(f"stop id {stop.code!r} is used on line {seen_codes[stop.code]} "
@@ -129,10 +128,10 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         more = len(problems) - MAX_LISTED_PROBLEMS
         tail = f"\n  ... and {more} more" if more > 0 else ""
         raise StopFileError(f"{source}: {len(problems)} problem(s), nothing was imported; fix them and "
-                              f"import the file again:\n{listed}{tail}", problems)
+                           f"import the file again:\n{listed}{tail}", problems)
     if not stops:
         raise StopFileError(f"{source}: the file has a header but no stops (GTFS rows with "
-                              "location_type 1-4 are not stops)")
+                           "location_type 1-4 are not stops)")
     return stops
 
 
@@ -168,7 +167,7 @@ def _find_columns(source: str, header: list[str], required: tuple[str, ...]) -> 
     return columns
 
 
-def _stop(line: int, value: dict[str, str], decimal_comma: bool, require_names: bool) -> tuple[StopRow, list[str]]:
+def _stop(value: dict[str, str], decimal_comma: bool, require_names: bool) -> tuple[StopRow, list[str]]:
     problems = []
     name = value.get("name") or value.get("town", "")  # a stop named just after its village
     if not name and require_names:
@@ -179,7 +178,7 @@ def _stop(line: int, value: dict[str, str], decimal_comma: bool, require_names: 
         problems.append("latitude and longitude are both 0: fill in the stop's position")
     code = value.get("code") or None
     number = next((int(v) for v in (value.get("number", ""), code or "") if v.isascii() and v.isdigit()), None)
-    return StopRow(line, code, number, name, value.get("town", ""), lat, lon), problems
+    return StopRow(code, number, name, value.get("town", ""), lat, lon), problems
 
 
 def _coordinate(text: str, what: str, limit: float, decimal_comma: bool, problems: list[str]) -> float | None:
