@@ -140,6 +140,43 @@ def one_to_many(indptr, head, weight, source, targets, cutoff):
     return out
 
 
+@njit(cache=True)
+def path_time_and_length(indptr, head, weight, length, source, target, dist, pred_edge, done, touched, heap,
+                         is_target):
+    """Seconds and metres of the fastest path ``source -> target``; ``(UNREACHABLE, 0)`` if there is none.
+
+    The search of :func:`shortest_path_tree`, stopped once ``target`` is settled, so the path (ties
+    included) is the one ``TravelTimes.route`` returns; its length is summed along the predecessor
+    edges. The work arrays come from :func:`path_work_arrays` and are left as they were found (only
+    the touched nodes are reset), so one set serves any number of calls.
+    """
+    is_target[target] = True
+    n_touched = _search(indptr, head, weight, source, NO_CUTOFF, dist, pred_edge, done, touched, heap, is_target, 1)
+    is_target[target] = False
+    seconds, metres = UNREACHABLE, 0
+    if done[target]:
+        seconds = dist[target]
+        node = target
+        while node != source:
+            e = pred_edge[node]
+            metres += length[e]
+            node = np.searchsorted(indptr, e, side="right") - 1   # the edge's tail: the CSR row holding it
+    for k in range(n_touched):
+        v = touched[k]
+        dist[v] = UNREACHABLE
+        done[v] = False
+        pred_edge[v] = -1
+    return seconds, metres
+
+
+def path_work_arrays(node_count: int, edge_count: int) -> tuple:
+    """Fresh work arrays for :func:`path_time_and_length` (one set per thread): dist, pred_edge,
+    done, touched, heap, is_target."""
+    return (np.full(node_count, UNREACHABLE, dtype=np.int64), np.full(node_count, -1, dtype=np.int32),
+            np.zeros(node_count, dtype=np.bool_), np.empty(node_count, dtype=np.int32),
+            np.empty(edge_count + 1, dtype=np.int64), np.zeros(node_count, dtype=np.bool_))
+
+
 def many_to_many(indptr, head, weight, sources, targets, cutoff):
     """Travel-time matrix ``[len(sources), len(targets)]`` (int32), sources searched in parallel.
 
@@ -190,3 +227,4 @@ def warm_up() -> None:
     shortest_path_tree(indptr, head, weight, 0, NO_CUTOFF)
     one_to_many(indptr, head, weight, 0, nodes, NO_CUTOFF)
     many_to_many(indptr, head, weight, nodes, nodes, NO_CUTOFF)
+    path_time_and_length(indptr, head, weight, weight, 0, 1, *path_work_arrays(2, 2))

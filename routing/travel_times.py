@@ -191,6 +191,22 @@ class TravelTimes:
             lat=np.asarray(lat),
         )
 
+    def path_work(self) -> tuple:
+        """Work arrays for :meth:`time_and_length` (reuse them: one set per thread)."""
+        return kernels.path_work_arrays(self.network.node_count, len(self.network.head))
+
+    def time_and_length(self, source: int, target: int, work: tuple | None = None) -> tuple[int, int]:
+        """Seconds and metres of the fastest path (the one :meth:`route` returns) without building
+        it; ``(UNREACHABLE, 0)`` when there is none. ``work``: arrays from :meth:`path_work`, reused
+        between calls (never by two threads at once)."""
+        net = self.network
+        source, target = self._nodes(source, "source")[0], self._nodes(target, "target")[0]
+        if work is None:
+            work = self.path_work()
+        seconds, metres = kernels.path_time_and_length(net.indptr, net.head, net.travel_time_s, net.length_m,
+                                                       source, target, *work)
+        return int(seconds), int(metres)
+
     def route_between(self, origin: tuple[float, float], destination: tuple[float, float]) -> dict:
         """Route between two (lon, lat) points as a GeoJSON Feature with the snapping facts."""
         o_node, o_dist = self.snap(*origin)

@@ -12,7 +12,6 @@ dispatcher's; this module only acts out its plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,9 +20,7 @@ from ride_pool.dispatch.domain import BookingStatus, Event, StepKind, TripReques
 from simulations.demand import TripDemand
 from simulations.errors import SimulationInputError
 from simulations.events import PRIORITY_RIDER, PRIORITY_VEHICLE, ScheduledCall
-
-if TYPE_CHECKING:  # pragma: no cover
-    from simulations.run import Simulation
+from simulations.world import World
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ OUTCOME_CODES = {"served": 0, "rejected": 1, "declined": 2, "refused": 3, "cance
 class Riders:
     """All simulated riders: request, accept or decline, cancel; remembers who will not show up."""
 
-    def __init__(self, sim: "Simulation", config: RiderConfig):
+    def __init__(self, sim: World, config: RiderConfig):
         self.sim = sim
         self.config = config
         self.no_show: set[str] = set()
@@ -155,7 +152,7 @@ class Riders:
         return codes
 
 
-def _stop_id(sim: "Simulation", stop_index: int | None) -> int | None:
+def _stop_id(sim: World, stop_index: int | None) -> int | None:
     return None if stop_index is None else sim.region.stops[stop_index].stop_id
 
 
@@ -168,7 +165,7 @@ _WAKEABLE = (IDLE, WAITING, MOVING)
 class VehicleAgent:
     """One vehicle shift acting out the dispatcher's plan."""
 
-    def __init__(self, sim: "Simulation", shift_id: int, depot_node: int, config: VehicleConfig):
+    def __init__(self, sim: World, shift_id: int, depot_node: int, config: VehicleConfig):
         self.sim = sim
         self.d = sim.dispatcher
         self.loop = sim.loop

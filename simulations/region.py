@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ride_pool.stop_files import StopFileError, read_stop_file
 from routing.errors import RoutingInputError
 from routing.municipalities import Municipality, load_municipalities
 from routing.network import RoadNetwork
@@ -35,12 +36,6 @@ DEMO_NETWORK_NAME = "demo-landkreis-meissen"
 #: A municipality's centre (an administrative point, not always on a road) must lie this close to
 #: a road node of the network to take part.
 CENTRE_MAX_ROAD_DISTANCE_M = 1500.0
-
-# column aliases of stop tables: VVO station list, GTFS stops.txt, plain lat/lon tables
-STOP_LAT_COLUMNS = ("latitude", "lat", "stop_lat")
-STOP_LON_COLUMNS = ("longitude", "lon", "stop_lon")
-STOP_ID_COLUMNS = ("numeric_id", "stop_id", "id")
-STOP_NAME_COLUMNS = ("name", "stop_name")
 
 
 # --------------------------------------------------------------------------- municipalities
@@ -164,30 +159,14 @@ class Stop:
 
 
 def read_stops(path: str | Path) -> list[Stop]:
-    """Stops from a CSV with latitude/longitude columns (VVO station list, GTFS ``stops.txt``, ...)."""
-    path = Path(path)
-    text = _read_text(path, "stop")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    if not rows:
-        raise SimulationInputError(f"{path}: the stop file has no rows")
-    header = list(rows[0].keys())
-    lat_col = next((c for c in STOP_LAT_COLUMNS if c in header), None)
-    lon_col = next((c for c in STOP_LON_COLUMNS if c in header), None)
-    if lat_col is None or lon_col is None:
-        raise SimulationInputError(f"{path}: stop table needs a latitude column ({' / '.join(STOP_LAT_COLUMNS)}) and a "
-                                   f"longitude column ({' / '.join(STOP_LON_COLUMNS)})")
-    id_col = next((c for c in STOP_ID_COLUMNS if c in header), None)
-    name_col = next((c for c in STOP_NAME_COLUMNS if c in header), None)
-    stops = []
-    for number, row in enumerate(rows, start=2):
-        try:
-            lat, lon = float(row[lat_col]), float(row[lon_col])
-        except (TypeError, ValueError):
-            raise SimulationInputError(f"{path}, row {number}: {lat_col}/{lon_col} must be numbers") from None
-        raw_id = (row.get(id_col) or "").strip() if id_col else ""
-        stop_id = int(raw_id) if raw_id.isdigit() else number - 2
-        stops.append(Stop(stop_id, (row.get(name_col) or "").strip() if name_col else "", lat, lon))
-    return stops
+    """Stops from a stop file (VVO station list, GTFS ``stops.txt``, a plain latitude/longitude
+    table; see :mod:`ride_pool.stop_files`). A stop's id is its number, else its place in the file."""
+    try:
+        rows = read_stop_file(Path(path), require_names=False)
+    except StopFileError as exc:
+        raise SimulationInputError(str(exc)) from None
+    return [Stop(row.number if row.number is not None else index, row.name, row.lat, row.lon)
+            for index, row in enumerate(rows)]
 
 
 # --------------------------------------------------------------------------- the region

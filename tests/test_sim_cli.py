@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ride_pool.cli_simulate import _BadInput, parse_demand, parse_fleet, register
+from ride_pool.cli.simulate import BadOption, parse_demand, parse_fleet, register
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -60,10 +60,10 @@ def test_parse_fleet_and_demand():
     assert parse_fleet("7") == [7]
     assert parse_demand("2,0.5,1") == [0.5, 1.0, 2.0]
     for bad in ("40:5:5", "5:40:0", "0:4:2", "a:b", "", "1:2:3:4"):
-        with pytest.raises(_BadInput):
+        with pytest.raises(BadOption):
             parse_fleet(bad)
     for bad in ("0", "-1", "1,x", "nan", ""):
-        with pytest.raises(_BadInput):
+        with pytest.raises(BadOption):
             parse_demand(bad)
 
 

@@ -217,10 +217,61 @@ def test_municipality_table_errors(tmp_path):
 def test_stop_table_errors(tmp_path):
     bad = tmp_path / "stops.csv"
     bad.write_text("id,name,x,y\n1,A,1,2\n")
-    with pytest.raises(SimulationInputError, match="latitude column"):
+    with pytest.raises(SimulationInputError, match=r"missing column\(s\): stop_lat or latitude or lat; stop_lon"):
         read_stops(bad)
     bad.write_text("stop_id,stop_name,stop_lat,stop_lon\n7,Markt,51.1,13.4\n8,Bahnhof,51.2,13.5\n")
     assert [(s.stop_id, s.name) for s in read_stops(bad)] == [(7, "Markt"), (8, "Bahnhof")]
+    # the database import's checks hold for the simulator's stops too, every bad line listed
+    bad.write_text("id,name,latitude,longitude\n1,Markt,51.1,213.4\n1,Dom,abc,13.4\n")
+    with pytest.raises(SimulationInputError) as error:
+        read_stops(bad)
+    assert "line 2: the longitude 213.4 is outside -180..180" in str(error.value)
+    assert "line 3: the latitude 'abc' is not a number" in str(error.value)
+    assert "line 3: stop id '1' is used on line 2" in str(error.value)
+    with pytest.raises(SimulationInputError, match="no such file"):
+        read_stops(tmp_path / "missing.csv")
+
+
+# one parser (ride_pool.stop_files) for the database import and the simulator: GTFS stops.txt,
+# a station table (VVO's columns) and a plain latitude/longitude list
+GTFS = ("\ufeffstop_id,stop_name,stop_lat,stop_lon,location_type\n"
+        "de:14627:5001,Meißen Bahnhof,51.1713,13.4768,1\n"        # a station: not a stop
+        "de:14627:5001:1,\"Meißen Bahnhof, Gleis 1\",51.17131,13.47671,0\n"
+        "4711,Riesa Ost,51.3,13.31,\n")
+STATIONS = ("id,numeric_id,name,city,latitude,longitude\n"
+            "de:14627:4852,33004852,Abzw Abend (SV),Abend,51.126643,13.254777\n"
+            "de:14627:6382,33006382,,Scheckthal,51.37818,14.164725\n")   # no name: named after its town
+SEMICOLONS = "Name;Town;Lat;Lon\nDorfplatz;Zehren;51,2;13,4\n"
+
+
+@pytest.mark.parametrize(("text", "stops", "rows"), [
+    (GTFS, [(0, "Meißen Bahnhof, Gleis 1", 51.17131, 13.47671), (4711, "Riesa Ost", 51.3, 13.31)],
+     [("de:14627:5001:1", "Meißen Bahnhof, Gleis 1", ""), ("4711", "Riesa Ost", "")]),
+    (STATIONS, [(33004852, "Abzw Abend (SV)", 51.126643, 13.254777), (33006382, "Scheckthal", 51.37818, 14.164725)],
+     [("de:14627:4852", "Abzw Abend (SV)", "Abend"), ("de:14627:6382", "Scheckthal", "Scheckthal")]),
+    (SEMICOLONS, [(0, "Dorfplatz", 51.2, 13.4)], [(None, "Dorfplatz", "Zehren")]),
+])
+def test_database_and_simulator_read_stop_files_alike(tmp_path, text, stops, rows):
+    from ride_pool.db.stops import parse_stops_file, parse_stops_text
+
+    path = tmp_path / "stops.csv"
+    path.write_text(text, encoding="utf-8")
+    assert [(s.stop_id, s.name, s.lat, s.lon) for s in read_stops(path)] == stops
+    imported = parse_stops_file(path)
+    assert imported == parse_stops_text(text, str(path))
+    assert [(s["code"], s["name"], s["town"]) for s in imported] == rows
+    assert [(s["lat"], s["lon"]) for s in imported] == [(lat, lon) for _, _, lat, lon in stops]
+
+
+def test_only_the_simulator_reads_stops_without_names(tmp_path):
+    from ride_pool.db.errors import StopImportError
+    from ride_pool.db.stops import parse_stops_file
+
+    path = tmp_path / "points.csv"
+    path.write_text("lat,lon\n51.1,13.4\n51.2,13.5\n", encoding="utf-8")
+    assert [(s.stop_id, s.name) for s in read_stops(path)] == [(0, ""), (1, "")]
+    with pytest.raises(StopImportError, match=r"missing column\(s\): stop_name or name"):
+        parse_stops_file(path)
 
 
 # --------------------------------------------------------------------------- CSV replay

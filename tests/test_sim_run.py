@@ -14,6 +14,7 @@ from simulations.agents import OUTCOME_CODES, RiderConfig, VehicleConfig
 from simulations.region import load_region
 from simulations.run import FleetConfig, RunSpec, Simulation, depot_allocation, plan_fleet, run_simulation, service_day
 from simulations.sweep import grid, run_sweep
+from simulations.world import NoShows, World
 
 #: a short service day: 07:00–11:00 (pickups until 10:00)
 MORNING = ServiceRules(operating_hours={d: ["07:00", "11:00"] for d in WEEKDAYS})
@@ -58,6 +59,12 @@ def test_every_request_has_exactly_one_outcome(busy_day):
     assert codes[OUTCOME_CODES["declined"]] == k["declined"]
     assert codes[OUTCOME_CODES["cancelled"]] == k["cancelled"]
     assert codes[OUTCOME_CODES["no_show"]] == k["no_shows"]
+
+
+def test_the_simulation_is_the_world_its_agents_act_in(busy_day):
+    sim, _ = busy_day
+    assert isinstance(sim, World) and isinstance(sim.riders, NoShows)
+    assert all(agent.sim is sim for agent in sim.vehicles.values()) and sim.riders.sim is sim
 
 
 def test_day_ends_cleanly(busy_day):

@@ -17,7 +17,7 @@ from routing.errors import PointOutsideNetworkError, RoutingInputError
 from routing.geo import haversine_m
 from routing.kernels import NO_CUTOFF, UNREACHABLE
 from routing.network import RoadNetwork
-from routing.reference import dijkstra_reference
+from routing.reference import dijkstra_reference, path_time_and_length_reference
 from routing.travel_times import TravelTimes
 
 NETWORKS = ["bayreuth", "lauf", "demo"]
@@ -128,6 +128,47 @@ def test_kernels_equal_the_reference_twin(graph, data):
         assert np.array_equal(matrix[i].astype(np.int64), dijkstra_reference(indptr, head, weight, s, cutoff)[targets])
 
 
+@settings(max_examples=150, deadline=None)
+@given(graph=small_graphs(), data=st.data())
+def test_path_time_and_length_equals_the_reference_twin(graph, data):
+    indptr, head, weight = graph
+    n = len(indptr) - 1
+    length = np.asarray(data.draw(st.lists(st.integers(0, 900), min_size=len(head), max_size=len(head))),
+                        dtype=np.int32)
+    tail = np.repeat(np.arange(n), np.diff(indptr))
+    work = kernels.path_work_arrays(n, len(head))   # one set for every query: each must leave it clean
+    for _ in range(5):
+        source, target = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+        got = kernels.path_time_and_length(indptr, head, weight, length, source, target, *work)
+        assert got == path_time_and_length_reference(indptr, head, weight, length, source, target)
+        assert got[0] == dijkstra_reference(indptr, head, weight, source)[target]
+        # the same path as the shortest-path tree TravelTimes.route walks (ties included)
+        dist, pred_edge = kernels.shortest_path_tree(indptr, head, weight, source, NO_CUTOFF)
+        metres, node = 0, target
+        while dist[target] != UNREACHABLE and node != source:
+            metres += int(length[pred_edge[node]])
+            node = int(tail[pred_edge[node]])
+        assert got == (int(dist[target]), metres)
+    dist, pred_edge, done, _, _, is_target = work
+    assert (dist == UNREACHABLE).all() and (pred_edge == -1).all() and not done.any() and not is_target.any()
+
+
+@pytest.mark.parametrize("which", ["bayreuth", "demo"])
+def test_time_and_length_equals_route_and_scipy(which, request):
+    net = request.getfixturevalue(f"{which}_network")
+    travel = TravelTimes(net)
+    rng = np.random.default_rng(23)
+    work = travel.path_work()
+    sources = rng.choice(net.node_count, size=6, replace=False)
+    expected = scipy_times(net, sources)
+    for row, s in zip(expected, sources):
+        for t in rng.choice(net.node_count, size=8, replace=False):
+            route = travel.route(int(s), int(t))
+            assert travel.time_and_length(s, t, work) == (route.travel_time_s, route.length_m)
+            assert route.travel_time_s == row[t]
+    assert travel.time_and_length(5, 5) == (0, 0)
+
+
 # --------------------------------------------------------------------------- paths
 @pytest.mark.parametrize("which", ["bayreuth", "demo"])
 def test_route_is_a_contiguous_fastest_path(which, request):
@@ -199,6 +240,8 @@ def test_unreachable_target():
     assert travel.one_to_all(1).tolist() == [UNREACHABLE, 0]
     assert travel.matrix([0, 1], [0, 1]).tolist() == [[0, 10], [UNREACHABLE, 0]]
     assert travel.route(0, 1).travel_time_s == 10
+    assert travel.time_and_length(0, 1) == (10, 72)
+    assert travel.time_and_length(1, 0) == (UNREACHABLE, 0)
     with pytest.raises(RoutingInputError, match="cannot be reached"):
         travel.route(1, 0)
 
@@ -279,5 +322,7 @@ def test_invalid_nodes_and_cutoffs_are_input_errors(bayreuth_network):
         travel.one_to_many(0, ["a"])
     with pytest.raises(RoutingInputError, match="node indices"):
         travel.route(0, n)
+    with pytest.raises(RoutingInputError, match="node indices"):
+        travel.time_and_length(-1, 0)
     with pytest.raises(RoutingInputError, match="cutoff_s must not be negative"):
         travel.one_to_all(0, cutoff_s=-1)

@@ -1,45 +1,14 @@
-"""Reading stop lists: GTFS ``stops.txt`` or a station table such as VVO's ``vvo_stations.csv``.
-
-Columns are found by name (any order, any case), the first of each row that is present:
-
-=========  =====================================  =========
-field      columns                                required
-=========  =====================================  =========
-``code``   ``stop_id``, ``id``, ``code``          no
-``name``   ``stop_name``, ``name``                yes
-``lat``    ``stop_lat``, ``latitude``, ``lat``    yes
-``lon``    ``stop_lon``, ``longitude``, ``lon``,  yes
-           ``lng``
-``town``   ``city``, ``town``, ``municipality``   no
-=========  =====================================  =========
-
-A stop without a name but with a town is named after the town (VVO lists village stops so).
-GTFS rows with a ``location_type`` other than 0 (stations, entrances, generic nodes, boarding
-areas) are left out: a stop is where a vehicle halts. The separator may be ``,``, ``;`` or a tab;
-with ``;`` or a tab, decimal commas (``51,12``) are read too. The whole file is checked before
-anything is returned, and every problem is reported with its line.
-"""
+"""Stop files for the database import: the shared parser (:mod:`ride_pool.stop_files`) with its
+errors as :class:`~ride_pool.db.errors.StopImportError` and its stops as the dicts
+``{code, name, town, lat, lon}`` that ``Repository.import_stops`` takes."""
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from pathlib import Path
 from typing import Any
 
 from ride_pool.db.errors import StopImportError
-
-COLUMNS = {
-    "code": ("stop_id", "id", "code"),
-    "name": ("stop_name", "name"),
-    "lat": ("stop_lat", "latitude", "lat"),
-    "lon": ("stop_lon", "longitude", "lon", "lng"),
-    "town": ("city", "town", "municipality"),
-}
-REQUIRED = ("name", "lat", "lon")
-#: problems listed in the error message (all are in ``StopImportError.problems``)
-MAX_LISTED_PROBLEMS = 10
+from ride_pool.stop_files import StopFileError, read_stop_file, read_stop_text
 
 
 def parse_stops_file(path_or_text: str | Path) -> list[dict[str, Any]]:
@@ -48,117 +17,16 @@ def parse_stops_file(path_or_text: str | Path) -> list[dict[str, Any]]:
     ``path_or_text`` is a path (``Path``, or a one-line ``str``) or the file's text (a ``str`` with
     a line break). Raises :class:`StopImportError` naming each bad line and what to fix.
     """
-    source, text = _read(path_or_text)
-    return parse_stops_text(text, source)
+    try:
+        return [stop.as_dict() for stop in read_stop_file(path_or_text)]
+    except StopFileError as error:
+        raise StopImportError(str(error), error.problems) from None
 
 
 def parse_stops_text(text: str, source: str = "stop list") -> list[dict[str, Any]]:
     """The stops of a stop file's ``text`` (e.g. an upload; never read as a path), like
     :func:`parse_stops_file`; ``source`` names it in error messages."""
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise StopImportError(f"{source}: the file is empty: expected a header line such as "
-                              "'stop_id,stop_name,stop_lat,stop_lon' and one line per stop")
-    delimiter = max(",;\t", key=lines[0].count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
-    columns = _find_columns(source, header)
-    decimal_comma = delimiter != ","
-    location_type = header.index("location_type") if "location_type" in header else None
-
-    stops: list[dict[str, Any]] = []
-    problems: list[tuple[int, str]] = []
-    seen_codes: dict[str, int] = {}
-    for fields in reader:
-        line = reader.line_num
-        if not any(field.strip() for field in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append((line, f"has {len(fields)} fields but the header has {len(header)}: "
-                                   f"check the separators ({delimiter!r}) and quotes on this line"))
-            continue
-        if location_type is not None and fields[location_type].strip() not in ("", "0"):
-            continue
-        value = {field: fields[index].strip() for field, index in columns.items()}
-        stop, stop_problems = _stop(value, decimal_comma)
-        if stop["code"] is not None:
-            if stop["code"] in seen_codes:
-                stop_problems.append(f"stop id {stop['code']!r} is used on line {seen_codes[stop['code']]} "
-                                     "already: stop ids must be unique")
-            else:
-                seen_codes[stop["code"]] = line
-        problems.extend((line, problem) for problem in stop_problems)
-        stops.append(stop)
-
-    if problems:
-        listed = "\n".join(f"  line {line}: {problem}" for line, problem in problems[:MAX_LISTED_PROBLEMS])
-        more = len(problems) - MAX_LISTED_PROBLEMS
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        raise StopImportError(f"{source}: {len(problems)} problem(s), nothing was imported; fix them and "
-                              f"import the file again:\n{listed}{tail}", problems)
-    if not stops:
-        raise StopImportError(f"{source}: the file has a header but no stops (GTFS rows with "
-                              "location_type 1-4 are not stops)")
-    return stops
-
-
-def _read(path_or_text: str | Path) -> tuple[str, str]:
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or "\r" in path_or_text):
-        return "stop list", path_or_text.lstrip("\ufeff")
-    path = Path(path_or_text)
     try:
-        return str(path), path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise StopImportError(f"{path}: no such file: check the path") from None
-    except UnicodeDecodeError as error:
-        raise StopImportError(f"{path}: not UTF-8 text (byte {error.start}): save the file as UTF-8") from None
-    except OSError as error:
-        raise StopImportError(f"{path}: cannot be read ({error.strerror}): give the path of a stop file") from None
-
-
-def _find_columns(source: str, header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for field, names in COLUMNS.items():
-        for name in names:
-            if name in header:
-                columns[field] = header.index(name)
-                break
-    missing = [field for field in REQUIRED if field not in columns]
-    if missing:
-        needed = "; ".join(f"{' or '.join(COLUMNS[field])}" for field in missing)
-        raise StopImportError(
-            f"{source}: line 1: missing column(s): {needed}. The header has: {', '.join(header)}. "
-            "Expected GTFS stops.txt (stop_id, stop_name, stop_lat, stop_lon) or a table with "
-            "id, name, city, latitude, longitude"
-        )
-    return columns
-
-
-def _stop(value: dict[str, str], decimal_comma: bool) -> tuple[dict[str, Any], list[str]]:
-    problems = []
-    name = value["name"] or value.get("town", "")  # a stop named just after its village
-    if not name:
-        problems.append("the stop name is empty: fill it in")
-    lat = _coordinate(value["lat"], "latitude", 90, decimal_comma, problems)
-    lon = _coordinate(value["lon"], "longitude", 180, decimal_comma, problems)
-    if lat == 0 and lon == 0:
-        problems.append("latitude and longitude are both 0: fill in the stop's position")
-    stop = {"code": value.get("code") or None, "name": name, "town": value.get("town", ""), "lat": lat, "lon": lon}
-    return stop, problems
-
-
-def _coordinate(text: str, what: str, limit: float, decimal_comma: bool, problems: list[str]) -> float | None:
-    if not text:
-        problems.append(f"the {what} is empty: fill in the stop's position in decimal degrees")
-        return None
-    try:
-        number = float(text.replace(",", ".") if decimal_comma else text)
-    except ValueError:
-        problems.append(f"the {what} {text!r} is not a number: write decimal degrees such as 51.1636")
-        return None
-    if not math.isfinite(number) or not -limit <= number <= limit:
-        problems.append(f"the {what} {text} is outside -{limit}..{limit}: write decimal degrees "
-                        "(latitude and longitude swapped? decimal point missing?)")
-        return None
-    return number
+        return [stop.as_dict() for stop in read_stop_text(text, source)]
+    except StopFileError as error:
+        raise StopImportError(str(error), error.problems) from None

@@ -9,68 +9,17 @@ reused once the table is full, so the matrix stays as large as the live state, n
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from routing import kernels
-from routing.kernels import _NODE_BITS, _NODE_MASK, _heap_pop, _heap_push
+from routing.kernels import UNREACHABLE
 from routing.travel_times import TravelTimes
 
 #: travel time used where a node cannot be reached (keeps int64 sums far from overflow)
 UNREACHABLE_S = 10**9
 
 
-@njit(cache=True)
-def _time_and_length(indptr, head, weight, length, source, target, dist, metres, done, touched, heap):
-    """Dijkstra from ``source`` until ``target`` is settled: (seconds, metres) of the fastest path.
-
-    The same search as :func:`routing.kernels._search` (packed heap, ties broken the same way,
-    predecessor replaced only on a strictly faster path), so the length is exactly that of
-    :meth:`routing.travel_times.TravelTimes.route`; it only stops early and skips the polyline.
-    Returns (-1, 0) when ``target`` cannot be reached. The work arrays (``dist`` UNREACHABLE,
-    ``done`` False everywhere on entry) are left as they were found: only touched nodes are reset.
-    """
-    if source == target:
-        return 0, 0
-    limit = kernels.UNREACHABLE - 1
-    dist[source] = 0
-    metres[source] = 0
-    touched[0] = source
-    n_touched = 1
-    heap_size = _heap_push(heap, 0, np.int64(source))
-    t_out, m_out = -1, 0
-    while heap_size > 0:
-        item, heap_size = _heap_pop(heap, heap_size)
-        u = item & _NODE_MASK
-        if done[u]:
-            continue
-        done[u] = True
-        if u == target:
-            t_out, m_out = dist[u], metres[u]
-            break
-        d = item >> _NODE_BITS
-        for e in range(indptr[u], indptr[u + 1]):
-            v = head[e]
-            nd = d + weight[e]
-            if nd < dist[v] and nd <= limit:
-                if dist[v] == kernels.UNREACHABLE:
-                    touched[n_touched] = v
-                    n_touched += 1
-                dist[v] = nd
-                metres[v] = metres[u] + length[e]
-                heap_size = _heap_push(heap, heap_size, (nd << _NODE_BITS) | v)
-    for q in range(n_touched):
-        v = touched[q]
-        dist[v] = kernels.UNREACHABLE
-        done[v] = False
-    return t_out, m_out
-
-
 def path_work(travel_times: TravelTimes) -> tuple:
     """Work arrays for :func:`fastest_path_time_and_length` (reuse them: one set per thread)."""
-    net = travel_times.network
-    n = net.node_count
-    return (np.full(n, kernels.UNREACHABLE, dtype=np.int64), np.zeros(n, dtype=np.int64),
-            np.zeros(n, dtype=np.bool_), np.empty(n, dtype=np.int32), np.empty(len(net.head) + 1, dtype=np.int64))
+    return travel_times.path_work()
 
 
 def fastest_path_time_and_length(travel_times: TravelTimes, source: int, target: int,
@@ -78,13 +27,10 @@ def fastest_path_time_and_length(travel_times: TravelTimes, source: int, target:
     """Seconds and metres of the fastest path from ``source`` to ``target`` (the same path as
     ``TravelTimes.route``); ``(UNREACHABLE_S, 0)`` when there is none. ``work``: arrays from
     :func:`path_work`, reused between calls (never by two threads at once)."""
-    net = travel_times.network
-    if work is None:
-        work = path_work(travel_times)
-    t, m = _time_and_length(net.indptr, net.head, net.travel_time_s, net.length_m, int(source), int(target), *work)
-    if t < 0:
+    seconds, metres = travel_times.time_and_length(source, target, work)
+    if seconds >= UNREACHABLE:
         return UNREACHABLE_S, 0
-    return int(t), int(m)
+    return seconds, metres
 
 
 class LocationTable:
@@ -127,8 +73,8 @@ class LocationTable:
         # one forward and one backward query of the contraction hierarchy per new node (PHAST:
         # exactly Dijkstra's times, about ten times faster on a county network)
         forward, backward = self._ch.to_and_from(src, used_nodes, self._work)
-        forward = np.where(forward >= kernels.UNREACHABLE, UNREACHABLE_S, forward)
-        backward = np.where(backward >= kernels.UNREACHABLE, UNREACHABLE_S, backward)
+        forward = np.where(forward >= UNREACHABLE, UNREACHABLE_S, forward)
+        backward = np.where(backward >= UNREACHABLE, UNREACHABLE_S, backward)
         for i, s in enumerate(slots):
             self.matrix[s, used] = forward[i]
             self.matrix[used, s] = backward[i]

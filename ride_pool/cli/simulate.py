@@ -21,18 +21,14 @@ from typing import Optional
 
 import typer
 
+from ride_pool.cli.errors import fail
+
 DEFAULT_FLEET = "5:40:5"
 DEFAULT_DEMAND = "0.5,1,2"
 
 
-class _BadInput(Exception):
-    pass
-
-
-def _fail(message: str) -> None:
-    message = " ".join(str(message).split())  # always one line
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+class BadOption(Exception):
+    """An option value ``simulate`` refuses; the message says what to give instead."""
 
 
 def parse_fleet(text: str) -> list[int]:
@@ -46,22 +42,22 @@ def parse_fleet(text: str) -> list[int]:
             start, stop = int(parts[0]), int(parts[1])
             step = int(parts[2]) if len(parts) == 3 else 1
             if step <= 0:
-                raise _BadInput(f"--fleet {text!r}: the step must be positive")
+                raise BadOption(f"--fleet {text!r}: the step must be positive")
             if start > stop:
-                raise _BadInput(f"--fleet {text!r}: the range runs backwards (start {start} > stop {stop}); "
+                raise BadOption(f"--fleet {text!r}: the range runs backwards (start {start} > stop {stop}); "
                                 f"write START:STOP:STEP with START ≤ STOP, e.g. {stop}:{start}:{step}")
             sizes = list(range(start, stop + 1, step))
         else:
             sizes = [int(p) for p in text.split(",") if p.strip()]
     except ValueError:
-        raise _BadInput(f"--fleet {text!r} is not a fleet list; write START:STOP:STEP (e.g. 5:40:5) or sizes "
+        raise BadOption(f"--fleet {text!r} is not a fleet list; write START:STOP:STEP (e.g. 5:40:5) or sizes "
                         "separated by commas (e.g. 5,10,20)") from None
     if not sizes:
-        raise _BadInput(f"--fleet {text!r} names no fleet size")
+        raise BadOption(f"--fleet {text!r} names no fleet size")
     if min(sizes) < 1:
-        raise _BadInput(f"--fleet {text!r}: fleet sizes must be at least 1 vehicle")
+        raise BadOption(f"--fleet {text!r}: fleet sizes must be at least 1 vehicle")
     if len(sizes) > 500:
-        raise _BadInput(f"--fleet {text!r} gives {len(sizes)} sizes; use a coarser step")
+        raise BadOption(f"--fleet {text!r} gives {len(sizes)} sizes; use a coarser step")
     return sorted(set(sizes))
 
 
@@ -70,19 +66,19 @@ def parse_demand(text: str) -> list[float]:
     try:
         levels = [float(p) for p in text.split(",") if p.strip()]
     except ValueError:
-        raise _BadInput(f"--demand {text!r} is not a list of numbers; write multipliers like 0.5,1,2") from None
+        raise BadOption(f"--demand {text!r} is not a list of numbers; write multipliers like 0.5,1,2") from None
     if not levels:
-        raise _BadInput(f"--demand {text!r} names no demand level")
+        raise BadOption(f"--demand {text!r} names no demand level")
     bad = [v for v in levels if not (math.isfinite(v) and v > 0)]
     if bad:
-        raise _BadInput(f"--demand {text!r}: demand multipliers must be greater than 0 (got {bad[0]:g})")
+        raise BadOption(f"--demand {text!r}: demand multipliers must be greater than 0 (got {bad[0]:g})")
     return sorted(set(levels))
 
 
 def _prepare_out(out: Path) -> Path:
     """Create ``out`` if needed and a temporary folder inside it; errors say what to fix."""
     if out.exists() and not out.is_dir():
-        raise _BadInput(f"--out {out}: exists and is not a folder")
+        raise BadOption(f"--out {out}: exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".simulate-", suffix=".partial", dir=out))
@@ -90,7 +86,7 @@ def _prepare_out(out: Path) -> Path:
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
-        raise _BadInput(f"--out {out}: cannot write there ({exc.strerror or exc}); choose a writable folder") from None
+        raise BadOption(f"--out {out}: cannot write there ({exc.strerror or exc}); choose a writable folder") from None
     return tmp
 
 
@@ -144,30 +140,30 @@ def simulate(
         fleets = parse_fleet(fleet)
         levels = parse_demand(demand)
         if seeds < 1:
-            raise _BadInput(f"--seeds {seeds}: give at least 1 seed")
+            raise BadOption(f"--seeds {seeds}: give at least 1 seed")
         if not 0 < target_served <= 1:
-            raise _BadInput(f"--target-served {target_served:g}: give a share in (0, 1], e.g. 0.95")
+            raise BadOption(f"--target-served {target_served:g}: give a share in (0, 1], e.g. 0.95")
         if not target_p95_wait_min > 0:
-            raise _BadInput(f"--target-p95-wait-min {target_p95_wait_min:g}: give a positive number of minutes")
+            raise BadOption(f"--target-p95-wait-min {target_p95_wait_min:g}: give a positive number of minutes")
         if not (math.isfinite(trips_per_1000) and trips_per_1000 > 0):
-            raise _BadInput(f"--trips-per-1000 {trips_per_1000:g}: give a positive rate")
+            raise BadOption(f"--trips-per-1000 {trips_per_1000:g}: give a positive rate")
         if not (math.isfinite(reoptimise_every) and reoptimise_every >= 0):
-            raise _BadInput(f"--reoptimise-every {reoptimise_every:g}: give minutes >= 0 (0 = off)")
+            raise BadOption(f"--reoptimise-every {reoptimise_every:g}: give minutes >= 0 (0 = off)")
         if workers is not None and workers < 1:
-            raise _BadInput(f"--workers {workers}: give at least 1")
+            raise BadOption(f"--workers {workers}: give at least 1")
         if serial and scheduler:
-            raise _BadInput("--serial and --scheduler exclude each other; choose one")
+            raise BadOption("--serial and --scheduler exclude each other; choose one")
         for option, path in (("--municipalities", municipalities), ("--stops", stops), ("--requests", requests_csv)):
             if path is not None and not path.is_file():
-                raise _BadInput(f"{option} {path}: no such file")
+                raise BadOption(f"{option} {path}: no such file")
         tmp = _prepare_out(out)
         _run(region=region, fleets=fleets, levels=levels, seeds=seeds, out=out, tmp=tmp, scheduler=scheduler,
              serial=serial, workers=workers, municipalities=municipalities, stops=stops, requests_csv=requests_csv,
              target_served=target_served, target_p95_wait_min=target_p95_wait_min, trips_per_1000=trips_per_1000,
              date=date, reposition=reposition, reoptimise_every=reoptimise_every)
         tmp = None
-    except (_BadInput, SimulationInputError, RoutingInputError) as exc:
-        _fail(str(exc))
+    except (BadOption, SimulationInputError, RoutingInputError) as exc:
+        fail(str(exc))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -9,25 +9,22 @@ from typing import Optional
 
 import typer
 
+from ride_pool.cli.errors import fail
+
 DEMO_DB = "ride-pool-demo.db"
 DEMO_NETWORK = "ride-pool-demo-network.npz"
 #: the server process's GIL switch interval (see :func:`_run`)
 SWITCH_INTERVAL_S = 0.001
 
 
-def _fail(message: str) -> None:
-    typer.echo("error: " + " ".join(str(message).split()), err=True)
-    raise typer.Exit(2)
-
-
 def _check_port(host: str, port: int) -> None:
     if not 0 < port < 65536:
-        _fail(f"--port must be between 1 and 65535, not {port}")
+        fail(f"--port must be between 1 and 65535, not {port}")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         try:
             s.bind((host, port))
         except OSError as exc:
-            _fail(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host")
+            fail(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host")
 
 
 def _database_url(db: str | None, default_file: str | None = None) -> str:
@@ -47,7 +44,7 @@ def _open_network(spec: str):
     try:
         return open_network(spec)
     except RoutingInputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _demo_network():
@@ -78,12 +75,12 @@ def _build_app(url: str, network, host: str, port: int):
     try:
         settings = Settings(database_url=url, host=host, port=port)
     except (ArgumentError, ValueError) as exc:
-        _fail(f"--db {url}: {exc}")
+        fail(f"--db {url}: {exc}")
     app = create_app(settings, network=network)
     try:
         app.state.service.start()
     except (ArgumentError, OperationalError) as exc:
-        _fail(f"cannot open the database {url}: {str(exc).splitlines()[0]}")
+        fail(f"cannot open the database {url}: {str(exc).splitlines()[0]}")
     return app
 
 

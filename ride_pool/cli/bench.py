@@ -13,13 +13,9 @@ from typing import List, Optional
 
 import typer
 
+from ride_pool.cli.errors import fail
+
 bench_app = typer.Typer(help="Benchmark the dial-a-ride optimisers on published instances.", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    message = " ".join(str(message).split())  # always one line
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _run(kind: str, paths: List[Path], time_limit: float, json_out: Optional[Path], baseline: bool,
@@ -36,7 +32,7 @@ def _run(kind: str, paths: List[Path], time_limit: float, json_out: Optional[Pat
     if vroom:
         solvers.append("vroom")
     if json_out is not None and not json_out.parent.exists():
-        _fail(f"{json_out.parent}: output folder does not exist")
+        fail(f"{json_out.parent}: output folder does not exist")
     err = Console(stderr=True, soft_wrap=True)
     if jobs > (os.cpu_count() or 1):
         err.print(f"warning: --jobs {jobs} exceeds the {os.cpu_count()} cores here; runs compete for CPU "
@@ -54,15 +50,15 @@ def _run(kind: str, paths: List[Path], time_limit: float, json_out: Optional[Pat
     try:
         doc = bench.run_benchmark(paths, kind, time_limit, solvers, jobs=jobs, seed=seed, progress=progress)
     except RoutingInputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+        fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
     bench.render(doc)
     if json_out is not None:
         try:
             json_out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
-            _fail(f"{json_out}: cannot write ({exc.strerror or exc})")
+            fail(f"{json_out}: cannot write ({exc.strerror or exc})")
         typer.echo(f"written {json_out}", err=True)
 
 

@@ -1,73 +1,16 @@
-"""The ``ride-pool`` command line."""
+"""``ride-pool network``: build, inspect and route on road networks."""
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ride_pool import __version__
-from ride_pool.cli_bench import bench_app
+from ride_pool.cli.errors import clean_errors, fail
 
-app = typer.Typer(
-    help="ride_pool: open on-demand ride pooling (Rufbus) for rural counties.",
-    no_args_is_help=True,
-    add_completion=False,
-)
 network_app = typer.Typer(help="Build, inspect and route on road networks.", no_args_is_help=True)
-app.add_typer(network_app, name="network")
-app.add_typer(bench_app, name="bench")
-
-
-def _register_commands() -> None:
-    from ride_pool import cli_serve
-
-    cli_serve.register(app)
-    try:
-        from ride_pool import cli_simulate
-    except ImportError:  # pragma: no cover - the simulator is optional while it is built
-        return
-    cli_simulate.register(app)
-
-
-def _fail(message: str) -> None:
-    message = " ".join(str(message).split())  # always one line, whatever the underlying error said
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def clean_errors(func):
-    """Turn bad-input errors into one line on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from routing.errors import RoutingInputError
-
-        try:
-            return func(*args, **kwargs)
-        except RoutingInputError as exc:
-            _fail(str(exc))
-        except (OSError, PermissionError) as exc:
-            _fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
-
-    return wrapper
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"ride-pool {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
-) -> None:
-    """ride_pool command line."""
 
 
 def _print_summary(summary: dict) -> None:
@@ -101,9 +44,9 @@ def network_build(
     from routing.sources import build_network
 
     if out.suffix != ".npz":
-        _fail(f"{out}: the output file must end in .npz")
+        fail(f"{out}: the output file must end in .npz")
     if not out.parent.exists():
-        _fail(f"{out.parent}: output folder does not exist")
+        fail(f"{out.parent}: output folder does not exist")
     network = build_network(source, name=name, max_edge_length_m=max_edge_length)
     network.save(out)
     summary = network.summary()
@@ -137,8 +80,7 @@ def _parse_point(text: str) -> tuple[float, float]:
             raise ValueError
         return float(parts[0]), float(parts[1])
     except ValueError:
-        _fail(f"{text!r} is not a point; write LON,LAT in degrees, e.g. 13.4737,51.1634")
-        raise  # unreachable
+        fail(f"{text!r} is not a point; write LON,LAT in degrees, e.g. 13.4737,51.1634")
 
 
 @network_app.command("route")
@@ -163,15 +105,3 @@ def network_route(
         err=True,
     )
     typer.echo(json.dumps(feature, ensure_ascii=False))
-
-
-_register_commands()
-
-
-def main() -> None:
-    """Console entry point."""
-    app(prog_name="ride-pool")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
