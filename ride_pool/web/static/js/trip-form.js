@@ -190,8 +190,12 @@ export function readCounts(passengersField, wheelchairsField) {
 
 // ------------------------------------------------------------------ offers
 
-/** Fill list (a ul) with a card per offer; onBook(offer, button) when its button is pressed. */
-export function renderOffers(list, offers, { onBook }) {
+/**
+ * Fill list (a ul) with a card per offer; onBook(offer, button) when its button is pressed.
+ * withPlan: also the planned pickup and arrival (for the dispatcher; riders go by the window,
+ * as the plan may still move inside it).
+ */
+export function renderOffers(list, offers, { onBook, withPlan = false }) {
   list.replaceChildren(...offers.map((o) => {
     const windowId = `offer-window-${o.offer_id}`;
     const details = [];
@@ -206,8 +210,7 @@ export function renderOffers(list, offers, { onBook }) {
       el("span", { class: "muted" }, formatDay(o.pickup_earliest)),
       el("span", { class: "arrival" }, t("trip.offer_arrival", { time: formatTime(o.dropoff_latest) })),
       el("span", { class: "small muted" }, `${placeName(o.origin)} → ${placeName(o.destination)}`),
-      // the operator's quote also tells the planned times (the rider's does not)
-      o.planned_pickup ? el("span", { class: "small muted" },
+      withPlan && o.planned_pickup ? el("span", { class: "small muted" },
         t("trip.offer_plan", { pickup: formatTime(o.planned_pickup), dropoff: formatTime(o.planned_dropoff) })) : null,
       el("span", { class: "small muted" }, details.join(" · ")),
       el("button", {

@@ -42,7 +42,6 @@ export default {
     "driver.live_on": "Live verbunden · Stand {time} Uhr",
     "driver.live_off": "Keine Live-Verbindung · Stand {time} Uhr (wird regelmäßig aktualisiert)",
     "driver.new_rides": "Neue Fahrt auf Ihrer Route: {stop} um {time} Uhr.",
-    "driver.route_changed": "Die Route wurde geändert.",
     "driver.share_location": "Standort teilen",
     "driver.location_off": "Ihr Standort wird nicht geteilt. Fahrgäste sehen Ihr Fahrzeug nicht auf der Karte.",
     "driver.location_waiting": "Ihr Standort wird bestimmt …",
@@ -58,7 +57,6 @@ export default {
     "driver.shift_started": "Schicht begonnen. Gute Fahrt!",
     "driver.shift_ended": "Schicht beendet.",
     "driver.logged_out": "Sie wurden abgemeldet.",
-    "driver.vehicle_here": "Fahrzeug",
   },
   en: {
     "driver.brand_sub": " · Driver",
@@ -101,7 +99,6 @@ export default {
     "driver.live_on": "Live · updated {time}",
     "driver.live_off": "No live connection · updated {time} (refreshed regularly)",
     "driver.new_rides": "New ride on your route: {stop} at {time}.",
-    "driver.route_changed": "The route has changed.",
     "driver.share_location": "Share location",
     "driver.location_off": "Your location is not shared. Riders do not see your vehicle on the map.",
     "driver.location_waiting": "Finding your location …",
@@ -117,6 +114,5 @@ export default {
     "driver.shift_started": "Shift started. Have a good trip!",
     "driver.shift_ended": "Shift ended.",
     "driver.logged_out": "You have been logged out.",
-    "driver.vehicle_here": "Vehicle",
   },
 };

@@ -83,7 +83,7 @@ function showOffers() {
   const box = $("#phone-offers");
   if (!phone.offers.length) { box.replaceChildren(); return; }
   const list = el("ul", { class: "offer-list" });
-  renderOffers(list, phone.offers, { onBook: book });
+  renderOffers(list, phone.offers, { onBook: book, withPlan: true });
   box.replaceChildren(el("h3", {}, t("ops.phone.offers")), list);
 }
 
