@@ -95,7 +95,7 @@ def test_rider_driver_operator_journey(web_server, web_api, new_page, one_vehicl
     check_map(rider)
     for which, query, name in (("origin", "Meißen", "Meißen, Bahnhof"), ("destination", "Coswig", "Coswig, Zentrum")):
         rider.fill(f"#{which}-search", query)
-        rider.click(f'#{which}-results button:has-text("{name}")')
+        rider.click(f'#{which}-results [role=option]:has-text("{name}")')
         assert rider.text_content(f"#{which}-chosen") == name
     rider.select_option("#passengers", "2")
     rider.click("#find")
@@ -195,9 +195,9 @@ def test_rider_page_in_english_and_desktop(web_server, new_page, one_vehicle):
     assert page.text_content("#find") == "Find a ride"
     # an API error is shown as a plain sentence: same stop as origin and destination
     page.fill("#origin-search", "Meißen")
-    page.click('#origin-results button:has-text("Meißen, Zentrum")')
+    page.click('#origin-results [role=option]:has-text("Meißen, Zentrum")')
     page.fill("#destination-search", "Meißen")
-    page.click('#destination-results button:has-text("Meißen, Zentrum")')
+    page.click('#destination-results [role=option]:has-text("Meißen, Zentrum")')
     page.click("#find")
     page.wait_for_selector("#offers-reason:not([hidden])")
     assert "no offer" in page.text_content("#offers-reason")
@@ -211,7 +211,7 @@ def test_rider_page_in_english_and_desktop(web_server, new_page, one_vehicle):
     shot(page, "rider-desktop-en")
     # book a later ride and cancel it (the confirmation dialog is accepted)
     page.fill("#destination-search", "Coswig")
-    page.click('#destination-results button:has-text("Coswig, Zentrum")')
+    page.click('#destination-results [role=option]:has-text("Coswig, Zentrum")')
     page.check('input[name="when"][value="pickup_after"]')
     assert page.input_value("#trip-date") and page.input_value("#trip-time")
     page.click("#find")

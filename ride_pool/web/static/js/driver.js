@@ -1,142 +1,19 @@
 // Driver page: log in, start a shift on a vehicle, follow the route list (next stop first), report
 // arrived / boarded / no-show / dropped off per booking, see the route on the map; the dispatcher's
 // changes arrive live (GET /api/v1/driver/events), with polling as a fallback. While the shift runs
-// the phone's position is shared ("Standort teilen", on unless switched off; the choice is kept in
-// localStorage): navigator.geolocation.watchPosition, sent with POST /api/v1/driver/location at most
-// every 15 s, sooner when the vehicle moved more than 50 m, so that riders see their bus coming.
+// the phone's position is shared (driver/location.js).
 
 import { api, ApiError, errorSentence, getToken, login, logout, me, subscribe } from "/static/js/api.js";
-import { addTranslations, applyTranslations, formatDateTime, formatTime, formatTimeSeconds, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
+import { addTranslations, applyTranslations, formatDateTime, formatTime, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
 import { el } from "/static/js/dom.js";
+import { ownPosition, renderLocationState, setUpLocationSharing, shareWanted, startSharing, stopSharing } from "/static/js/driver/location.js";
+import driverTexts from "/static/js/i18n/driver.js";
 
-addTranslations({
-  de: {
-    "driver.brand_sub": " · Fahrer:in",
-    "driver.login_title": "Anmeldung für Fahrer:innen",
-    "driver.not_driver": "Dieses Konto ist kein Fahrer:innen-Konto. Fahrgäste buchen auf der Startseite.",
-    "driver.shifts_title": "Schicht beginnen",
-    "driver.shifts_text": "Wählen Sie das Fahrzeug, mit dem Sie jetzt fahren.",
-    "driver.no_shifts": "Gerade gibt es keine Schicht, die Sie beginnen können. Bitte wenden Sie sich an die Disposition.",
-    "driver.shift_time": "{from} bis {to}",
-    "driver.start_shift": "Schicht beginnen",
-    "driver.start_shift_on": "Schicht auf {vehicle} beginnen",
-    "driver.end_shift": "Schicht beenden",
-    "driver.end_confirm": "Schicht wirklich beenden?",
-    "driver.shift_running": "{vehicle}",
-    "driver.shift_meta": "Schicht {from} bis {to} · {count} geplante Halte",
-    "driver.route": "Route",
-    "driver.route_empty": "Keine Fahrten geplant. Neue Fahrgäste erscheinen hier automatisch.",
-    "driver.next": "Nächster Halt",
-    "driver.pickup": "Einstieg",
-    "driver.dropoff": "Ausstieg",
-    "driver.boards": "Steigen ein: {passengers} Pers.",
-    "driver.leave": "Steigen aus: {passengers} Pers.",
-    "driver.wheelchairs": "davon {count} im Rollstuhl",
-    "driver.window": "Zeitfenster {from}–{to}",
-    "driver.arrival": "Ankunft geplant {time}",
-    "driver.latest": "spätestens {time}",
-    "driver.booking": "Buchung {id}",
-    "driver.navigate": "Navigation starten",
-    "driver.navigate_to": "Navigation zu {stop}",
-    "driver.arrived": "Angekommen",
-    "driver.boarded": "Eingestiegen",
-    "driver.no_show": "Nicht erschienen",
-    "driver.dropped_off": "Ausgestiegen",
-    "driver.no_show_confirm": "Fahrgast wirklich als nicht erschienen melden?",
-    "driver.done_arrived": "Ankunft gemeldet",
-    "driver.done.boarded": "Einstieg gemeldet.",
-    "driver.done.no_show": "Nicht erschienen gemeldet.",
-    "driver.done.dropped_off": "Ausstieg gemeldet.",
-    "driver.done.arrived": "Ankunft gemeldet.",
-    "driver.live_on": "Live verbunden · Stand {time} Uhr",
-    "driver.live_off": "Keine Live-Verbindung · Stand {time} Uhr (wird regelmäßig aktualisiert)",
-    "driver.new_rides": "Neue Fahrt auf Ihrer Route: {stop} um {time} Uhr.",
-    "driver.route_changed": "Die Route wurde geändert.",
-    "driver.share_location": "Standort teilen",
-    "driver.location_off": "Ihr Standort wird nicht geteilt. Fahrgäste sehen Ihr Fahrzeug nicht auf der Karte.",
-    "driver.location_waiting": "Ihr Standort wird bestimmt …",
-    "driver.location_shared": "Ihr Standort wird geteilt: Fahrgäste sehen Ihr Fahrzeug kommen.",
-    "driver.location_sent": "Zuletzt gesendet um {time} Uhr.",
-    "driver.location_found": "Standort gefunden, wird gleich gesendet.",
-    "driver.location_denied": "Ihr Standort kann nicht geteilt werden, weil der Zugriff auf den Standort nicht erlaubt ist. Erlauben Sie ihn in den Einstellungen des Browsers und schalten Sie „Standort teilen“ dann aus und wieder ein. Alles andere funktioniert weiter.",
-    "driver.location_unavailable": "Ihr Standort ist gerade nicht verfügbar (zum Beispiel kein GPS-Empfang). Es wird weiter versucht.",
-    "driver.location_unsupported": "Dieses Gerät oder dieser Browser kann keinen Standort bestimmen. Alles andere funktioniert weiter; Fahrgäste sehen Ihr Fahrzeug nur nicht auf der Karte.",
-    "driver.location_insecure": "Der Standort kann nur über eine sichere Verbindung (https) geteilt werden. Alles andere funktioniert weiter.",
-    "driver.location_failed": "Der Standort konnte nicht gesendet werden: {reason} Es wird weiter versucht.",
-    "driver.my_position": "Sie",
-    "driver.shift_started": "Schicht begonnen. Gute Fahrt!",
-    "driver.shift_ended": "Schicht beendet.",
-    "driver.logged_out": "Sie wurden abgemeldet.",
-    "driver.vehicle_here": "Fahrzeug",
-  },
-  en: {
-    "driver.brand_sub": " · Driver",
-    "driver.login_title": "Driver login",
-    "driver.not_driver": "This is not a driver account. Riders book on the start page.",
-    "driver.shifts_title": "Start a shift",
-    "driver.shifts_text": "Choose the vehicle you are driving now.",
-    "driver.no_shifts": "There is no shift you can start right now. Please ask the dispatcher.",
-    "driver.shift_time": "{from} to {to}",
-    "driver.start_shift": "Start shift",
-    "driver.start_shift_on": "Start shift on {vehicle}",
-    "driver.end_shift": "End shift",
-    "driver.end_confirm": "Really end the shift?",
-    "driver.shift_running": "{vehicle}",
-    "driver.shift_meta": "Shift {from} to {to} · {count} planned stops",
-    "driver.route": "Route",
-    "driver.route_empty": "No rides planned. New riders appear here automatically.",
-    "driver.next": "Next stop",
-    "driver.pickup": "Pickup",
-    "driver.dropoff": "Drop-off",
-    "driver.boards": "Boarding: {passengers} people",
-    "driver.leave": "Leaving: {passengers} people",
-    "driver.wheelchairs": "{count} in a wheelchair",
-    "driver.window": "Window {from}–{to}",
-    "driver.arrival": "planned arrival {time}",
-    "driver.latest": "by {time} at the latest",
-    "driver.booking": "Booking {id}",
-    "driver.navigate": "Navigate",
-    "driver.navigate_to": "Navigate to {stop}",
-    "driver.arrived": "Arrived",
-    "driver.boarded": "Boarded",
-    "driver.no_show": "No-show",
-    "driver.dropped_off": "Dropped off",
-    "driver.no_show_confirm": "Really report the rider as a no-show?",
-    "driver.done_arrived": "Arrival reported",
-    "driver.done.boarded": "Boarding reported.",
-    "driver.done.no_show": "No-show reported.",
-    "driver.done.dropped_off": "Drop-off reported.",
-    "driver.done.arrived": "Arrival reported.",
-    "driver.live_on": "Live · updated {time}",
-    "driver.live_off": "No live connection · updated {time} (refreshed regularly)",
-    "driver.new_rides": "New ride on your route: {stop} at {time}.",
-    "driver.route_changed": "The route has changed.",
-    "driver.share_location": "Share location",
-    "driver.location_off": "Your location is not shared. Riders do not see your vehicle on the map.",
-    "driver.location_waiting": "Finding your location …",
-    "driver.location_shared": "Your location is shared: riders see your vehicle coming.",
-    "driver.location_sent": "Last sent at {time}.",
-    "driver.location_found": "Location found, sending it now.",
-    "driver.location_denied": "Your location cannot be shared because access to the location is not allowed. Allow it in the browser settings, then switch “Share location” off and on again. Everything else keeps working.",
-    "driver.location_unavailable": "Your location is not available right now (for example no GPS signal). Trying again.",
-    "driver.location_unsupported": "This device or browser cannot determine a location. Everything else keeps working; riders just do not see your vehicle on the map.",
-    "driver.location_insecure": "The location can only be shared over a secure connection (https). Everything else keeps working.",
-    "driver.location_failed": "The location could not be sent: {reason} Trying again.",
-    "driver.my_position": "You",
-    "driver.shift_started": "Shift started. Have a good trip!",
-    "driver.shift_ended": "Shift ended.",
-    "driver.logged_out": "You have been logged out.",
-    "driver.vehicle_here": "Vehicle",
-  },
-});
+addTranslations(driverTexts);
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 30000;
-const SHARE_KEY = "ride_pool.driver.share_location";     // "on" (the default) | "off"
-const SEND_EVERY_MS = 15000;     // a new position is sent at most every 15 s ...
-const SEND_MOVED_M = 50;         // ... or sooner once the vehicle moved more than 50 m,
-const MIN_GAP_MS = 3000;         // but never more than one report in 3 s
 
 const state = {
   user: null, shifts: [], shift: null, route: null,
@@ -144,15 +21,6 @@ const state = {
   arrived: new Set(),             // "<booking>:<kind>" reported as arrived on this page
   source: null, live: false, poll: 0, updatedAt: null,
   map: null, fitted: false, busy: false, stepsKey: null,
-  geo: {
-    watch: null,                  // the watchPosition id while sharing
-    position: null,               // the latest reading {lat, lon, accuracy, at}
-    sent: null, sentAt: 0,        // the last reading the server took, and when (ms)
-    attemptAt: 0, sending: false, timer: 0,
-    problem: null,                // "denied" | "unavailable" | "unsupported" | "insecure" | null
-    failure: null,                // the last sending error (cleared by a success)
-    fitted: false,
-  },
 };
 
 
@@ -175,8 +43,17 @@ async function start() {
   $("logout").addEventListener("click", () => { logout(); state.user = null; stopLive(); stopSharing(); info(t("driver.logged_out")); show(); });
   window.addEventListener("ride-pool:logged-out", () => { state.user = null; stopLive(); stopSharing(); show(); });
   $("end-shift").addEventListener("click", endShift);
-  $("share-location").checked = shareWanted();
-  $("share-location").addEventListener("change", onShareSwitch);
+  setUpLocationSharing({
+    hasShift: () => !!state.shift,
+    onMove: drawVehicle,
+    onFirstFix: fitToOwnPosition,
+    onSent: (shift) => {
+      if (state.route && state.route.shift && state.route.shift.id === shift.id) {
+        state.route.shift = { ...state.route.shift, lat: shift.lat, lon: shift.lon };
+      }
+    },
+    onShiftGone: loadShifts,
+  });
   try {
     state.user = getToken() ? await me() : null;
     if (state.user && !["driver", "operator"].includes(state.user.role)) state.user = null;
@@ -449,7 +326,7 @@ function drawVehicle() {
   const map = state.map, route = state.route;
   if (!map || !route) return null;
   const shift = route.shift;
-  const own = state.geo.position;
+  const own = ownPosition();
   let position = null;
   if (own) position = [own.lat, own.lon];
   else if (shift.lat !== null && shift.lon !== null && shift.lat !== undefined) position = [shift.lat, shift.lon];
@@ -463,168 +340,13 @@ function drawVehicle() {
   return position;
 }
 
-// ------------------------------------------------------------------ location sharing
-function shareWanted() {
-  try { return localStorage.getItem(SHARE_KEY) !== "off"; } catch (e) { return true; }
-}
-
-function onShareSwitch(e) {
-  const on = e.currentTarget.checked;
-  try { localStorage.setItem(SHARE_KEY, on ? "on" : "off"); } catch (err) { /* storage blocked: this page only */ }
-  if (on && state.shift) startSharing(); else stopSharing();
-}
-
-function startSharing() {
-  const geo = state.geo;
-  $("share-location").checked = true;
-  if (geo.watch !== null) { renderLocationState(); return; }
-  geo.problem = null; geo.failure = null; geo.fitted = false;
-  if (window.isSecureContext === false) geo.problem = "insecure";
-  else if (!navigator.geolocation) geo.problem = "unsupported";
-  else {
-    try {
-      geo.watch = navigator.geolocation.watchPosition(onPosition, onPositionError,
-        { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
-    } catch (err) {
-      geo.watch = null;
-      geo.problem = "unsupported";
-    }
-  }
-  renderLocationState();
-}
-
-function stopSharing() {
-  const geo = state.geo;
-  if (geo.watch !== null) {
-    try { navigator.geolocation.clearWatch(geo.watch); } catch (e) { /* gone already */ }
-    geo.watch = null;
-  }
-  clearTimeout(geo.timer);
-  geo.timer = 0;
-  geo.position = null; geo.problem = null; geo.failure = null;
-  geo.sent = null; geo.sentAt = 0;        // attemptAt stays: switching off and on is no way round the limit
-  $("share-location").checked = shareWanted();
-  renderLocationState();
-  drawVehicle();
-}
-
-function onPosition(pos) {
-  const geo = state.geo;
-  if (geo.watch === null) return;           // a reading after the switch went off
-  const { latitude: lat, longitude: lon, accuracy } = pos.coords;
-  if (!Number.isFinite(lat) || !Number.isFinite(lon)) return;
-  geo.position = { lat, lon, accuracy, at: pos.timestamp || Date.now() };
-  geo.problem = null;
-  drawVehicle();
-  if (!geo.fitted && state.map && state.route) {
-    // show the driver where they are, once, together with the route
-    geo.fitted = true;
-    const points = state.route.steps.map((s) => s.polyline).filter((l) => l && l.length > 1).flat();
-    points.push([lat, lon]);
-    state.map.ready.then(() => state.map.fitTo(points, { maxZoom: 15, padding: 60 }));
-  }
-  maybeSend();
-  renderLocationState();
-}
-
-function onPositionError(err) {
-  const geo = state.geo;
-  if (geo.watch === null) return;
-  if (err && err.code === 1) {              // PERMISSION_DENIED: the browser stops watching
-    navigator.geolocation.clearWatch(geo.watch);
-    geo.watch = null;
-    geo.problem = "denied";
-    geo.position = null;
-    drawVehicle();
-  } else if (err && err.code === 3 && geo.position) {
-    return;                                 // TIMEOUT with a position: standing still, nothing new
-  } else {                                  // POSITION_UNAVAILABLE, or no position in 30 s: it keeps trying
-    geo.problem = "unavailable";
-  }
-  renderLocationState();
-}
-
-/** Send the latest reading when it is due: 15 s after the last report, or (at least 3 s after
- *  it) as soon as the vehicle is more than 50 m from the position reported last. */
-function maybeSend() {
-  const geo = state.geo;
-  clearTimeout(geo.timer);
-  geo.timer = 0;
-  const pos = geo.position;
-  if (!pos || geo.sending || geo.watch === null || !state.shift) return;
-  if (geo.sent && geo.sent.at === pos.at && geo.sent.lat === pos.lat && geo.sent.lon === pos.lon) return;
-  const since = Date.now() - geo.attemptAt;
-  const far = !geo.sent || distanceM(geo.sent, pos) > SEND_MOVED_M;
-  const wait = Math.max(0, (far && !geo.failure ? MIN_GAP_MS : SEND_EVERY_MS) - since);
-  if (wait > 0) { geo.timer = setTimeout(maybeSend, wait); return; }
-  sendPosition(pos);
-}
-
-async function sendPosition(pos) {
-  const geo = state.geo;
-  geo.sending = true;
-  geo.attemptAt = Date.now();
-  try {
-    const shift = await api("/api/v1/driver/location", { method: "POST", body: { lat: pos.lat, lon: pos.lon } });
-    geo.sent = pos;
-    geo.sentAt = Date.now();
-    geo.failure = null;
-    if (state.route && state.route.shift && state.route.shift.id === shift.id) {
-      state.route.shift = { ...state.route.shift, lat: shift.lat, lon: shift.lon };
-    }
-    const status = $("location-state");
-    status.dataset.sentLat = String(pos.lat);
-    status.dataset.sentLon = String(pos.lon);
-  } catch (err) {
-    geo.failure = err;
-    if (err instanceof ApiError && (err.code === "no_shift" || err.status === 401)) {
-      geo.sending = false;
-      stopSharing();
-      if (err.code === "no_shift") await loadShifts();
-      return;
-    }
-  } finally {
-    geo.sending = false;
-  }
-  renderLocationState();
-  maybeSend();
-}
-
-/** Metres between two {lat, lon} (equirectangular: exact enough for 50 m). */
-function distanceM(a, b) {
-  const rad = Math.PI / 180;
-  const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
-  const y = (b.lat - a.lat) * rad;
-  return Math.hypot(x, y) * 6371000;
-}
-
-/** The switch's state as a sentence (#location-state, announced when it changes) and the time of
- *  the last report (#location-sent, not announced: it changes every few seconds). */
-function renderLocationState() {
-  const geo = state.geo;
-  const box = $("location-state");
-  if (!box) return;
-  let key, text;
-  if (!$("share-location").checked || (geo.watch === null && !geo.problem)) {
-    key = "off"; text = t("driver.location_off");
-  } else if (geo.problem) {
-    key = geo.problem; text = t(`driver.location_${geo.problem}`);
-  } else if (geo.failure) {
-    key = "failed"; text = t("driver.location_failed", { reason: errorSentence(geo.failure) });
-  } else if (geo.sentAt) {
-    key = "sent"; text = t("driver.location_shared");
-  } else if (geo.position) {
-    key = "found"; text = t("driver.location_found");
-  } else {
-    key = "waiting"; text = t("driver.location_waiting");
-  }
-  box.dataset.state = key;
-  box.classList.toggle("notice", ["denied", "unavailable", "unsupported", "insecure", "failed"].includes(key));
-  if (box.textContent !== text) box.textContent = text;
-  const sent = $("location-sent");
-  const showTime = geo.sentAt && key !== "off";
-  sent.textContent = showTime ? t("driver.location_sent", { time: formatTimeSeconds(new Date(geo.sentAt)) }) : "";
-  sent.dataset.sentAt = showTime ? new Date(geo.sentAt).toISOString() : "";
+/** Show the driver where they are, together with the route; false when there is no map yet. */
+function fitToOwnPosition(lat, lon) {
+  if (!state.map || !state.route) return false;
+  const points = state.route.steps.map((s) => s.polyline).filter((l) => l && l.length > 1).flat();
+  points.push([lat, lon]);
+  state.map.ready.then(() => state.map.fitTo(points, { maxZoom: 15, padding: 60 }));
+  return true;
 }
 
 // ------------------------------------------------------------------ live

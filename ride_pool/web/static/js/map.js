@@ -17,6 +17,7 @@
 // Marker kinds: origin (green), destination (red), pickup (blue), dropoff (purple), me (dark),
 // vehicle (orange), warning (amber); anything else is grey.
 
+import { loadConfig } from "/static/js/config.js";
 import { onLanguageChange, t } from "/static/js/i18n.js";
 
 const TILE = 256;
@@ -66,14 +67,6 @@ function toLatLon(p) {
 /** Whether list is one polyline ([[lat, lon], ...]) rather than a list of polylines. */
 function isSingleLine(list) {
   return list.length > 0 && Array.isArray(list[0]) && typeof list[0][0] === "number";
-}
-
-let configPromise = null;
-function loadConfig() {
-  if (!configPromise) {
-    configPromise = fetch("/api/v1/config").then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
-  }
-  return configPromise;
 }
 
 let networkPromise = null;

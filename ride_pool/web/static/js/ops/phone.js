@@ -1,0 +1,142 @@
+// The phone booking: the dispatcher asks for offers for a caller (POST /api/v1/ops/quotes, the trip
+// form of trip-form.js plus the caller's name, phone and optional rider account), books one
+// (POST /api/v1/ops/bookings) and reads the confirmation (#phone-confirmation, with data-booking-id,
+// data-pickup-earliest and data-pickup-latest) to the caller.
+
+import { api, newIdempotencyKey } from "/static/js/api.js";
+import { el } from "/static/js/dom.js";
+import { formatDay, formatTime, t } from "/static/js/i18n.js";
+import { quoteBody, readCounts, reasonSentence, renderOffers, setBooking, stopPlace, stopSearch, timeChoice } from "/static/js/trip-form.js";
+import { $, announce, callerText, clearMessages, showError } from "/static/js/ops/common.js";
+
+const phone = {
+  origin: null, destination: null,      // the stop searches
+  when: null,
+  offers: [],
+  confirmation: null,                   // {booking, caller} of the last booking
+};
+
+export function setUpPhone() {
+  const error = (e) => showError($("#phone-error"), e);
+  phone.origin = stopSearch($("#origin-input"), $("#origin-list"), { onError: error });
+  phone.destination = stopSearch($("#destination-input"), $("#destination-list"), { onError: error });
+  phone.when = timeChoice($("#phone-form"), "time_mode", { datetime: $("#trip-time") });
+  $("#phone-form").addEventListener("submit", onQuote);
+}
+
+/** Redraw what depends on the language. */
+export function renderPhone() {
+  showOffers();
+  renderConfirmation();
+}
+
+function invalid(search, key) {
+  search.input.setAttribute("aria-invalid", "true");
+  search.input.focus();
+  showError($("#phone-error"), t(key));
+}
+
+async function onQuote(event) {
+  event.preventDefault();
+  const err = $("#phone-error");
+  clearMessages(err);
+  phone.offers = [];
+  showOffers();
+  const origin = phone.origin.selected;
+  const destination = phone.destination.selected;
+  if (!origin) { invalid(phone.origin, "ops.phone.pick_origin"); return; }
+  if (!destination) { invalid(phone.destination, "ops.phone.pick_destination"); return; }
+  if (origin.id === destination.id) { phone.destination.input.focus(); showError(err, t("ops.phone.same_stop")); return; }
+  const counts = readCounts($("#passengers"), $("#wheelchairs"));
+  if (counts.problem) { counts.field.focus(); showError(err, t(counts.problem)); return; }
+  const mode = phone.when.mode();
+  const time = phone.when.localTime();
+  if (mode !== "now" && !time) { $("#trip-time").focus(); showError(err, t("trip.need_time")); return; }
+  const body = quoteBody(stopPlace(origin), stopPlace(destination), counts, mode, time);
+  const callerName = $("#caller-name").value.trim();
+  const callerPhone = $("#caller-phone").value.trim();
+  if (callerName) body.caller_name = callerName;     // the server checks both and says what to fix
+  if (callerPhone) body.caller_phone = callerPhone;
+  const email = $("#caller-email").value.trim();
+  if (email) body.rider_email = email;
+  const button = $("#phone-quote");
+  button.disabled = true;
+  try {
+    const quote = await api("/api/v1/ops/quotes", { method: "POST", body });
+    announce("quoted");
+    phone.offers = quote.offers;
+    showOffers();
+    if (!quote.offers.length) {
+      const reason = quote.reason || { code: "no_vehicle_available", message: "" };
+      showError(err, t("ops.phone.no_offer", { sentence: reasonSentence(reason) }));
+    } else {
+      $("#phone-offers button").focus();
+    }
+  } catch (e) {
+    showError(err, e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showOffers() {
+  const box = $("#phone-offers");
+  if (!phone.offers.length) { box.replaceChildren(); return; }
+  const list = el("ul", { class: "offer-list" });
+  renderOffers(list, phone.offers, { onBook: book, withPlan: true });
+  box.replaceChildren(el("h3", {}, t("ops.phone.offers")), list);
+}
+
+async function book(offer, button) {
+  const err = $("#phone-error");
+  clearMessages(err);
+  const list = $("#phone-offers ul");
+  setBooking(list, button, true);
+  try {
+    const booking = await api("/api/v1/ops/bookings", {
+      method: "POST", body: { offer_id: offer.offer_id }, headers: { "Idempotency-Key": newIdempotencyKey() },
+    });
+    phone.confirmation = { booking, caller: callerText(booking.caller_name, booking.caller_phone) };
+    phone.offers = [];
+    showOffers();
+    renderConfirmation();
+    const box = $("#phone-confirmation");
+    box.setAttribute("tabindex", "-1");
+    box.focus();
+    announce("bookings-changed");
+  } catch (e) {
+    showError(err, e);
+    setBooking(list, button, false);
+    button.focus();
+  }
+}
+
+function renderConfirmation() {
+  const box = $("#phone-confirmation");
+  const c = phone.confirmation;
+  if (!c) { box.hidden = true; return; }
+  const b = c.booking;
+  box.dataset.bookingId = b.booking_id;
+  box.dataset.pickupEarliest = b.pickup_earliest;
+  box.dataset.pickupLatest = b.pickup_latest;
+  box.replaceChildren(
+    el("p", { class: "big" }, t("ops.phone.booked", {
+      caller: c.caller ? t("ops.phone.booked_for", { name: c.caller }) : "",
+      date: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest),
+      origin: b.origin.name, destination: b.destination.name, latest: formatTime(b.dropoff_latest),
+    })),
+    el("p", {}, t("ops.phone.booked_vehicle", { label: b.vehicle ? b.vehicle.label : "–", id: b.booking_id.slice(0, 8) })),
+    el("p", { class: "muted" }, t("ops.phone.tell")),
+    el("button", { type: "button", class: "btn-small", onclick: resetPhoneForm }, t("ops.phone.new")));
+  box.hidden = false;
+}
+
+function resetPhoneForm() {
+  phone.confirmation = null;
+  $("#phone-form").reset();
+  phone.origin.reset();
+  phone.destination.reset();
+  phone.when.sync();
+  $("#phone-confirmation").hidden = true;
+  $("#caller-name").focus();
+}
