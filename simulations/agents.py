@@ -225,24 +225,24 @@ class VehicleAgent:
             return
         if self.state == MOVING:
             self._stop_move()
-        first = self.d.planned_schedule(self.shift_id, limit=1)[0]
+        stop = self.d.route_steps(self.shift_id, limit=1)[0]     # the next stop, as the driver's list has it
         now = self.loop.now
-        if first.node == self.node:
-            if first.begin > now:
+        if stop.node == self.node:
+            if stop.begin > now:
                 self.state = WAITING
-                self._schedule(first.begin, self.decide, "wait at stop")
-            else:
-                self._serve(first.booking_id, first.kind)
+                self._schedule(stop.begin, self.decide, "wait at stop")
+            else:        # one rider at a time: each boarding or alighting takes its own time
+                self._serve(stop.stops[0].booking_id, stop.kind)
             return
-        travel = self.d.travel_time_s(self.node, first.node)
-        leave = first.begin - travel
+        travel = self.d.travel_time_s(self.node, stop.node)
+        leave = stop.begin - travel
         if leave > now:
             self.state = WAITING
             self._schedule(leave, self.decide, "wait to leave")
             return
         self.d.vehicle_departed(self.shift_id)
         self.state = DRIVING
-        self._schedule(now + travel, lambda node=first.node: self._arrive(node), "arrive")
+        self._schedule(now + travel, lambda node=stop.node: self._arrive(node), "arrive")
 
     def _arrive(self, node: int) -> None:
         self.node = node

@@ -175,9 +175,8 @@ def _check_restored_plan(url: str, network_path: Path) -> tuple[int, list[str]]:
     network = RoadNetwork.load(network_path)
     d = Dispatcher(TravelTimes(network), store=InMemoryStore(), clock=lambda: now)
     d.restore(state)
-    problems = [f"active booking {b} is in no plan" for b, bk in d.bookings.items()
-                if bk.status.active and b not in d._rslot]
-    built = d._problem(now)
+    problems = [f"active booking {b} is in no plan" for b in d.unplanned_bookings()]
+    built = d.live_problem(now)
     if built is not None:
         problem, plan, _, _ = built
         result = check_plan(problem, plan)
