@@ -85,7 +85,7 @@ def network_from_osm_file(
         raise OsmInputError(f"{path}: the file is empty; download the OSM extract again")
     with tempfile.TemporaryDirectory(prefix="ride_pool_osm_") as tmp:
         drive_xml = Path(tmp) / "drive.osm"
-        ways, clipped = _write_drivable_xml(path, drive_xml)
+        ways, clipped = write_drivable_xml(path, drive_xml)
         if ways == 0:
             raise OsmInputError(
                 f"{path}: contains no drivable roads (no way with a drivable highway=* tag); "
@@ -207,7 +207,7 @@ def network_from_osmnx_graph(
     )
 
 
-def _write_drivable_xml(path: Path, out: Path) -> tuple[int, int]:
+def write_drivable_xml(path: Path, out: Path) -> tuple[int, int]:
     """Write the file's drivable ways (and their nodes) as OSM XML for osmnx.
 
     Returns (ways written, ways clipped at the extract's edge). A way that refers to nodes the

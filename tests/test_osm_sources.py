@@ -320,10 +320,10 @@ def _drive_graph_from_file(path, tmp_path):
     """What osmnx's download gives for ``network_type="drive"``, built offline from a file."""
     import osmnx as ox
 
-    from routing.osm import _write_drivable_xml
+    from routing.osm import write_drivable_xml
 
     xml = tmp_path / "drive.osm"
-    _write_drivable_xml(path, xml)
+    write_drivable_xml(path, xml)
     return ox.graph_from_xml(xml, simplify=False, retain_all=True)
 
 
