@@ -15,6 +15,7 @@ import pytest
 
 from conftest_db import *  # noqa: F401,F403 - database fixtures database_url, db_engine (tests/ is on sys.path)
 from web_support import browser, new_page, web_api, web_server  # noqa: F401 - browser-test fixtures, once per session
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
 

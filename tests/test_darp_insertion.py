@@ -93,7 +93,8 @@ def test_kernel_matches_reference_while_building_plans(seed):
 
 def test_hypothesis_random_cases():
     hypothesis = pytest.importorskip("hypothesis")
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     @settings(max_examples=150, deadline=None, derandomize=True)
     @given(st.integers(0, 10**6), st.integers(1, 4), st.integers(2, 14), st.booleans(), st.floats(0, 3))

@@ -9,7 +9,6 @@ from routing.darp.checker import check_plan
 from routing.darp.construct import initial_plan
 from routing.darp.problem import NO_LIMIT, DarpProblem, Plan
 from routing.darp.solver import objective, solve
-
 from test_darp_insertion import random_problem
 
 

@@ -434,7 +434,7 @@ def test_commit_after_the_database_closed_the_connection(store, repo, db_engine)
 
 
 def test_database_errors_come_as_sqlalchemy_errors(store, repo, db_engine):
-    from sqlalchemy.exc import DBAPIError, DataError
+    from sqlalchemy.exc import DataError, DBAPIError
 
     rider = make_user(repo)
     if db_engine.dialect.name == "postgresql":     # a number too large for its INTEGER column

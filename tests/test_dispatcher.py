@@ -17,7 +17,12 @@ import numpy as np
 import pytest
 
 from ride_pool.dispatch.dispatcher import (
-    BookingRefused, DispatchError, DispatchInputError, Dispatcher, NotFound, PlannedStep,
+    BookingRefused,
+    Dispatcher,
+    DispatchError,
+    DispatchInputError,
+    NotFound,
+    PlannedStep,
 )
 from ride_pool.dispatch.domain import BookingStatus, EventKind, RejectCause, StepKind, TripRequest
 from ride_pool.dispatch.locations import UNREACHABLE_S, LocationTable

@@ -9,7 +9,8 @@ import math
 
 import pytest
 
-from ride_pool.dispatch.domain import Event, EventKind as K
+from ride_pool.dispatch.domain import Event
+from ride_pool.dispatch.domain import EventKind as K
 from ride_pool.dispatch.kpis import OUTCOMES, CostModel, compute_kpis
 
 

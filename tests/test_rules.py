@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 
 from ride_pool.dispatch.dispatcher import (
-    BookingRefused, DispatchInputError, Dispatcher, OutsideServiceArea,
+    BookingRefused,
+    Dispatcher,
+    DispatchInputError,
+    OutsideServiceArea,
 )
 from ride_pool.dispatch.domain import BookingStatus, EventKind, Place, RejectCause, TripRequest
 from ride_pool.dispatch.rules import RulesError, ServiceRules

@@ -9,13 +9,29 @@ import numpy as np
 import pytest
 
 from simulations.demand import (
-    DAYS_AHEAD, DEFAULT_HOURLY_WEIGHTS, HOURS_AHEAD, SHORT_NOTICE, DemandConfig, ServiceDay, demand_summary,
-    destination_weights, expected_trips, generate_demand, hour_weights, municipality_nodes, parse_day_time,
+    DAYS_AHEAD,
+    DEFAULT_HOURLY_WEIGHTS,
+    HOURS_AHEAD,
+    SHORT_NOTICE,
+    DemandConfig,
+    ServiceDay,
+    demand_summary,
+    destination_weights,
+    expected_trips,
+    generate_demand,
+    hour_weights,
+    municipality_nodes,
+    parse_day_time,
     read_request_csv,
 )
 from simulations.errors import SimulationInputError
 from simulations.region import (
-    load_region, municipalities_in_bbox, municipalities_on_network, network_bbox, read_municipality_table, read_stops,
+    load_region,
+    municipalities_in_bbox,
+    municipalities_on_network,
+    network_bbox,
+    read_municipality_table,
+    read_stops,
 )
 
 DAY = ServiceDay(open_s=5 * 3600, close_s=23 * 3600, min_lead_s=1800, early_trip_before_s=8 * 3600)

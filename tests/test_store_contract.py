@@ -12,13 +12,13 @@ import dataclasses
 
 import pytest
 from sqlalchemy import func, select
-from test_db_store import T0, event, make_booking, make_offer, make_shift
 
 from ride_pool.db import DuplicateIdempotencyKey, Repository, SqlStore, StoreError, UnknownRider
 from ride_pool.db.engine import read_session
 from ride_pool.db.models import ServiceArea
 from ride_pool.dispatch.domain import BookingStatus, EventKind, idempotency_scope
 from ride_pool.dispatch.store import AreaSettings, Change, DuplicateKey, InMemoryStore, merge_changes
+from test_db_store import T0, event, make_booking, make_offer, make_shift
 
 RULES = {"max_passengers": 4, "booking_horizon_days": 7}
 SQUARE = [[13.2, 51.1], [13.6, 51.1], [13.6, 51.4], [13.2, 51.4]]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_db_store import event, make_booking
 
 from ride_pool.db.write_behind import WriteBehind
 from ride_pool.dispatch.domain import EventKind
 from ride_pool.dispatch.store import Change
+from test_db_store import event, make_booking
 
 
 class Refused(Exception):

@@ -25,8 +25,8 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest

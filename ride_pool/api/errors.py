@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound as RowNotFound, ShiftOverlap, \
-    StopImportError, StoreError
+from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, ShiftOverlap, StopImportError, StoreError
+from ride_pool.db.errors import NotFound as RowNotFound
 from ride_pool.dispatch.errors import DispatchError
 from ride_pool.dispatch.rules import RulesError
 

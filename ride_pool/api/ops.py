@@ -9,8 +9,23 @@ from ride_pool.api import security
 from ride_pool.api.deps import get_service, operator_only
 from ride_pool.api.drivers import shift_out
 from ride_pool.api.riders import book_response, make_quote, stop_out
-from ride_pool.api.schemas import (MAX_ID, BookingIn, BookingOut, Email, PhoneQuoteIn, QuoteOut, ServiceAreaIn,
-                                   ShiftIn, ShiftOut, StopIn, StopOut, Strict, VehicleIn, VehicleOut, VehiclePatch)
+from ride_pool.api.schemas import (
+    MAX_ID,
+    BookingIn,
+    BookingOut,
+    Email,
+    PhoneQuoteIn,
+    QuoteOut,
+    ServiceAreaIn,
+    ShiftIn,
+    ShiftOut,
+    StopIn,
+    StopOut,
+    Strict,
+    VehicleIn,
+    VehicleOut,
+    VehiclePatch,
+)
 from ride_pool.api.service import Service
 from ride_pool.api.shifts import plan_shift
 from ride_pool.api.views import booking_out

@@ -12,6 +12,7 @@ the settings' ``secret_key`` unless a key is passed.
 from __future__ import annotations
 
 import time
+
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher

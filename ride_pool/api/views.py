@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from ride_pool.api.schemas import BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
 from ride_pool.api.service import Service
 from ride_pool.db.repository import Repository
+from ride_pool.dispatch.domain import Booking, Offer, Place
 from ride_pool.dispatch.errors import OutsideServiceArea
 from ride_pool.dispatch.quotes import Quote
-from ride_pool.dispatch.domain import Booking, Offer, Place
 
 
 def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str) -> Place:

@@ -85,8 +85,9 @@ def _build_app(url: str, network, host: str, port: int):
 
 
 def _run(app, host: str, port: int) -> None:
-    import uvicorn
     from contextlib import asynccontextmanager
+
+    import uvicorn
 
     service = app.state.service
 

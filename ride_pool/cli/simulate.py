@@ -132,8 +132,8 @@ def simulate(
                                            "time, so results then vary slightly between runs)."),
 ) -> None:
     """Simulate service days over fleet sizes × demand levels × seeds and recommend a fleet size."""
-    from simulations.errors import SimulationInputError
     from routing.errors import RoutingInputError
+    from simulations.errors import SimulationInputError
 
     tmp: Path | None = None
     try:

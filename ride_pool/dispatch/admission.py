@@ -7,10 +7,10 @@ import dataclasses
 import math
 import numbers
 
-from routing.network import RoadNetwork
 from ride_pool.dispatch.domain import CALLER_NAME_MAX, CALLER_PHONE_MAX, Place, RejectCause, TripRequest
 from ride_pool.dispatch.errors import DispatchInputError
 from ride_pool.dispatch.rules import ServiceRules
+from routing.network import RoadNetwork
 
 CHANNELS = ("app", "phone", "simulation")
 

@@ -7,10 +7,10 @@ import numbers
 import numpy as np
 from matplotlib.path import Path
 
-from routing.errors import RoutingInputError
-from routing.travel_times import TravelTimes
 from ride_pool.dispatch.domain import Place
 from ride_pool.dispatch.errors import DispatchInputError, OutsideServiceArea
+from routing.errors import RoutingInputError
+from routing.travel_times import TravelTimes
 
 _POLYGON_FORM = ("the service area must be a GeoJSON Polygon {\"type\": \"Polygon\", \"coordinates\": "
                  "[[[lon, lat], ...]]} or a list of [lon, lat] points")

@@ -6,15 +6,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from routing.darp.insertion import best_insertions, insert_into_route
 from ride_pool.dispatch.admission import RiderLedger, rider_rule
 from ride_pool.dispatch.domain import (
-    Booking, BookingStatus, Event, EventKind, Offer, RejectCause, idempotency_scope,
+    Booking,
+    BookingStatus,
+    Event,
+    EventKind,
+    Offer,
+    RejectCause,
+    idempotency_scope,
 )
 from ride_pool.dispatch.errors import BookingRefused, DispatchError, NotFound
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, DuplicateKey
+from routing.darp.insertion import best_insertions, insert_into_route
 
 
 def scope_of(booking: Booking) -> str:

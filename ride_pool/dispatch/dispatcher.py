@@ -19,24 +19,28 @@ import threading
 import uuid
 from typing import Callable, ContextManager
 
-from routing.travel_times import TravelTimes
 from ride_pool.dispatch import recovery, route_steps
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, service_area
 from ride_pool.dispatch.bookings import BookingDesk
 from ride_pool.dispatch.domain import Booking, Event, EventKind, Place, Step, TripRequest, VehicleShift
 from ride_pool.dispatch.errors import (  # noqa: F401  (the errors callers catch, importable from here)
-    BookingRefused, DispatchError, DispatchInputError, NotFound, OutsideServiceArea,
+    BookingRefused,
+    DispatchError,
+    DispatchInputError,
+    NotFound,
+    OutsideServiceArea,
 )
 from ride_pool.dispatch.fleet import Fleet
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.optimiser import Optimiser
-from ride_pool.dispatch.plans import LiveProblem, LivePlans
+from ride_pool.dispatch.plans import LivePlans, LiveProblem
 from ride_pool.dispatch.quotes import Quote, QuoteDesk
 from ride_pool.dispatch.reports import DriverReports
 from ride_pool.dispatch.route_steps import PlannedStep, RouteStep
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.dispatch.store import AreaSettings, Change, InMemoryStore, Store, StoredState
+from routing.travel_times import TravelTimes
 
 #: ``set_area(polygon=KEEP)``: leave the service area as it is
 KEEP = object()

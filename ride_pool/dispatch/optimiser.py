@@ -9,11 +9,11 @@ import logging
 import threading
 from typing import ContextManager
 
-from routing.errors import RoutingInputError
 from ride_pool.dispatch.domain import Event, EventKind, StepKind
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
+from routing.errors import RoutingInputError
 
 log = logging.getLogger(__name__)
 

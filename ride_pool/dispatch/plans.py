@@ -20,14 +20,14 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from routing.darp.insertion import NewRequest, insert_into_route
-from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
-from routing.darp.snapshot import fleet_snapshots, flat_snapshots, route_snapshots
-from routing.travel_times import TravelTimes
 from ride_pool.dispatch.domain import Booking, BookingStatus, Offer, Place, Step, StepKind, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, NotFound
 from ride_pool.dispatch.locations import LocationTable, fastest_path_time_and_length, path_work
 from ride_pool.dispatch.rules import ServiceRules
+from routing.darp.insertion import NewRequest, insert_into_route
+from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
+from routing.darp.snapshot import flat_snapshots, fleet_snapshots, route_snapshots
+from routing.travel_times import TravelTimes
 
 
 class LiveProblem(NamedTuple):

@@ -8,7 +8,6 @@ from typing import Callable
 
 import numpy as np
 
-from routing.darp.insertion import NewRequest, best_insertions
 from ride_pool.dispatch.admission import RiderLedger, earliest_allowed, past_time_rule, rider_rule, validate_request
 from ride_pool.dispatch.domain import Event, EventKind, Offer, RejectCause, TripRequest
 from ride_pool.dispatch.errors import NotFound
@@ -16,6 +15,7 @@ from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
+from routing.darp.insertion import NewRequest, best_insertions
 
 
 @dataclass

@@ -8,7 +8,6 @@ import copy
 import dataclasses
 import logging
 
-from routing.darp.insertion import best_insertions, insert_into_route
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.bookings import BookingDesk
 from ride_pool.dispatch.domain import BookingStatus, StepKind
@@ -16,6 +15,7 @@ from ride_pool.dispatch.errors import DispatchError
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, StoredState
+from routing.darp.insertion import best_insertions, insert_into_route
 
 log = logging.getLogger(__name__)
 
