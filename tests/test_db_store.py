@@ -49,8 +49,9 @@ from ride_pool.dispatch.domain import (
     StepKind,
     TripRequest,
     VehicleShift,
+    idempotency_scope,
 )
-from ride_pool.dispatch.store import Change
+from ride_pool.dispatch.store import AreaSettings, Change
 
 pytestmark = pytest.mark.database
 
@@ -328,9 +329,9 @@ def test_failed_commit_writes_nothing(store, repo, db_engine):
                                   make_booking("b5", None, channel="phone", idempotency_key="call-1")]))
     with pytest.raises(DuplicateIdempotencyKey):
         store.commit(Change(bookings=[make_booking("b6", None, channel="phone", idempotency_key="call-1")]))
-    assert repo.find_booking_by_idempotency_key("tap-1", rider_id=rider) == first
-    assert repo.find_booking_by_idempotency_key("call-1", rider_id=None, channel="phone").booking_id == "b5"
-    assert repo.find_booking_by_idempotency_key("nope", rider_id=rider) is None
+    assert store.find_booking(idempotency_scope(rider, "app"), "tap-1") == first
+    assert store.find_booking(idempotency_scope(None, "phone"), "call-1").booking_id == "b5"
+    assert store.find_booking(idempotency_scope(rider, "app"), "nope") is None
 
 
 def test_written_behind_changes_land_before_the_next_commit_and_survive_its_failure(store, repo, db_engine):
@@ -562,14 +563,14 @@ def test_stop_info_is_cached_until_stops_change(repo, db_engine):
     assert repo.stop_info(imported.id).name == "Bahnhof Riesa"
 
 
-def test_service_area(repo):
+def test_service_area(store, repo):
     assert repo.get_service_area() is None
-    square = {"type": "Polygon", "coordinates": [[[13.2, 51.1], [13.6, 51.1], [13.6, 51.4], [13.2, 51.1]]]}
-    repo.set_service_area(polygon=square, rules={"max_passengers": 4, "hours": [[6, 22]]})
-    repo.set_service_area(rules={"max_passengers": 6})
+    square = [[13.2, 51.1], [13.6, 51.1], [13.6, 51.4], [13.2, 51.1]]
+    store.commit(Change(area=AreaSettings(rules={"max_passengers": 4}, polygon=square)))
+    store.commit(Change(area=AreaSettings(rules={"max_passengers": 6}, polygon=square)))
     area = repo.get_service_area()
     assert area.polygon == square and area.rules == {"max_passengers": 6}
-    repo.set_service_area(polygon=None)
+    store.commit(Change(area=AreaSettings(rules={}, polygon=None)))
     assert repo.get_service_area().polygon is None
     assert repo.get_service_area("elsewhere") is None
 

@@ -856,7 +856,7 @@ def test_location_table_equals_travel_time_matrix(seed):
         nodes = [int(x) for x in rng.choice(net.node_count, size=int(rng.integers(1, 6)))]
         cap = table.capacity
         old_slots = dict(table.slot_of)
-        got = table.slots(nodes, keep=lambda: set(kept))
+        got = table.slots(nodes, keep=lambda kept=kept: set(kept))
         assert [table.slot_of[n] for n in nodes] == got
         assert all(n in table.slot_of for n in kept)      # kept nodes never lose their slot
         grown += table.capacity > cap
@@ -986,7 +986,7 @@ def test_location_reports_move_the_plan_start(grid_tt):
     route = grid_tt.route(0, 63)
     depart = sched[0].begin - route.travel_time_s    # leave just in time
     t = depart
-    for a, e in zip(route.nodes[:-1], route.edges):
+    for e in route.edges:
         t += int(net.travel_time_s[e])
         node = int(net.head[e])
         clock.t = t

@@ -250,7 +250,7 @@ def test_max_active_bookings(tt):
 def test_no_show_limit(tt):
     now = at(2026, 3, 3, 9)
     d = dispatcher(tt, now, ServiceRules(no_show_limit=2))
-    for k in range(2):
+    for _ in range(2):
         q = d.quote(req(d, pickup_after=d.clock() + 1800, channel="app", rider_id=3))
         b = d.book(q.offers[0].offer_id)
         d.clock.t = b.pickup_earliest + 60

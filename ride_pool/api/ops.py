@@ -104,7 +104,8 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
     repo = Repository(service.engine)
     vehicle = repo.get_vehicle(body.vehicle_id)
     if vehicle is None:
-        raise HTTPException(422, detail={"code": "unknown_vehicle", "message": f"there is no vehicle {body.vehicle_id}"})
+        raise HTTPException(422, detail={"code": "unknown_vehicle",
+                                         "message": f"there is no vehicle {body.vehicle_id}"})
     if not vehicle.active:
         raise HTTPException(409, detail={"code": "vehicle_inactive", "message":
                                          f"vehicle {vehicle.label} is inactive; activate it first"})
@@ -142,7 +143,8 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         form = await request.form()
         upload = form.get("file")
         if upload is None or not hasattr(upload, "read"):
-            raise HTTPException(422, detail={"code": "invalid_request", "message": "send the stop file as form field 'file'"})
+            raise HTTPException(422, detail={"code": "invalid_request",
+                                             "message": "send the stop file as form field 'file'"})
         raw = await upload.read()
     else:
         raw = await request.body()
@@ -249,8 +251,9 @@ def kpis(since: str | None = Query(default=None, description="ISO 8601; default:
         try:
             t0 = service.times.epoch(datetime.fromisoformat(since))
         except (ValueError, OverflowError):     # OverflowError: e.g. 0001-01-01 local is before year 1 UTC
-            raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                             "since must be an ISO 8601 time, e.g. 2026-03-03T00:00:00+01:00"}) from None
+            raise HTTPException(422, detail={
+                "code": "invalid_request",
+                "message": "since must be an ISO 8601 time, e.g. 2026-03-03T00:00:00+01:00"}) from None
     else:
         now = datetime.fromtimestamp(service.clock(), tz)
         t0 = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())

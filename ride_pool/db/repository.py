@@ -27,10 +27,8 @@ from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, NotFound,
 from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, UserRole, Vehicle, search_key
 from ride_pool.db.rows import DEFAULT_AREA, booking_from_row, shift_from_row
 from ride_pool.db.stops import parse_stops_file
-from ride_pool.db.store import booking_by_idempotency_key
-from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift, idempotency_scope
+from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift
 
-_UNCHANGED: Any = object()
 _VEHICLE_FIELDS = {"label", "seats", "wheelchair_places", "depot_lat", "depot_lon", "active"}
 
 
@@ -342,21 +340,6 @@ class Repository:
         with read_session(self.engine) as session:
             return session.scalar(select(ServiceArea).where(ServiceArea.name == name))
 
-    def set_service_area(self, name: str = DEFAULT_AREA, *, polygon: dict | None = _UNCHANGED,
-                         rules: dict | None = _UNCHANGED) -> ServiceArea:
-        """Create or change service area ``name``: its GeoJSON ``polygon`` (None removes it) and
-        its ``rules`` (a JSON object); what is not given stays as it is."""
-        with write_session(self.engine) as session:
-            area = session.scalar(select(ServiceArea).where(ServiceArea.name == name).with_for_update())
-            if area is None:
-                area = ServiceArea(name=name, polygon=None, rules={})
-                session.add(area)
-            if polygon is not _UNCHANGED:
-                area.polygon = polygon
-            if rules is not _UNCHANGED:
-                area.rules = dict(rules or {})
-        return area
-
     # --- bookings --------------------------------------------------------------------------------
 
     def get_booking(self, booking_id: str) -> Booking | None:
@@ -374,12 +357,6 @@ class Repository:
         with read_session(self.engine) as session:
             return [booking_from_row(row) for row in session.scalars(query)]
 
-    def find_booking_by_idempotency_key(self, key: str, *, rider_id: int | None,
-                                        channel: str = "app") -> Booking | None:
-        """The booking made earlier with idempotency ``key`` by ``rider_id`` (or, without a
-        rider, on ``channel``), so that a retried request gets the same booking back (the read of
-        :meth:`SqlStore.find_booking <ride_pool.db.store.SqlStore.find_booking>`)."""
-        return booking_by_idempotency_key(self.engine, idempotency_scope(rider_id, channel), key)
 
 
 def _check_vehicle(vehicle: Vehicle) -> None:
@@ -429,13 +406,3 @@ def update_stop(engine: Engine, stop_id: int, **changes: Any) -> Stop:
             raise DuplicateStopCode(changes.get("code") or "") from error
         raise
     return stop
-
-
-def set_shift_driver(engine: Engine, shift_id: int, driver_id: int | None) -> Shift:
-    """Assign the driver of a shift (None: no driver; any driver may then start it)."""
-    with write_session(engine) as session:
-        shift = session.get(Shift, shift_id)
-        if shift is None:
-            raise NotFound(f"there is no shift {shift_id}")
-        shift.driver_id = driver_id
-    return shift

@@ -2,8 +2,8 @@
 
 The dispatcher works on a dense matrix over *slots*: each road node in use (a rider's origin or
 destination, a vehicle's anchor or depot) gets a slot; adding a node costs one forward and one
-backward one-to-all query on the network's contraction hierarchy (:mod:`routing.ch`). Slots of nodes no longer in use are
-reused once the table is full, so the matrix stays as large as the live state, not the day.
+backward one-to-all query on the network's contraction hierarchy (:mod:`routing.ch`). Slots of
+nodes no longer in use are reused once the table is full, so the matrix stays as large as the live state, not the day.
 """
 
 from __future__ import annotations

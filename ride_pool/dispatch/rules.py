@@ -7,7 +7,8 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``operating_hours`` | 05:00–23:00 every day | pickups and drop-offs happen inside these hours |
 | ``min_lead_s`` | 1,800 (30 min) | earliest pickup is this long after booking |
 | ``horizon_s`` | 604,800 (7 days) | latest pickup is this long after booking |
-| ``early_trip_before`` / ``early_trip_book_by`` | 08:00 / 20:00 | a pickup before 08:00 must be booked by 20:00 the evening before |
+| ``early_trip_before`` / ``early_trip_book_by`` | 08:00 / 20:00 | a pickup before 08:00 must be booked by 20:00 |
+|  |  | the evening before |
 | ``max_active_bookings`` | 4 | confirmed, not yet completed bookings per rider |
 | ``no_show_limit`` | 3 | after this many no-shows a rider books by phone (operators) |
 | ``window_s`` | 1,200 (20 min) | width of the promised pickup window |
@@ -102,7 +103,8 @@ class ServiceRules:
         try:
             object.__setattr__(self, "_tz", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise RulesError(f"timezone {self.timezone!r} is unknown; use an IANA name such as 'Europe/Berlin'") from None
+            raise RulesError(f"timezone {self.timezone!r} is unknown; use an IANA name such as "
+                             "'Europe/Berlin'") from None
         if not isinstance(self.operating_hours, dict):
             raise RulesError("operating_hours must map weekdays to [open, close], e.g. {'mon': ['05:00', '23:00']}")
         hours = {}
