@@ -1085,22 +1085,22 @@ def test_views_planned_schedule_and_eta(grid_tt):
 
 
 # --------------------------------------------------------------------------- 9. speed
-def test_distance_kernel_equals_route_length(demo_tt):
-    from ride_pool.dispatch.locations import fastest_path_time_and_length
-
+def test_driven_distance_equals_route_length(demo_tt):
+    """The metres the dispatcher books for a drive are those of the route a vehicle follows."""
+    d = make_dispatcher(demo_tt, shifts=())
     net = demo_tt.network
     rng = np.random.default_rng(4)
     pairs = rng.integers(net.node_count, size=(40, 2))
     for a, b in pairs:
-        t, m = fastest_path_time_and_length(demo_tt, int(a), int(b))
         route = demo_tt.route(int(a), int(b))
-        assert (t, m) == (route.travel_time_s, route.length_m)
+        assert d.distance_m(int(a), int(b)) == route.length_m
+        assert d.travel_time_s(int(a), int(b)) == route.travel_time_s
     # with many equally fast paths (ties), too
     tie = TravelTimes(grid_network(7, equal_times=True))
+    d = make_dispatcher(tie, shifts=())
     for a in range(0, 49, 5):
         for b in range(0, 49, 3):
-            assert fastest_path_time_and_length(tie, a, b) == (tie.route(a, b).travel_time_s,
-                                                               tie.route(a, b).length_m)
+            assert d.distance_m(a, b) == tie.route(a, b).length_m
 
 
 def test_150_quotes_and_bookings_on_the_county_network_keep_the_plan_feasible(demo_tt):

@@ -3,7 +3,8 @@
 The dispatcher works on a dense matrix over *slots*: each road node in use (a rider's origin or
 destination, a vehicle's anchor or depot) gets a slot; adding a node costs one forward and one
 backward one-to-all query on the network's contraction hierarchy (:mod:`routing.ch`). Slots of
-nodes no longer in use are reused once the table is full, so the matrix stays as large as the live state, not the day.
+nodes no longer in use are reused once the table is full, so the matrix stays as large as the live
+state, not the day.
 """
 
 from __future__ import annotations
@@ -15,22 +16,6 @@ from routing.travel_times import TravelTimes
 
 #: travel time used where a node cannot be reached (keeps int64 sums far from overflow)
 UNREACHABLE_S = 10**9
-
-
-def path_work(travel_times: TravelTimes) -> tuple:
-    """Work arrays for :func:`fastest_path_time_and_length` (reuse them: one set per thread)."""
-    return travel_times.path_work()
-
-
-def fastest_path_time_and_length(travel_times: TravelTimes, source: int, target: int,
-                                 work: tuple | None = None) -> tuple[int, int]:
-    """Seconds and metres of the fastest path from ``source`` to ``target`` (the same path as
-    ``TravelTimes.route``); ``(UNREACHABLE_S, 0)`` when there is none. ``work``: arrays from
-    :func:`path_work`, reused between calls (never by two threads at once)."""
-    seconds, metres = travel_times.time_and_length(source, target, work)
-    if seconds >= UNREACHABLE:
-        return UNREACHABLE_S, 0
-    return seconds, metres
 
 
 class LocationTable:

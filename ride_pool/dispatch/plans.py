@@ -22,7 +22,7 @@ import numpy as np
 
 from ride_pool.dispatch.domain import Booking, BookingStatus, Offer, Place, Step, StepKind, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, NotFound
-from ride_pool.dispatch.locations import LocationTable, fastest_path_time_and_length, path_work
+from ride_pool.dispatch.locations import LocationTable
 from ride_pool.dispatch.rules import ServiceRules
 from routing.darp.insertion import NewRequest, insert_into_route
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
@@ -205,8 +205,8 @@ class LivePlans:
             if not (0 <= key[0] < net.node_count and 0 <= key[1] < net.node_count):
                 return 0
             if self._path_work is None:
-                self._path_work = path_work(self.tt)
-            d = fastest_path_time_and_length(self.tt, *key, work=self._path_work)[1]
+                self._path_work = self.tt.path_work()
+            d = self.tt.time_and_length(*key, self._path_work)[1]
             self._distance_cache[key] = d
         return d
 
