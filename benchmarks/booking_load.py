@@ -52,9 +52,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.load.report import print_table, write_json
-from benchmarks.load.run import run_backend
-from benchmarks.load.server import DEFAULT_PG
+# These imports must follow the sys.path.insert above so the `benchmarks` package is found when run as a script.
+from benchmarks.load.report import print_table, write_json  # noqa: E402
+from benchmarks.load.run import run_backend  # noqa: E402
+from benchmarks.load.server import DEFAULT_PG  # noqa: E402
 
 
 def main(argv=None) -> int:

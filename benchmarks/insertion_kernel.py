@@ -115,8 +115,12 @@ def main(argv=None) -> int:
             print(f"case {seed}: kernel and twin disagree", file=sys.stderr)
             return 1
         feasible.append(int(np.isfinite(fast.cost).sum()))
-        kernel_times.append(time_calls(lambda: best_insertions(snaps, req, problem.travel_time), args.repeats))
-        twin_times.append(time_calls(lambda: best_insertions_reference(snaps, req, problem.travel_time), 3))
+        kernel_times.append(time_calls(
+            lambda snaps=snaps, req=req, problem=problem: best_insertions(snaps, req, problem.travel_time),
+            args.repeats))
+        twin_times.append(time_calls(
+            lambda snaps=snaps, req=req, problem=problem: best_insertions_reference(snaps, req, problem.travel_time),
+            3))
     with tempfile.TemporaryDirectory() as cache:
         cold = compile_seconds(cache)
         warm = compile_seconds(cache)

@@ -136,12 +136,14 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
 
 
 def print_table(results: dict) -> None:
-    header = f"{'network':<16}{'nodes':>8}{'edges':>8}  {'what':<22}{'ours':>10}{'scipy':>10}{'networkx':>10}{'ours/scipy':>12}{'ours/nx':>10}"
+    header = (f"{'network':<16}{'nodes':>8}{'edges':>8}  {'what':<22}"
+              f"{'ours':>10}{'scipy':>10}{'networkx':>10}{'ours/scipy':>12}{'ours/nx':>10}")
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         size = r["matrix_size"]
-        rows = [("one-to-all [ms]", r["one_to_all_s"], 1000.0), (f"matrix {size}x{size} [s]", r[f"matrix_{size}_s"], 1.0)]
+        rows = [("one-to-all [ms]", r["one_to_all_s"], 1000.0),
+                (f"matrix {size}x{size} [s]", r[f"matrix_{size}_s"], 1.0)]
         for i, (what, t, scale) in enumerate(rows):
             lead = f"{name:<16}{r['nodes']:>8}{r['edges']:>8}" if i == 0 else " " * 32
             print(

@@ -124,8 +124,10 @@ def assemble_network(
         pieces = math.ceil(length[k] / max_edge_length_m)
         partner = reverse_of[k]
         canonical = k if partner < 0 else min(k, partner)
-        line_lon = np.concatenate(([lon[src[canonical]]], _geo(canonical, geo_slices, geometry_lon), [lon[dst[canonical]]]))
-        line_lat = np.concatenate(([lat[src[canonical]]], _geo(canonical, geo_slices, geometry_lat), [lat[dst[canonical]]]))
+        line_lon = np.concatenate(
+            ([lon[src[canonical]]], _geo(canonical, geo_slices, geometry_lon), [lon[dst[canonical]]]))
+        line_lat = np.concatenate(
+            ([lat[src[canonical]]], _geo(canonical, geo_slices, geometry_lat), [lat[dst[canonical]]]))
         if canonical != k:
             pieces = math.ceil(length[canonical] / max_edge_length_m)
         cuts, piece_lines = _split_polyline(line_lon, line_lat, pieces)

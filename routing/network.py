@@ -275,7 +275,8 @@ class RoadNetwork:
                 f"(expected {FORMAT_VERSION}); rebuild it with 'ride-pool network build'"
             )
         if meta.get("road_classes") != list(ROAD_CLASSES):
-            raise NetworkFileError(f"{path}: written with other road classes; rebuild it with 'ride-pool network build'")
+            raise NetworkFileError(
+                f"{path}: written with other road classes; rebuild it with 'ride-pool network build'")
         try:
             return cls(
                 name=str(meta["name"]),

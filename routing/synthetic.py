@@ -311,7 +311,8 @@ class _Builder:
             length = float(np.hypot(*(b - a)))
             t = np.linspace(0.0, 1.0, max(8, int(length / 40)))
             coeff = self.rng.normal(0.0, 1.0, 3) / np.arange(1, 4)
-            offset = _LINK_WINDING[road_class] * length * sum(c * np.sin((k + 1) * np.pi * t) for k, c in enumerate(coeff))
+            winding = sum(c * np.sin((k + 1) * np.pi * t) for k, c in enumerate(coeff))
+            offset = _LINK_WINDING[road_class] * length * winding
             normal = np.array((-(b - a)[1], (b - a)[0])) / max(length, 1e-9)
             dense = a + np.outer(t, b - a) + np.outer(offset, normal)
         seg = np.hypot(*np.diff(dense, axis=0).T)

@@ -316,7 +316,8 @@ def write_report(path: Path, *, rows: list[dict], recommendations: list[dict], t
     for image, alt in images:
         parts.append(_image(image, alt))
     parts.append("<h2>Mean KPIs per demand level and fleet size</h2><table><tr><th>demand</th><th>fleet</th>"
-                 "<th>requests</th><th>served</th><th>served (net)</th><th>rejected</th><th>declined</th><th>wait mean min</th>"
+                 "<th>requests</th><th>served</th><th>served (net)</th><th>rejected</th><th>declined</th>"
+                 "<th>wait mean min</th>"
                  "<th>wait p95 min</th><th>detour mean</th><th>occupancy</th><th>pooled</th><th>empty km</th>"
                  "<th>veh-km</th><th>veh-h</th><th>€ / trip</th></tr>")
     for demand, fleets in by_demand_and_fleet(rows).items():

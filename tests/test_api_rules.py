@@ -178,7 +178,8 @@ BAD_RULES = [
     {"early_trip_before": 8}, {"horizon_s": 600}, {"reoptimise_time_limit_s": 0},
 ]
 BAD_POLYGONS = [
-    [[13.5, 51.1]], [], "everywhere", {"type": "Polygon"}, {"coordinates": []}, {"type": "Point", "coordinates": [1, 2]},
+    [[13.5, 51.1]], [], "everywhere", {"type": "Polygon"}, {"coordinates": []},
+    {"type": "Point", "coordinates": [1, 2]},
     [["a", "b"], [1, 2], [3, 4]], [[13.5, 51.1, 0], [13.6, 51.1, 0], [13.6, 51.2, 0]], [[200, 51], [13, 51], [13, 52]],
     {"type": "Polygon", "coordinates": [[[13.5, 51.1], [13.6, 51.1]]]}, 42,
 ]

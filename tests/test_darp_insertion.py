@@ -92,7 +92,7 @@ def test_kernel_matches_reference_while_building_plans(seed):
 
 
 def test_hypothesis_random_cases():
-    hypothesis = pytest.importorskip("hypothesis")
+    pytest.importorskip("hypothesis")
     from hypothesis import given, settings
     from hypothesis import strategies as st
 

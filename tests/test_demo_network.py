@@ -124,7 +124,8 @@ def test_the_elbe_is_crossed_only_at_the_bridges(demo_network):
     assert len(seg_idx) > 0  # the river is crossed somewhere
     points = p[seg_idx] + r[seg_idx] * t[crossing][:, None]
     bridges = np.column_stack(project(ELBE_BRIDGES[:, 0], ELBE_BRIDGES[:, 1]))
-    to_bridge = np.min(np.hypot(points[:, None, 0] - bridges[None, :, 0], points[:, None, 1] - bridges[None, :, 1]), axis=1)
+    to_bridge = np.min(
+        np.hypot(points[:, None, 0] - bridges[None, :, 0], points[:, None, 1] - bridges[None, :, 1]), axis=1)
     assert to_bridge.max() < 1000, f"a road crosses the Elbe {to_bridge.max():.0f} m from any bridge"
     # and all three bridges are used
     near = np.hypot(points[:, None, 0] - bridges[None, :, 0], points[:, None, 1] - bridges[None, :, 1]) < 1000

@@ -135,7 +135,7 @@ def test_gravity_prefers_near_and_large_destinations(region):
 def test_door_to_door_places_lie_near_the_centre(region):
     config = DemandConfig()
     nodes = municipality_nodes(region, config)
-    for m, centre, cand in zip(region.municipalities, region.centre_xy, nodes):
+    for _m, centre, cand in zip(region.municipalities, region.centre_xy, nodes):
         distance = np.hypot(*(region.node_xy[cand] - centre).T)
         assert distance.max() <= config.max_radius_m + 1
     sizes = [len(n) for n in nodes]
@@ -291,7 +291,8 @@ def test_only_the_simulator_reads_stops_without_names(tmp_path):
 
 
 # --------------------------------------------------------------------------- CSV replay
-HEADER = "request_time,pickup_after,arrive_by,origin_lat,origin_lon,destination_lat,destination_lon,passengers,wheelchairs"
+HEADER = ("request_time,pickup_after,arrive_by,origin_lat,origin_lon,"
+          "destination_lat,destination_lon,passengers,wheelchairs")
 MEISSEN = "51.1634,13.4737"      # Meißen centre (lat, lon)
 RIESA = "51.3086,13.2939"
 

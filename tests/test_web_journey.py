@@ -157,7 +157,8 @@ def test_rider_driver_operator_journey(web_server, web_api, new_page, one_vehicl
     login_page(ops, *OPERATOR)
     served = ops.locator('[data-kpi="served"] .tile-value')
     served.wait_for()
-    ops.wait_for_function("() => /^[1-9]/.test(document.querySelector('[data-kpi=\"served\"] .tile-value').textContent.trim())",
+    ops.wait_for_function("() => /^[1-9]/.test("
+                          "document.querySelector('[data-kpi=\"served\"] .tile-value').textContent.trim())",
                           timeout=15_000)
     op = web_api.login(*OPERATOR)
     kpis = web_api.get("/api/v1/ops/kpis", headers=op)

@@ -23,7 +23,8 @@ def _print_summary(summary: dict) -> None:
         f"nodes        {summary['nodes']:,}",
         f"edges        {summary['edges']:,}",
         f"road km      {summary['road_km']:,.1f}  (directed edges: {summary['directed_edge_km']:,.1f} km)",
-        f"bbox         lon {bbox['min_lon']:.5f} .. {bbox['max_lon']:.5f}, lat {bbox['min_lat']:.5f} .. {bbox['max_lat']:.5f}",
+        f"bbox         lon {bbox['min_lon']:.5f} .. {bbox['max_lon']:.5f}, "
+        f"lat {bbox['min_lat']:.5f} .. {bbox['max_lat']:.5f}",
         f"largest SCC  {summary['largest_component_share']:.1%} of the source graph's nodes",
         "road classes " + ", ".join(f"{k} {v:,.1f} km" for k, v in summary["edge_km_by_road_class"].items()),
         f"attribution  {summary['attribution']}",

@@ -269,7 +269,8 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         fleet = r["recommended_all_seeds"]
         err.print(f"demand ×{r['demand']:g}: recommended fleet "
                   + (f"{fleet}" if fleet is not None else f"none up to {r['shown_fleet']}")
-                  + f" (all seeds; on the mean: {r['recommended_on_mean'] if r['recommended_on_mean'] is not None else '–'})",
+                  + " (all seeds; on the mean: "
+                  + f"{r['recommended_on_mean'] if r['recommended_on_mean'] is not None else '–'})",
                   highlight=False)
     typer.echo(str(out / "report.html"))
 

@@ -233,7 +233,7 @@ class _DirectWriter:
         driver = connection.driver_connection
         if not self.postgres:
             try:
-                driver.total_changes        # raises once the SQLite connection was closed
+                _ = driver.total_changes    # probe: raises once the SQLite connection was closed
             except self.dialect.loaded_dbapi.Error:
                 return False
             return True

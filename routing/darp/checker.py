@@ -50,7 +50,7 @@ def check_plan(problem: DarpProblem, plan: Plan, *, travel_time=None, travel_cos
     seen_pickup = np.full(R, -1)
     seen_dropoff = np.full(R, -1)
     for v, route in enumerate(plan.routes):
-        for pos, stop in enumerate(route):
+        for stop in route:
             stop = int(stop)
             if not 0 <= stop < 2 * R:
                 violations.append(f"vehicle {v}: stop code {stop} does not name a request's stop")
@@ -71,7 +71,8 @@ def check_plan(problem: DarpProblem, plan: Plan, *, travel_time=None, travel_cos
         if (seen_pickup[r] >= 0) != (seen_dropoff[r] >= 0):
             violations.append(f"request {r}: pickup and drop-off must both be planned, or neither")
         elif seen_pickup[r] >= 0 and seen_pickup[r] != seen_dropoff[r]:
-            violations.append(f"request {r}: picked up by vehicle {seen_pickup[r]} but dropped off by {seen_dropoff[r]}")
+            violations.append(
+                f"request {r}: picked up by vehicle {seen_pickup[r]} but dropped off by {seen_dropoff[r]}")
         elif seen_pickup[r] < 0 and problem.rejection_penalty[r] == MUST_SERVE:
             violations.append(f"request {r}: must be served but is in no route")
     if violations:
@@ -110,7 +111,8 @@ def _check_route(problem: DarpProblem, v: int, route: list[int], tt: np.ndarray,
             violations.append(f"vehicle {v}: {seats} seats taken after stop {pos}, capacity {problem.seat_capacity[v]}")
         if chairs > problem.wheelchair_capacity[v]:
             violations.append(
-                f"vehicle {v}: {chairs} wheelchair places taken after stop {pos}, capacity {problem.wheelchair_capacity[v]}")
+                f"vehicle {v}: {chairs} wheelchair places taken after stop {pos}, "
+                f"capacity {problem.wheelchair_capacity[v]}")
     if violations or not route:
         return [], violations
 

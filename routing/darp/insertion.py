@@ -3,7 +3,8 @@
 For every vehicle and every (pickup position, drop-off position) pair the numba kernel checks both
 capacity dimensions, every time window (the new request's and those of everyone already planned),
 every ride limit, the shift end and the route duration, giving each stop its least feasible
-service begin (:mod:`routing.darp.schedule`; planned stops never move earlier than planned). The cost of an insertion is the added driving cost plus ``delay_weight`` times the added
+service begin (:mod:`routing.darp.schedule`; planned stops never move earlier than planned).
+The cost of an insertion is the added driving cost plus ``delay_weight`` times the added
 delay of riders already planned (seconds of later service begin, per person).
 
 :func:`routing.darp.insertion_reference.best_insertions_reference` is the plain-Python twin; both
@@ -211,7 +212,8 @@ def insertion_kernel(tt, cost, req, delay_weight,
                 if j > i:
                     # advance through planned stop j-1, now with the new rider on board
                     k = s0 + j - 1
-                    if seats_after[k] + seats > seat_capacity[v] or wheelchairs_after[k] + chairs > wheelchair_capacity[v]:
+                    if (seats_after[k] + seats > seat_capacity[v]
+                            or wheelchairs_after[k] + chairs > wheelchair_capacity[v]):
                         break
                     b = max(t + tt[cur_loc, stop_location[k]], earliest[k], begin[k])
                     if b > latest[k]:

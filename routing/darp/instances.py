@@ -130,7 +130,9 @@ class _Lines:
         where = f"{self.path}:{lineno}" if lineno is not None else f"{self.path}"
         return DarpInputError(f"{where}: {message}")
 
-    def numbers(self, lineno: int, fields: list[str], names: tuple[str, ...], *, allow_extra: bool = False) -> list[float]:
+    def numbers(
+        self, lineno: int, fields: list[str], names: tuple[str, ...], *, allow_extra: bool = False
+    ) -> list[float]:
         if len(fields) < len(names) or (len(fields) > len(names) and not allow_extra):
             raise self.error(lineno, f"expected {len(names)} fields ({' '.join(names)}), found {len(fields)}")
         values = []
@@ -206,7 +208,8 @@ def read_cordeau(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
     q = rows[:, 4]
     for i in range(1, n + 1):
         if q[i] <= 0 or q[i] != int(q[i]):
-            raise lines.error(lineno_of[i], f"node {i} is a pickup: its load change q must be a positive whole number, found {q[i]:g}")
+            raise lines.error(lineno_of[i], f"node {i} is a pickup: its load change q must be a positive whole number, "
+                                            f"found {q[i]:g}")
         if q[n + i] != -q[i]:
             raise lines.error(lineno_of[n + i], f"node {n + i} is the drop-off of node {i}: its load change must be "
                                                 f"{-q[i]:g}, found {q[n + i]:g}")
@@ -220,9 +223,9 @@ def read_cordeau(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
     pick = np.arange(1, n + 1)
     drop = pick + n
     start_depot, end_depot = 0, 2 * n + 1
-    e, l, d = rows[:, 5], rows[:, 6], rows[:, 3]
+    e, latest, d = rows[:, 5], rows[:, 6], rows[:, 3]
     start_time = int(_scale(e[start_depot], time_scale, "up"))
-    end_latest = int(_scale(l[end_depot], time_scale, "down"))
+    end_latest = int(_scale(latest[end_depot], time_scale, "down"))
     if start_time > end_latest:
         raise lines.error(lineno_of[0], "the depot window is empty")
     try:
@@ -233,9 +236,9 @@ def read_cordeau(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
             seats=q[pick].astype(np.int32),
             wheelchairs=np.zeros(n, dtype=np.int32),
             pickup_earliest=_scale(e[pick], time_scale, "up"),
-            pickup_latest=_scale(l[pick], time_scale, "down"),
+            pickup_latest=_scale(latest[pick], time_scale, "down"),
             dropoff_earliest=_scale(e[drop], time_scale, "up"),
-            dropoff_latest=_scale(l[drop], time_scale, "down"),
+            dropoff_latest=_scale(latest[drop], time_scale, "down"),
             max_ride_time=np.full(n, _scale(L, time_scale, "down")),
             pickup_service=_scale(d[pick], time_scale, "up"),
             dropoff_service=_scale(d[drop], time_scale, "up"),
@@ -316,25 +319,28 @@ def read_lilim(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
             if not 1 <= j < N:
                 raise lines.error(ln, f"node {k}: its delivery node {j} does not exist (ids 1..{N - 1})")
             if p_col[j] != k:
-                raise lines.error(lineno_of[j], f"node {j} is the delivery of node {k} (line {ln}) but names {p_col[j]} as its pickup")
+                raise lines.error(lineno_of[j], f"node {j} is the delivery of node {k} (line {ln}) "
+                                                f"but names {p_col[j]} as its pickup")
             if demand[k] <= 0 or demand[j] != -demand[k]:
-                raise lines.error(ln, f"pickup {k} has demand {demand[k]}, its delivery {j} {demand[j]}: need +q and -q with q > 0")
+                raise lines.error(ln, f"pickup {k} has demand {demand[k]}, its delivery {j} {demand[j]}: "
+                                      "need +q and -q with q > 0")
             if demand[k] > Q:
                 raise lines.error(ln, f"node {k}: demand {demand[k]} exceeds the vehicle capacity Q = {Q}")
             pickups.append(k)
         elif p_col[k] != 0:
             j = int(p_col[k])
             if not 1 <= j < N or d_col[j] != k:
-                raise lines.error(ln, f"node {k} names {j} as its pickup, but node {j} does not name {k} as its delivery")
+                raise lines.error(ln, f"node {k} names {j} as its pickup, "
+                                      f"but node {j} does not name {k} as its delivery")
         else:
             raise lines.error(ln, f"node {k} is neither a pickup (d = 0) nor a delivery (p = 0)")
     pick = np.array(pickups, dtype=np.int64)
     drop = d_col[pick]
     R = len(pick)
-    x, y, e, l, s = rows[:, 1], rows[:, 2], rows[:, 4], rows[:, 5], rows[:, 6]
+    x, y, e, latest, s = rows[:, 1], rows[:, 2], rows[:, 4], rows[:, 5], rows[:, 6]
     exact, scaled = euclidean_matrix(x, y, time_scale)
     start_time = int(_scale(e[0], time_scale, "up"))
-    end_latest = int(_scale(l[0], time_scale, "down"))
+    end_latest = int(_scale(latest[0], time_scale, "down"))
     try:
         problem = DarpProblem(
             travel_time=scaled,
@@ -343,9 +349,9 @@ def read_lilim(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
             seats=demand[pick].astype(np.int32),
             wheelchairs=np.zeros(R, dtype=np.int32),
             pickup_earliest=_scale(e[pick], time_scale, "up"),
-            pickup_latest=_scale(l[pick], time_scale, "down"),
+            pickup_latest=_scale(latest[pick], time_scale, "down"),
             dropoff_earliest=_scale(e[drop], time_scale, "up"),
-            dropoff_latest=_scale(l[drop], time_scale, "down"),
+            dropoff_latest=_scale(latest[drop], time_scale, "down"),
             max_ride_time=np.full(R, NO_LIMIT),
             pickup_service=_scale(s[pick], time_scale, "up"),
             dropoff_service=_scale(s[drop], time_scale, "up"),

@@ -45,12 +45,16 @@ class RuinAndRecreate:
         self.vehicle_fixed_cost = int(vehicle_fixed_cost)
         self.delay_weight = float(delay_weight)
         self.free = np.flatnonzero(problem.onboard_vehicle < 0)
-        self.requests = np.stack([NewRequest.from_problem(problem, int(r)).as_array() for r in range(problem.request_count)]) \
+        self.requests = (
+            np.stack([NewRequest.from_problem(problem, int(r)).as_array() for r in range(problem.request_count)])
             if problem.request_count else np.zeros((0, 11), dtype=np.int64)
+        )
         tt = problem.travel_time
         p, d = problem.pickup_location, problem.dropoff_location
-        mid_p = (problem.pickup_earliest + np.minimum(problem.pickup_latest, problem.pickup_earliest + 10 * tt.max())) // 2
-        mid_d = (problem.dropoff_earliest + np.minimum(problem.dropoff_latest, problem.dropoff_earliest + 10 * tt.max())) // 2
+        mid_p = (problem.pickup_earliest
+                 + np.minimum(problem.pickup_latest, problem.pickup_earliest + 10 * tt.max())) // 2
+        mid_d = (problem.dropoff_earliest
+                 + np.minimum(problem.dropoff_latest, problem.dropoff_earliest + 10 * tt.max())) // 2
         # Shaw relatedness: closeness of pickups and drop-offs in space, and of their windows in time
         self.relatedness = (tt[np.ix_(p, p)] + tt[np.ix_(d, d)]
                             + np.abs(mid_p[:, None] - mid_p[None, :]) + np.abs(mid_d[:, None] - mid_d[None, :]))

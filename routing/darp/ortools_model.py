@@ -170,8 +170,10 @@ def build_model(problem: DarpProblem, vehicle_fixed_cost: int = 0, *, tighten: b
 
     stops = node_stop_arr[:n_stops]
     stop_req, stop_drop = stops // 2, stops % 2 == 1
-    stop_loc = np.where(stop_drop, problem.dropoff_location[stop_req], problem.pickup_location[stop_req]).astype(np.int64)
-    stop_service = np.where(stop_drop, problem.dropoff_service[stop_req], problem.pickup_service[stop_req]).astype(np.int64)
+    stop_loc = np.where(
+        stop_drop, problem.dropoff_location[stop_req], problem.pickup_location[stop_req]).astype(np.int64)
+    stop_service = np.where(
+        stop_drop, problem.dropoff_service[stop_req], problem.pickup_service[stop_req]).astype(np.int64)
 
     # location of each node (-1: open end, costs and takes nothing to reach)
     loc = np.empty(n_nodes, dtype=np.int64)

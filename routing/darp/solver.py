@@ -81,7 +81,8 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
     if use_ortools and time.perf_counter() < deadline - 0.2:
         if partial is not None:
             free_must = (problem.rejection_penalty == MUST_SERVE) & (problem.onboard_vehicle < 0)
-            relaxed = problem.replace(rejection_penalty=np.where(free_must, _MISSING_PENALTY, problem.rejection_penalty))
+            relaxed_penalty = np.where(free_must, _MISSING_PENALTY, problem.rejection_penalty)
+            relaxed = problem.replace(rejection_penalty=relaxed_penalty)
             found, status = _ortools_polish(relaxed, partial, deadline, vehicle_fixed_cost)
         else:
             found, status = _ortools_polish(problem, plan, deadline, vehicle_fixed_cost)
