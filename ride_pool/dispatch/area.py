@@ -43,7 +43,7 @@ class ServiceArea:
         return bool(self._path.contains_point((lon, lat)))
 
 
-def service_area(polygon) -> ServiceArea | None:
+def area_of(polygon) -> ServiceArea | None:
     """The :class:`ServiceArea` of ``polygon``; None (everywhere near the road network) for None."""
     return None if polygon is None else ServiceArea(polygon)
 

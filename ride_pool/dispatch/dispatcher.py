@@ -21,7 +21,7 @@ from typing import Callable, ContextManager
 
 from ride_pool.dispatch import recovery, route_steps
 from ride_pool.dispatch.admission import RiderLedger
-from ride_pool.dispatch.area import Places, service_area
+from ride_pool.dispatch.area import Places, area_of
 from ride_pool.dispatch.bookings import BookingDesk
 from ride_pool.dispatch.domain import Booking, Event, EventKind, Place, Step, TripRequest, VehicleShift
 from ride_pool.dispatch.errors import (  # noqa: F401  (the errors callers catch, importable from here)
@@ -64,7 +64,7 @@ class Dispatcher:
         self.journal = Journal(store if store is not None else InMemoryStore(), clock)
         self.plans = LivePlans(travel_times, rules or ServiceRules(), clock, name=name,
                                location_capacity=location_capacity)
-        self.places = Places(travel_times, globals()["service_area"](service_area))
+        self.places = Places(travel_times, area_of(service_area))
         self.riders = RiderLedger()
         new_id = new_id or _new_id
         self._lock = lock if lock is not None else threading.RLock()
@@ -139,7 +139,7 @@ class Dispatcher:
         """Change the service rules and/or the service-area polygon (None: the whole network),
         committed with a ``service_area_changed`` event."""
         with self._lock:
-            area = self.places.area if polygon is KEEP else service_area(polygon)
+            area = self.places.area if polygon is KEEP else area_of(polygon)
             rules = rules if rules is not None else self.plans.rules
             points = None if area is None else area.points
             event = Event(self.journal.now(), EventKind.SERVICE_AREA_CHANGED, cause,
