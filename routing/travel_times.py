@@ -113,6 +113,14 @@ class TravelTimes:
         return nodes.astype(np.int64), distances
 
     # ------------------------------------------------------------------ travel times
+    def _node(self, node, what: str) -> int:
+        """One node index, checked (a plain integer is checked without numpy: paths ask often)."""
+        if isinstance(node, (int, np.integer)) and not isinstance(node, bool):
+            if 0 <= node < self.network.node_count:
+                return int(node)
+            raise RoutingInputError(f"{what} must be node indices in [0, {self.network.node_count})")
+        return int(self._nodes(node, what)[0])
+
     def _nodes(self, nodes, what: str) -> np.ndarray:
         arr = np.atleast_1d(np.asarray(nodes))
         if arr.size == 0:  # an empty list is float64 to numpy, but it is a valid (empty) node list
@@ -200,7 +208,7 @@ class TravelTimes:
         it; ``(UNREACHABLE, 0)`` when there is none. ``work``: arrays from :meth:`path_work`, reused
         between calls (never by two threads at once)."""
         net = self.network
-        source, target = self._nodes(source, "source")[0], self._nodes(target, "target")[0]
+        source, target = self._node(source, "source"), self._node(target, "target")
         if work is None:
             work = self.path_work()
         seconds, metres = kernels.path_time_and_length(net.indptr, net.head, net.travel_time_s, net.length_m,

@@ -9,7 +9,6 @@ riders boarding at the village square), with who boards or leaves and the load a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
 
 from ride_pool.dispatch.domain import Place, StepKind
 from ride_pool.dispatch.plans import LivePlans
@@ -87,8 +86,9 @@ class RouteStep:
         return self.stops[-1].wheelchairs_after
 
 
-def planned_steps(plans: LivePlans, shift_id: int, now: int) -> Iterator[PlannedStep]:
-    """The shift's planned steps in order, with arrival, service begin and departure times."""
+def planned_schedule(plans: LivePlans, shift_id: int, now: int, limit: int | None = None) -> list[PlannedStep]:
+    """The shift's first ``limit`` (default: all) planned steps in order, with arrival, service
+    begin and departure times."""
     shift = plans.shift(shift_id)
     v = plans.vehicle_slot_of[shift_id]
     snaps = plans.schedule(v, now=now)
@@ -98,7 +98,8 @@ def planned_steps(plans: LivePlans, shift_id: int, now: int) -> Iterator[Planned
     stop_location, begins, service = snaps["stop_location"], snaps["begin"], snaps["service"]
     seats_after, wheelchairs_after = snaps["seats_after"], snaps["wheelchairs_after"]
     assert len(stop_location) == len(shift.route)
-    for k, step in enumerate(list(shift.route)):
+    out = []
+    for k, step in enumerate(shift.route if limit is None else shift.route[:limit]):
         loc = int(stop_location[k])
         arrival = t + int(M[prev, loc])
         begin = int(begins[k])
@@ -106,39 +107,35 @@ def planned_steps(plans: LivePlans, shift_id: int, now: int) -> Iterator[Planned
         booking = plans.bookings[step.booking_id]
         pickup = step.kind is StepKind.PICKUP
         place = booking.origin if pickup else booking.destination
-        yield PlannedStep(
+        out.append(PlannedStep(
             booking_id=step.booking_id, kind=step.kind, node=place.node, place=place, arrival=min(arrival, begin),
             begin=begin, departure=departure, passengers=booking.passengers, wheelchairs=booking.wheelchairs,
             seats_after=int(seats_after[k]), wheelchairs_after=int(wheelchairs_after[k]),
             window_earliest=booking.pickup_earliest,
-            window_latest=booking.pickup_latest if pickup else booking.dropoff_latest)
+            window_latest=booking.pickup_latest if pickup else booking.dropoff_latest))
         prev, t = loc, departure
-
-
-def planned_schedule(plans: LivePlans, shift_id: int, now: int, limit: int | None = None) -> list[PlannedStep]:
-    """The first ``limit`` (default: all) :func:`planned_steps` of the shift."""
-    out = []
-    for step in planned_steps(plans, shift_id, now):
-        if limit is not None and len(out) >= limit:
-            break
-        out.append(step)
     return out
 
 
 def route_steps(plans: LivePlans, shift_id: int, now: int, limit: int | None = None) -> list[RouteStep]:
     """The shift's route as :class:`RouteStep` groups (the first ``limit`` of them when given)."""
-    out: list[RouteStep] = []
-    group: list[PlannedStep] = []
-    for step in planned_steps(plans, shift_id, now):
-        if group and (step.node != group[0].node or step.kind != group[0].kind):
-            out.append(RouteStep(group[0].kind, group[0].node, group[0].place, tuple(group)))
-            group = []
-            if limit is not None and len(out) >= limit:
-                return out
-        group.append(step)
-    if group:
-        out.append(RouteStep(group[0].kind, group[0].node, group[0].place, tuple(group)))
-    return out
+    route = plans.shift(shift_id).route
+    # where the groups end, from the route alone: times are worked out only for the groups wanted
+    # (the simulated vehicles ask for the next stop after every event)
+    ends: list[int] = []
+    k = 0
+    while k < len(route) and (limit is None or len(ends) < limit):
+        kind, node = route[k].kind, plans.step_place(route[k]).node
+        k += 1
+        while k < len(route) and route[k].kind is kind and plans.step_place(route[k]).node == node:
+            k += 1
+        ends.append(k)
+    if not ends:
+        return []
+    planned = planned_schedule(plans, shift_id, now, ends[-1])
+    starts = [0, *ends[:-1]]
+    return [RouteStep(planned[a].kind, planned[a].node, planned[a].place, tuple(planned[a:b]))
+            for a, b in zip(starts, ends)]
 
 
 def eta(plans: LivePlans, booking_id: str, now: int) -> dict:
@@ -152,7 +149,7 @@ def eta(plans: LivePlans, booking_id: str, now: int) -> dict:
         return {}
     shift = plans.shift_at(v)
     times = {}
-    for step in planned_steps(plans, shift.shift_id, now):
+    for step in planned_schedule(plans, shift.shift_id, now):
         if step.booking_id == booking_id:
             times[step.kind.value] = step.begin
     return {"shift_id": shift.shift_id, "vehicle_id": shift.vehicle_id, "pickup": times.get("pickup"),
