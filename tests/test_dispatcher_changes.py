@@ -193,3 +193,57 @@ def test_rules_from_json_name_the_wrong_rule():
         with pytest.raises(RulesError) as exc:
             rules.with_changes(changes)
         assert name in str(exc.value)
+
+
+class CountingLock:
+    """A reentrant lock that knows how deep it is held (to see what runs under it)."""
+
+    def __init__(self):
+        import threading
+
+        self._lock, self.depth = threading.RLock(), 0
+
+    def __enter__(self):
+        self._lock.acquire()
+        self.depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        self.depth -= 1
+        self._lock.release()
+        return False
+
+
+def test_the_store_is_asked_for_a_key_outside_the_lock(tt):
+    lock = CountingLock()
+
+    class WatchedStore(InMemoryStore):
+        asked = []
+
+        def find_booking(self, scope, key):
+            self.asked.append((scope, key, lock.depth))
+            return super().find_booking(scope, key)
+
+    store = WatchedStore()
+    d = make_dispatcher(tt, store=store, lock=lock)
+    q = d.quote(request(d, 3, 40, t=T0 + 3600, rider=5, channel="app"))
+    first = d.book(q.offers[0].offer_id, idempotency_key="k", rider_id=5)
+    assert store.asked == []          # a fresh key on an open offer needs no look-up
+    d.cancel(first.booking_id)
+    # a retry on a booked offer with a key memory does not know: the store is read, unlocked, and
+    # knows none either, so the offer is refused as booked
+    with pytest.raises(DispatchError) as exc:
+        d.book(q.offers[0].offer_id, idempotency_key="other", rider_id=5)
+    assert exc.value.code == "offer_already_booked"
+    assert store.asked == [("rider:5", "other", 0)]
+    # after a restart the cancelled booking is known to the store only: an open offer with its key
+    # is refused by the store's unique key, then the store is read (unlocked) and its booking returned
+    ids = iter(range(1000))
+    d2 = Dispatcher(tt, store=store, clock=d.clock, new_id=lambda: f"after-restart-{next(ids)}", lock=lock)
+    d2.restore(store.load(d.clock()))
+    q2 = d2.quote(request(d2, 4, 41, t=T0 + 3600, rider=5, channel="app"))
+    again, eta = d2.book_with_eta(q2.offers[0].offer_id, idempotency_key="k", rider_id=5)
+    assert again.booking_id == first.booking_id and eta == {}        # cancelled: no vehicle, no ETA
+    assert store.asked[-1] == ("rider:5", "k", 0) and lock.depth == 0
+    booked, eta = d2.book_with_eta(q2.offers[0].offer_id, idempotency_key="new", rider_id=5)
+    assert eta["pickup"] == booked.planned_pickup and eta["shift_id"] == 0

@@ -95,8 +95,8 @@ def install(recorder: Recorder) -> None:
     Dispatcher.__init__ = init_with_timed_lock
 
     time_method(SqlStore, "commit", "store_commit", recorder)
-    for name, label in (("get_stop", "db_read:get_stop"), ("stop_info", "db_read:stop_info"),
-                        ("find_booking_by_idempotency_key", "db_read:idempotency")):
+    time_method(SqlStore, "find_booking", "db_read:idempotency", recorder)
+    for name, label in (("get_stop", "db_read:get_stop"), ("stop_info", "db_read:stop_info")):
         if hasattr(Repository, name):
             time_method(Repository, name, label, recorder)
 

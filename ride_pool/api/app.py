@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     def health(service: Service = Depends(get_service)):
         d = service.dispatcher
         return {"status": "ok", "network": service.network.name, "synthetic": bool(service.network.synthetic),
-                "shifts": len(d.shifts), "active_bookings": sum(1 for b in d.bookings.values() if b.status.active),
+                "shifts": len(d.shifts), "active_bookings": len(d.active_bookings()),
                 "database": service.engine.dialect.name}
 
     @app.get("/api/v1/network.geojson", tags=["service"])

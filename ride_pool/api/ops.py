@@ -230,8 +230,7 @@ async def phone_booking(body: BookingIn, idempotency_key: str | None = Header(de
 @router.get("/bookings", response_model=list[BookingOut])
 def active_bookings(service: Service = Depends(get_service)):
     """All open bookings (confirmed or on board), by pickup time."""
-    live = [b for b in service.dispatcher.bookings.values() if b.status.active]
-    return [booking_out(service, b) for b in sorted(live, key=lambda b: b.pickup_earliest)]
+    return [booking_out(service, b) for b in service.dispatcher.active_bookings()]
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
@@ -282,7 +281,7 @@ def live(service: Service = Depends(get_service)):
     net = service.network
     now = service.clock()
     out = []
-    for s in sorted(d.shifts.values(), key=lambda s: s.shift_id):
+    for s in d.all_shifts():
         if s.ended or not (s.start - EARLY_START_S <= now < s.end):
             continue
         steps = d.planned_schedule(s.shift_id, limit=5)

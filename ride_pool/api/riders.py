@@ -76,8 +76,9 @@ async def book(body: BookingIn, caller: Caller = Depends(rider_or_operator),
 def book_response(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Response:
     """The booking of ``offer_id`` (a rider's own offer when ``rider_id`` is given; the one made
     earlier with idempotency ``key`` on a retry) as a 201 answer."""
-    booking = service.dispatcher.book(offer_id, idempotency_key=key, rider_id=rider_id, channel=channel)
-    return json_response(booking_out(service, booking), status_code=201)
+    booking, eta = service.dispatcher.book_with_eta(offer_id, idempotency_key=key, rider_id=rider_id,
+                                                    channel=channel)
+    return json_response(booking_out(service, booking, eta), status_code=201)
 
 
 #: what a booking id can look like (ids are 32 hex digits; anything else cannot be one)

@@ -28,6 +28,15 @@ def scope_of(booking: Booking) -> str:
     return idempotency_scope(booking.rider_id, booking.channel)
 
 
+class LookupNeeded(Exception):
+    """:meth:`BookingDesk.book` needs the store's answer for idempotency ``key`` in ``scope``
+    (``refusal``: why booking the offer failed meanwhile, raised if the store knows no booking)."""
+
+    def __init__(self, scope: str, key: str, refusal: Exception | None = None):
+        super().__init__(f"look up idempotency key {key!r} in {scope!r}")
+        self.scope, self.key, self.refusal = scope, key, refusal
+
+
 class BookingDesk:
     """Confirms offers into the plans and takes bookings out of them again."""
 
@@ -38,6 +47,8 @@ class BookingDesk:
         self.new_id = new_id
         #: (idempotency scope, key) -> booking id, for every booking made or restored since the start
         self.idempotent: dict[tuple[str, str], str] = {}
+        #: offer id -> the booking made of it (offers themselves are forgotten after a while)
+        self.booking_of_offer: dict[str, str] = {}
 
     def booking(self, booking_id: str) -> Booking:
         try:
@@ -47,7 +58,8 @@ class BookingDesk:
 
     # ------------------------------------------------------------------ idempotency
     def remember(self, booking: Booking) -> None:
-        """Index ``booking``'s idempotency key (a restored booking, or one just made)."""
+        """Index ``booking`` by its offer and idempotency key (a restored booking, or one just made)."""
+        self.booking_of_offer[booking.offer_id] = booking.booking_id
         if booking.idempotency_key:
             self.idempotent[(scope_of(booking), booking.idempotency_key)] = booking.booking_id
 
@@ -56,30 +68,30 @@ class BookingDesk:
         channel); for an offer no longer kept, the booking made of it; else the caller's."""
         if offer is not None:
             return idempotency_scope(offer.request.rider_id, offer.request.channel)
-        for b in self.plans.bookings.values():     # a booked offer no longer kept (e.g. after a restart)
-            if b.offer_id == offer_id and (rider_id is None or b.rider_id == rider_id):
-                return scope_of(b)
+        made = self.plans.bookings.get(self.booking_of_offer.get(offer_id, ""))   # e.g. after a restart
+        if made is not None and (rider_id is None or made.rider_id == rider_id):
+            return scope_of(made)
         if rider_id is not None or channel:
             return idempotency_scope(rider_id, channel or "app")
         return ""
 
-    def _made_earlier(self, scope: str, key: str) -> Booking | None:
-        """The booking made with ``key`` in ``scope``: in memory, else in the store (e.g. before a restart)."""
-        known = self.idempotent.get((scope, key))
-        if known is not None:
-            return self.plans.bookings[known]
+    def stored_booking(self, scope: str, key: str) -> Booking | None:
+        """The booking the store holds for ``key`` in ``scope`` (one read; called outside the lock)."""
         find = getattr(self.journal.store, "find_booking", None)
-        found = find(scope, key) if find is not None else None
-        return None if found is None else self.plans.bookings.get(found.booking_id, found)
+        return find(scope, key) if find is not None else None
 
     def book(self, offer_id: str, *, idempotency_key: str | None = None, rider_id: int | None = None,
-             channel: str | None = None) -> Booking:
+             channel: str | None = None, looked_up: bool = False) -> Booking:
         """Confirm an offer: the booking and the plan change commit together, or nothing does.
 
         ``rider_id`` given: the offer must be that rider's. The same ``idempotency_key`` within the
         offer's idempotency scope (:func:`~ride_pool.dispatch.domain.idempotency_scope` of its rider
         and channel; for an unknown offer, of ``rider_id`` and ``channel``) returns the booking made
         with it, also one made before a restart, instead of booking again or refusing.
+
+        A key that only the store may know raises :class:`LookupNeeded`: the caller reads the
+        store (:meth:`stored_booking`) without holding the dispatcher's lock, then calls
+        :meth:`after_lookup`.
         """
         offer = self.plans.offers.get(offer_id)
         if offer is not None and rider_id is not None and offer.request.rider_id != rider_id:
@@ -91,20 +103,32 @@ class BookingDesk:
         known = self.idempotent.get((scope, key))
         if known is not None:
             return self.plans.bookings[known]
+        if looked_up:
+            return self._book(offer_id, offer, key, scope)
         if offer is None or offer.booking_id is not None or offer.expires_at < self.journal.now():
             # a retry of a booking made earlier (its offer booked, expired, or forgotten after a
             # restart): the key decides, so look it up before the offer is refused
-            return self._made_earlier(scope, key) or self._book(offer_id, offer, key, scope)
+            raise LookupNeeded(scope, key)
         # an open offer: book it straight away (every key given since the start is in memory, and
         # the store refuses a key it holds for another booking); only a refusal needs the look-up,
         # e.g. the key was used, before a restart, for a booking with another offer
         try:
             return self._book(offer_id, offer, key, scope)
-        except (BookingRefused, DuplicateKey):
-            earlier = self._made_earlier(scope, key)
-            if earlier is not None:
-                return earlier
-            raise
+        except (BookingRefused, DuplicateKey) as refusal:
+            raise LookupNeeded(scope, key, refusal) from refusal
+
+    def after_lookup(self, need: "LookupNeeded", stored: Booking | None, offer_id: str, *,
+                     rider_id: int | None = None, channel: str | None = None) -> Booking:
+        """Finish :meth:`book` once the store was read: the stored booking if there is one (the live
+        copy if it is active), else the refusal that made the look-up necessary, else a booking now."""
+        known = self.idempotent.get((need.scope, need.key))
+        if known is not None:
+            return self.plans.bookings[known]
+        if stored is not None:
+            return self.plans.bookings.get(stored.booking_id, stored)
+        if need.refusal is not None:
+            raise need.refusal
+        return self.book(offer_id, idempotency_key=need.key, rider_id=rider_id, channel=channel, looked_up=True)
 
     def _book(self, offer_id: str, offer: Offer | None, key: str | None, scope: str) -> Booking:
         plans, r = self.plans, self.plans.rules
@@ -173,6 +197,7 @@ class BookingDesk:
         plans.offers[offer_id] = booked_offer
         plans.set_route(v, codes)
         self.riders.opened(req.rider_id, booking_id)
+        self.booking_of_offer[offer_id] = booking_id
         if key:
             self.idempotent[(scope, key)] = booking_id
         self.journal.publish([event])

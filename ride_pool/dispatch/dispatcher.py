@@ -22,7 +22,7 @@ from typing import Callable, ContextManager
 from ride_pool.dispatch import recovery, route_steps
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
-from ride_pool.dispatch.bookings import BookingDesk
+from ride_pool.dispatch.bookings import BookingDesk, LookupNeeded
 from ride_pool.dispatch.domain import Booking, Event, EventKind, Place, Step, TripRequest, VehicleShift
 from ride_pool.dispatch.errors import (  # noqa: F401  (the errors callers catch, importable from here)
     BookingRefused,
@@ -231,9 +231,28 @@ class Dispatcher:
     def book(self, offer_id: str, *, idempotency_key: str | None = None, rider_id: int | None = None,
              channel: str | None = None) -> Booking:
         """Confirm an offer (see :meth:`BookingDesk.book`: ownership and idempotency)."""
+        return self.book_with_eta(offer_id, idempotency_key=idempotency_key, rider_id=rider_id,
+                                  channel=channel, eta=False)[0]
+
+    def book_with_eta(self, offer_id: str, *, idempotency_key: str | None = None, rider_id: int | None = None,
+                      channel: str | None = None, eta: bool = True) -> tuple[Booking, dict]:
+        """:meth:`book`, and the booking's :meth:`eta` from the same plan (one hold of the lock)."""
         with self._lock:
-            return self._bookings.book(offer_id, idempotency_key=idempotency_key, rider_id=rider_id,
-                                       channel=channel)
+            try:
+                booking = self._bookings.book(offer_id, idempotency_key=idempotency_key, rider_id=rider_id,
+                                              channel=channel)
+                return booking, self._eta(booking) if eta else {}
+            except LookupNeeded as need:
+                pending = need
+        stored = self._bookings.stored_booking(pending.scope, pending.key)   # a database read: not under the lock
+        with self._lock:
+            booking = self._bookings.after_lookup(pending, stored, offer_id, rider_id=rider_id, channel=channel)
+            return booking, self._eta(booking) if eta else {}
+
+    def _eta(self, booking: Booking) -> dict:
+        if booking.booking_id not in self.plans.bookings:
+            return {}
+        return route_steps.eta(self.plans, booking.booking_id, self.journal.now())
 
     def booking(self, booking_id: str) -> Booking:
         return self._bookings.booking(booking_id)
@@ -247,6 +266,17 @@ class Dispatcher:
         """Cancel a confirmed booking (not once the rider is on board)."""
         with self._lock:
             return self._bookings.cancel(booking_id, cause)
+
+    def active_bookings(self) -> list[Booking]:
+        """Every open booking (confirmed or on board), by pickup window."""
+        with self._lock:
+            return sorted((b for b in self.plans.bookings.values() if b.status.active),
+                          key=lambda b: b.pickup_earliest)
+
+    def all_shifts(self) -> list[VehicleShift]:
+        """Every shift the dispatcher knows (ended ones too), by id."""
+        with self._lock:
+            return sorted(self.plans.shifts.values(), key=lambda s: s.shift_id)
 
     def active_bookings_of(self, rider_id: int) -> list[Booking]:
         with self._lock:

@@ -9,7 +9,7 @@ import dataclasses
 from ride_pool.dispatch.area import Places
 from ride_pool.dispatch.bookings import BookingDesk
 from ride_pool.dispatch.domain import Booking, BookingStatus, Event, EventKind, Step, StepKind, VehicleShift
-from ride_pool.dispatch.errors import DispatchError, NotFound
+from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
 from ride_pool.dispatch.plans import Leg, LivePlans
@@ -212,7 +212,7 @@ class DriverReports:
         """A driver's report on a booking of their route: ``arrived`` (at its next stop),
         ``boarded``, ``no_show`` or ``dropped_off``."""
         if report not in STEP_REPORTS:
-            raise DispatchError(f"unknown report {report!r}; one of {', '.join(STEP_REPORTS)}", code="invalid_request")
+            raise DispatchInputError(f"unknown report {report!r}; one of {', '.join(STEP_REPORTS)}")
         shift = self.plans.shift(shift_id)
         step = next((s for s in shift.route if s.booking_id == booking_id), None)
         if step is None:
