@@ -142,14 +142,14 @@ class TravelTimes:
 
     def one_to_all(self, source: int, cutoff_s: int | None = None) -> np.ndarray:
         """Seconds from ``source`` to every node (UNREACHABLE where none or beyond the cut-off)."""
-        src = self._nodes(source, "source")[0]
+        src = self._node(source, "source")
         net = self.network
         dist, _ = kernels.shortest_path_tree(net.indptr, net.head, net.travel_time_s, src, self._cutoff(cutoff_s))
         return dist
 
     def one_to_many(self, source: int, targets, cutoff_s: int | None = None) -> np.ndarray:
         """Seconds from ``source`` to each target; the search stops once all are reached."""
-        src = self._nodes(source, "source")[0]
+        src = self._node(source, "source")
         net = self.network
         return kernels.one_to_many(
             net.indptr, net.head, net.travel_time_s, src, self._nodes(targets, "targets"), self._cutoff(cutoff_s)
@@ -166,8 +166,8 @@ class TravelTimes:
 
     def route(self, source: int, target: int) -> Route:
         """Fastest path: node sequence, edges, time, length and the polyline (with shape points)."""
-        src = self._nodes(source, "source")[0]
-        dst = self._nodes(target, "target")[0]
+        src = self._node(source, "source")
+        dst = self._node(target, "target")
         net = self.network
         dist, pred_edge = kernels.shortest_path_tree(net.indptr, net.head, net.travel_time_s, src, NO_CUTOFF)
         if dist[dst] == UNREACHABLE:

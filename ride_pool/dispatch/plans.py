@@ -27,7 +27,6 @@ from ride_pool.dispatch.rules import ServiceRules
 from routing.darp.insertion import NewRequest, insert_into_route
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
 from routing.darp.snapshot import flat_snapshots, fleet_snapshots, route_snapshots
-from routing.kernels import path_time_and_length
 from routing.travel_times import TravelTimes
 
 
@@ -207,9 +206,7 @@ class LivePlans:
                 return 0
             if self._path_work is None:
                 self._path_work = self.tt.path_work()
-            # the kernel itself: both nodes are checked above, and drives ask for a distance each
-            d = int(path_time_and_length(net.indptr, net.head, net.travel_time_s, net.length_m, *key,
-                                         *self._path_work)[1])
+            d = self.tt.time_and_length(*key, self._path_work)[1]
             self._distance_cache[key] = d
         return d
 
