@@ -64,7 +64,8 @@ def verify_database(url: str, booked: list[Booked], network=None, now: int | Non
 
     from ride_pool.db.engine import make_engine, read_session
     from ride_pool.db.models import BookingRow, ServiceArea
-    from ride_pool.db.store import SqlStore, booking_from_row
+    from ride_pool.db.rows import booking_from_row
+    from ride_pool.db.store import SqlStore
     from ride_pool.dispatch.rules import ServiceRules
 
     now = int(time.time()) if now is None else now

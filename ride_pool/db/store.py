@@ -13,24 +13,18 @@ from sqlalchemy import Engine, select
 
 from ride_pool.db.engine import read_session
 from ride_pool.db.models import BookingRow, EventRow, OfferRow, ServiceArea, Shift, User, Vehicle
-from ride_pool.db.rows import (  # noqa: F401 - re-exported: imported from here by other modules
+from ride_pool.db.rows import (
     DEFAULT_AREA,
     area_from_row,
     booking_from_row,
-    booking_to_row,
     event_from_row,
-    event_to_row,
     offer_from_row,
-    offer_to_row,
-    place_from_dict,
-    place_to_dict,
     shift_from_row,
-    shift_to_row,
 )
-from ride_pool.db.write_behind import FLUSH_INTERVAL_S, WriteBehind  # noqa: F401 - FLUSH_INTERVAL_S re-exported
+from ride_pool.db.write_behind import WriteBehind
 from ride_pool.db.writer import ChangeWriter
 from ride_pool.dispatch.domain import Booking, BookingStatus, Event
-from ride_pool.dispatch.store import Change, StoredState, merge_changes  # noqa: F401 - merge_changes re-exported
+from ride_pool.dispatch.store import Change, StoredState
 
 ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ONBOARD)
 
@@ -39,10 +33,10 @@ class SqlStore:
     """Persists the dispatcher's changes in the database behind ``engine`` (thread-safe).
 
     Durable changes (:meth:`commit`) are written before the call returns, written-behind ones
-    (:meth:`commit_soon`) with the next durable commit or within :data:`FLUSH_INTERVAL_S`; reads
-    :meth:`flush` first where they must see them. A change's area settings go to the
-    ``service_areas`` row ``area_name`` (the one :class:`~ride_pool.db.repository.Repository`
-    reads and writes by default).
+    (:meth:`commit_soon`) with the next durable commit or within
+    :data:`~ride_pool.db.write_behind.FLUSH_INTERVAL_S`; reads :meth:`flush` first where they must
+    see them. A change's area settings go to the ``service_areas`` row ``area_name`` (the one
+    :meth:`~ride_pool.db.repository.Repository.get_service_area` reads by default).
     """
 
     def __init__(self, engine: Engine, *, area_name: str = DEFAULT_AREA):
@@ -63,7 +57,8 @@ class SqlStore:
         self._behind.commit(change)
 
     def commit_soon(self, change: Change) -> None:
-        """Write ``change`` behind: with the next :meth:`commit` or within :data:`FLUSH_INTERVAL_S`."""
+        """Write ``change`` behind: with the next :meth:`commit` or within
+        :data:`~ride_pool.db.write_behind.FLUSH_INTERVAL_S`."""
         self._behind.commit_soon(change)
 
     def flush(self) -> None:
@@ -82,7 +77,10 @@ class SqlStore:
         is flushed first (the dispatcher never puts one there)."""
         if self._behind.holds_bookings:
             self.flush()
-        return booking_by_idempotency_key(self.engine, scope, key)
+        with read_session(self.engine) as session:
+            row = session.scalar(select(BookingRow).where(BookingRow.idempotency_scope == scope,
+                                                          BookingRow.idempotency_key == key))
+            return None if row is None else booking_from_row(row)
 
     def load(self, now: int) -> StoredState:
         """The shifts not ended (with their routes), the active bookings, the offers still open at
@@ -133,10 +131,3 @@ class SqlStore:
         with read_session(self.engine) as session:
             return [(row.id, event_from_row(row)) for row in session.scalars(query)]
 
-
-def booking_by_idempotency_key(engine: Engine, scope: str, key: str) -> Booking | None:
-    """The booking stored with idempotency ``key`` in ``scope``, or None (one indexed read)."""
-    with read_session(engine) as session:
-        row = session.scalar(select(BookingRow).where(BookingRow.idempotency_scope == scope,
-                                                      BookingRow.idempotency_key == key))
-        return None if row is None else booking_from_row(row)

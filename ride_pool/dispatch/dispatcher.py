@@ -241,17 +241,15 @@ class Dispatcher:
             try:
                 booking = self._bookings.book(offer_id, idempotency_key=idempotency_key, rider_id=rider_id,
                                               channel=channel)
-                return booking, self._eta(booking) if eta else {}
+                return booking, self._eta_of(booking) if eta else {}
             except LookupNeeded as need:
                 pending = need
         stored = self._bookings.stored_booking(pending.scope, pending.key)   # a database read: not under the lock
         with self._lock:
             booking = self._bookings.after_lookup(pending, stored, offer_id, rider_id=rider_id, channel=channel)
-            return booking, self._eta(booking) if eta else {}
+            return booking, self._eta_of(booking) if eta else {}
 
-    def _eta(self, booking: Booking) -> dict:
-        if booking.booking_id not in self.plans.bookings:
-            return {}
+    def _eta_of(self, booking: Booking) -> dict:
         return route_steps.eta(self.plans, booking.booking_id, self.journal.now())
 
     def booking(self, booking_id: str) -> Booking:

@@ -145,14 +145,13 @@ class Fleet:
         self.journal.publish([event])
         return shift
 
-    def check_shift_times(self, vehicle_id: int, label: str, start: int, end: int, *,
-                          replacing: int | None = None) -> None:
-        """A shift of vehicle ``vehicle_id`` may run ``start``-``end``: it ends after it starts and
-        in the future, and overlaps no other open shift of the vehicle (but ``replacing``)."""
+    def _check_span(self, start: int, end: int) -> None:
         if end <= start:
             raise DispatchInputError("end: a shift must end after it starts")
         if end <= self.journal.now():
             raise DispatchInputError("end: the shift would end in the past")
+
+    def _check_no_clash(self, vehicle_id: int, label: str, start: int, end: int, replacing: int | None) -> None:
         clash = sorted((s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
                         and s.shift_id != replacing and s.start < end and s.end > start), key=lambda s: s.start)
         if clash:
@@ -160,12 +159,19 @@ class Fleet:
             raise DispatchError(f"{label} has shift {clash[0].shift_id} from {local(clash[0].start):%H:%M} "
                                 f"to {local(clash[0].end):%H:%M} then: choose other times")
 
+    def check_shift_times(self, vehicle_id: int, label: str, start: int, end: int) -> None:
+        """A new shift of vehicle ``vehicle_id`` may run ``start``-``end``: it ends after it starts
+        and in the future, and overlaps no other open shift of the vehicle."""
+        self._check_span(start, end)
+        self._check_no_clash(vehicle_id, label, start, end, replacing=None)
+
     def check_new_times(self, shift_id: int, start: int, end: int) -> VehicleShift:
-        """The shift, if it may move to ``start``-``end``: not started, no planned stops, and
-        :meth:`check_shift_times`."""
+        """The shift, if it may move to ``start``-``end``: not started, a valid span, no planned
+        stops, and no overlap with the vehicle's other open shifts."""
         shift = self.changeable_shift(shift_id)
-        if end > start and end > self.journal.now() and shift.route:
+        self._check_span(start, end)
+        if shift.route:
             raise DispatchError(f"shift {shift_id} has {len(shift.route)} planned stops; its times cannot change "
                                 "(plan another shift instead)", code="shift_has_stops")
-        self.check_shift_times(shift.vehicle_id, shift.label, start, end, replacing=shift_id)
+        self._check_no_clash(shift.vehicle_id, shift.label, start, end, replacing=shift_id)
         return shift
