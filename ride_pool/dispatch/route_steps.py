@@ -123,11 +123,11 @@ def route_steps(plans: LivePlans, shift_id: int, now: int, limit: int | None = N
     # where the groups end, from the route alone: times are worked out only for the groups wanted
     # (the simulated vehicles ask for the next stop after every event)
     ends: list[int] = []
-    k = 0
-    while k < len(route) and (limit is None or len(ends) < limit):
+    k, n, wanted = 0, len(route), len(route) if limit is None else limit
+    while k < n and len(ends) < wanted:
         kind, node = route[k].kind, plans.step_place(route[k]).node
         k += 1
-        while k < len(route) and route[k].kind is kind and plans.step_place(route[k]).node == node:
+        while k < n and route[k].kind is kind and plans.step_place(route[k]).node == node:
             k += 1
         ends.append(k)
     if not ends:
