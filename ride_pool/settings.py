@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     tile_url: str | None = None
     tile_attribution: str = ""
 
+    # --- accounts and tokens (issue 13) ---
+
+    # --- registration, login and e-mail (issue 13) ---
+
+    # --- request limits and HTTP hardening (issue 13) ---
+
+    # --- data protection and retention (issue 13) ---
+
     @model_validator(mode="after")
     def _fill_secret_key(self) -> Settings:
         if not self.secret_key:

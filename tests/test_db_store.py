@@ -15,6 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
+from sqlalchemy import text as sa_text
 
 from ride_pool.db import (
     DuplicateEmail,
@@ -35,8 +36,8 @@ from ride_pool.db import (
     parse_stops_file,
 )
 from ride_pool.db.engine import database_url as parse_url
-from ride_pool.db.engine import read_session
-from ride_pool.db.models import Base, EventRow, OfferRow, Stop
+from ride_pool.db.engine import read_session, write_session
+from ride_pool.db.models import Base, EventRow, OfferRow, Stop, User
 from ride_pool.dispatch.domain import (
     Booking,
     BookingStatus,
@@ -123,7 +124,7 @@ def test_migrate_twice_changes_nothing(database_url, db_engine):
     tables = set(inspect(db_engine).get_table_names())
     migrate(database_url)
     migrate(db_engine)
-    assert current_revision(db_engine) == head_revision() == "0002"
+    assert current_revision(db_engine) == head_revision() == "0003"
     assert set(inspect(db_engine).get_table_names()) == tables
     assert {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"} == tables
 
@@ -144,7 +145,7 @@ def test_downgrade_then_upgrade(database_url, db_engine):
             command.downgrade(migrations_config(connection=connection), "base")
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
         migrate(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == "0003"
     finally:
         engine.dispose()
 
@@ -163,7 +164,7 @@ def test_caller_columns_migrate_down_and_up_with_the_bookings_kept(database_url,
         columns = {c["name"] for c in inspect(engine).get_columns("bookings")}
         assert "booking_id" in columns and not {"caller_name", "caller_phone"} & columns
         migrate(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == "0003"
     finally:
         engine.dispose()
     # the rows (and their unique idempotency keys) are still there; the callers are gone with the columns
@@ -667,3 +668,27 @@ def test_bad_stop_file_reports_every_line_and_writes_nothing(repo, db_engine, tm
     latin1.write_bytes("id,name,latitude,longitude\n1,Gro\xdfenhain,51.3,13.5\n".encode("latin-1"))
     with pytest.raises(StopImportError, match="save the file as UTF-8"):
         parse_stops_file(latin1)
+
+
+def test_0003_keeps_accounts_confirmed_and_ids_are_never_reused(database_url, db_engine, repo):
+    """Accounts from before 0003 count as confirmed; after it a deleted user's id is not handed out
+    again (SQLite reused the highest id before: an old token became a new person)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(migrations_config(connection=connection), "0002")
+        with engine.begin() as connection:
+            connection.execute(sa_text("INSERT INTO users (email, name, password_hash, role, no_show_count, "
+                                       "created_at) VALUES ('alt@example.org', 'Alt', 'x', 'rider', 0, 1)"))
+        migrate(engine)
+        assert current_revision(engine) == "0003"
+    finally:
+        engine.dispose()
+    old = repo.get_user_by_email("alt@example.org")
+    assert old.confirmed is True and old.disabled is False and old.token_version == 0
+    newest = make_user(repo, "neu@example.org")
+    with write_session(db_engine) as session:
+        session.delete(session.get(User, newest))
+    again = make_user(repo, "wieder@example.org")
+    assert again > newest
+    test_migrated_schema_matches_models(db_engine)

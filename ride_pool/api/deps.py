@@ -16,8 +16,13 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 @dataclass(frozen=True)
 class Caller:
+    """Who is calling, as the database says now (not as the token said when it was issued)."""
+
     user_id: int
     role: str
+    #: the account's e-mail address is confirmed, or an operator confirmed it (unconfirmed
+    #: accounts may hold fewer bookings, see the dispatcher's admission rules)
+    confirmed: bool = True
 
 
 async def get_service(request: Request) -> Service:

@@ -78,7 +78,12 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """An account. Ids are never reused (SQLite ``AUTOINCREMENT``; PostgreSQL sequences never go
+    back), so an old token can never become somebody else's. A deleted account keeps its row
+    without personal data (``deleted_at`` set), so its past bookings still count in statistics."""
+
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: always lower case (see :func:`ride_pool.db.repository.normalise_email`)
@@ -88,10 +93,24 @@ class User(Base):
     role: Mapped[UserRole] = mapped_column(_enum(UserRole, 16))
     no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[int] = mapped_column(BigInteger)
+    #: the e-mail address is confirmed (by a code) or an operator confirmed the account (0003);
+    #: accounts that existed before 0003 count as confirmed
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
+    #: an operator disabled the account: no login, its tokens refused (0003)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: tokens carry the version they were issued at; a password change or disabling raises it (0003)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: when the rider deleted the account (its personal data is gone then) (0003)
+    deleted_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: the hash of the e-mail confirmation code sent last, its expiry and the wrong tries (0003)
+    confirm_code_hash: Mapped[str | None] = mapped_column(String(255))
+    confirm_code_expires: Mapped[int | None] = mapped_column(BigInteger)
+    confirm_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Vehicle(Base):
     __tablename__ = "vehicles"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(100), unique=True)
@@ -110,7 +129,7 @@ class Shift(Base):
     """
 
     __tablename__ = "shifts"
-    __table_args__ = (Index("ix_shifts_vehicle_id_start", "vehicle_id", "start"),)
+    __table_args__ = (Index("ix_shifts_vehicle_id_start", "vehicle_id", "start"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"))
@@ -232,6 +251,8 @@ class BookingRow(Base):
     offer_id: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     idempotency_scope: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 (hex) of the request the idempotency key was first used with (0003)
+    idempotency_hash: Mapped[str | None] = mapped_column(String(64))
     planned_pickup: Mapped[int | None] = mapped_column(BigInteger)
     planned_dropoff: Mapped[int | None] = mapped_column(BigInteger)
     boarded_at: Mapped[int | None] = mapped_column(BigInteger)
@@ -240,6 +261,9 @@ class BookingRow(Base):
     #: whom a phone booking is for (revision 0002)
     caller_name: Mapped[str | None] = mapped_column(String(100))
     caller_phone: Mapped[str | None] = mapped_column(String(30))
+    #: when the booking's personal data (caller name and phone) was removed after the retention
+    #: period (0003)
+    anonymised_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class EventRow(Base):
@@ -256,3 +280,43 @@ class EventRow(Base):
     shift_id: Mapped[int | None] = mapped_column(Integer)
     rider_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class Deployment(Base):
+    """This deployment's identity: the issuer its tokens name and, unless the settings give one,
+    the key that signs them (one row, ``id`` 1; made at the first start, 0003). Kept with the data
+    so that two deployments never accept each other's tokens."""
+
+    __tablename__ = "deployment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(100))
+    secret_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class RevokedToken(Base):
+    """A token ended by logging out, kept until it would have expired anyway (0003)."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AuditRow(Base):
+    """An operator's (or an account owner's) action on bookings, shifts, rules, stops or accounts:
+    who (``actor_id``, ``actor_role``), when, what (``action``, ``target_kind``, ``target_id``) and
+    the details (0003)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    time: Mapped[int] = mapped_column(BigInteger, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(60))
+    target_kind: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
