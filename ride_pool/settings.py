@@ -5,7 +5,7 @@ variable                    meaning (default)
 ==========================  ====================================================================
 ``RIDE_POOL_DATABASE_URL``  SQLAlchemy URL (``sqlite:///ride_pool.db`` in the current directory);
                             ``postgresql://user@host/db`` is accepted and uses psycopg 3
-``RIDE_POOL_SECRET_KEY``    key that signs the API's bearer tokens (see below)
+``RIDE_POOL_SECRET_KEY``    key that signs the API's bearer tokens, at least 32 bytes (see below)
 ``RIDE_POOL_TOKEN_MINUTES`` lifetime of a bearer token in minutes (720 = 12 h)
 ``RIDE_POOL_NETWORK``       road network the dispatcher routes on (``demo``)
 ``RIDE_POOL_HOST``          address the API server listens on (``127.0.0.1``)
@@ -13,35 +13,37 @@ variable                    meaning (default)
 ``RIDE_POOL_ACCESS_LOG``    one log line per HTTP request (``true``; ``false`` saves about 7 % of
                             the server's CPU under load, e.g. behind a proxy that logs requests)
 ``RIDE_POOL_DATA_DIR``      shared data folder (``shared/data`` beside the repository)
+``RIDE_POOL_STREAM_TICKET_SECONDS``
+                            lifetime of a ticket that opens one event stream (``60`` s)
 ``RIDE_POOL_TILE_URL``      optional raster map tiles for the web pages' maps, e.g.
                             ``https://tiles.example.org/{z}/{x}/{y}.png`` (none: the maps draw
                             the service's own road network only); its attribution text is
                             ``RIDE_POOL_TILE_ATTRIBUTION``
 ==========================  ====================================================================
 
-**Secret key.** When ``RIDE_POOL_SECRET_KEY`` is not set, a random key is generated once and kept
-in a file, so that tokens stay valid across restarts: next to a SQLite database file
-(``ride_pool.db`` -> ``ride_pool.db.secret``), otherwise (PostgreSQL, in-memory SQLite) in
-``~/.ride_pool_secret``. The file is created with mode 0600; delete it to log everybody out.
-Several server processes sharing one database must share the key: set the variable or let them
-share the file.
+**Secret key and issuer.** Every deployment has its own identity, kept with its data: the
+``deployment`` table holds a random issuer id (``ride_pool:<uuid>``) and a random signing key,
+made at the first start (:mod:`ride_pool.db.deployment`). Tokens name that issuer, so a token of
+another deployment is refused even when both were given the same key. ``RIDE_POOL_SECRET_KEY``,
+when set, signs the tokens instead of the stored key (the issuer still comes from the database);
+it must be at least 32 bytes long, e.g. ``python -c "import secrets; print(secrets.token_urlsafe(48))"``.
+Several server processes on one database share the stored key by themselves. Changing
+``RIDE_POOL_SECRET_KEY`` logs everybody out.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite:///ride_pool.db"
 #: the shared data folder beside the repository (``<repo>/../shared/data``)
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
-HOME_SECRET_FILE = Path("~/.ride_pool_secret")
+#: the shortest ``RIDE_POOL_SECRET_KEY`` accepted (HS256 wants a key at least as long as its hash)
+MIN_SECRET_KEY_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -50,7 +52,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RIDE_POOL_", env_file=".env", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
-    #: ``None`` -> generated once and kept in :func:`secret_key_file` (see the module docstring)
+    #: ``None`` -> the deployment's own key, kept in the database (see the module docstring)
     secret_key: str | None = None
     token_minutes: int = Field(default=720, gt=0)
     network: str = "demo"
@@ -63,6 +65,8 @@ class Settings(BaseSettings):
     tile_attribution: str = ""
 
     # --- accounts and tokens (issue 13) ---
+    #: lifetime of a ticket that opens one event stream (``POST <stream>/ticket``)
+    stream_ticket_seconds: int = Field(default=60, gt=0, le=3600)
 
     # --- registration, login and e-mail (issue 13) ---
 
@@ -70,56 +74,17 @@ class Settings(BaseSettings):
 
     # --- data protection and retention (issue 13) ---
 
-    @model_validator(mode="after")
-    def _fill_secret_key(self) -> Settings:
-        if not self.secret_key:
-            self.secret_key = read_or_create_secret(secret_key_file(self.database_url))
-        return self
-
-
-def secret_key_file(database_url: str) -> Path:
-    """Where the generated secret key of ``database_url``'s service is kept."""
-    url = make_url(database_url)
-    database = url.database or ""
-    is_sqlite_file = url.get_backend_name() == "sqlite" and database not in ("", ":memory:") \
-        and not database.startswith("file:")
-    if is_sqlite_file:
-        path = Path(database).expanduser().resolve()
-        return path.with_name(path.name + ".secret")
-    return HOME_SECRET_FILE.expanduser()
-
-
-def read_or_create_secret(path: Path) -> str:
-    """The key stored in ``path``; a new random one is written there (mode 0600) if it is missing.
-
-    Safe when several processes start at once: the key is written to a temporary file that is then
-    hard-linked into place, which fails if another process got there first; that one's key wins.
-    """
-    existing = _read_secret(path)
-    if existing:
-        return existing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as file:
-            file.write(key + "\n")
-        os.link(temporary, path)
-    except FileExistsError:
-        key = _read_secret(path)
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough_key(cls, key: str | None) -> str | None:
         if not key:
-            raise RuntimeError(f"secret key file {path} is empty: delete it or set RIDE_POOL_SECRET_KEY") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    return key
-
-
-def _read_secret(path: Path) -> str:
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        return ""
+            return None     # empty: not given (the deployment's stored key is used)
+        if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"RIDE_POOL_SECRET_KEY is {len(key.encode())} bytes long; it must be at least "
+                f"{MIN_SECRET_KEY_BYTES} bytes (make one with: python -c \"import secrets; "
+                f"print(secrets.token_urlsafe(48))\"), or leave it unset to use the key kept in the database")
+        return key
 
 
 @lru_cache

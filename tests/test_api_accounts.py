@@ -23,8 +23,9 @@ def test_register_log_in_and_me(api):
     assert r.status_code == 200, r.text
     token = r.json()
     assert token["token_type"] == "bearer" and token["role"] == "rider" and token["user_id"] == user["id"]
-    claims = security.decode_access_token(token["access_token"], SECRET)
+    claims = api.service.tokens.read(token["access_token"])
     assert claims.user_id == user["id"] and claims.role == "rider"
+    assert claims["iss"] == claims["aud"] == api.service.tokens.issuer and claims.version == 0
 
     me = api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
     assert me.status_code == 200 and me.json() == user
@@ -55,37 +56,43 @@ def test_wrong_password_and_missing_fields(demo_api):
                    422, "invalid_request")
 
 
-def _token(user_id: int, role: str | None, key: str = SECRET, **changes) -> str:
+def _token(api, user_id: int, role: str, key: str = SECRET, **changes) -> str:
+    """A token as the service would issue it for ``api``'s deployment, with ``changes`` (a claim
+    set to None is left out)."""
     now = int(time.time())
-    claims = {"sub": str(user_id), "role": role, "iat": now, "exp": now + 600} | changes
-    if role is None:
-        del claims["role"]
-    return jwt.encode(claims, key, algorithm="HS256")
+    issuer = api.service.tokens.issuer
+    claims = {"sub": str(user_id), "role": role, "iss": issuer, "aud": issuer, "jti": "j" * 22, "ver": 0,
+              "iat": now, "exp": now + 600} | changes
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, key, algorithm="HS256")
 
 
-BAD_TOKEN_CASES = ["missing", "garbage", "wrong_key", "expired", "alg_none", "no_role", "ghost", "query_garbage"]
+BAD_TOKEN_CASES = ["missing", "garbage", "wrong_key", "expired", "alg_none", "no_jti", "no_version",
+                   "other_issuer", "ghost"]
 
 
 def test_bad_tokens_are_refused_with_401(demo_api):
-    rider_id = security.decode_access_token(demo_api.token(*RIDER), SECRET).user_id
+    rider_id = demo_api.service.tokens.read(demo_api.token(*RIDER)).user_id
     for case in BAD_TOKEN_CASES:
-        headers, params = {}, {}
+        headers, params, code = {}, {}, "not_authenticated"
         if case == "garbage":
             headers = {"Authorization": "Bearer abc.def.ghi"}
         elif case == "wrong_key":   # forged: an operator token signed with another key
-            headers = {"Authorization": f"Bearer {_token(rider_id, 'operator', key='another-key-' + 'x' * 32)}"}
+            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'operator', key='another-key-' + 'x' * 32)}"}
         elif case == "expired":
-            headers = {"Authorization": f"Bearer {_token(rider_id, 'rider', iat=1, exp=2)}"}
+            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', iat=1, exp=2)}"}
         elif case == "alg_none":
             forged = jwt.encode({"sub": str(rider_id), "role": "operator", "iat": int(time.time()),
                                  "exp": int(time.time()) + 600}, None, algorithm="none")
             headers = {"Authorization": f"Bearer {forged}"}
-        elif case == "no_role":
-            headers = {"Authorization": f"Bearer {_token(rider_id, None)}"}
+        elif case == "no_jti":      # every claim is required
+            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', jti=None)}"}
+        elif case == "no_version":
+            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', ver=None)}"}
+        elif case == "other_issuer":    # the right key, another deployment
+            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', iss='ride_pool:x', aud='ride_pool:x')}"}
         elif case == "ghost":   # correctly signed, but the account does not exist
-            headers = {"Authorization": f"Bearer {_token(999_999, 'operator')}"}
-        elif case == "query_garbage":
-            params = {"access_token": "nonsense"}
+            headers = {"Authorization": f"Bearer {_token(demo_api, 999_999, 'operator')}"}
+            code = "account_deleted"
         for method, path in [("get", "/api/v1/bookings"), ("post", "/api/v1/quotes"),
                              ("get", "/api/v1/ops/vehicles"), ("get", "/api/v1/driver/route"),
                              ("get", "/api/v1/auth/me"), ("get", "/api/v1/bookings/abc/events"),
@@ -94,15 +101,16 @@ def test_bad_tokens_are_refused_with_401(demo_api):
             if method == "post":
                 kw["json"] = {"origin": {"stop_id": 1}, "destination": {"stop_id": 2}}
             r = getattr(demo_api.client, method)(path, **kw)
-            detail = assert_problem(r, 401, "not_authenticated")
+            detail = assert_problem(r, 401, code)
             assert r.headers.get("www-authenticate") == "Bearer", case
             assert "log in" in detail["message"], (case, detail)
 
 
-def test_token_in_query_parameter_is_accepted(demo_api):
+def test_token_in_query_parameter_is_refused(demo_api):
     token = demo_api.token(*RIDER)
-    r = demo_api.get("/api/v1/bookings", params={"access_token": token})
-    assert r.status_code == 200 and r.json() == []
+    for params in ({"access_token": token}, {"access_token": "nonsense"}):
+        for path in ("/api/v1/bookings", "/api/v1/stops", "/api/v1/driver/events"):
+            assert_problem(demo_api.get(path, params=params), 400, "token_in_url")
 
 
 OPS_ENDPOINTS = [
@@ -171,7 +179,7 @@ def test_operator_creates_driver_and_operator_accounts_with_local_addresses(demo
     drivers = demo_api.get("/api/v1/ops/users", params={"role": "driver"}, headers=op).json()
     assert "fahrer9@demo.local" in {u["email"] for u in drivers} and len(drivers) == 9
     token = demo_api.token("fahrer9@demo.local", "drive-9999")
-    assert security.decode_access_token(token, SECRET).role == "driver"
+    assert demo_api.service.tokens.read(token).role == "driver"
     assert_problem(demo_api.get("/api/v1/ops/users", params={"role": "admin"}, headers=op), 422, "invalid_request")
 
 

@@ -121,14 +121,15 @@ def test_driver_stream_receives_new_bookings_on_the_vehicle(live_api):
         assert stream.next("booking_cancelled", booking_id=booking["booking_id"])["cause"] == "rider"
 
 
-def test_rider_stream_with_token_in_the_query(live_api, clock):
+def test_rider_stream_with_a_ticket_in_the_query(live_api, clock):
     api = live_api
     fleet = Fleet(api, seats=4)
     rider = api.register("watcher@example.org")
     booking = api.book(rider, api.offer(rider, *fleet.stops)["offer_id"]).json()
     bid = booking["booking_id"]
-    token = rider["Authorization"].split()[1]
-    with EventStream(api.url, f"/api/v1/bookings/{bid}/events", params={"access_token": token}) as stream:
+    ticket = api.post(f"/api/v1/bookings/{bid}/events/ticket", headers=rider).json()
+    assert ticket["url"].startswith(f"/api/v1/bookings/{bid}/events?ticket=")
+    with EventStream(api.url, f"/api/v1/bookings/{bid}/events", params={"ticket": ticket["ticket"]}) as stream:
         assert stream.status == 200 and stream.hello() == {"booking_id": bid}
         driver = fleet.drivers[0]
         api.post("/api/v1/driver/shift/start", json={"shift_id": fleet.shifts[0]["id"]}, headers=driver)
@@ -151,7 +152,8 @@ def test_event_streams_check_the_caller(live_api):
     other = api.register("snoop@example.org")
     for path, headers, params, status, code in [
         (f"/api/v1/bookings/{bid}/events", {}, {}, 401, "not_authenticated"),
-        (f"/api/v1/bookings/{bid}/events", {}, {"access_token": "forged"}, 401, "not_authenticated"),
+        (f"/api/v1/bookings/{bid}/events", {}, {"access_token": "forged"}, 400, "token_in_url"),
+        (f"/api/v1/bookings/{bid}/events", {}, {"ticket": "forged"}, 401, "invalid_ticket"),
         (f"/api/v1/bookings/{bid}/events", other, {}, 404, "not_found"),
         ("/api/v1/driver/events", rider, {}, 403, "forbidden"),
         ("/api/v1/driver/events", fleet.drivers[0], {}, 404, "no_shift"),   # shift not started

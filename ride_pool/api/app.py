@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from ride_pool.api import auth, drivers, errors, ops, riders
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
+from ride_pool.api.url_secrets import RefuseTokenInUrl
 from ride_pool.settings import Settings, get_settings
 from routing.network import RoadNetwork
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
                   description="On-demand ride pooling (Rufbus): rider bookings, driver route lists, operations.")
     app.state.service = service
     errors.install(app)
+    app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
     for module in (auth, riders, drivers, ops):
         app.include_router(module.router)
     from ride_pool.web import pages

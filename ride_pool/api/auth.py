@@ -1,12 +1,13 @@
-"""Accounts: self-registration of riders, password login (OAuth2 password flow), who am I."""
+"""Accounts: self-registration of riders, password login (OAuth2 password flow), logout, who am I."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
+from starlette.concurrency import run_in_threadpool
 
 from ride_pool.api import security
-from ride_pool.api.deps import Caller, current_caller, get_service
+from ride_pool.api.deps import Caller, current_caller, get_service, oauth2
 from ride_pool.api.schemas import RegisterIn, TokenOut, UserOut
 from ride_pool.api.service import Service
 from ride_pool.db.repository import Repository
@@ -30,12 +31,23 @@ def register(body: RegisterIn, service: Service = Depends(get_service)) -> UserO
 def token(form: OAuth2PasswordRequestForm = Depends(), service: Service = Depends(get_service)) -> TokenOut:
     """Log in with e-mail (``username``) and password; returns a bearer token."""
     user = Repository(service.engine).get_user_by_email(form.username)
-    if user is None or not security.verify_password(form.password, user.password_hash):
+    if user is None or not security.verify_password(form.password, user.password_hash) \
+            or user.deleted_at is not None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={
             "code": "wrong_login", "message": "e-mail or password is wrong"}, headers={"WWW-Authenticate": "Bearer"})
-    access = security.create_access_token(user.id, user.role.value, service.settings.secret_key,
-                                          minutes=service.settings.token_minutes)
-    return TokenOut(access_token=access, role=user.role.value, user_id=user.id)
+    if user.disabled:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
+            "code": "account_disabled", "message": "this account is disabled; ask the operator to enable it"})
+    return TokenOut(access_token=service.tokens.issue(user), role=user.role.value, user_id=user.id)
+
+
+@router.post("/logout", status_code=204)
+async def logout(token: str | None = Depends(oauth2), caller: Caller = Depends(current_caller),
+                 service: Service = Depends(get_service)) -> Response:
+    """End this token (log out); the account's other logins stay valid."""
+    claims = service.callers.claims(token)
+    await run_in_threadpool(service.callers.end, claims)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=UserOut)

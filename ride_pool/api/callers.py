@@ -1,50 +1,156 @@
-"""Who is calling: bearer tokens checked once per token, and accounts known to exist."""
+"""Who is calling: a bearer token (or stream ticket) checked against the account as it is now.
+
+A token says who the caller is; what the caller may do comes from the database: role, whether
+the account is confirmed, disabled or deleted, and its token version (a token issued before the
+version was raised - password change, account disabled - is refused). To keep requests cheap,
+:class:`Callers` remembers
+
+* the verified claims of each token (the signature is checked once per token),
+* each account's state and, for each token, that it was not ended by logging out - both for
+  :data:`ACCOUNT_SECONDS` at most, so a change made by another process takes effect within that
+  time. Code of this process that changes an account calls :meth:`Callers.forget`, which makes
+  the change take effect at once.
+"""
 
 from __future__ import annotations
 
-import time
+import threading
 
 from sqlalchemy.engine import Engine
 
-from ride_pool.api import security
-from ride_pool.db.engine import read_session
-from ride_pool.db.models import User
+from ride_pool.api.security import InvalidToken, TokenClaims
+from ride_pool.api.tokens import Tokens
+from ride_pool.db import accounts
+from ride_pool.db.accounts import AccountState
+
+#: how long an account's state (and a token's not being ended) is taken from memory
+ACCOUNT_SECONDS = 5.0
+#: how often ended tokens that have expired anyway are removed from the database
+PRUNE_EVERY_S = 3600
+_CACHE_LIMIT = 10_000
 
 
 class Callers:
-    """Caches of verified token claims and of existing accounts (accounts are never deleted)."""
+    """Checks bearer tokens and stream tickets against the accounts (thread-safe)."""
 
-    def __init__(self, secret_key: str, engine: Engine):
-        self.secret_key = secret_key
+    def __init__(self, tokens: Tokens, engine: Engine, *, account_seconds: float = ACCOUNT_SECONDS):
+        self.tokens = tokens
         self.engine = engine
-        self._tokens: dict[str, tuple[int, str, float]] = {}
-        self._known_users: set[int] = set()
+        self.account_seconds = account_seconds
+        self._claims: dict[str, TokenClaims] = {}
+        self._accounts: dict[int, tuple[AccountState | None, float]] = {}
+        self._live_jtis: dict[str, float] = {}       # jti -> when it was last seen not ended
+        self._ended: set[str] = set()                # jtis ended by logging out in this process
+        self._used_tickets: dict[str, int] = {}      # jti -> expiry
+        self._lock = threading.Lock()
+        self._last_prune = 0.0
 
-    def caller_of_token(self, token: str) -> tuple[int, str]:
-        """(user id, role) of a bearer token; raises :class:`~ride_pool.api.security.InvalidToken`.
+    def now(self) -> float:
+        return self.tokens.clock()
 
-        A valid token's claims are remembered until it expires, so that the signature is checked
-        once per token rather than on every request (the token is the cache key: a token that
-        differs in any byte is decoded and verified afresh)."""
-        known = self._tokens.get(token)
-        if known is not None and time.time() < known[2]:
-            return known[0], known[1]
-        claims = security.decode_access_token(token, self.secret_key)
-        if len(self._tokens) >= 10_000:
-            self._tokens.clear()
-        self._tokens[token] = (claims.user_id, claims.role, claims.expires_at)
-        return claims.user_id, claims.role
+    # --- bearer tokens
+    def claims(self, token: str) -> TokenClaims:
+        """The verified claims of ``token`` (signature checked once per token, expiry every time)."""
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = self.tokens.read(token)
+            if len(self._claims) >= _CACHE_LIMIT:
+                self._claims.clear()
+            self._claims[token] = claims
+        elif claims.expires_at <= self.now():
+            raise InvalidToken("the token has expired")
+        return claims
 
-    def user_known(self, user_id: int) -> bool:
-        """Whether the account is known to exist without asking the database."""
-        return user_id in self._known_users
+    def cached(self, token: str) -> AccountState | None:
+        """The caller's account when memory knows enough to accept ``token`` (no database access);
+        None when :meth:`check` must read the database. Raises InvalidToken."""
+        claims = self.claims(token)
+        now = self.now()
+        known = self._accounts.get(claims.user_id)
+        checked = self._live_jtis.get(claims.jti)
+        if claims.jti in self._ended:
+            return self._accept(claims, None, ended=True)
+        if known is None or now - known[1] > self.account_seconds or checked is None \
+                or now - checked > self.account_seconds:
+            return None
+        return self._accept(claims, known[0], ended=False)
 
-    def user_exists(self, user_id: int) -> bool:
-        """Whether the account exists (a yes is remembered)."""
-        if user_id in self._known_users:
-            return True
-        with read_session(self.engine) as s:
-            found = s.get(User, user_id) is not None
-        if found:
-            self._known_users.add(user_id)
-        return found
+    def check(self, token: str) -> AccountState:
+        """The caller's account for ``token``, read from the database when memory is not fresh."""
+        state = self.cached(token)
+        if state is not None:
+            return state
+        claims = self.claims(token)
+        state, ended = accounts.account_state(self.engine, claims.user_id, claims.jti)
+        now = self.now()
+        self._remember(claims.user_id, state, now)
+        if not ended:
+            if len(self._live_jtis) >= _CACHE_LIMIT:
+                self._live_jtis.clear()
+            self._live_jtis[claims.jti] = now
+        return self._accept(claims, state, ended=ended)
+
+    # --- stream tickets
+    def check_ticket(self, ticket: str, path: str) -> AccountState:
+        """The caller's account for a ticket of the stream at ``path``; a ticket opens one stream."""
+        claims = self.tokens.read_ticket(ticket, path)
+        state = self.account(claims.user_id)
+        self._accept(claims, state, ended=False)
+        with self._lock:
+            if claims.jti in self._used_tickets:
+                raise InvalidToken(f"this ticket was used already; get a new one with POST {path}/ticket",
+                                   "invalid_ticket")
+            if len(self._used_tickets) >= _CACHE_LIMIT:
+                now = self.now()
+                self._used_tickets = {j: e for j, e in self._used_tickets.items() if e > now}
+            self._used_tickets[claims.jti] = claims.expires_at
+        return state
+
+    # --- accounts
+    def account(self, user_id: int) -> AccountState | None:
+        """The account ``user_id`` (None: no such row), from memory when fresh."""
+        known = self._accounts.get(user_id)
+        now = self.now()
+        if known is not None and now - known[1] <= self.account_seconds:
+            return known[0]
+        state, _ = accounts.account_state(self.engine, user_id)
+        self._remember(user_id, state, now)
+        return state
+
+    def forget(self, user_id: int) -> None:
+        """Read the account ``user_id`` from the database on its next request (call it after
+        changing the account: role, password, disabled, deleted, confirmed)."""
+        self._accounts.pop(user_id, None)
+
+    def _remember(self, user_id: int, state: AccountState | None, now: float) -> None:
+        if len(self._accounts) >= _CACHE_LIMIT:
+            self._accounts.clear()
+        self._accounts[user_id] = (state, now)
+
+    # --- logging out
+    def end(self, claims: TokenClaims) -> None:
+        """End the token with ``claims`` (logging out); other tokens of the account stay valid."""
+        accounts.revoke_token(self.engine, claims.jti, claims.expires_at)
+        self._ended.add(claims.jti)
+        self._live_jtis.pop(claims.jti, None)
+        now = self.now()
+        if now - self._last_prune >= PRUNE_EVERY_S:
+            self._last_prune = now
+            accounts.prune_revoked(self.engine, int(now))
+            if len(self._ended) >= _CACHE_LIMIT:
+                self._ended.clear()     # still in the database until they expire
+
+    @staticmethod
+    def _accept(claims: TokenClaims, state: AccountState | None, *, ended: bool) -> AccountState:
+        if ended:
+            raise InvalidToken("this token was ended by logging out; log in again", "token_revoked")
+        if state is None or state.deleted:
+            raise InvalidToken("the account of this token no longer exists; log in with another account",
+                               "account_deleted")
+        if state.disabled:
+            raise InvalidToken("this account is disabled; ask the operator to enable it, then log in again",
+                               "account_disabled")
+        if claims.version != state.token_version:
+            raise InvalidToken("this token was ended (the password was changed or the account was disabled "
+                               "since it was issued); log in again", "token_revoked")
+        return state

@@ -30,33 +30,51 @@ async def get_service(request: Request) -> Service:
     return request.app.state.service
 
 
-def _unauthorised(message: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "not_authenticated", "message": message},
+def _unauthorised(message: str, code: str = "not_authenticated") -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": code, "message": message},
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-async def current_caller(request: Request, token: str | None = Depends(oauth2),
-                         service: Service = Depends(get_service)) -> Caller:
-    """The logged-in user from the bearer token (or ``?access_token=`` for event streams).
+def _caller(state) -> Caller:
+    return Caller(user_id=state.user_id, role=state.role, confirmed=state.confirmed)
 
-    The role comes from the signed token; a token seen before is not decoded again until it expires
-    (:meth:`Service.caller_of_token`), and the account's existence is checked in the database only
-    the first time (accounts are never deleted)."""
-    token = token or request.query_params.get("access_token")
+
+async def current_caller(token: str | None = Depends(oauth2), service: Service = Depends(get_service)) -> Caller:
+    """The logged-in user from the bearer token, with the role and state the account has now.
+
+    The token must be of this deployment, not ended (logging out, token version) and its account
+    neither disabled nor deleted (:class:`~ride_pool.api.callers.Callers`; the database is read
+    only when the caller's memory of the account is older than a few seconds)."""
     if not token:
         raise _unauthorised("log in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
+    callers = service.callers
     try:
-        user_id, role = service.callers.caller_of_token(token)
+        state = callers.cached(token)
+        if state is None:
+            state = await run_in_threadpool(callers.check, token)
     except security.InvalidToken as exc:
-        raise _unauthorised(f"{exc}; log in again") from None
-    caller = Caller(user_id=user_id, role=role)
-    if not service.callers.user_known(user_id) and not await run_in_threadpool(service.callers.user_exists, user_id):
-        raise _unauthorised("the account of this token no longer exists; log in again")
-    return caller
+        message = str(exc) if "log in" in str(exc) else f"{exc}; log in again"
+        raise _unauthorised(message, exc.code) from None
+    return _caller(state)
 
 
-def require(*roles: str):
-    async def check(caller: Caller = Depends(current_caller)) -> Caller:
+async def stream_caller(request: Request, token: str | None = Depends(oauth2),
+                        service: Service = Depends(get_service)) -> Caller:
+    """The caller of an event stream: a ``?ticket=`` from ``POST <stream path>/ticket`` (browsers'
+    EventSource cannot send headers), or else the bearer token as for every other request."""
+    ticket = request.query_params.get("ticket")
+    if ticket is None:
+        return await current_caller(token, service)
+    try:
+        state = await run_in_threadpool(service.callers.check_ticket, ticket, request.url.path)
+    except security.InvalidToken as exc:
+        raise _unauthorised(str(exc), exc.code) from None
+    return _caller(state)
+
+
+def require(*roles: str, source=current_caller):
+    """A dependency: the caller (from ``source``) when their account has one of ``roles``."""
+    async def check(caller: Caller = Depends(source)) -> Caller:
         if caller.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
                 "code": "forbidden", "message": f"this needs the {' or '.join(roles)} role; you are a {caller.role}"})

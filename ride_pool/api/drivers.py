@@ -7,9 +7,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 
-from ride_pool.api.deps import Caller, driver_only, get_service
-from ride_pool.api.live import event_stream
-from ride_pool.api.schemas import DriverRouteOut, LocationIn, RouteStepOut, ShiftOut, ShiftStartIn
+from ride_pool.api.deps import Caller, driver_only, get_service, require, stream_caller
+from ride_pool.api.live import event_stream, stream_ticket
+from ride_pool.api.schemas import DriverRouteOut, LocationIn, RouteStepOut, ShiftOut, ShiftStartIn, StreamTicketOut
 from ride_pool.api.service import Service
 from ride_pool.dispatch.domain import VehicleShift
 
@@ -88,10 +88,23 @@ def location(body: LocationIn, caller: Caller = Depends(driver_only), service: S
     return shift_out(service, service.dispatcher.vehicle_location(shift.shift_id, body.lat, body.lon))
 
 
+#: the driver's event stream takes a ``?ticket=`` instead of the bearer token too
+driver_stream = require("driver", "operator", source=stream_caller)
+
+
+@router.post("/events/ticket", response_model=StreamTicketOut)
+async def driver_events_ticket(request: Request, caller: Caller = Depends(driver_only),
+                               service: Service = Depends(get_service)) -> StreamTicketOut:
+    """A ticket that opens the driver's event stream once within a minute (``?ticket=``)."""
+    await asyncio.to_thread(current_shift, service, caller)
+    return await asyncio.to_thread(stream_ticket, service, caller, request)
+
+
 @router.get("/events")
-async def driver_events(request: Request, caller: Caller = Depends(driver_only),
+async def driver_events(request: Request, caller: Caller = Depends(driver_stream),
                         service: Service = Depends(get_service)):
-    """Server-sent events whenever the driver's plan changes (refetch the route then)."""
+    """Server-sent events whenever the driver's plan changes (refetch the route then). Send the
+    bearer token, or open it with ``?ticket=`` from ``POST /api/v1/driver/events/ticket``."""
     shift = await asyncio.to_thread(current_shift, service, caller)
     shift_id = shift.shift_id
 

@@ -7,10 +7,12 @@ import json
 import threading
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from ride_pool.api.schemas import StreamTicketOut
 from ride_pool.dispatch.domain import Event
 
 
@@ -58,6 +60,17 @@ class LiveBroker:
 def _put(queue: asyncio.Queue, message: str) -> None:
     if not queue.full():
         queue.put_nowait(message)
+
+
+def stream_ticket(service, caller, request: Request) -> StreamTicketOut:
+    """A ticket for ``caller`` that opens the event stream whose ticket was asked for at
+    ``request`` (its path without ``/ticket``) once; ``service`` is the running service."""
+    stream = request.url.path.removesuffix("/ticket")
+    account = service.callers.account(caller.user_id)
+    version = account.token_version if account is not None else -1
+    ticket = service.tokens.ticket(caller.user_id, version, stream)
+    return StreamTicketOut(ticket=ticket, expires_in=service.tokens.ticket_seconds,
+                           url=f"{stream}?{urlencode({'ticket': ticket})}")
 
 
 async def event_stream(request: Request, broker: LiveBroker, wants: Callable[[Event], bool],

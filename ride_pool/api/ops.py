@@ -385,3 +385,34 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
     vehicle = Repository(service.engine).get_vehicle(live.vehicle_id)
     d.end_shift(shift_id, cause="operator")
     return shift_out(service, plan_shift(service, vehicle, start, end, live.depot, driver_id=driver_id))
+
+
+# --- disabling accounts (issue 13) -------------------------------------------------------------
+
+from ride_pool.api.deps import Caller  # noqa: E402
+from ride_pool.db import accounts as account_rows  # noqa: E402
+
+
+def _account_state_out(user) -> dict:
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
+            "disabled": bool(user.disabled)}
+
+
+@router.post("/users/{user_id}/disable")
+def disable_account(user_id: int = Path(ge=1, le=MAX_ID), caller: Caller = Depends(operator_only),
+                    service: Service = Depends(get_service)):
+    """Disable an account: its tokens are refused at once and it cannot log in until enabled."""
+    if user_id == caller.user_id:
+        raise HTTPException(409, detail={"code": "own_account", "message": "you cannot disable your own "
+                                         "account; ask another operator to do it"})
+    user = account_rows.set_disabled(service.engine, user_id, True)
+    service.callers.forget(user_id)
+    return _account_state_out(user)
+
+
+@router.post("/users/{user_id}/enable")
+def enable_account(user_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+    """Enable a disabled account again (it logs in anew: its old tokens stay ended)."""
+    user = account_rows.set_disabled(service.engine, user_id, False)
+    service.callers.forget(user_id)
+    return _account_state_out(user)

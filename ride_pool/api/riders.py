@@ -8,9 +8,9 @@ import re
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from ride_pool.api.deps import Caller, current_caller, get_service, rider_or_operator
-from ride_pool.api.live import event_stream
-from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, StopOut
+from ride_pool.api.deps import Caller, current_caller, get_service, rider_or_operator, stream_caller
+from ride_pool.api.live import event_stream, stream_ticket
+from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, StopOut, StreamTicketOut
 from ride_pool.api.service import Service
 from ride_pool.api.views import booking_out, json_response, quote_out, resolve_place
 from ride_pool.db.repository import Repository
@@ -86,12 +86,24 @@ _BOOKING_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
 def own_booking(service: Service, booking_id: str, caller: Caller) -> Booking:
+    """The booking ``booking_id`` if the caller may see it: a rider their own, a driver those on a
+    shift they drive, an operator every booking; 404 ``not_found`` otherwise."""
     booking = service.dispatcher.bookings.get(booking_id)
     if booking is None and _BOOKING_ID.match(booking_id):
         booking = Repository(service.engine).get_booking(booking_id)
-    if booking is None or (caller.role == "rider" and booking.rider_id != caller.user_id):
+    if booking is None or not _may_see(service, booking, caller):
         raise HTTPException(404, detail={"code": "not_found", "message": f"you have no booking {booking_id}"})
     return booking
+
+
+def _may_see(service: Service, booking: Booking, caller: Caller) -> bool:
+    if caller.role == "operator":
+        return True
+    if caller.role == "rider":
+        return booking.rider_id == caller.user_id
+    if caller.role == "driver":
+        return service.dispatcher.driver_of_booking(booking.booking_id) == caller.user_id
+    return False
 
 
 @router.get("/bookings", response_model=list[BookingOut])
@@ -118,10 +130,20 @@ def cancel(booking_id: str, caller: Caller = Depends(rider_or_operator),
     return booking_out(service, booking)
 
 
+@router.post("/bookings/{booking_id}/events/ticket", response_model=StreamTicketOut)
+async def booking_events_ticket(booking_id: str, request: Request, caller: Caller = Depends(current_caller),
+                                service: Service = Depends(get_service)) -> StreamTicketOut:
+    """A ticket that opens this booking's event stream once within a minute (``?ticket=``):
+    browsers' EventSource cannot send the bearer token, and a token in a URL would be logged."""
+    await asyncio.to_thread(own_booking, service, booking_id, caller)
+    return await asyncio.to_thread(stream_ticket, service, caller, request)
+
+
 @router.get("/bookings/{booking_id}/events")
-async def booking_events(booking_id: str, request: Request, caller: Caller = Depends(current_caller),
+async def booking_events(booking_id: str, request: Request, caller: Caller = Depends(stream_caller),
                          service: Service = Depends(get_service)):
-    """Server-sent events whenever this booking or its vehicle's plan changes (refetch the booking then)."""
+    """Server-sent events whenever this booking or its vehicle's plan changes (refetch the booking
+    then). Send the bearer token, or open it with ``?ticket=`` from ``POST .../events/ticket``."""
     booking = await asyncio.to_thread(own_booking, service, booking_id, caller)
     d = service.dispatcher
 

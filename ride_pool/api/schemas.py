@@ -246,6 +246,14 @@ class TokenOut(BaseModel):
     user_id: int
 
 
+class StreamTicketOut(BaseModel):
+    """A ticket that opens one event stream once (``GET <url>``) within ``expires_in`` seconds."""
+
+    ticket: str
+    expires_in: int
+    url: str
+
+
 class StopIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     lat: float = Field(ge=-90, le=90)

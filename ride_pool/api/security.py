@@ -5,12 +5,16 @@ takes about 20 ms on a 2-core machine and uses one core, so logins stay cheap un
 made with other parameters still verify (the parameters are part of the hash);
 :func:`verify_and_update` gives a re-hash with the current ones.
 
-A token carries the user id (``sub``), the role, and its issue and expiry times; it is signed with
-the settings' ``secret_key`` unless a key is passed.
+A token carries the user id (``sub``), the deployment it is for (``iss`` = ``aud``), a random id
+(``jti``, to end it by logging out), the account's token version (``ver``: raising it ends every
+token of the account), its issue and expiry times and, for the client's information, the role.
+The service's :class:`ride_pool.api.tokens.Tokens` issues and reads them with the deployment's
+issuer and key; requests take role and account state from the database (:mod:`ride_pool.api.callers`).
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import jwt
@@ -28,20 +32,34 @@ _password_hash = PasswordHash(
 
 
 class InvalidToken(Exception):
-    """A bearer token that cannot be accepted; the message says why (the fix is always to log in
-    again and use the new token)."""
+    """A bearer token (or stream ticket) that cannot be accepted; the message says why, ``code``
+    names the reason for the API's answer (the fix is always to log in again)."""
+
+    def __init__(self, message: str, code: str = "not_authenticated"):
+        super().__init__(message)
+        self.code = code
 
 
 class TokenClaims(dict):
-    """The claims of a valid token (``sub``, ``role``, ``iat``, ``exp``), with typed shortcuts."""
+    """The claims of a valid token (``sub``, ``iss``, ``aud``, ``jti``, ``ver``, ``iat``, ``exp``,
+    and the informative ``role``), with typed shortcuts."""
 
     @property
     def user_id(self) -> int:
         return int(self["sub"])
 
     @property
-    def role(self) -> str:
-        return self["role"]
+    def role(self) -> str | None:
+        """The role when the token was issued; informative only (requests read the account's)."""
+        return self.get("role")
+
+    @property
+    def jti(self) -> str:
+        return self["jti"]
+
+    @property
+    def version(self) -> int:
+        return int(self["ver"])
 
     @property
     def issued_at(self) -> int:
@@ -73,51 +91,83 @@ def verify_and_update(password: str, password_hash: str) -> tuple[bool, str | No
         return False, None
 
 
-def _secret(secret_key: str | None) -> str:
-    if secret_key:
-        return secret_key
-    from ride_pool.settings import get_settings
-
-    return get_settings().secret_key
+#: the audience of a stream ticket: ``<issuer>`` + this (a ticket is no bearer token, and back)
+TICKET_AUDIENCE_SUFFIX = "#event-stream"
+_REQUIRED_CLAIMS = ["sub", "iss", "aud", "jti", "ver", "iat", "exp"]
 
 
-def create_access_token(user_id: int, role: str, secret_key: str | None = None, minutes: int | None = None,
-                        *, now: int | None = None) -> str:
-    """A bearer token for ``user_id`` with ``role`` signed with ``secret_key`` (default: the
-    settings' key), valid for ``minutes`` (default: the settings' ``token_minutes``) from ``now``
-    (epoch s; default: the current time)."""
-    if secret_key is not None and not isinstance(secret_key, str):
-        raise TypeError(f"secret_key must be a string, not {secret_key!r}: pass the lifetime as minutes=...")
-    if minutes is None:
-        from ride_pool.settings import get_settings
+def create_access_token(user_id: int, role: str, secret_key: str, *, issuer: str, version: int, minutes: int,
+                        now: float | None = None) -> str:
+    """A bearer token for ``user_id`` signed with ``secret_key``, for the deployment ``issuer``
+    (issuer and audience), with the account's ``version`` (``users.token_version``), a random id
+    (``jti``) and valid for ``minutes`` from ``now`` (epoch s; default: the current time).
+    ``role`` is written for the client's information; requests read the role from the account.
 
-        minutes = get_settings().token_minutes
-    issued_at = int(time.time()) if now is None else int(now)
-    claims = {"sub": str(int(user_id)), "role": str(role), "iat": issued_at, "exp": issued_at + int(minutes) * 60}
-    return jwt.encode(claims, _secret(secret_key), algorithm=ALGORITHM)
+    The service issues tokens with :meth:`ride_pool.api.tokens.Tokens.issue`."""
+    issued_at = int(time.time() if now is None else now)
+    claims = {"sub": str(int(user_id)), "role": str(role), "iss": issuer, "aud": issuer,
+              "jti": secrets.token_urlsafe(16), "ver": int(version), "iat": issued_at,
+              "exp": issued_at + int(minutes) * 60}
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, secret_key: str | None = None) -> TokenClaims:
-    """The claims of ``token``; raises :class:`InvalidToken` if it is expired, forged (signed with
-    another key or algorithm), or not a token of this service."""
+def decode_access_token(token: str, secret_key: str, *, issuer: str, now: float | None = None) -> TokenClaims:
+    """The claims of ``token``; raises :class:`InvalidToken` if it is expired (at ``now``, default
+    the current time), forged (signed with another key or algorithm), of another deployment
+    (another ``issuer``), a stream ticket, or lacks a claim."""
+    return _decode(token, secret_key, issuer=issuer, audience=issuer, now=now, what="token")
+
+
+def create_stream_ticket(user_id: int, secret_key: str, *, issuer: str, version: int, path: str, seconds: int,
+                         now: float | None = None) -> str:
+    """A ticket that opens the event stream at ``path`` for ``user_id`` once, within ``seconds``."""
+    issued_at = int(time.time() if now is None else now)
+    claims = {"sub": str(int(user_id)), "iss": issuer, "aud": issuer + TICKET_AUDIENCE_SUFFIX,
+              "jti": secrets.token_urlsafe(16), "ver": int(version), "path": path, "iat": issued_at,
+              "exp": issued_at + int(seconds)}
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+
+
+def decode_stream_ticket(ticket: str, secret_key: str, *, issuer: str, path: str,
+                         now: float | None = None) -> TokenClaims:
+    """The claims of a stream ticket for the stream at ``path``; :class:`InvalidToken` (code
+    ``invalid_ticket``) for an expired or forged one, or one for another stream."""
     try:
-        claims = jwt.decode(token, _secret(secret_key), algorithms=[ALGORITHM],
-                            options={"require": ["sub", "exp", "iat"]})
-    except jwt.ExpiredSignatureError:
-        raise InvalidToken("the token has expired") from None
+        claims = _decode(ticket, secret_key, issuer=issuer, audience=issuer + TICKET_AUDIENCE_SUFFIX, now=now,
+                         what="ticket")
+    except InvalidToken as error:
+        raise InvalidToken(f"{error}; get a new ticket with POST {path}/ticket", "invalid_ticket") from None
+    if claims.get("path") != path:
+        raise InvalidToken(f"this ticket opens another event stream, not {path}; get one with POST {path}/ticket",
+                           "invalid_ticket")
+    return claims
+
+
+def _decode(token: str, secret_key: str, *, issuer: str, audience: str, now: float | None, what: str) -> TokenClaims:
+    try:
+        # expiry is checked below against ``now`` (an injected clock in tests), not by PyJWT
+        claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], issuer=issuer, audience=audience,
+                            options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False})
     except jwt.InvalidSignatureError:
-        raise InvalidToken("the token's signature is not valid (not issued by this service, or the "
+        raise InvalidToken(f"the {what}'s signature is not valid (not issued by this service, or the "
                            "server's secret key changed)") from None
     except jwt.MissingRequiredClaimError as error:
-        raise InvalidToken(f"the token lacks the {error.claim!r} claim") from None
+        raise InvalidToken(f"the {what} lacks the {error.claim!r} claim (issued by an older version or "
+                           "another service)") from None
+    except jwt.InvalidIssuerError:
+        raise InvalidToken(f"the {what} was issued by another deployment of the service, not this one") from None
+    except jwt.InvalidAudienceError:
+        raise InvalidToken(f"the {what} is not meant for this use or this deployment") from None
     except jwt.InvalidAlgorithmError:
-        raise InvalidToken(f"the token is not signed with {ALGORITHM}") from None
+        raise InvalidToken(f"the {what} is not signed with {ALGORITHM}") from None
     except jwt.InvalidTokenError as error:
-        raise InvalidToken(f"not a valid bearer token ({error}): send 'Authorization: Bearer <token>' "
+        raise InvalidToken(f"not a valid bearer {what} ({error}): send 'Authorization: Bearer <token>' "
                            "with the token from logging in") from None
     if not str(claims["sub"]).isdigit():
-        raise InvalidToken("the token's subject is not a user id")
-    role = claims.get("role")
-    if not isinstance(role, str) or not role:
-        raise InvalidToken("the token carries no role")
+        raise InvalidToken(f"the {what}'s subject is not a user id")
+    if not isinstance(claims["ver"], int) or not isinstance(claims["exp"], int) \
+            or not isinstance(claims["iat"], int) or not isinstance(claims["jti"], str) or not claims["jti"]:
+        raise InvalidToken(f"the {what}'s claims are malformed")
+    if claims["exp"] <= int(time.time() if now is None else now):
+        raise InvalidToken(f"the {what} has expired")
     return TokenClaims(claims)

@@ -17,6 +17,8 @@ from ride_pool.api.callers import Callers
 from ride_pool.api.live import LiveBroker
 from ride_pool.api.maps import NetworkMaps
 from ride_pool.api.times import LocalTimes
+from ride_pool.api.tokens import Tokens
+from ride_pool.db.accounts import deployment_identity
 from ride_pool.db.engine import make_engine
 from ride_pool.db.migrate import migrate
 from ride_pool.db.repository import DEFAULT_AREA
@@ -54,6 +56,8 @@ class Service:
     live: LiveBroker = field(default_factory=LiveBroker)
     maps: NetworkMaps | None = None
     callers: Callers | None = None
+    #: issues this deployment's bearer tokens and stream tickets (:meth:`Tokens.issue`)
+    tokens: Tokens | None = None
     times: LocalTimes | None = None
     #: (stop id, lat, lon, name) -> (the service area it was checked against, its Place)
     stop_places: dict[tuple, tuple[object, Place]] = field(default_factory=dict)
@@ -77,7 +81,10 @@ class Service:
         self.dispatcher.restore(state)
         self.dispatcher.subscribe(self.live.publish)
         self.maps = NetworkMaps(self.network, self.travel_times)
-        self.callers = Callers(self.settings.secret_key, self.engine)
+        identity = deployment_identity(self.engine, now=self.clock())
+        self.tokens = Tokens(identity.issuer, self.settings.secret_key or identity.secret_key,
+                             minutes=self.settings.token_minutes, ticket_seconds=self.settings.stream_ticket_seconds)
+        self.callers = Callers(self.tokens, self.engine)
         self.times = LocalTimes(lambda: self.dispatcher.rules)
         if self.background:
             self.dispatcher.start_background()

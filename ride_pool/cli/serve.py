@@ -27,6 +27,23 @@ def _check_port(host: str, port: int) -> None:
             fail(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port or --host")
 
 
+def _check_settings() -> None:
+    """Exit 2 with one line when a ``RIDE_POOL_*`` setting is invalid (e.g. a short secret key)."""
+    from pydantic import ValidationError
+
+    from ride_pool.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = "RIDE_POOL_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(message if variable in message else f"{variable}: {message}")
+        fail("; ".join(problems))
+
+
 def _database_url(db: str | None, default_file: str | None = None) -> str:
     from ride_pool.settings import get_settings
 
@@ -89,6 +106,8 @@ def _run(app, host: str, port: int) -> None:
 
     import uvicorn
 
+    from ride_pool.api.url_secrets import uvicorn_log_config
+
     service = app.state.service
 
     @asynccontextmanager
@@ -105,7 +124,8 @@ def _run(app, host: str, port: int) -> None:
     # more bookings/s under load); the cost is more frequent thread switches.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     # one process, since the dispatcher's live state is in it
-    uvicorn.run(app, host=host, port=port, log_level="info", workers=1,
+    # the access log shows no query strings (they may carry a stream ticket or personal data)
+    uvicorn.run(app, host=host, port=port, log_level="info", workers=1, log_config=uvicorn_log_config(),
                 access_log=service.settings.access_log)
 
 
@@ -119,6 +139,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, "--port", help="port to listen on"),
     ) -> None:
         """Run the ride-pooling service (rider, driver and operations API)."""
+        _check_settings()
         _check_port(host, port)
         net = _demo_network() if network == "demo" else _open_network(network)
         application = _build_app(_database_url(db), net, host, port)
@@ -136,6 +157,7 @@ def register(app: typer.Typer) -> None:
         seeded stops, vehicles with shifts over the next 24 hours and demo accounts."""
         from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, seed_demo
 
+        _check_settings()
         _check_port(host, port)
         application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port)
         seed = seed_demo(application.state.service, vehicles=vehicles)

@@ -197,6 +197,14 @@ class Dispatcher:
         with self._lock:
             return self._fleet.driver_shift(driver_id)
 
+    def driver_of_booking(self, booking_id: str) -> int | None:
+        """The driver of the shift planned to serve the active booking ``booking_id`` (None when it
+        is not planned on a shift, or that shift has no driver)."""
+        with self._lock:
+            booking = self.plans.bookings.get(booking_id)
+            v = None if booking is None else self.plans.vehicle_of(booking)
+            return None if v is None else self.plans.shift_at(v).driver_id
+
     def changeable_shift(self, shift_id: int) -> VehicleShift:
         """The shift if an operator may still change it (open, not started; else why not)."""
         with self._lock:

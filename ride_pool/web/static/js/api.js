@@ -2,6 +2,8 @@
 //
 //   import { api, ApiError, login, register, logout, me, getToken, errorSentence, subscribe } from "/static/js/api.js";
 //
+// subscribe(path, onMessage) opens an event stream with a single-use ticket (never the token in the URL).
+//
 //   const booking = await api("/api/v1/bookings", {method: "POST", body: {offer_id}, headers: {"Idempotency-Key": key}});
 //   try { ... } catch (err) { alertBox.textContent = errorSentence(err); }
 //
@@ -109,8 +111,16 @@ export async function register(email, password, name) {
   return login(email, password);
 }
 
+/**
+ * Log out: the server ends this token (POST /api/v1/auth/logout), and the page forgets it at once
+ * (also when the server cannot be reached). Returns a promise that settles when the server answered.
+ */
 export function logout() {
+  const token = getToken();
   setToken(null);
+  if (!token) return Promise.resolve();
+  return fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } })
+    .then(() => undefined, () => undefined);
 }
 
 /** The logged-in account {id, email, name, role}, or null when not logged in. */
@@ -147,23 +157,63 @@ export function errorSentence(err) {
 
 /**
  * Server-sent events of path (e.g. /api/v1/driver/events); onMessage(data, event) for every
- * message ("hello" on connect, "change" on every change). Returns the EventSource (call .close()).
+ * message ("hello" on connect, "change" on every change). Returns a handle with .close().
+ *
+ * Tokens never go into a URL: each connection first gets a single-use ticket for this stream
+ * (POST <path>/ticket, valid about a minute) and opens the stream with ?ticket=. The browser's own
+ * reconnect would reuse the spent ticket, so on an error the stream is closed and opened again
+ * with a new ticket (after RECONNECT_MS, longer after repeated failures).
  */
+const RECONNECT_MS = 3000;
+const RECONNECT_MAX_MS = 60000;
+
 export function subscribe(path, onMessage, { onError, onOpen } = {}) {
-  const token = getToken();
-  const url = path + (path.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(token || "");
-  const source = new EventSource(url);
+  let source = null;
+  let closed = false;
+  let timer = 0;
+  let delay = RECONNECT_MS;
   const handle = (event) => {
     let data = event.data;
     try { data = JSON.parse(event.data); } catch (e) { /* plain text */ }
     onMessage(data, event);
   };
-  source.addEventListener("hello", handle);
-  source.addEventListener("change", handle);
-  source.addEventListener("message", handle);
-  if (onOpen) source.addEventListener("open", onOpen);
-  if (onError) source.addEventListener("error", onError);
-  return source;
+  const retry = () => {
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(connect, delay);
+    delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+  };
+  async function connect() {
+    if (closed) return;
+    let ticket;
+    try {
+      ticket = await api(`${path}/ticket`, { method: "POST" });
+    } catch (err) {
+      if (onError) onError(err);
+      // not logged in (any more) or no such stream: trying again will not help
+      if (!(err instanceof ApiError) || err.status === 0 || err.status >= 500 || err.status === 429) retry();
+      return;
+    }
+    if (closed) return;
+    source = new EventSource(ticket.url);
+    source.addEventListener("hello", handle);
+    source.addEventListener("change", handle);
+    source.addEventListener("message", handle);
+    source.addEventListener("open", (event) => { delay = RECONNECT_MS; if (onOpen) onOpen(event); });
+    source.addEventListener("error", (event) => {
+      if (source) { source.close(); source = null; }
+      if (onError) onError(event);
+      retry();
+    });
+  }
+  connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (source) { source.close(); source = null; }
+    },
+  };
 }
 
 /** A fresh idempotency key (crypto.randomUUID, with a fallback for old browsers / plain http). */
