@@ -8,7 +8,6 @@ import jwt
 
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, clock and helpers
 from api_support import DRIVER_PASSWORD, OPERATOR, RIDER, SECRET, assert_problem
-from ride_pool.api import security
 from ride_pool.db.repository import Repository
 
 
@@ -77,7 +76,8 @@ def test_bad_tokens_are_refused_with_401(demo_api):
         if case == "garbage":
             headers = {"Authorization": "Bearer abc.def.ghi"}
         elif case == "wrong_key":   # forged: an operator token signed with another key
-            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'operator', key='another-key-' + 'x' * 32)}"}
+            forged = _token(demo_api, rider_id, "operator", key="another-key-" + "x" * 32)
+            headers = {"Authorization": f"Bearer {forged}"}
         elif case == "expired":
             headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', iat=1, exp=2)}"}
         elif case == "alg_none":
@@ -89,7 +89,8 @@ def test_bad_tokens_are_refused_with_401(demo_api):
         elif case == "no_version":
             headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', ver=None)}"}
         elif case == "other_issuer":    # the right key, another deployment
-            headers = {"Authorization": f"Bearer {_token(demo_api, rider_id, 'rider', iss='ride_pool:x', aud='ride_pool:x')}"}
+            other = _token(demo_api, rider_id, "rider", iss="ride_pool:x", aud="ride_pool:x")
+            headers = {"Authorization": f"Bearer {other}"}
         elif case == "ghost":   # correctly signed, but the account does not exist
             headers = {"Authorization": f"Bearer {_token(demo_api, 999_999, 'operator')}"}
             code = "account_deleted"
