@@ -125,14 +125,18 @@ class Api:
         return {"Authorization": f"Bearer {self.token(email, password)}", **extra}
 
     def register(self, email: str, password: str = "rider-password", name: str = "Rider") -> dict:
+        """A rider who registered and whose account is confirmed (as if by an operator; the code
+        sent by e-mail is tested in test_security_accounts.py)."""
         r = self.client.post("/api/v1/auth/register", json={"email": email, "password": password, "name": name})
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
+        repo = Repository(self.service.engine)
+        repo.confirm_user(repo.get_user_by_email(email).id)
         return self.headers(email, password)
 
     def add_user(self, email: str, password: str, role: str, name: str = "Test user") -> dict:
-        """An account created directly in the database (e.g. the first operator)."""
+        """A (confirmed) account created directly in the database (e.g. the first operator)."""
         Repository(self.service.engine).create_user(email, security.hash_password(password), name, role,
-                                                    now=self.clock())
+                                                    now=self.clock(), confirmed=True)
         return self.headers(email, password)
 
     @property

@@ -121,3 +121,19 @@ def decode_access_token(token: str, secret_key: str | None = None) -> TokenClaim
     if not isinstance(role, str) or not role:
         raise InvalidToken("the token carries no role")
     return TokenClaims(claims)
+
+
+_dummy_hashes: dict[int, str] = {}
+
+
+def dummy_hash() -> str:
+    """The hash of a random password, made once with the current parameters: a log-in for an
+    unknown e-mail address is checked against it, so that it costs as much time as one for an
+    existing account (the answer time does not tell which addresses have accounts)."""
+    hasher = _password_hash
+    known = _dummy_hashes.get(id(hasher))
+    if known is None:
+        import secrets
+
+        known = _dummy_hashes[id(hasher)] = hasher.hash(secrets.token_urlsafe(24))
+    return known

@@ -66,14 +66,14 @@ def _demo_network():
     return network
 
 
-def _build_app(url: str, network, host: str, port: int):
+def _build_app(url: str, network, host: str, port: int, **settings_changes):
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from ride_pool.api.app import create_app
     from ride_pool.settings import Settings
 
     try:
-        settings = Settings(database_url=url, host=host, port=port)
+        settings = Settings(database_url=url, host=host, port=port, **settings_changes)
     except (ArgumentError, ValueError) as exc:
         fail(f"--db {url}: {exc}")
     app = create_app(settings, network=network)
@@ -134,10 +134,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the service on the embedded demo: SQLite, the synthetic Landkreis Meißen network,
         seeded stops, vehicles with shifts over the next 24 hours and demo accounts."""
-        from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, seed_demo
+        from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, DemoMailbox, seed_demo
 
         _check_port(host, port)
-        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port)
+        mailbox = DemoMailbox(echo=typer.echo)     # confirmation codes appear on this console
+        mail_port = mailbox.start()
+        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port,
+                                 smtp_host="127.0.0.1", smtp_port=mail_port, smtp_starttls=False,
+                                 smtp_username=None, smtp_password=None)
         seed = seed_demo(application.state.service, vehicles=vehicles)
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         typer.echo("ride_pool demo — Landkreis Meißen (SYNTHETIC road network and stops)")
@@ -150,4 +154,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"  operator      {OPERATOR[0]} / {OPERATOR[1]}")
         typer.echo(f"  drivers       driver1@demo.local … driver{seed.vehicles}@demo.local / {DRIVER_PASSWORD}")
         typer.echo(f"  rider         {RIDER[0]} / {RIDER[1]} (or register your own)")
-        _run(application, host, port)
+        typer.echo(f"  e-mail        a local mail server on 127.0.0.1:{mail_port} prints each mail's code here")
+        try:
+            _run(application, host, port)
+        finally:
+            mailbox.stop()
