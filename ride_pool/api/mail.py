@@ -50,7 +50,8 @@ class Mailer:
                 smtp.send_message(self.message(to, subject, text))
             return True
         except (OSError, smtplib.SMTPException) as exc:
-            log.error("could not send the mail %r to %s over %s:%s: %s", subject, to, s.smtp_host, s.smtp_port, exc)
+            # the subject is not logged: it may carry a confirmation code
+            log.error("could not send a mail to %s over %s:%s: %s", to, s.smtp_host, s.smtp_port, exc)
             return False
 
     def send(self, to: str, subject: str, text: str) -> Future:

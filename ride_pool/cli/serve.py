@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -137,11 +138,14 @@ def register(app: typer.Typer) -> None:
         from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, DemoMailbox, seed_demo
 
         _check_port(host, port)
-        mailbox = DemoMailbox(echo=typer.echo)     # confirmation codes appear on this console
-        mail_port = mailbox.start()
-        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port,
-                                 smtp_host="127.0.0.1", smtp_port=mail_port, smtp_starttls=False,
-                                 smtp_username=None, smtp_password=None)
+        # mail goes to a local mail server that prints each code on this console, unless a mail
+        # server is set (RIDE_POOL_SMTP_HOST): then the demo sends real mail through it
+        mailbox, mail = None, {}
+        if not os.environ.get("RIDE_POOL_SMTP_HOST"):
+            mailbox = DemoMailbox(echo=typer.echo)
+            mail = {"smtp_host": "127.0.0.1", "smtp_port": mailbox.start(), "smtp_starttls": False,
+                    "smtp_username": None, "smtp_password": None}
+        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port, **mail)
         seed = seed_demo(application.state.service, vehicles=vehicles)
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         typer.echo("ride_pool demo — Landkreis Meißen (SYNTHETIC road network and stops)")
@@ -154,8 +158,13 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"  operator      {OPERATOR[0]} / {OPERATOR[1]}")
         typer.echo(f"  drivers       driver1@demo.local … driver{seed.vehicles}@demo.local / {DRIVER_PASSWORD}")
         typer.echo(f"  rider         {RIDER[0]} / {RIDER[1]} (or register your own)")
-        typer.echo(f"  e-mail        a local mail server on 127.0.0.1:{mail_port} prints each mail's code here")
+        settings = application.state.service.settings
+        if mailbox is not None:
+            typer.echo(f"  e-mail        a local mail server (127.0.0.1:{settings.smtp_port}) prints the codes here")
+        else:
+            typer.echo(f"  e-mail        sent through {settings.smtp_host}:{settings.smtp_port}")
         try:
             _run(application, host, port)
         finally:
-            mailbox.stop()
+            if mailbox is not None:
+                mailbox.stop()
