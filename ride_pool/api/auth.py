@@ -137,8 +137,8 @@ def _register(service: Service, body: RegisterIn) -> None:
 async def register(body: RegisterIn, request: Request, service: Service = Depends(get_service)) -> RegistrationOut:
     """Register a rider account: a confirmation code is mailed to the address. The answer is the
     same whether the address has an account already or not (its owner then gets a mail)."""
+    require_good_password(body.password)       # first: a refused password does not count as a registration
     count_address(service, request, "register")
-    require_good_password(body.password)
     await service.in_password_thread(_register, service, body)
     return _sent(normalise_email(body.email))
 

@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 #: (measured: about 10-20 % fewer bookings/s with two than with one)
 DISPATCH_THREADS = 1
 #: threads that hash and check passwords (see :meth:`Service.in_password_thread`): argon2 keeps
-#: one core busy per hash, so more threads than cores would only make each login slower
-PASSWORD_THREADS = max(1, os.cpu_count() or 1)
+#: one core busy per hash; half the cores, so that a crowd of logins leaves the other half to the
+#: event loop and every other request (on 2 cores: one login thread, about 50 logins/s)
+PASSWORD_THREADS = max(1, (os.cpu_count() or 1) // 2)
 
 
 def wall_clock() -> int:
