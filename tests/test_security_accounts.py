@@ -14,7 +14,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, clock and helpers
-from api_support import OPERATOR, SECRET, Api, Fleet, FakeClock, _CHEAP_HASH, assert_problem, live_server, local
+from api_support import _CHEAP_HASH, OPERATOR, SECRET, Api, FakeClock, Fleet, assert_problem, live_server, local
 from mail_support import Mailbox
 from ride_pool.api import security
 from ride_pool.api.app import create_app
