@@ -117,7 +117,7 @@ class DemoMailbox:
     each mail's recipient, subject and confirmation code to the console, so that registering on
     the demo works without any network. ``start()`` returns the port."""
 
-    CODE = re.compile(r"\b([0-9]{6,8})\b")
+    CODE = re.compile(r"^\s*([0-9]{6,8})\s*$", re.MULTILINE)    # the code's own line
 
     def __init__(self, echo=print):
         self.echo = echo

@@ -17,7 +17,8 @@ from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 
-CODE = re.compile(r"\b([0-9]{6,8})\b")
+#: the code stands on a line of its own in the mail
+CODE = re.compile(r"^\s*([0-9]{6,8})\s*$", re.MULTILINE)
 
 
 @dataclass
