@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+
 from mail_support import Mailbox
 
 # the fixtures (web_server, web_api, browser, new_page) are registered once, in conftest.py: a
