@@ -5,7 +5,9 @@
 
 For each database (SQLite file and PostgreSQL by default) it starts ``ride-pool demo`` on a fresh
 database and a free port, waits for ``GET /api/v1/health``, raises ``max_active_bookings`` (as the
-operator) so the load does not run into the per-rider limit, registers one rider per client and then
+operator) so the load does not run into the per-rider limit, switches the request limits per client
+address and rider off through their settings (``RIDE_POOL_LIMIT_*_COUNT=0``: every client shares
+one address), creates one confirmed rider account per client (as the operator) and then
 runs ``--clients`` threads (each with its own keep-alive ``httpx.Client``). Each client loops:
 ``POST /quotes`` for a random pair of stops and a random ``pickup_after`` inside the operating hours
 of the next ``--hours`` service hours, then ``POST /bookings`` of the first offer with a fresh

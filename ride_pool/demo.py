@@ -8,7 +8,10 @@ named after the municipality); the municipality table is © Destatis (see routin
 
 from __future__ import annotations
 
+import re
+import socket
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 
 import numpy as np
 
@@ -18,6 +21,7 @@ from ride_pool.db.repository import Repository
 from routing.municipalities import load_municipalities
 from routing.network import RoadNetwork
 
+#: the demo accounts' passwords follow the password rules (ride_pool.api.passwords)
 OPERATOR = ("operator@demo.local", "demo-operator")
 DRIVER_PASSWORD = "demo-driver"
 RIDER = ("rider@demo.local", "demo-rider")
@@ -71,8 +75,10 @@ def seed_demo(service, vehicles: int = 8, now: int | None = None) -> DemoSeed:
     d = service.dispatcher
     stops_added = 0
     if repo.get_user_by_email(OPERATOR[0]) is None:
-        repo.create_user(OPERATOR[0], security.hash_password(OPERATOR[1]), "Disposition (Demo)", "operator", now=now)
-        repo.create_user(RIDER[0], security.hash_password(RIDER[1]), "Erika Muster (Demo)", "rider", now=now)
+        repo.create_user(OPERATOR[0], security.hash_password(OPERATOR[1]), "Disposition (Demo)", "operator", now=now,
+                         confirmed=True)
+        repo.create_user(RIDER[0], security.hash_password(RIDER[1]), "Erika Muster (Demo)", "rider", now=now,
+                         confirmed=True)
         stops = demo_stops(service.network)
         stops_added = repo.import_stops(stops)
         munis = sorted(load_municipalities(), key=lambda m: -m.population)
@@ -83,7 +89,7 @@ def seed_demo(service, vehicles: int = 8, now: int | None = None) -> DemoSeed:
                                 depot_lat=float(service.network.node_lat[node]),
                                 depot_lon=float(service.network.node_lon[node]))
             repo.create_user(f"driver{i + 1}@demo.local", security.hash_password(DRIVER_PASSWORD),
-                             f"Fahrer:in {i + 1} (Demo)", "driver", now=now)
+                             f"Fahrer:in {i + 1} (Demo)", "driver", now=now, confirmed=True)
     shifts_added = 0
     start = now - now % 3600
     until = start + 25 * 3600
@@ -104,3 +110,39 @@ def seed_demo(service, vehicles: int = 8, now: int | None = None) -> DemoSeed:
         shifts_added += 1
     drivers = [u.email for u in repo.list_users("driver")]
     return DemoSeed(vehicles=len(repo.list_vehicles()), stops=stops_added, shifts_added=shifts_added, drivers=drivers)
+
+
+class DemoMailbox:
+    """The demo's mail server (aiosmtpd on 127.0.0.1, a free port): it delivers nothing and prints
+    each mail's recipient, subject and confirmation code to the console, so that registering on
+    the demo works without any network. ``start()`` returns the port."""
+
+    CODE = re.compile(r"^\s*([0-9]{6,8})\s*$", re.MULTILINE)    # the code's own line
+
+    def __init__(self, echo=print):
+        self.echo = echo
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):   # aiosmtpd handler hook
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        body = message.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        code = self.CODE.search(text)
+        self.echo(f"[demo mail] to {', '.join(envelope.rcpt_tos)}: {message['Subject']}"
+                  + (f" (code {code.group(1)})" if code else ""))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> int:
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        return port
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None

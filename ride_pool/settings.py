@@ -69,6 +69,32 @@ class Settings(BaseSettings):
     stream_ticket_seconds: int = Field(default=60, gt=0, le=3600)
 
     # --- registration, login and e-mail (issue 13) ---
+    #: outgoing mail (confirmation codes, notices) over SMTP; the demo points these at a local server
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = "ride_pool <noreply@localhost>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    #: e-mail confirmation codes: lifetime and wrong tries before a new code is needed
+    confirm_code_minutes: int = Field(default=30, gt=0)
+    confirm_max_attempts: int = Field(default=5, gt=0)
+    #: rate limits: at most ``*_count`` per ``*_seconds`` (count 0 switches the limit off)
+    limit_register_count: int = Field(default=5, ge=0)            # registrations per client address
+    limit_register_seconds: int = Field(default=3600, gt=0)
+    limit_confirm_resend_count: int = Field(default=3, ge=0)      # new codes per e-mail address
+    limit_confirm_resend_seconds: int = Field(default=3600, gt=0)
+    limit_quotes_address_count: int = Field(default=120, ge=0)    # quotes per client address
+    limit_quotes_address_seconds: int = Field(default=60, gt=0)
+    limit_quotes_rider_count: int = Field(default=30, ge=0)       # quotes per rider account
+    limit_quotes_rider_seconds: int = Field(default=60, gt=0)
+    limit_bookings_address_count: int = Field(default=30, ge=0)   # bookings per client address
+    limit_bookings_address_seconds: int = Field(default=60, gt=0)
+    limit_login_account_count: int = Field(default=5, ge=0)       # failed logins per account
+    limit_login_account_seconds: int = Field(default=900, gt=0)
+    limit_login_address_count: int = Field(default=20, ge=0)      # failed logins per client address
+    limit_login_address_seconds: int = Field(default=900, gt=0)
 
     # --- request limits and HTTP hardening (issue 13) ---
 

@@ -125,14 +125,16 @@ class Api:
         return {"Authorization": f"Bearer {self.token(email, password)}", **extra}
 
     def register(self, email: str, password: str = "rider-password", name: str = "Rider") -> dict:
-        r = self.client.post("/api/v1/auth/register", json={"email": email, "password": password, "name": name})
-        assert r.status_code == 201, r.text
-        return self.headers(email, password)
+        """A rider with a confirmed account, made in the database: tests that are not about
+        registration must not run into its limit per client address (every test client has one
+        address) or wait for a confirmation mail. Registration itself, its confirmation code and
+        its limits are tested in test_security_accounts.py."""
+        return self.add_user(email, password, "rider", name=name)
 
     def add_user(self, email: str, password: str, role: str, name: str = "Test user") -> dict:
-        """An account created directly in the database (e.g. the first operator)."""
+        """A (confirmed) account created directly in the database (e.g. the first operator)."""
         Repository(self.service.engine).create_user(email, security.hash_password(password), name, role,
-                                                    now=self.clock())
+                                                    now=self.clock(), confirmed=True)
         return self.headers(email, password)
 
     @property

@@ -56,7 +56,11 @@ class ServerProcess:
     def start(self, timeout: float = 60) -> None:
         exe = Path(sys.executable).with_name("ride-pool")
         cmd = [str(exe)] if exe.is_file() else [sys.executable, "-c", "from ride_pool.cli import main; main()"]
-        env = {**os.environ, "RIDE_POOL_SECRET_KEY": "crash-test-" + "s" * 40}
+        env = {**os.environ, "RIDE_POOL_SECRET_KEY": "crash-test-" + "s" * 40,
+               # the burst quotes and books as fast as it can from one address: the limits per
+               # address and rider are raised through their settings (0 = off), as a load test does
+               "RIDE_POOL_LIMIT_QUOTES_ADDRESS_COUNT": "0", "RIDE_POOL_LIMIT_QUOTES_RIDER_COUNT": "0",
+               "RIDE_POOL_LIMIT_BOOKINGS_ADDRESS_COUNT": "0"}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 cmd + ["demo", "--db", self.url, "--host", "127.0.0.1", "--port", str(self.port),
@@ -204,8 +208,9 @@ def test_kill_9_mid_burst_loses_and_duplicates_nothing(database_url, tmp_path_fa
         riders = []
         for i in range(RIDERS):
             email = f"crash{i}@example.org"
-            r = httpx.post(base + "/api/v1/auth/register", timeout=30,
-                           json={"email": email, "password": "crash-test", "name": f"Crash {i}"})
+            # confirmed rider accounts, made by the operator (registration needs an e-mail code)
+            r = httpx.post(base + "/api/v1/ops/users", headers=operator, timeout=30,
+                           json={"email": email, "password": "crash-test", "name": f"Crash {i}", "role": "rider"})
             assert r.status_code == 201, r.text
             riders.append(_login(base, email, "crash-test"))
         stops = [s["id"] for s in httpx.get(base + "/api/v1/stops", timeout=30).json()]

@@ -63,8 +63,7 @@ def own_shift(web_server, web_api):
     with running_vehicle(web_api, OPERATOR, PASSWORD, "A11y") as own:
         stops = own["stops"]
         rider_email = f"a11y-rider-{uuid.uuid4().hex[:6]}@example.org"
-        web_api.post("/api/v1/auth/register", {"email": rider_email, "password": PASSWORD, "name": "Fahrgast"})
-        rider = web_api.login(rider_email, PASSWORD)
+        rider = web_api.register(rider_email, PASSWORD, "Fahrgast")
         quote = web_api.post("/api/v1/quotes", {
             "origin": {"stop_id": stops["Meißen, Bahnhof"]["id"]},
             "destination": {"stop_id": stops["Coswig, Zentrum"]["id"]}, "passengers": 8, "wheelchairs": 0},

@@ -91,6 +91,12 @@ def test_rider_driver_operator_journey(web_server, web_api, new_page, one_vehicl
     rider.fill("#register-email", email)
     rider.fill("#register-password", "sicheres-passwort")
     rider.click("#register-form button[type=submit]")
+    # the code arrives by e-mail (the test's SMTP server) and is typed in
+    rider.wait_for_selector("#confirm-form:not([hidden])")
+    assert email in rider.text_content("#confirm-sent")
+    shot(rider, "rider-confirm-code-phone")
+    rider.fill("#confirm-code", web_server.mailbox.code_for(email))
+    rider.click("#confirm-form button[type=submit]")
     rider.wait_for_selector("#view-book:not([hidden])")
     check_map(rider)
     for which, query, name in (("origin", "Meißen", "Meißen, Bahnhof"), ("destination", "Coswig", "Coswig, Zentrum")):

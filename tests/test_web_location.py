@@ -104,8 +104,7 @@ def test_driver_shares_location_and_rider_sees_the_vehicle(web_server, web_api, 
 
     # -- a rider books 8 seats: only this vehicle has them
     rider_email = f"gps-rider-{uuid.uuid4().hex[:8]}@example.org"
-    web_api.post("/api/v1/auth/register", {"email": rider_email, "password": PASSWORD, "name": "Fahrgast GPS"})
-    rider_auth = web_api.login(rider_email, PASSWORD)
+    rider_auth = web_api.register(rider_email, PASSWORD, "Fahrgast GPS")
     quote = web_api.post("/api/v1/quotes", {
         "origin": {"stop_id": second["id"]}, "destination": {"stop_id": stops["Coswig, Zentrum"]["id"]},
         "passengers": 8, "wheelchairs": 0}, headers=rider_auth)

@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from mail_support import Mailbox
+
 # the fixtures (web_server, web_api, browser, new_page) are registered once, in conftest.py: a
 # session fixture imported into two test modules would be two fixtures, i.e. two servers and two
 # Playwright instances (the second fails inside the first one's event loop)
@@ -65,6 +67,12 @@ class WebApi:
         r.raise_for_status()
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
+    def register(self, email: str, password: str, name: str) -> dict:
+        """Register a rider, confirm with the code from the server's mail, log in; auth headers."""
+        self.post("/api/v1/auth/register", {"email": email, "password": password, "name": name})
+        self.post("/api/v1/auth/confirm", {"email": email, "code": self.mailbox.code_for(email)})
+        return self.login(email, password)
+
     def get(self, path: str, headers: dict | None = None, **params):
         r = self.client.get(path, headers=headers, params=params or None)
         r.raise_for_status()
@@ -85,8 +93,10 @@ class WebApi:
 
 
 class WebServer:
-    def __init__(self, base: str, process: subprocess.Popen, log: Path, folder: Path):
+    def __init__(self, base: str, process: subprocess.Popen, log: Path, folder: Path, mailbox: Mailbox | None = None):
         self.base, self.process, self.log, self.folder = base, process, log, folder
+        #: the SMTP server the demo sends its mail to (confirmation codes)
+        self.mailbox = mailbox
 
     def url(self, path: str = "/") -> str:
         return self.base + path
@@ -112,13 +122,17 @@ def web_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("web_server")
     port = _free_port()
     log = folder / "server.log"
-    env = {**os.environ, "RIDE_POOL_SECRET_KEY": "web-tests-secret-" + "w" * 40, "PYTHONUNBUFFERED": "1"}
+    mailbox = Mailbox().__enter__()            # the demo's mail goes to this test SMTP server
+    env = {**os.environ, "RIDE_POOL_SECRET_KEY": "web-tests-secret-" + "w" * 40, "PYTHONUNBUFFERED": "1",
+           "RIDE_POOL_SMTP_HOST": "127.0.0.1", "RIDE_POOL_SMTP_PORT": str(mailbox.port),
+           # the browser tests register several riders from one address within the hour
+           "RIDE_POOL_LIMIT_REGISTER_COUNT": "50"}
     env.pop("RIDE_POOL_DATABASE_URL", None)    # the browser tests always use their own SQLite file
     command = _ride_pool_command() + ["demo", "--db", f"sqlite:///{folder / 'web.db'}", "--port", str(port),
                                       "--host", "127.0.0.1"]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=env)
-    server = WebServer(f"http://127.0.0.1:{port}", process, log, folder)
+    server = WebServer(f"http://127.0.0.1:{port}", process, log, folder, mailbox)
     deadline = time.monotonic() + START_TIMEOUT_S
     try:
         while True:
@@ -140,11 +154,13 @@ def web_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        mailbox.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
 def web_api(web_server):
     client = WebApi(web_server.base)
+    client.mailbox = web_server.mailbox
     yield client
     client.close()
 

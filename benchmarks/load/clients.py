@@ -23,12 +23,15 @@ def login(base: str, email: str, password: str) -> dict:
 
 
 def register_riders(base: str, n: int, tag: str) -> list[dict]:
-    """Auth headers of ``n`` newly registered riders."""
+    """Auth headers of ``n`` new rider accounts, made by the demo operator (confirmed accounts:
+    self-registered ones wait for an e-mail code and may hold only one small booking)."""
     headers = []
+    operator = login(base, *OPERATOR)
     with httpx.Client(base_url=base, timeout=30) as c:
         for i in range(n):
             email, password = f"load{i}.{tag}@example.org", "load-test-pw"
-            r = c.post("/api/v1/auth/register", json={"email": email, "password": password, "name": f"Load {i}"})
+            r = c.post("/api/v1/ops/users", headers=operator,
+                       json={"email": email, "password": password, "name": f"Load {i}", "role": "rider"})
             if r.status_code not in (201, 409):
                 raise RuntimeError(f"register: {r.status_code} {r.text}")
             headers.append(login(base, email, password))

@@ -67,6 +67,10 @@ class Server:
             args += ["--network", "demo"]
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("RIDE_POOL_SECRET_KEY", "bench-" + "k" * 40)
+        # all clients share one address and quote and book without pause: the request limits per
+        # address and rider are switched off through their settings (0 = off)
+        for name in ("QUOTES_ADDRESS", "QUOTES_RIDER", "BOOKINGS_ADDRESS", "REGISTER", "LOGIN_ADDRESS"):
+            env.setdefault(f"RIDE_POOL_LIMIT_{name}_COUNT", "0")
         if args[0] == sys.executable:
             env = with_repo_on_path(env)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the server runs, closed in stop()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from ride_pool.api import security
+from ride_pool.api import security, throttle
+from ride_pool.api.auth import forget_caller
 from ride_pool.api.deps import get_service, operator_only
 from ride_pool.api.drivers import shift_out
+from ride_pool.api.passwords import require_good_password
 from ride_pool.api.riders import book_response, make_quote, stop_out
 from ride_pool.api.schemas import (
     MAX_ID,
@@ -207,8 +210,10 @@ def set_area(body: ServiceAreaIn, service: Service = Depends(get_service)):
 
 
 @router.post("/quotes", response_model=QuoteOut)
-def phone_quote(body: PhoneQuoteIn, service: Service = Depends(get_service)):
-    """A quote for a caller on the phone (rider limits like the no-show rule do not apply)."""
+def phone_quote(body: PhoneQuoteIn, request: Request, service: Service = Depends(get_service)):
+    """A quote for a caller on the phone (rider limits like the no-show rule do not apply; the
+    limit of quotes per client address does)."""
+    throttle.count_address(service, request, "quotes_address")
     rider_id = None
     if body.rider_email:
         rider = Repository(service.engine).get_user_by_email(body.rider_email)
@@ -296,24 +301,39 @@ def live(service: Service = Depends(get_service)):
 
 class AccountIn(Strict):
     email: Email
-    password: str = Field(min_length=8, max_length=200)
+    #: the rules (length, not blank, not common) are checked by ride_pool.api.passwords
+    password: str = Field(max_length=200)
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(rider|driver|operator)$")
 
 
 @router.post("/users", status_code=201)
-def create_account(body: AccountIn, service: Service = Depends(get_service)):
-    """Create a driver, operator or rider account."""
-    user = Repository(service.engine).create_user(body.email, security.hash_password(body.password), body.name,
-                                                  body.role, now=service.clock())
-    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value}
+async def create_account(body: AccountIn, service: Service = Depends(get_service)):
+    """Create a driver, operator or rider account (confirmed: the operator vouches for the address)."""
+    require_good_password(body.password)
+    password_hash = await service.in_password_thread(security.hash_password, body.password)
+    user = await run_in_threadpool(Repository(service.engine).create_user, body.email, password_hash, body.name,
+                                   body.role, now=service.clock(), confirmed=True)
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
+            "confirmed": bool(user.confirmed)}
 
 
 @router.get("/users")
 def accounts(role: str | None = Query(default=None, pattern="^(rider|driver|operator)$"),
              service: Service = Depends(get_service)):
-    return [{"id": u.id, "email": u.email, "name": u.name, "role": u.role.value, "no_show_count": u.no_show_count}
+    return [{"id": u.id, "email": u.email, "name": u.name, "role": u.role.value, "no_show_count": u.no_show_count,
+             "confirmed": bool(u.confirmed)}
             for u in Repository(service.engine).list_users(role)]
+
+
+@router.post("/users/{user_id}/confirm")
+def confirm_account(user_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+    """Confirm a self-registered account (e.g. the rider called and the address is known to be
+    theirs); 404 for an unknown id."""
+    user = Repository(service.engine).confirm_user(user_id)
+    forget_caller(service, user.id)
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
+            "confirmed": bool(user.confirmed)}
 
 
 # --- edits of stops and shifts (operations dashboard) ------------------------------------------

@@ -8,6 +8,7 @@ import re
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from ride_pool.api import throttle
 from ride_pool.api.deps import Caller, current_caller, get_service, rider_or_operator, stream_caller
 from ride_pool.api.live import event_stream, stream_ticket
 from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, StopOut, StreamTicketOut
@@ -51,11 +52,13 @@ def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: s
 
 
 @router.post("/quotes", response_model=QuoteOut)
-async def quote(body: QuoteIn, caller: Caller = Depends(rider_or_operator),
+async def quote(body: QuoteIn, request: Request, caller: Caller = Depends(rider_or_operator),
                 service: Service = Depends(get_service)) -> Response:
     """Offers with a binding pickup window, or the reason there is none. (An operator quoting here
-    quotes for a caller without an account, as with ``POST /api/v1/ops/quotes``.)"""
+    quotes for a caller without an account, as with ``POST /api/v1/ops/quotes``.) Limited per
+    client address and per rider (429 with ``Retry-After``)."""
     rider_id, channel = (caller.user_id, "app") if caller.role == "rider" else (None, "phone")
+    throttle.quote_allowed(service, request, rider_id)
     return await service.in_dispatch_thread(_quote_response, service, body, rider_id, channel)
 
 
@@ -64,10 +67,12 @@ def _quote_response(service: Service, body: QuoteIn, rider_id: int | None, chann
 
 
 @router.post("/bookings", status_code=201, response_model=BookingOut)
-async def book(body: BookingIn, caller: Caller = Depends(rider_or_operator),
+async def book(body: BookingIn, request: Request, caller: Caller = Depends(rider_or_operator),
                idempotency_key: str | None = Header(default=None, max_length=200),
                service: Service = Depends(get_service)) -> Response:
-    """Book an offer. Send an ``Idempotency-Key`` header: repeating the request returns the same booking."""
+    """Book an offer. Send an ``Idempotency-Key`` header: repeating the request returns the same
+    booking. Limited per client address (429 with ``Retry-After``)."""
+    throttle.count_address(service, request, "bookings_address")
     channel = "app" if caller.role == "rider" else "phone"
     return await service.in_dispatch_thread(book_response, service, body.offer_id,
                                             caller.user_id if channel == "app" else None, channel, idempotency_key)

@@ -228,7 +228,8 @@ class BookingOut(BaseModel):
 
 class RegisterIn(Strict):
     email: Email
-    password: str = Field(min_length=8, max_length=200)
+    #: the rules (length, not blank, not common) are checked by ride_pool.api.passwords
+    password: str = Field(max_length=200)
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -237,6 +238,8 @@ class UserOut(BaseModel):
     email: str
     name: str
     role: str
+    #: the e-mail address is confirmed (or an operator confirmed the account)
+    confirmed: bool = True
 
 
 class TokenOut(BaseModel):

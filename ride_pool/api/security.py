@@ -171,3 +171,19 @@ def _decode(token: str, secret_key: str, *, issuer: str, audience: str, now: flo
     if claims["exp"] <= int(time.time() if now is None else now):
         raise InvalidToken(f"the {what} has expired")
     return TokenClaims(claims)
+
+
+_dummy_hashes: dict[int, str] = {}
+
+
+def dummy_hash() -> str:
+    """The hash of a random password, made once with the current parameters: a log-in for an
+    unknown e-mail address is checked against it, so that it costs as much time as one for an
+    existing account (the answer time does not tell which addresses have accounts)."""
+    hasher = _password_hash
+    known = _dummy_hashes.get(id(hasher))
+    if known is None:
+        import secrets
+
+        known = _dummy_hashes[id(hasher)] = hasher.hash(secrets.token_urlsafe(24))
+    return known

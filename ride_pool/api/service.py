@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from typing import Callable
 from sqlalchemy.engine import Engine
 
 from ride_pool.api.callers import Callers
+from ride_pool.api.limits import RateLimiter
 from ride_pool.api.live import LiveBroker
+from ride_pool.api.mail import Mailer
 from ride_pool.api.maps import NetworkMaps
 from ride_pool.api.times import LocalTimes
 from ride_pool.api.tokens import Tokens
@@ -35,6 +38,10 @@ log = logging.getLogger(__name__)
 #: dispatcher work is serial anyway, and a second thread only competed for the lock and the GIL
 #: (measured: about 10-20 % fewer bookings/s with two than with one)
 DISPATCH_THREADS = 1
+#: threads that hash and check passwords (see :meth:`Service.in_password_thread`): argon2 keeps
+#: one core busy per hash; half the cores, so that a crowd of logins leaves the other half to the
+#: event loop and every other request (on 2 cores: one login thread, about 50 logins/s)
+PASSWORD_THREADS = max(1, (os.cpu_count() or 1) // 2)
 
 
 def wall_clock() -> int:
@@ -61,7 +68,12 @@ class Service:
     times: LocalTimes | None = None
     #: (stop id, lat, lon, name) -> (the service area it was checked against, its Place)
     stop_places: dict[tuple, tuple[object, Place]] = field(default_factory=dict)
+    #: the request limits per client address, account and login (see ride_pool.api.throttle)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    #: outgoing mail (confirmation codes, account notices)
+    mailer: Mailer | None = None
     _dispatch_pool: ThreadPoolExecutor | None = None
+    _password_pool: ThreadPoolExecutor | None = None
 
     def start(self) -> "Service":
         """Open the database (migrating it), warm the kernels and rebuild the dispatcher's state."""
@@ -86,6 +98,7 @@ class Service:
                              minutes=self.settings.token_minutes, ticket_seconds=self.settings.stream_ticket_seconds)
         self.callers = Callers(self.tokens, self.engine)
         self.times = LocalTimes(lambda: self.dispatcher.rules)
+        self.mailer = Mailer(self.settings)
         if self.background:
             self.dispatcher.start_background()
         log.info("service ready: %d shifts, %d active bookings restored", len(state.shifts), len(state.bookings))
@@ -95,6 +108,11 @@ class Service:
         if self._dispatch_pool is not None:
             self._dispatch_pool.shutdown(wait=False, cancel_futures=True)
             self._dispatch_pool = None
+        if self._password_pool is not None:
+            self._password_pool.shutdown(wait=False, cancel_futures=True)
+            self._password_pool = None
+        if self.mailer is not None:
+            self.mailer.close()
         if self.dispatcher is not None:
             self.dispatcher.stop_background()
         if self.store is not None:
@@ -113,3 +131,13 @@ class Service:
         if self._dispatch_pool is None:
             self._dispatch_pool = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch")
         return await asyncio.get_running_loop().run_in_executor(self._dispatch_pool, partial(fn, *args))
+
+    async def in_password_thread(self, fn, *args):
+        """``fn(*args)`` on the service's password threads (one per core).
+
+        Password hashing (argon2id, about 20 ms of one core) runs there, so that a crowd of logins
+        neither blocks the event loop nor fills the server's general thread pool: they queue for
+        these threads while every other request is answered as usual."""
+        if self._password_pool is None:
+            self._password_pool = ThreadPoolExecutor(PASSWORD_THREADS, thread_name_prefix="password")
+        return await asyncio.get_running_loop().run_in_executor(self._password_pool, partial(fn, *args))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -83,14 +84,14 @@ def _demo_network():
     return network
 
 
-def _build_app(url: str, network, host: str, port: int):
+def _build_app(url: str, network, host: str, port: int, **settings_changes):
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from ride_pool.api.app import create_app
     from ride_pool.settings import Settings
 
     try:
-        settings = Settings(database_url=url, host=host, port=port)
+        settings = Settings(database_url=url, host=host, port=port, **settings_changes)
     except (ArgumentError, ValueError) as exc:
         fail(f"--db {url}: {exc}")
     app = create_app(settings, network=network)
@@ -155,11 +156,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the service on the embedded demo: SQLite, the synthetic Landkreis Meißen network,
         seeded stops, vehicles with shifts over the next 24 hours and demo accounts."""
-        from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, seed_demo
+        from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, DemoMailbox, seed_demo
 
         _check_settings()
         _check_port(host, port)
-        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port)
+        # mail goes to a local mail server that prints each code on this console, unless a mail
+        # server is set (RIDE_POOL_SMTP_HOST): then the demo sends real mail through it
+        mailbox, mail = None, {}
+        if not os.environ.get("RIDE_POOL_SMTP_HOST"):
+            mailbox = DemoMailbox(echo=typer.echo)
+            mail = {"smtp_host": "127.0.0.1", "smtp_port": mailbox.start(), "smtp_starttls": False,
+                    "smtp_username": None, "smtp_password": None}
+        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port, **mail)
         seed = seed_demo(application.state.service, vehicles=vehicles)
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         typer.echo("ride_pool demo — Landkreis Meißen (SYNTHETIC road network and stops)")
@@ -172,4 +180,13 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"  operator      {OPERATOR[0]} / {OPERATOR[1]}")
         typer.echo(f"  drivers       driver1@demo.local … driver{seed.vehicles}@demo.local / {DRIVER_PASSWORD}")
         typer.echo(f"  rider         {RIDER[0]} / {RIDER[1]} (or register your own)")
-        _run(application, host, port)
+        settings = application.state.service.settings
+        if mailbox is not None:
+            typer.echo(f"  e-mail        a local mail server (127.0.0.1:{settings.smtp_port}) prints the codes here")
+        else:
+            typer.echo(f"  e-mail        sent through {settings.smtp_host}:{settings.smtp_port}")
+        try:
+            _run(application, host, port)
+        finally:
+            if mailbox is not None:
+                mailbox.stop()

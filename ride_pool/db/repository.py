@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import Engine, event, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -101,11 +101,15 @@ class Repository:
     # --- users -----------------------------------------------------------------------------------
 
     def create_user(self, email: str, password_hash: str, name: str, role: UserRole | str,
-                    *, now: int | None = None) -> User:
-        """A new user; raises :class:`DuplicateEmail` if the address (in any case) is taken."""
+                    *, now: int | None = None, confirmed: bool = False) -> User:
+        """A new user; raises :class:`DuplicateEmail` if the address (in any case) is taken.
+
+        ``confirmed``: the e-mail address is known to be the user's (an operator made the account);
+        self-registered accounts start unconfirmed and confirm with a code sent by e-mail."""
         email = normalise_email(email)
         user = User(email=email, password_hash=password_hash, name=name, role=UserRole(role),
-                    no_show_count=0, created_at=int(time.time()) if now is None else int(now))
+                    no_show_count=0, created_at=int(time.time()) if now is None else int(now),
+                    confirmed=bool(confirmed), disabled=False, token_version=0, confirm_attempts=0)
         try:
             with write_session(self.engine) as session:
                 session.add(user)
@@ -122,6 +126,55 @@ class Repository:
     def get_user_by_email(self, email: str) -> User | None:
         with read_session(self.engine) as session:
             return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+    def set_confirmation_code(self, user_id: int, code_hash: str, expires: int) -> None:
+        """Keep the hash of a newly sent confirmation code (the tries of the old one are forgotten)."""
+        with write_session(self.engine) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"there is no user {user_id}")
+            user.confirm_code_hash, user.confirm_code_expires, user.confirm_attempts = code_hash, int(expires), 0
+
+    def confirm_with_code(self, email: str, matches: Callable[[User], bool], *, now: int,
+                          max_attempts: int) -> User | None:
+        """Confirm the account of ``email`` if ``matches(user)`` says the code sent is right; the
+        confirmed user, or None (no such account, confirmed already, no code or an expired one,
+        too many wrong tries, or a wrong code - which is counted)."""
+        with write_session(self.engine) as session:
+            user = session.scalar(select(User).where(User.email == normalise_email(email)).with_for_update())
+            if user is None or user.confirmed or not user.confirm_code_hash:
+                return None
+            if (user.confirm_code_expires or 0) < now or user.confirm_attempts >= max_attempts:
+                return None
+            if not matches(user):
+                user.confirm_attempts += 1
+                return None
+            user.confirmed, user.confirm_code_hash, user.confirm_code_expires = True, None, None
+            user.confirm_attempts = 0
+            return user
+
+    def confirm_user(self, user_id: int) -> User:
+        """Mark the account confirmed (an operator vouches for it); raises :class:`NotFound`."""
+        with write_session(self.engine) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"there is no user {user_id}")
+            user.confirmed, user.confirm_code_hash, user.confirm_code_expires = True, None, None
+            user.confirm_attempts = 0
+            return user
+
+    def set_password(self, user_id: int, password_hash: str, *, name: str | None = None) -> User:
+        """Store a new password hash (and name) and raise the token version, which ends the
+        account's logins made before; raises :class:`NotFound`."""
+        with write_session(self.engine) as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"there is no user {user_id}")
+            user.password_hash = password_hash
+            user.token_version = (user.token_version or 0) + 1
+            if name is not None:
+                user.name = name
+            return user
 
     def list_users(self, role: UserRole | str | None = None) -> list[User]:
         """All users (of ``role``), by id."""

@@ -105,10 +105,19 @@ export async function login(email, password) {
   return data;
 }
 
-/** Create a rider account and log in with it; returns the login answer. */
+/** Register a rider account: the server mails a confirmation code (see confirmEmail). */
 export async function register(email, password, name) {
-  await api("/api/v1/auth/register", { method: "POST", body: { email, password, name }, headers: { Authorization: "" } });
-  return login(email, password);
+  return api("/api/v1/auth/register", { method: "POST", body: { email, password, name }, headers: { Authorization: "" } });
+}
+
+/** Confirm the e-mail address with the code from the mail. */
+export async function confirmEmail(email, code) {
+  return api("/api/v1/auth/confirm", { method: "POST", body: { email, code }, headers: { Authorization: "" } });
+}
+
+/** Ask for a new confirmation code. */
+export async function resendCode(email) {
+  return api("/api/v1/auth/confirm/resend", { method: "POST", body: { email }, headers: { Authorization: "" } });
 }
 
 /**
@@ -141,6 +150,17 @@ function sentence(text) {
   return /[.!?]$/.test(text) ? text : text + ".";
 }
 
+/** How long to wait, in words ("3 Minuten", "einer Minute", "45 Sekunden"); "einen Moment" if unknown. */
+export function waitWords(seconds) {
+  const s = Number(seconds);
+  if (!Number.isFinite(s) || s <= 0) return t("wait.moment");
+  if (s < 60) return s === 1 ? t("wait.second") : t("wait.seconds", { n: Math.ceil(s) });
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return minutes === 1 ? t("wait.minute") : t("wait.minutes", { n: minutes });
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? t("wait.hour") : t("wait.hours", { n: hours });
+}
+
 /** A plain sentence for the user, in the current language, for any error. */
 export function errorSentence(err) {
   if (!(err instanceof ApiError)) {
@@ -148,7 +168,7 @@ export function errorSentence(err) {
   }
   if (err.status === 0) return t("err.network");
   const key = `err.${err.code}`;
-  if (has(key)) return t(key, { message: err.message });
+  if (has(key)) return t(key, { message: err.message, wait: waitWords(err.detail && err.detail.retry_after_s) });
   if (err.status >= 500) return t("err.internal_error");
   if (err.status === 401) return t("err.not_authenticated");
   // the API's own message says what to fix; in German it is introduced by a German sentence

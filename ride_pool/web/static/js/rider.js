@@ -2,7 +2,7 @@
 // Views are hash routes: #/book (rider/trip.js), #/bookings and #/bookings/<id> (rider/bookings.js);
 // the path /bookings/<id> opens the same. This module wires login, routing and the language.
 
-import { getToken, login, logout, me, register } from "/static/js/api.js";
+import { confirmEmail, getToken, login, logout, me, register, resendCode } from "/static/js/api.js";
 import { loadConfig } from "/static/js/config.js";
 import { addTranslations, applyTranslations, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import riderTexts from "/static/js/i18n/rider.js";
@@ -16,6 +16,7 @@ addTranslations(riderTexts);
 
 const state = {
   user: null,
+  pending: null,             // {email, password} of a registration waiting for its e-mail code
   keepInfo: false,           // the message shown stays for the view opened next (e.g. "booked")
   minLeadMinutes: 30,
 };
@@ -27,6 +28,9 @@ async function start() {
   onLanguageChange(render);
   $("login-form").addEventListener("submit", onLogin);
   $("register-form").addEventListener("submit", onRegister);
+  $("confirm-form").addEventListener("submit", onConfirm);
+  $("confirm-resend").addEventListener("click", onResend);
+  $("confirm-back").addEventListener("click", () => { clearMessages(); showConfirm(null); });
   $("logout").addEventListener("click", () => { logout(); state.user = null; stopLive(); info(t("rider.logged_out")); state.keepInfo = true; render(); });
   window.addEventListener("ride-pool:logged-out", () => { state.user = null; stopLive(); render(); });
   window.addEventListener("hashchange", () => route());
@@ -62,22 +66,69 @@ async function onLogin(e) {
   } catch (err) { showError(err); }
 }
 
+const MIN_PASSWORD = 10;
+
 async function onRegister(e) {
   e.preventDefault();
   clearMessages();
   const name = $("register-name").value.trim(), email = $("register-email").value.trim(), password = $("register-password").value;
-  if (password.length < 8) {
+  if (password.length < MIN_PASSWORD || !password.trim()) {
     $("register-password").setAttribute("aria-invalid", "true");
-    showError(t("rider.new_password"));
+    showError(t(password.trim() ? "err.password_too_short" : "err.password_blank"));
     $("register-password").focus();
     return;
   }
   $("register-password").removeAttribute("aria-invalid");
   try {
     await register(email, password, name);
-    state.user = await me();
     $("register-password").value = "";
+    showConfirm({ email, password });
+  } catch (err) {
+    if (err.code && err.code.startsWith("password_")) $("register-password").setAttribute("aria-invalid", "true");
+    showError(err);
+  }
+}
+
+/** Show the form for the e-mail code of ``pending`` ({email, password}), or the login forms (null). */
+function showConfirm(pending) {
+  state.pending = pending;
+  const waiting = !!pending;
+  $("confirm-form").hidden = !waiting;
+  $("login-form").hidden = waiting;
+  $("register-form").hidden = waiting;
+  if (waiting) {
+    $("confirm-sent").textContent = t("rider.confirm_sent", { email: pending.email });
+    $("confirm-code").value = "";
+    $("confirm-code").focus();
+  }
+}
+
+async function onConfirm(e) {
+  e.preventDefault();
+  clearMessages();
+  const code = $("confirm-code").value.replace(/\s+/g, "");
+  if (!/^[0-9]{6,8}$/.test(code)) {
+    $("confirm-code").setAttribute("aria-invalid", "true");
+    showError(t("rider.need_code"));
+    $("confirm-code").focus();
+    return;
+  }
+  $("confirm-code").removeAttribute("aria-invalid");
+  const { email, password } = state.pending;
+  try {
+    await confirmEmail(email, code);
+    await login(email, password);
+    state.user = await me();
+    showConfirm(null);
     route();
+  } catch (err) { showError(err); }
+}
+
+async function onResend() {
+  clearMessages();
+  try {
+    await resendCode(state.pending.email);
+    info(t("rider.code_resent", { email: state.pending.email }));
   } catch (err) { showError(err); }
 }
 
@@ -122,6 +173,7 @@ function route() {
 
 function render() {
   const r = currentRoute();
+  if (state.pending) $("confirm-sent").textContent = t("rider.confirm_sent", { email: state.pending.email });
   if (!state.user) { route(); return; }
   if (r.view === "book") renderTrip();
   else if (r.view === "bookings") renderBookings();

@@ -1,0 +1,57 @@
+"""The password rules of every account (self-registered, created by an operator, changed):
+at least :data:`MIN_LENGTH` characters, not only blanks, and not one of the 20,000 most common
+passwords (``data/common_passwords.txt``, compared ignoring case and surrounding blanks)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from fastapi import HTTPException
+
+MIN_LENGTH = 10
+MAX_LENGTH = 200
+
+
+class WeakPassword(ValueError):
+    """A password the rules refuse; ``code`` names the rule (``password_too_short``,
+    ``password_blank``, ``password_too_common``)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords, lower case."""
+    text = resources.files("ride_pool.api").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = 0
+    while header < len(lines) and lines[header].startswith("# "):
+        header += 1
+    return frozenset(line.strip().lower() for line in lines[header:] if line.strip())
+
+
+def check_password(password: str) -> None:
+    """Raise :class:`WeakPassword` if ``password`` breaks a rule."""
+    if not password.strip():
+        raise WeakPassword("password_blank", "the password must not be empty or only blanks; choose a password "
+                           f"of at least {MIN_LENGTH} characters")
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword("password_too_short", f"the password has {len(password)} characters; it needs at "
+                           f"least {MIN_LENGTH} (a few words in a row are easy to remember)")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword("password_too_long", f"the password may have at most {MAX_LENGTH} characters")
+    if password.strip().lower() in common_passwords():
+        raise WeakPassword("password_too_common", "this password is one of the most common ones and is guessed "
+                           "first; choose another")
+
+
+def require_good_password(password: str) -> None:
+    """:func:`check_password` as an HTTP 422 answer with the rule's code."""
+    try:
+        check_password(password)
+    except WeakPassword as exc:
+        raise HTTPException(422, detail={"code": exc.code, "message": str(exc), "min_length": MIN_LENGTH}) \
+            from None
