@@ -10,6 +10,10 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``early_trip_before`` / ``early_trip_book_by`` | 08:00 / 20:00 | a pickup before 08:00 must be booked by 20:00 |
 |  |  | the evening before |
 | ``max_active_bookings`` | 4 | confirmed, not yet completed bookings per rider |
+| ``max_seats_per_rider`` | 8 | places (passengers, wheelchair users included) over all of a rider's open |
+|  |  | bookings, the new one included: one account cannot book out the fleet |
+| ``unconfirmed_max_bookings`` / ``unconfirmed_max_seats`` | 1 / 2 | what an account whose e-mail address is |
+|  |  | not confirmed yet may hold: open bookings, and places over them |
 | ``no_show_limit`` | 3 | after this many no-shows a rider books by phone (operators) |
 | ``window_s`` | 1,200 (20 min) | width of the promised pickup window |
 | ``offer_ttl_s`` | 300 | an offer can be booked for this long |
@@ -52,7 +56,8 @@ def _minutes(text: str, what: str) -> int:
 
 
 #: rules that are whole numbers (seconds or counts), and rules that are any real number
-_WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "no_show_limit", "window_s", "offer_ttl_s",
+_WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
+          "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
           "alternatives", "reoptimise_every_s")
 _REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight")
@@ -72,6 +77,11 @@ class ServiceRules:
     early_trip_before: str | None = "08:00"
     early_trip_book_by: str = "20:00"
     max_active_bookings: int = 4
+    #: places (passengers) a rider account may hold over all its open bookings
+    max_seats_per_rider: int = 8
+    #: open bookings and places over them an account with an unconfirmed e-mail address may hold
+    unconfirmed_max_bookings: int = 1
+    unconfirmed_max_seats: int = 2
     no_show_limit: int = 3
     window_s: int = 1200
     offer_ttl_s: int = 300
@@ -118,7 +128,8 @@ class ServiceRules:
                 raise RulesError(f"operating_hours.{day}: open {span[0]} must be before close {span[1]}")
             hours[day] = (a, b)
         object.__setattr__(self, "_hours", hours)
-        for name in ("min_lead_s", "max_active_bookings", "no_show_limit", "boarding_s", "alighting_s",
+        for name in ("min_lead_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
+                     "unconfirmed_max_seats", "no_show_limit", "boarding_s", "alighting_s",
                      "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs"):
             if int(getattr(self, name)) < 0:
                 raise RulesError(f"{name} must not be negative")
