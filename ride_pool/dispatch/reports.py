@@ -8,13 +8,14 @@ Reports are checked against the clock and the booking (:class:`ImplausibleReport
 
 - it lies more than :data:`CLOCK_SKEW_S` (2 min) in the future of the service's clock, or before
   its shift could start (the planned start less :data:`~ride_pool.dispatch.fleet.EARLY_START_S`);
-- ``arrived`` at a pickup lies more than :data:`EARLY_ARRIVAL_S` (30 min) before the pickup
-  window opens (drivers are often a little early and wait; hours early is a wrong booking or a
-  wrong clock);
-- ``boarded`` lies more than :data:`EARLY_BOARDING_S` (10 min) before the window opens: a rider
-  who is there early may get in a little early, but the window is what was promised and planned;
-- ``dropped_off`` lies before the boarding plus :data:`MIN_RIDE_FRACTION` (30 %) of the direct
-  driving time (nobody gets there in a third of the time of the fastest route);
+- ``arrived`` at a pickup lies more than the rule ``early_arrival_s`` (default 30 min) before the
+  pickup window opens (drivers are often a little early and wait; hours early is a wrong booking
+  or a wrong clock);
+- ``boarded`` lies more than the rule ``early_boarding_s`` (default 10 min) before the window
+  opens: a rider who is there early may get in a little early, but the window is what was
+  promised and planned;
+- ``dropped_off`` lies before the boarding plus the rule ``min_ride_fraction`` (default 30 %) of
+  the direct driving time (nobody gets there in a third of the time of the fastest route);
 - ``no_show`` lies before the pickup window opens (the rider may still come).
 
 A plausible past time is kept: the events carry it, the plan continues from the later of it and now.
@@ -39,12 +40,6 @@ from ride_pool.dispatch.store import Change
 STEP_REPORTS = ("arrived", "boarded", "no_show", "dropped_off")
 #: how far a report's time may lie after the service's clock (the phone's clock may be ahead)
 CLOCK_SKEW_S = 120
-#: how long before the pickup window opens a vehicle may report arriving at the pickup
-EARLY_ARRIVAL_S = 1800
-#: how long before the pickup window opens a rider may board
-EARLY_BOARDING_S = 600
-#: the shortest plausible ride, as a fraction of the direct driving time
-MIN_RIDE_FRACTION = 0.3
 
 
 class ImplausibleReport(DispatchInputError):
@@ -206,7 +201,7 @@ class DriverReports:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can board")
         shift = plans.shift_of_booking(booking, shift_id)
         now = self._report_time(shift, at)
-        self._check_not_before(now, booking.pickup_earliest - EARLY_BOARDING_S, "boarding",
+        self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, "boarding",
                                f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
         v = plans.vehicle_slot_of[shift.shift_id]
         rs = plans.request_slot_of[booking_id]
@@ -257,7 +252,7 @@ class DriverReports:
         shift = self.plans.shift_of_booking(booking, shift_id)
         now = self._report_time(shift, at)
         if booking.boarded_at is not None:
-            shortest = math.ceil(MIN_RIDE_FRACTION * booking.direct_s)
+            shortest = math.ceil(self.plans.rules.min_ride_fraction * booking.direct_s)
             self._check_not_before(now, booking.boarded_at + shortest, "the drop-off",
                                    f"the rider boarded at {self.plans.rules.local(booking.boarded_at):%H:%M:%S} "
                                    f"and the direct drive takes {max(1, round(booking.direct_s / 60))} min")
@@ -288,7 +283,8 @@ class DriverReports:
             when = self._report_time(shift, at)
             if step.kind is StepKind.PICKUP:
                 booking = self.plans.bookings[booking_id]
-                self._check_not_before(when, booking.pickup_earliest - EARLY_ARRIVAL_S, "arriving at the pickup",
+                self._check_not_before(when, booking.pickup_earliest - self.plans.rules.early_arrival_s,
+                                       "arriving at the pickup",
                                        "the pickup window opens at "
                                        f"{self.plans.rules.local(booking.pickup_earliest):%H:%M}")
             self.vehicle_arrived(shift_id, self.plans.step_place(step).node, at=when)

@@ -20,6 +20,10 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``max_ride_factor`` / ``max_ride_extra_s`` | 1.5 / 600 | ride time ≤ 1.5 × direct + 10 min |
 | ``boarding_s`` / ``alighting_s`` / ``wheelchair_extra_s`` | 60 / 30 / 120 | stop durations |
 | ``max_passengers`` / ``max_wheelchairs`` | 8 / 2 | per booking |
+| ``early_arrival_s`` / ``early_boarding_s`` | 1,800 / 600 | how long before the pickup window opens a driver |
+|  |  | may report arriving at the pickup / the rider boarding (earlier reports are refused as implausible) |
+| ``min_ride_fraction`` | 0.3 | a drop-off reported sooner after boarding than this share of the direct |
+|  |  | driving time is refused as implausible |
 | ``alternatives`` | 4 | later (or earlier, for arrive-by) windows tried, each half a window apart |
 | ``reoptimise_every_s`` / ``reoptimise_time_limit_s`` | 60 / 2 | background optimiser cadence and budget |
 """
@@ -59,8 +63,8 @@ def _minutes(text: str, what: str) -> int:
 _WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
           "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
-          "alternatives", "reoptimise_every_s")
-_REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight")
+          "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s")
+_REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
 def _default_hours() -> dict[str, list[str]]:
@@ -92,6 +96,10 @@ class ServiceRules:
     wheelchair_extra_s: int = 120
     max_passengers: int = 8
     max_wheelchairs: int = 2
+    #: plausibility of driver reports (see ride_pool.dispatch.reports)
+    early_arrival_s: int = 1800
+    early_boarding_s: int = 600
+    min_ride_fraction: float = 0.3
     alternatives: int = 4
     reoptimise_every_s: int = 60
     reoptimise_time_limit_s: float = 2.0
@@ -130,7 +138,8 @@ class ServiceRules:
         object.__setattr__(self, "_hours", hours)
         for name in ("min_lead_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
                      "unconfirmed_max_seats", "no_show_limit", "boarding_s", "alighting_s",
-                     "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs"):
+                     "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs", "early_arrival_s",
+                     "early_boarding_s"):
             if int(getattr(self, name)) < 0:
                 raise RulesError(f"{name} must not be negative")
         for name in ("horizon_s", "window_s", "offer_ttl_s", "max_passengers", "reoptimise_every_s"):
@@ -144,6 +153,8 @@ class ServiceRules:
             raise RulesError("reoptimise_time_limit_s must be positive")
         if self.delay_weight < 0:
             raise RulesError("delay_weight must not be negative")
+        if not 0 <= self.min_ride_fraction <= 1:
+            raise RulesError("min_ride_fraction must be between 0 and 1 (a share of the direct driving time)")
         if self.early_trip_before is not None and not isinstance(self.early_trip_before, str):
             raise RulesError("early_trip_before must be a local time 'HH:MM' or null")
         if self.early_trip_before is not None:
