@@ -76,9 +76,9 @@ def test_book_with_idempotency_key_and_read_it_back(demo_api):
     # the same key again (a retry after a lost answer): the same booking, nothing new
     again = demo_api.book(rider, offer["offer_id"], key="tap-1")
     assert again.status_code == 201 and again.json()["booking_id"] == booking["booking_id"]
-    # the key wins even with another offer: a retried request never books twice
+    # the key with another offer is another request: refused (issue 13), never booked twice
     other = demo_api.offer(rider, demo_api.stop(COSWIG), demo_api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 15)))
-    assert demo_api.book(rider, other["offer_id"], key="tap-1").json()["booking_id"] == booking["booking_id"]
+    assert_problem(demo_api.book(rider, other["offer_id"], key="tap-1"), 422, "idempotency_key_reused")
     # the same offer with a new key: refused, naming the booking it already is
     detail = assert_problem(demo_api.book(rider, offer["offer_id"], key="tap-2"), 409, "offer_already_booked")
     assert detail["booking_id"] == booking["booking_id"]
@@ -179,10 +179,11 @@ def test_riders_cannot_see_or_cancel_each_others_bookings(demo_api):
     assert demo_api.get(f"/api/v1/bookings/{booking_id}", headers=demo_api.operator).status_code == 200
 
 
-def test_a_key_from_before_a_restart_wins_over_a_new_offer(database_url, demo_network, clock, monkeypatch):
+def test_a_key_from_before_a_restart_is_refused_with_a_new_offer(database_url, demo_network, clock, monkeypatch):
     """A booking's idempotency key used again after a restart, for a booking the restarted
-    dispatcher does not hold (cancelled), with a new, open offer: the earlier booking comes back
-    and the new offer stays unbooked (the database refuses the key; the API then looks it up)."""
+    dispatcher does not hold (cancelled), with a new, open offer: refused as reused (the database
+    refuses the key; the API then looks it up and compares the stored request hash) and the new
+    offer stays unbooked; the retry of the earlier request still gets the earlier booking."""
     from fastapi.testclient import TestClient
 
     from api_support import _CHEAP_HASH, Api, make_app
@@ -204,9 +205,10 @@ def test_a_key_from_before_a_restart_wins_over_a_new_offer(database_url, demo_ne
         assert booking["booking_id"] not in api.service.dispatcher.bookings
         fresh = api.offer(rider, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 12)))
         before = api.snapshot()
-        again = api.book(rider, fresh["offer_id"], key="kept-key")
+        assert_problem(api.book(rider, fresh["offer_id"], key="kept-key"), 422, "idempotency_key_reused")
+        assert api.snapshot() == before
+        again = api.book(rider, offer["offer_id"], key="kept-key")
         assert again.status_code == 201, again.text
         assert again.json()["booking_id"] == booking["booking_id"] and again.json()["status"] == "cancelled"
-        assert api.snapshot() == before
         # the new offer can still be booked, with a new key
         assert api.book(rider, fresh["offer_id"], key="new-key").status_code == 201

@@ -21,6 +21,7 @@ from ride_pool.dispatch.dispatcher import (
     Dispatcher,
     DispatchError,
     DispatchInputError,
+    IdempotencyKeyReused,
     NotFound,
     PlannedStep,
 )
@@ -683,9 +684,11 @@ def test_idempotent_booking(grid_tt):
     b = d.book(q1.offers[0].offer_id, idempotency_key="abc", rider_id=7)
     again = d.book(q1.offers[0].offer_id, idempotency_key="abc", rider_id=7)
     assert again.booking_id == b.booking_id
-    # the same key with another offer is the same request repeated: the same booking
-    assert d.book(q2.offers[0].offer_id, idempotency_key="abc", rider_id=7).booking_id \
-        == b.booking_id
+    # the same key with another offer is another request: refused, and the offer stays open (issue 13)
+    with pytest.raises(IdempotencyKeyReused) as reused:
+        d.book(q2.offers[0].offer_id, idempotency_key="abc", rider_id=7)
+    assert reused.value.status == 422 and reused.value.code == "idempotency_key_reused"
+    assert d.offers[q2.offers[0].offer_id].booking_id is None
     # booking the booked offer again without the key
     with pytest.raises(BookingRefused) as exc:
         d.book(q1.offers[0].offer_id)

@@ -7,7 +7,7 @@ import pytest
 
 from ride_pool.dispatch.dispatcher import Dispatcher
 from ride_pool.dispatch.domain import BookingStatus, EventKind, StepKind
-from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
+from ride_pool.dispatch.errors import DispatchError, DispatchInputError, IdempotencyKeyReused, NotFound
 from ride_pool.dispatch.rules import RulesError, ServiceRules
 from ride_pool.dispatch.store import AreaSettings, InMemoryStore
 from routing.travel_times import TravelTimes
@@ -116,9 +116,12 @@ def test_a_retried_key_finds_its_booking_after_a_restart(tt):
     d2 = Dispatcher(tt, store=store, clock=clock, new_id=lambda: f"after-restart-{next(ids)}")
     d2.restore(store.load(clock()))
     assert not d2.idempotency_keys()
-    q2 = d2.quote(request(d2, 4, 41, t=T0 + 3600, rider=5, channel="app"))
-    again = d2.book(q2.offers[0].offer_id, idempotency_key="tap-1", rider_id=5)
+    again = d2.book(q.offers[0].offer_id, idempotency_key="tap-1", rider_id=5)
     assert again.booking_id == done.booking_id and again.status is BookingStatus.CANCELLED
+    # the key with another offer is another request: refused (the stored request hash differs)
+    q2 = d2.quote(request(d2, 4, 41, t=T0 + 3600, rider=5, channel="app"))
+    with pytest.raises(IdempotencyKeyReused):
+        d2.book(q2.offers[0].offer_id, idempotency_key="tap-1", rider_id=5)
     # the open offer was not booked; another rider's same key is their own
     assert d2.offers[q2.offers[0].offer_id].booking_id is None
     q3 = d2.quote(request(d2, 4, 41, t=T0 + 3600, rider=6, channel="app"))
@@ -161,6 +164,7 @@ def test_driver_rules_for_starting_and_reporting(tt):
     with pytest.raises(DispatchError) as exc:
         d.step_report(shift_id, booking.booking_id, "teleported")
     assert exc.value.code == "invalid_request"
+    clock.t = booking.pickup_earliest - 600     # a little early at the pickup (hours early is refused)
     d.step_report(shift_id, booking.booking_id, "arrived")
     assert d.shifts[shift_id].anchor_node == 9
 
@@ -237,12 +241,16 @@ def test_the_store_is_asked_for_a_key_outside_the_lock(tt):
     assert exc.value.code == "offer_already_booked"
     assert store.asked == [("rider:5", "other", 0)]
     # after a restart the cancelled booking is known to the store only: an open offer with its key
-    # is refused by the store's unique key, then the store is read (unlocked) and its booking returned
+    # is refused by the store's unique key, then the store is read (unlocked): its booking was made
+    # for another offer, so the key is refused as reused; the retry of its own offer gets it
     ids = iter(range(1000))
     d2 = Dispatcher(tt, store=store, clock=d.clock, new_id=lambda: f"after-restart-{next(ids)}", lock=lock)
     d2.restore(store.load(d.clock()))
     q2 = d2.quote(request(d2, 4, 41, t=T0 + 3600, rider=5, channel="app"))
-    again, eta = d2.book_with_eta(q2.offers[0].offer_id, idempotency_key="k", rider_id=5)
+    with pytest.raises(IdempotencyKeyReused):
+        d2.book_with_eta(q2.offers[0].offer_id, idempotency_key="k", rider_id=5)
+    assert store.asked[-1] == ("rider:5", "k", 0) and lock.depth == 0
+    again, eta = d2.book_with_eta(q.offers[0].offer_id, idempotency_key="k", rider_id=5)
     assert again.booking_id == first.booking_id and eta == {}        # cancelled: no vehicle, no ETA
     assert store.asked[-1] == ("rider:5", "k", 0) and lock.depth == 0
     booked, eta = d2.book_with_eta(q2.offers[0].offer_id, idempotency_key="new", rider_id=5)

@@ -5,11 +5,21 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import Field
 
 from ride_pool.api.deps import Caller, driver_only, get_service, require, stream_caller
 from ride_pool.api.live import event_stream, stream_ticket
-from ride_pool.api.schemas import DriverRouteOut, LocationIn, RouteStepOut, ShiftOut, ShiftStartIn, StreamTicketOut
+from ride_pool.api.schemas import (
+    ApiTime,
+    DriverRouteOut,
+    LocationIn,
+    RouteStepOut,
+    ShiftOut,
+    ShiftStartIn,
+    StreamTicketOut,
+    Strict,
+)
 from ride_pool.api.service import Service
 from ride_pool.dispatch.domain import VehicleShift
 
@@ -72,13 +82,22 @@ def route(caller: Caller = Depends(driver_only), service: Service = Depends(get_
     return DriverRouteOut(shift=shift_out(service, shift), steps=steps)
 
 
+class ReportIn(Strict):
+    time: ApiTime | None = Field(default=None, description="when it happened (ISO 8601; without offset: local "
+                                 "time), e.g. for a report queued while offline; default: now")
+
+
 @router.post("/bookings/{booking_id}/{report}", response_model=ShiftOut)
 def report(booking_id: str, report: Literal["arrived", "boarded", "no_show", "dropped_off"],
-           caller: Caller = Depends(driver_only), service: Service = Depends(get_service)) -> ShiftOut:
+           body: ReportIn | None = Body(default=None), caller: Caller = Depends(driver_only),
+           service: Service = Depends(get_service)) -> ShiftOut:
     """Report a step of a booking on the driver's route: arrived (at its next stop), boarded,
-    no_show, dropped_off. The plan updates at once."""
+    no_show, dropped_off. The plan updates at once. Reports that cannot be true at their time
+    (hours before the pickup window, a drop-off a moment after boarding, a time in the future)
+    are refused with 422 ``implausible_report``."""
     shift = current_shift(service, caller)
-    return shift_out(service, service.dispatcher.step_report(shift.shift_id, booking_id, report))
+    at = service.times.epoch(body.time, "time") if body is not None else None
+    return shift_out(service, service.dispatcher.step_report(shift.shift_id, booking_id, report, at))
 
 
 @router.post("/location", response_model=ShiftOut)

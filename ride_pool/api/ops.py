@@ -112,7 +112,7 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
     if not vehicle.active:
         raise HTTPException(409, detail={"code": "vehicle_inactive", "message":
                                          f"vehicle {vehicle.label} is inactive; activate it first"})
-    start, end = service.times.epoch(body.start), service.times.epoch(body.end)
+    start, end = service.times.epoch(body.start, "start"), service.times.epoch(body.end, "end")
     service.dispatcher.check_shift_times(vehicle.id, vehicle.label, start, end)
     driver_id = driver_account(repo, body.driver_email, "there is no driver account")
     depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
@@ -253,7 +253,7 @@ def kpis(since: str | None = Query(default=None, description="ISO 8601; default:
     tz = service.times.tz
     if since:
         try:
-            t0 = service.times.epoch(datetime.fromisoformat(since))
+            t0 = service.times.epoch(datetime.fromisoformat(since), "since")
         except (ValueError, OverflowError):     # OverflowError: e.g. 0001-01-01 local is before year 1 UTC
             raise HTTPException(422, detail={
                 "code": "invalid_request",
@@ -397,8 +397,8 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
     if "driver_email" in fields:
         driver_id = driver_account(Repository(service.engine), body.driver_email,
                                    "driver_email: there is no driver account")
-    start = service.times.epoch(body.start) if body.start is not None else live.start
-    end = service.times.epoch(body.end) if body.end is not None else live.end
+    start = service.times.epoch(body.start, "start") if body.start is not None else live.start
+    end = service.times.epoch(body.end, "end") if body.end is not None else live.end
     if (start, end) == (live.start, live.end):
         return shift_out(service, d.assign_driver(shift_id, driver_id))
     d.check_new_times(shift_id, start, end)

@@ -35,16 +35,17 @@ def stops(q: str | None = Query(default=None, max_length=100, description="name 
     return [stop_out(s) for s in rows]
 
 
-def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: str) -> QuoteOut:
+def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: str,
+               rider_confirmed: bool = True) -> QuoteOut:
     repo = Repository(service.engine)
     origin = resolve_place(service, repo, body.origin, "origin")
     destination = resolve_place(service, repo, body.destination, "destination")
     times = service.times
     request = TripRequest(rider_id=rider_id, origin=origin, destination=destination, passengers=body.passengers,
-                          wheelchairs=body.wheelchairs, pickup_after=times.epoch(body.pickup_after),
-                          arrive_by=times.epoch(body.arrive_by), channel=channel,
+                          wheelchairs=body.wheelchairs, pickup_after=times.epoch(body.pickup_after, "pickup_after"),
+                          arrive_by=times.epoch(body.arrive_by, "arrive_by"), channel=channel,
                           caller_name=getattr(body, "caller_name", None),     # phone quotes (PhoneQuoteIn)
-                          caller_phone=getattr(body, "caller_phone", None))
+                          caller_phone=getattr(body, "caller_phone", None), rider_confirmed=rider_confirmed)
     quote = service.dispatcher.quote(request)
     if quote.reject_cause is RejectCause.IN_THE_PAST:      # a time already passed is bad input
         raise HTTPException(422, detail={"code": quote.reject_cause.value, "message": quote.reject_message})
@@ -59,11 +60,12 @@ async def quote(body: QuoteIn, request: Request, caller: Caller = Depends(rider_
     client address and per rider (429 with ``Retry-After``)."""
     rider_id, channel = (caller.user_id, "app") if caller.role == "rider" else (None, "phone")
     throttle.quote_allowed(service, request, rider_id)
-    return await service.in_dispatch_thread(_quote_response, service, body, rider_id, channel)
+    return await service.in_dispatch_thread(_quote_response, service, body, rider_id, channel, caller.confirmed)
 
 
-def _quote_response(service: Service, body: QuoteIn, rider_id: int | None, channel: str) -> Response:
-    return json_response(make_quote(service, body, rider_id, channel))
+def _quote_response(service: Service, body: QuoteIn, rider_id: int | None, channel: str,
+                    rider_confirmed: bool) -> Response:
+    return json_response(make_quote(service, body, rider_id, channel, rider_confirmed))
 
 
 @router.post("/bookings", status_code=201, response_model=BookingOut)
@@ -75,14 +77,17 @@ async def book(body: BookingIn, request: Request, caller: Caller = Depends(rider
     throttle.count_address(service, request, "bookings_address")
     channel = "app" if caller.role == "rider" else "phone"
     return await service.in_dispatch_thread(book_response, service, body.offer_id,
-                                            caller.user_id if channel == "app" else None, channel, idempotency_key)
+                                            caller.user_id if channel == "app" else None, channel, idempotency_key,
+                                            caller.confirmed if channel == "app" else None)
 
 
-def book_response(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None) -> Response:
+def book_response(service: Service, offer_id: str, rider_id: int | None, channel: str, key: str | None,
+                  rider_confirmed: bool | None = None) -> Response:
     """The booking of ``offer_id`` (a rider's own offer when ``rider_id`` is given; the one made
-    earlier with idempotency ``key`` on a retry) as a 201 answer."""
+    earlier with idempotency ``key`` on a retry) as a 201 answer; ``rider_confirmed``: whether the
+    rider's account is confirmed (None for phone bookings: as when quoted)."""
     booking, eta = service.dispatcher.book_with_eta(offer_id, idempotency_key=key, rider_id=rider_id,
-                                                    channel=channel)
+                                                    channel=channel, rider_confirmed=rider_confirmed)
     return json_response(booking_out(service, booking, eta), status_code=201)
 
 

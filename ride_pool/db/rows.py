@@ -80,6 +80,7 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "offer_id": b.offer_id,
         "idempotency_key": b.idempotency_key,
         "idempotency_scope": None if b.idempotency_key is None else idempotency_scope(b.rider_id, b.channel),
+        "idempotency_hash": b.idempotency_hash,
         "planned_pickup": _int_or_none(b.planned_pickup),
         "planned_dropoff": _int_or_none(b.planned_dropoff),
         "boarded_at": _int_or_none(b.boarded_at),
@@ -111,6 +112,7 @@ def booking_from_row(row: BookingRow) -> Booking:
         channel=row.channel,
         offer_id=row.offer_id,
         idempotency_key=row.idempotency_key,
+        idempotency_hash=row.idempotency_hash,    # None for bookings stored before 0003: match any request
         planned_pickup=row.planned_pickup,
         planned_dropoff=row.planned_dropoff,
         boarded_at=row.boarded_at,
@@ -137,6 +139,8 @@ def offer_to_row(offer: Offer) -> dict[str, Any]:
             "channel": r.channel,
             # a phone caller's name and number only when given (app requests have none)
             **{name: getattr(r, name) for name in ("caller_name", "caller_phone") if getattr(r, name) is not None},
+            # kept only for an unconfirmed account (the default, and every request stored before it, is True)
+            **({"rider_confirmed": False} if not r.rider_confirmed else {}),
         },
         "pickup_earliest": int(o.pickup_earliest),
         "pickup_latest": int(o.pickup_latest),
@@ -166,6 +170,7 @@ def offer_from_row(row: OfferRow) -> Offer:
         channel=r.get("channel", "app"),
         caller_name=r.get("caller_name"),
         caller_phone=r.get("caller_phone"),
+        rider_confirmed=bool(r.get("rider_confirmed", True)),
     )
     return Offer(
         offer_id=row.offer_id,

@@ -16,25 +16,31 @@ CHANNELS = ("app", "phone", "simulation")
 
 
 class RiderLedger:
-    """Per rider: the open bookings and the no-shows so far (what the rider rules count)."""
+    """Per rider: the open bookings with the places each takes, and the no-shows so far (what the
+    rider rules count)."""
 
     def __init__(self, no_shows: dict[int, int] | None = None):
         self.no_shows: dict[int, int] = dict(no_shows or {})
-        self.active: dict[int, set[str]] = {}
+        #: rider id -> {booking id: places (passengers, wheelchair users included)}
+        self.active: dict[int, dict[str, int]] = {}
 
-    def opened(self, rider_id: int | None, booking_id: str) -> None:
+    def opened(self, rider_id: int | None, booking_id: str, places: int = 1) -> None:
         if rider_id is not None:
-            self.active.setdefault(rider_id, set()).add(booking_id)
+            self.active.setdefault(rider_id, {})[booking_id] = int(places)
 
     def closed(self, rider_id: int | None, booking_id: str, *, no_show: bool = False) -> None:
         if rider_id is None:
             return
-        self.active.get(rider_id, set()).discard(booking_id)
+        self.active.get(rider_id, {}).pop(booking_id, None)
         if no_show:
             self.no_shows[rider_id] = self.no_shows.get(rider_id, 0) + 1
 
     def active_count(self, rider_id: int) -> int:
         return len(self.active.get(rider_id, ()))
+
+    def active_places(self, rider_id: int) -> int:
+        """Places the rider's open bookings take together."""
+        return sum(self.active.get(rider_id, {}).values())
 
     def active_bookings(self, rider_id: int) -> set[str]:
         return set(self.active.get(rider_id, ()))
@@ -80,18 +86,39 @@ def validate_request(request: TripRequest, rules: ServiceRules, network: RoadNet
                                wheelchairs=int(request.wheelchairs), **times)
 
 
-def rider_rule(request: TripRequest, rules: ServiceRules, ledger: RiderLedger) -> tuple[RejectCause, str] | None:
-    """The rider rule ``request`` breaks (no-show limit in the app, open bookings), if any."""
+def rider_rule(request: TripRequest, rules: ServiceRules, ledger: RiderLedger, *,
+               confirmed: bool | None = None) -> tuple[RejectCause, str] | None:
+    """The rider rule ``request`` breaks, if any: the no-show limit (app), the open bookings and
+    the places over them (``max_seats_per_rider``, the new request's passengers included), and
+    for an account whose e-mail address is not confirmed (``confirmed``, default the request's
+    ``rider_confirmed``) the smaller ``unconfirmed_*`` limits. Requests without a rider account
+    (phone callers) and simulated ones are not limited."""
     if request.rider_id is None or request.channel == "simulation":
         return None
     if request.channel == "app" and ledger.no_shows.get(request.rider_id, 0) >= rules.no_show_limit:
         return (RejectCause.NO_SHOW_LIMIT, f"after {rules.no_show_limit} missed pickups, rides can only be "
                 "booked by phone with the operator")
     active = ledger.active_count(request.rider_id)
+    places = ledger.active_places(request.rider_id) + int(request.passengers)
+    if not (request.rider_confirmed if confirmed is None else confirmed) and (
+            active >= rules.unconfirmed_max_bookings or places > rules.unconfirmed_max_seats):
+        return (RejectCause.ACCOUNT_UNCONFIRMED_LIMIT, "until your account is confirmed you can hold "
+                f"{_count(rules.unconfirmed_max_bookings, 'open booking')} for at most "
+                f"{_count(rules.unconfirmed_max_seats, 'person', 'people')} at a time; confirm your e-mail address "
+                "with the code we sent you (or ask the operator to confirm your account)")
     if active >= rules.max_active_bookings:
         return (RejectCause.MAX_ACTIVE_BOOKINGS, f"you already have {active} open bookings, the most allowed; "
                 "cancel one or wait until a ride is done")
+    if places > rules.max_seats_per_rider:
+        held = places - int(request.passengers)
+        return (RejectCause.MAX_SEATS_PER_RIDER, f"one account can book for at most {rules.max_seats_per_rider} "
+                f"people at a time and your open bookings are for {held}; book for fewer people, or ask the "
+                "operator for a larger group")
     return None
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def earliest_allowed(rules: ServiceRules, now: int, channel: str, trip_s: int = 0) -> int:

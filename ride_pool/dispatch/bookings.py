@@ -14,9 +14,10 @@ from ride_pool.dispatch.domain import (
     EventKind,
     Offer,
     RejectCause,
+    idempotency_hash,
     idempotency_scope,
 )
-from ride_pool.dispatch.errors import BookingRefused, DispatchError, NotFound
+from ride_pool.dispatch.errors import BookingRefused, DispatchError, IdempotencyKeyReused, NotFound
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, DuplicateKey
@@ -75,19 +76,33 @@ class BookingDesk:
             return idempotency_scope(rider_id, channel or "app")
         return ""
 
+    @staticmethod
+    def same_request(booking: Booking, offer_id: str, scope: str) -> Booking:
+        """``booking``, made with the idempotency key of a request for ``offer_id`` in ``scope``, if
+        it was made by that same request; else :class:`IdempotencyKeyReused`. A booking stored
+        before request hashes were kept (``idempotency_hash`` None) matches any request."""
+        if booking.idempotency_hash is not None and booking.idempotency_hash != idempotency_hash(scope, offer_id):
+            raise IdempotencyKeyReused(
+                f"the Idempotency-Key {booking.idempotency_key!r} was already used for another booking request "
+                f"(booking {booking.booking_id}); send a new key for a new booking")
+        return booking
+
     def stored_booking(self, scope: str, key: str) -> Booking | None:
         """The booking the store holds for ``key`` in ``scope`` (one read; called outside the lock)."""
         find = getattr(self.journal.store, "find_booking", None)
         return find(scope, key) if find is not None else None
 
     def book(self, offer_id: str, *, idempotency_key: str | None = None, rider_id: int | None = None,
-             channel: str | None = None, looked_up: bool = False) -> Booking:
+             channel: str | None = None, rider_confirmed: bool | None = None, looked_up: bool = False) -> Booking:
         """Confirm an offer: the booking and the plan change commit together, or nothing does.
 
         ``rider_id`` given: the offer must be that rider's. The same ``idempotency_key`` within the
         offer's idempotency scope (:func:`~ride_pool.dispatch.domain.idempotency_scope` of its rider
         and channel; for an unknown offer, of ``rider_id`` and ``channel``) returns the booking made
-        with it, also one made before a restart, instead of booking again or refusing.
+        with it, also one made before a restart, instead of booking again or refusing; the same key
+        with another request (another offer) is refused (:class:`IdempotencyKeyReused`).
+        ``rider_confirmed`` (None: as when quoted) says whether the rider's account is confirmed
+        (see :func:`~ride_pool.dispatch.admission.rider_rule`).
 
         A key that only the store may know raises :class:`LookupNeeded`: the caller reads the
         store (:meth:`stored_booking`) without holding the dispatcher's lock, then calls
@@ -99,12 +114,12 @@ class BookingDesk:
         scope = self._scope(offer_id, offer, rider_id, channel)
         key = idempotency_key or None
         if key is None:
-            return self._book(offer_id, offer, None, scope)
+            return self._book(offer_id, offer, None, scope, rider_confirmed)
         known = self.idempotent.get((scope, key))
         if known is not None:
-            return self.plans.bookings[known]
+            return self.same_request(self.plans.bookings[known], offer_id, scope)
         if looked_up:
-            return self._book(offer_id, offer, key, scope)
+            return self._book(offer_id, offer, key, scope, rider_confirmed)
         if offer is None or offer.booking_id is not None or offer.expires_at < self.journal.now():
             # a retry of a booking made earlier (its offer booked, expired, or forgotten after a
             # restart): the key decides, so look it up before the offer is refused
@@ -113,24 +128,28 @@ class BookingDesk:
         # the store refuses a key it holds for another booking); only a refusal needs the look-up,
         # e.g. the key was used, before a restart, for a booking with another offer
         try:
-            return self._book(offer_id, offer, key, scope)
+            return self._book(offer_id, offer, key, scope, rider_confirmed)
         except (BookingRefused, DuplicateKey) as refusal:
             raise LookupNeeded(scope, key, refusal) from refusal
 
     def after_lookup(self, need: "LookupNeeded", stored: Booking | None, offer_id: str, *,
-                     rider_id: int | None = None, channel: str | None = None) -> Booking:
+                     rider_id: int | None = None, channel: str | None = None,
+                     rider_confirmed: bool | None = None) -> Booking:
         """Finish :meth:`book` once the store was read: the stored booking if there is one (the live
-        copy if it is active), else the refusal that made the look-up necessary, else a booking now."""
+        copy if it is active) and it was made by the same request, else the refusal that made the
+        look-up necessary, else a booking now."""
         known = self.idempotent.get((need.scope, need.key))
         if known is not None:
-            return self.plans.bookings[known]
+            return self.same_request(self.plans.bookings[known], offer_id, need.scope)
         if stored is not None:
-            return self.plans.bookings.get(stored.booking_id, stored)
+            return self.same_request(self.plans.bookings.get(stored.booking_id, stored), offer_id, need.scope)
         if need.refusal is not None:
             raise need.refusal
-        return self.book(offer_id, idempotency_key=need.key, rider_id=rider_id, channel=channel, looked_up=True)
+        return self.book(offer_id, idempotency_key=need.key, rider_id=rider_id, channel=channel,
+                         rider_confirmed=rider_confirmed, looked_up=True)
 
-    def _book(self, offer_id: str, offer: Offer | None, key: str | None, scope: str) -> Booking:
+    def _book(self, offer_id: str, offer: Offer | None, key: str | None, scope: str,
+              rider_confirmed: bool | None = None) -> Booking:
         plans, r = self.plans, self.plans.rules
         now = self.journal.now()
         if offer is None:
@@ -150,7 +169,7 @@ class BookingDesk:
 
         if offer.expires_at < now:
             refuse(RejectCause.OFFER_EXPIRED, "the offer has expired; ask for a new quote")
-        broken = rider_rule(req, r, self.riders)
+        broken = rider_rule(req, r, self.riders, confirmed=rider_confirmed)
         if broken:
             refuse(*broken)
         new = plans.new_request(offer, req.origin, req.destination, req.passengers - req.wheelchairs,
@@ -174,7 +193,9 @@ class BookingDesk:
             pickup_latest=offer.pickup_latest, dropoff_latest=offer.dropoff_latest, max_ride_s=offer.max_ride_s,
             direct_s=offer.direct_s, direct_m=offer.direct_m, requested_time=requested,
             status=BookingStatus.CONFIRMED, vehicle_id=shift.vehicle_id, created_at=now, channel=req.channel,
-            offer_id=offer_id, idempotency_key=key, planned_pickup=planned_pickup, planned_dropoff=planned_dropoff,
+            offer_id=offer_id, idempotency_key=key,
+            idempotency_hash=idempotency_hash(scope, offer_id) if key else None, planned_pickup=planned_pickup,
+            planned_dropoff=planned_dropoff,
             caller_name=req.caller_name, caller_phone=req.caller_phone)
         new_shift = dataclasses.replace(shift, route=plans.steps(codes, {rs: booking_id}))
         booked_offer = dataclasses.replace(offer, booking_id=booking_id)
@@ -196,7 +217,7 @@ class BookingDesk:
         plans.bookings[booking_id] = booking
         plans.offers[offer_id] = booked_offer
         plans.set_route(v, codes)
-        self.riders.opened(req.rider_id, booking_id)
+        self.riders.opened(req.rider_id, booking_id, req.passengers)
         self.booking_of_offer[offer_id] = booking_id
         if key:
             self.idempotent[(scope, key)] = booking_id

@@ -28,6 +28,7 @@ from ride_pool.dispatch.errors import (  # noqa: F401  (the errors callers catch
     BookingRefused,
     DispatchError,
     DispatchInputError,
+    IdempotencyKeyReused,
     NotFound,
     OutsideServiceArea,
 )
@@ -237,24 +238,27 @@ class Dispatcher:
             self._quotes.decline(offer_id, cause)
 
     def book(self, offer_id: str, *, idempotency_key: str | None = None, rider_id: int | None = None,
-             channel: str | None = None) -> Booking:
-        """Confirm an offer (see :meth:`BookingDesk.book`: ownership and idempotency)."""
+             channel: str | None = None, rider_confirmed: bool | None = None) -> Booking:
+        """Confirm an offer (see :meth:`BookingDesk.book`: ownership, idempotency, and the limits
+        of accounts that are not confirmed, ``rider_confirmed`` None: as when quoted)."""
         return self.book_with_eta(offer_id, idempotency_key=idempotency_key, rider_id=rider_id,
-                                  channel=channel, eta=False)[0]
+                                  channel=channel, rider_confirmed=rider_confirmed, eta=False)[0]
 
     def book_with_eta(self, offer_id: str, *, idempotency_key: str | None = None, rider_id: int | None = None,
-                      channel: str | None = None, eta: bool = True) -> tuple[Booking, dict]:
+                      channel: str | None = None, rider_confirmed: bool | None = None,
+                      eta: bool = True) -> tuple[Booking, dict]:
         """:meth:`book`, and the booking's :meth:`eta` from the same plan (one hold of the lock)."""
         with self._lock:
             try:
                 booking = self._bookings.book(offer_id, idempotency_key=idempotency_key, rider_id=rider_id,
-                                              channel=channel)
+                                              channel=channel, rider_confirmed=rider_confirmed)
                 return booking, self._eta_of(booking) if eta else {}
             except LookupNeeded as need:
                 pending = need
         stored = self._bookings.stored_booking(pending.scope, pending.key)   # a database read: not under the lock
         with self._lock:
-            booking = self._bookings.after_lookup(pending, stored, offer_id, rider_id=rider_id, channel=channel)
+            booking = self._bookings.after_lookup(pending, stored, offer_id, rider_id=rider_id, channel=channel,
+                                                  rider_confirmed=rider_confirmed)
             return booking, self._eta_of(booking) if eta else {}
 
     def _eta_of(self, booking: Booking) -> dict:
@@ -293,9 +297,10 @@ class Dispatcher:
         with self._lock:
             self._reports.vehicle_departed(shift_id)
 
-    def vehicle_arrived(self, shift_id: int, node: int | None = None, purpose: str = "service") -> list[Step]:
+    def vehicle_arrived(self, shift_id: int, node: int | None = None, purpose: str = "service",
+                        at: int | None = None) -> list[Step]:
         with self._lock:
-            return self._reports.vehicle_arrived(shift_id, node, purpose)
+            return self._reports.vehicle_arrived(shift_id, node, purpose, at)
 
     def vehicle_moved(self, shift_id: int, node: int, purpose: str = "reposition") -> None:
         with self._lock:
@@ -305,22 +310,24 @@ class Dispatcher:
         with self._lock:
             return self._reports.vehicle_location(shift_id, lat, lon)
 
-    def rider_boarded(self, booking_id: str, shift_id: int | None = None) -> Booking:
+    def rider_boarded(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         with self._lock:
-            return self._reports.rider_boarded(booking_id, shift_id)
+            return self._reports.rider_boarded(booking_id, shift_id, at)
 
-    def rider_no_show(self, booking_id: str, shift_id: int | None = None) -> Booking:
+    def rider_no_show(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         with self._lock:
-            return self._reports.rider_no_show(booking_id, shift_id)
+            return self._reports.rider_no_show(booking_id, shift_id, at)
 
-    def rider_dropped_off(self, booking_id: str, shift_id: int | None = None) -> Booking:
+    def rider_dropped_off(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         with self._lock:
-            return self._reports.rider_dropped_off(booking_id, shift_id)
+            return self._reports.rider_dropped_off(booking_id, shift_id, at)
 
-    def step_report(self, shift_id: int, booking_id: str, report: str) -> VehicleShift:
-        """A driver's report (arrived, boarded, no_show, dropped_off) on a booking of their route."""
+    def step_report(self, shift_id: int, booking_id: str, report: str, at: int | None = None) -> VehicleShift:
+        """A driver's report (arrived, boarded, no_show, dropped_off) on a booking of their route,
+        ``at`` the time it happened (default now); implausible reports are refused
+        (:mod:`.reports` says which)."""
         with self._lock:
-            return self._reports.step_report(shift_id, booking_id, report)
+            return self._reports.step_report(shift_id, booking_id, report, at)
 
     # ------------------------------------------------------------------ views
     def planned_schedule(self, shift_id: int, limit: int | None = None) -> list[PlannedStep]:

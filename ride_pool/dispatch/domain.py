@@ -7,6 +7,7 @@ Road positions are node indices of the service area's :class:`~routing.network.R
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -39,6 +40,8 @@ class RejectCause(StrEnum):
     IN_THE_PAST = "in_the_past"
     EARLY_MORNING_CUTOFF = "early_morning_cutoff"
     MAX_ACTIVE_BOOKINGS = "max_active_bookings"
+    MAX_SEATS_PER_RIDER = "max_seats_per_rider"
+    ACCOUNT_UNCONFIRMED_LIMIT = "account_unconfirmed_limit"   # confirm the e-mail address to book more
     NO_SHOW_LIMIT = "no_show_limit"
     TOO_MANY_PASSENGERS = "too_many_passengers"
     NO_VEHICLE_FITS = "no_vehicle_fits"
@@ -108,6 +111,10 @@ class TripRequest:
     #: :data:`CALLER_NAME_MAX` / :data:`CALLER_PHONE_MAX` characters)
     caller_name: str | None = None
     caller_phone: str | None = None
+    #: the rider's account is confirmed (e-mail address or by an operator); an unconfirmed one may
+    #: hold only ``unconfirmed_max_bookings`` bookings of ``unconfirmed_max_seats`` places (the
+    #: API says; the simulator and phone bookings keep the default)
+    rider_confirmed: bool = True
 
 
 @dataclass
@@ -154,6 +161,9 @@ class Booking:
     channel: str = "app"
     offer_id: str | None = None
     idempotency_key: str | None = None
+    #: SHA-256 (hex) of the request first made with ``idempotency_key`` (:func:`idempotency_hash`;
+    #: None for bookings stored before it was kept: they match any request)
+    idempotency_hash: str | None = None
     planned_pickup: int | None = None
     planned_dropoff: int | None = None
     boarded_at: int | None = None
@@ -217,6 +227,12 @@ class Event:
     shift_id: int | None = None
     rider_id: int | None = None
     data: dict = field(default_factory=dict)
+
+
+def idempotency_hash(scope: str, offer_id: str) -> str:
+    """SHA-256 (hex) of a booking request as its idempotency key must repeat it: who books
+    (the idempotency scope: rider or channel) and which offer."""
+    return hashlib.sha256(f"book\n{scope}\n{offer_id}".encode()).hexdigest()
 
 
 def idempotency_scope(rider_id: int | None, channel: str) -> str:

@@ -49,3 +49,10 @@ class OutsideServiceArea(DispatchInputError):
     """A place outside the service area (or too far from any road)."""
 
     cause = RejectCause.OUTSIDE_SERVICE_AREA
+
+
+class IdempotencyKeyReused(DispatchInputError):
+    """An ``Idempotency-Key`` sent again with another request than the one it was first used
+    with (another offer): the key cannot say which one is meant."""
+
+    default_code = "idempotency_key_reused"

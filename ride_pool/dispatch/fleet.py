@@ -44,12 +44,20 @@ class Fleet:
         return shift
 
     def start_shift(self, shift_id: int, driver_id: int | None = None) -> VehicleShift:
-        """The shift starts (its driver, if given, becomes the shift's driver)."""
+        """The shift starts (its driver, if given, becomes the shift's driver). A driver drives one
+        shift at a time: refused (``driver_has_running_shift``) while another shift of theirs runs."""
         shift = self.plans.shift(shift_id)
         if shift.ended:
             raise DispatchError(f"shift {shift_id} has ended already")
         new = dataclasses.replace(shift, started=True, driver_id=driver_id if driver_id is not None
                                   else shift.driver_id)
+        running = self.running_shift_of(new.driver_id, besides=shift_id)
+        if running is not None:
+            local = self.plans.rules.local
+            raise DispatchError(
+                f"you are driving shift {running.shift_id} of {running.label} ({local(running.start):%H:%M}-"
+                f"{local(running.end):%H:%M}) already; end it before you start shift {shift_id}",
+                code="driver_has_running_shift")
         event = Event(self.journal.now(), EventKind.SHIFT_STARTED, "driver", vehicle_id=shift.vehicle_id,
                       shift_id=shift_id, data={"start": shift.start, "end": shift.end, "driver_id": new.driver_id})
         self.journal.commit(Change(shifts=[new], events=[event]))
@@ -83,6 +91,14 @@ class Fleet:
         return [s for s in sorted(self.plans.shifts.values(), key=lambda s: (s.start, s.shift_id))
                 if not s.ended and s.end > now and (s.driver_id == driver_id or (
                     not s.started and s.driver_id is None and s.start - EARLY_START_S <= now))]
+
+    def running_shift_of(self, driver_id: int | None, besides: int | None = None) -> VehicleShift | None:
+        """The started, not ended shift ``driver_id`` drives other than shift ``besides`` (None if
+        there is none, or no driver is given)."""
+        if driver_id is None:
+            return None
+        return next((s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.started
+                     and not s.ended and s.shift_id != besides), None)
 
     def driver_shift(self, driver_id: int) -> VehicleShift:
         """The started, not ended shift this driver drives (the earliest if several)."""
@@ -147,7 +163,9 @@ class Fleet:
 
     def _check_span(self, start: int, end: int) -> None:
         if end <= start:
-            raise DispatchInputError("end: a shift must end after it starts")
+            local = self.plans.rules.local
+            raise DispatchInputError(f"end: a shift must end after it starts (it would run from "
+                                     f"{local(start).isoformat()} to {local(end).isoformat()})")
         if end <= self.journal.now():
             raise DispatchInputError("end: the shift would end in the past")
 

@@ -28,7 +28,7 @@ def restore(state: StoredState, plans: LivePlans, riders: RiderLedger, bookings:
     riders.no_shows = dict(state.no_shows)
     for booking in state.bookings:
         plans.bookings[booking.booking_id] = booking
-        riders.opened(booking.rider_id, booking.booking_id)
+        riders.opened(booking.rider_id, booking.booking_id, booking.passengers)
         bookings.remember(booking)
     for offer in state.offers:
         plans.offers[offer.offer_id] = offer

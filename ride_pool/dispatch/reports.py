@@ -1,15 +1,36 @@
 """What drivers (and simulated vehicles) report: departures, arrivals, positions, and riders
 boarding, not showing up and being dropped off. Each report moves the vehicle's anchor, changes
-the plan and is committed as events with the driver as their cause."""
+the plan and is committed as events with the driver as their cause.
+
+Reports are checked against the clock and the booking (:class:`ImplausibleReport`, 422
+``implausible_report``, the message names the rule). A report may carry the time it happened
+(``at``, e.g. queued on a phone that was offline; default: now) and is refused when
+
+- it lies more than :data:`CLOCK_SKEW_S` (2 min) in the future of the service's clock, or before
+  its shift could start (the planned start less :data:`~ride_pool.dispatch.fleet.EARLY_START_S`);
+- ``arrived`` at a pickup lies more than the rule ``early_arrival_s`` (default 30 min) before the
+  pickup window opens (drivers are often a little early and wait; hours early is a wrong booking
+  or a wrong clock);
+- ``boarded`` lies more than the rule ``early_boarding_s`` (default 10 min) before the window
+  opens: a rider who is there early may get in a little early, but the window is what was
+  promised and planned;
+- ``dropped_off`` lies before the boarding plus the rule ``min_ride_fraction`` (default 30 %) of
+  the direct driving time (nobody gets there in a third of the time of the fastest route);
+- ``no_show`` lies before the pickup window opens (the rider may still come).
+
+A plausible past time is kept: the events carry it, the plan continues from the later of it and now.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from ride_pool.dispatch.area import Places
 from ride_pool.dispatch.bookings import BookingDesk
 from ride_pool.dispatch.domain import Booking, BookingStatus, Event, EventKind, Step, StepKind, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
+from ride_pool.dispatch.fleet import EARLY_START_S
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
 from ride_pool.dispatch.plans import Leg, LivePlans
@@ -17,6 +38,14 @@ from ride_pool.dispatch.store import Change
 
 #: what a driver can report about a booking on their route (the driver API's path names)
 STEP_REPORTS = ("arrived", "boarded", "no_show", "dropped_off")
+#: how far a report's time may lie after the service's clock (the phone's clock may be ahead)
+CLOCK_SKEW_S = 120
+
+
+class ImplausibleReport(DispatchInputError):
+    """A driver's report that cannot be true at its time (the message names the rule)."""
+
+    default_code = "implausible_report"
 
 
 class DriverReports:
@@ -27,6 +56,28 @@ class DriverReports:
         self.journal = journal
         self.places = places
         self.bookings = bookings
+
+    # ------------------------------------------------------------------ plausibility
+    def _report_time(self, shift: VehicleShift, at: int | None) -> int:
+        """When the report happened: ``at`` (now if None), if the clock allows it."""
+        now = self.journal.now()
+        if at is None:
+            return now
+        at = int(at)
+        local = self.plans.rules.local
+        if at > now + CLOCK_SKEW_S:
+            raise ImplausibleReport(f"the report's time {local(at):%H:%M:%S} lies in the future (it is "
+                                    f"{local(now):%H:%M:%S}); check the phone's clock")
+        if at < shift.start - EARLY_START_S:
+            raise ImplausibleReport(f"the report's time {local(at):%Y-%m-%d %H:%M} lies before shift "
+                                    f"{shift.shift_id} could start ({local(shift.start - EARLY_START_S):%H:%M})")
+        return at
+
+    def _check_not_before(self, when: int, earliest: int, what: str, why: str) -> None:
+        if when < earliest:
+            local = self.plans.rules.local
+            raise ImplausibleReport(f"{what} at {local(when):%H:%M} cannot be: {why} (not before "
+                                    f"{local(earliest):%H:%M}); report it when it happens")
 
     # ------------------------------------------------------------------ driving
     def _drove_event(self, shift: VehicleShift, from_node: int, to_node: int, started: int, now: int,
@@ -71,11 +122,13 @@ class DriverReports:
         plans.legs[shift_id] = new_leg
         plans.move_anchor(shift, target, eta)
 
-    def vehicle_arrived(self, shift_id: int, node: int | None = None, purpose: str = "service") -> list[Step]:
-        """The vehicle reached ``node`` (default: its first planned step); returns the steps due there."""
+    def vehicle_arrived(self, shift_id: int, node: int | None = None, purpose: str = "service",
+                        at: int | None = None) -> list[Step]:
+        """The vehicle reached ``node`` (default: its first planned step) ``at`` (default now);
+        returns the steps due there."""
         plans = self.plans
         shift = plans.shift(shift_id)
-        now = self.journal.now()
+        now = self._report_time(shift, at)
         if node is None:
             if not shift.route:
                 raise DispatchError(f"shift {shift_id} has no planned stop to arrive at")
@@ -141,13 +194,15 @@ class DriverReports:
         return shift
 
     # ------------------------------------------------------------------ riders
-    def rider_boarded(self, booking_id: str, shift_id: int | None = None) -> Booking:
+    def rider_boarded(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         plans = self.plans
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can board")
         shift = plans.shift_of_booking(booking, shift_id)
-        now = self.journal.now()
+        now = self._report_time(shift, at)
+        self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, "boarding",
+                               f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
         v = plans.vehicle_slot_of[shift.shift_id]
         rs = plans.request_slot_of[booking_id]
         codes = [c for c in plans.routes[v] if c != 2 * rs]
@@ -173,13 +228,13 @@ class DriverReports:
         self.journal.publish(events)
         return new_booking
 
-    def rider_no_show(self, booking_id: str, shift_id: int | None = None) -> Booking:
+    def rider_no_show(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can be "
                                 "reported as not showing up")
         shift = self.plans.shift_of_booking(booking, shift_id)
-        now = self.journal.now()
+        now = self._report_time(shift, at)
         if now < booking.pickup_earliest:
             raise DispatchError(f"the pickup window of booking {booking_id} has not started yet; wait until "
                                 f"{self.plans.rules.local(booking.pickup_earliest):%H:%M} before reporting a no-show")
@@ -189,13 +244,18 @@ class DriverReports:
                                     shift_changes={"anchor_node": booking.origin.node, "anchor_time": now},
                                     before=[self._drive_ending_at(shift, booking.origin.node, now)], completed_at=now)
 
-    def rider_dropped_off(self, booking_id: str, shift_id: int | None = None) -> Booking:
+    def rider_dropped_off(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.ONBOARD:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a rider on board can be "
                                 "dropped off")
         shift = self.plans.shift_of_booking(booking, shift_id)
-        now = self.journal.now()
+        now = self._report_time(shift, at)
+        if booking.boarded_at is not None:
+            shortest = math.ceil(self.plans.rules.min_ride_fraction * booking.direct_s)
+            self._check_not_before(now, booking.boarded_at + shortest, "the drop-off",
+                                   f"the rider boarded at {self.plans.rules.local(booking.boarded_at):%H:%M:%S} "
+                                   f"and the direct drive takes {max(1, round(booking.direct_s / 60))} min")
         rs = self.plans.request_slot_of[booking_id]
         service_end = now + int(self.plans.tables.dropoff_service[rs])
         event = Event(now, EventKind.RIDER_DROPPED_OFF, "driver", booking_id=booking_id,
@@ -208,9 +268,10 @@ class DriverReports:
                                                    "anchor_time": service_end},
                                     before=[self._drive_ending_at(shift, booking.destination.node, now)])
 
-    def step_report(self, shift_id: int, booking_id: str, report: str) -> VehicleShift:
+    def step_report(self, shift_id: int, booking_id: str, report: str, at: int | None = None) -> VehicleShift:
         """A driver's report on a booking of their route: ``arrived`` (at its next stop),
-        ``boarded``, ``no_show`` or ``dropped_off``."""
+        ``boarded``, ``no_show`` or ``dropped_off``, ``at`` the time it happened (default now;
+        see the module docstring for what is refused as implausible)."""
         if report not in STEP_REPORTS:
             raise DispatchInputError(f"unknown report {report!r}; one of {', '.join(STEP_REPORTS)}")
         shift = self.plans.shift(shift_id)
@@ -219,11 +280,18 @@ class DriverReports:
             raise NotFound(f"booking {booking_id} is not on your route (any more); reload the route",
                            code="not_on_route")
         if report == "arrived":
-            self.vehicle_arrived(shift_id, self.plans.step_place(step).node)
+            when = self._report_time(shift, at)
+            if step.kind is StepKind.PICKUP:
+                booking = self.plans.bookings[booking_id]
+                self._check_not_before(when, booking.pickup_earliest - self.plans.rules.early_arrival_s,
+                                       "arriving at the pickup",
+                                       "the pickup window opens at "
+                                       f"{self.plans.rules.local(booking.pickup_earliest):%H:%M}")
+            self.vehicle_arrived(shift_id, self.plans.step_place(step).node, at=when)
         elif report == "boarded":
-            self.rider_boarded(booking_id, shift_id)
+            self.rider_boarded(booking_id, shift_id, at)
         elif report == "no_show":
-            self.rider_no_show(booking_id, shift_id)
+            self.rider_no_show(booking_id, shift_id, at)
         else:
-            self.rider_dropped_off(booking_id, shift_id)
+            self.rider_dropped_off(booking_id, shift_id, at)
         return shift

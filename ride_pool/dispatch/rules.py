@@ -10,12 +10,20 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``early_trip_before`` / ``early_trip_book_by`` | 08:00 / 20:00 | a pickup before 08:00 must be booked by 20:00 |
 |  |  | the evening before |
 | ``max_active_bookings`` | 4 | confirmed, not yet completed bookings per rider |
+| ``max_seats_per_rider`` | 8 | places (passengers, wheelchair users included) over all of a rider's open |
+|  |  | bookings, the new one included: one account cannot book out the fleet |
+| ``unconfirmed_max_bookings`` / ``unconfirmed_max_seats`` | 1 / 2 | what an account whose e-mail address is |
+|  |  | not confirmed yet may hold: open bookings, and places over them |
 | ``no_show_limit`` | 3 | after this many no-shows a rider books by phone (operators) |
 | ``window_s`` | 1,200 (20 min) | width of the promised pickup window |
 | ``offer_ttl_s`` | 300 | an offer can be booked for this long |
 | ``max_ride_factor`` / ``max_ride_extra_s`` | 1.5 / 600 | ride time ≤ 1.5 × direct + 10 min |
 | ``boarding_s`` / ``alighting_s`` / ``wheelchair_extra_s`` | 60 / 30 / 120 | stop durations |
 | ``max_passengers`` / ``max_wheelchairs`` | 8 / 2 | per booking |
+| ``early_arrival_s`` / ``early_boarding_s`` | 1,800 / 600 | how long before the pickup window opens a driver |
+|  |  | may report arriving at the pickup / the rider boarding (earlier reports are refused as implausible) |
+| ``min_ride_fraction`` | 0.3 | a drop-off reported sooner after boarding than this share of the direct |
+|  |  | driving time is refused as implausible |
 | ``alternatives`` | 4 | later (or earlier, for arrive-by) windows tried, each half a window apart |
 | ``reoptimise_every_s`` / ``reoptimise_time_limit_s`` | 60 / 2 | background optimiser cadence and budget |
 """
@@ -52,10 +60,11 @@ def _minutes(text: str, what: str) -> int:
 
 
 #: rules that are whole numbers (seconds or counts), and rules that are any real number
-_WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "no_show_limit", "window_s", "offer_ttl_s",
+_WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
+          "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
-          "alternatives", "reoptimise_every_s")
-_REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight")
+          "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s")
+_REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
 def _default_hours() -> dict[str, list[str]]:
@@ -72,6 +81,11 @@ class ServiceRules:
     early_trip_before: str | None = "08:00"
     early_trip_book_by: str = "20:00"
     max_active_bookings: int = 4
+    #: places (passengers) a rider account may hold over all its open bookings
+    max_seats_per_rider: int = 8
+    #: open bookings and places over them an account with an unconfirmed e-mail address may hold
+    unconfirmed_max_bookings: int = 1
+    unconfirmed_max_seats: int = 2
     no_show_limit: int = 3
     window_s: int = 1200
     offer_ttl_s: int = 300
@@ -82,6 +96,10 @@ class ServiceRules:
     wheelchair_extra_s: int = 120
     max_passengers: int = 8
     max_wheelchairs: int = 2
+    #: plausibility of driver reports (see ride_pool.dispatch.reports)
+    early_arrival_s: int = 1800
+    early_boarding_s: int = 600
+    min_ride_fraction: float = 0.3
     alternatives: int = 4
     reoptimise_every_s: int = 60
     reoptimise_time_limit_s: float = 2.0
@@ -118,8 +136,10 @@ class ServiceRules:
                 raise RulesError(f"operating_hours.{day}: open {span[0]} must be before close {span[1]}")
             hours[day] = (a, b)
         object.__setattr__(self, "_hours", hours)
-        for name in ("min_lead_s", "max_active_bookings", "no_show_limit", "boarding_s", "alighting_s",
-                     "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs"):
+        for name in ("min_lead_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
+                     "unconfirmed_max_seats", "no_show_limit", "boarding_s", "alighting_s",
+                     "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs", "early_arrival_s",
+                     "early_boarding_s"):
             if int(getattr(self, name)) < 0:
                 raise RulesError(f"{name} must not be negative")
         for name in ("horizon_s", "window_s", "offer_ttl_s", "max_passengers", "reoptimise_every_s"):
@@ -133,6 +153,8 @@ class ServiceRules:
             raise RulesError("reoptimise_time_limit_s must be positive")
         if self.delay_weight < 0:
             raise RulesError("delay_weight must not be negative")
+        if not 0 <= self.min_ride_fraction <= 1:
+            raise RulesError("min_ride_fraction must be between 0 and 1 (a share of the direct driving time)")
         if self.early_trip_before is not None and not isinstance(self.early_trip_before, str):
             raise RulesError("early_trip_before must be a local time 'HH:MM' or null")
         if self.early_trip_before is not None:

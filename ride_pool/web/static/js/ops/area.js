@@ -39,6 +39,8 @@ export function renderArea() {
     ["ops.rule.early_trip_label", r.early_trip_before ? t("ops.rule.early_trip", { before: r.early_trip_before, by: r.early_trip_book_by }) : "–"],
     ["ops.rule.max_ride", t("ops.rule.max_ride_value", { factor: num(r.max_ride_factor, 2), extra: num(r.max_ride_extra_s / 60, 0) })],
     ["ops.rule.max_active_bookings", String(r.max_active_bookings)],
+    ["ops.rule.max_seats_per_rider", String(r.max_seats_per_rider)],
+    ["ops.rule.unconfirmed", t("ops.rule.unconfirmed_value", { bookings: r.unconfirmed_max_bookings, seats: r.unconfirmed_max_seats })],
     ["ops.rule.no_show_limit", String(r.no_show_limit)],
     ["ops.rule.offer_ttl_s", minutes(r.offer_ttl_s)],
     ["ops.rule.max_passengers", String(r.max_passengers)],
