@@ -52,6 +52,7 @@ async def current_caller(request: Request, token: str | None = Depends(oauth2),
     caller = Caller(user_id=user_id, role=role)
     if not service.callers.user_known(user_id) and not await run_in_threadpool(service.callers.user_exists, user_id):
         raise _unauthorised("the account of this token no longer exists; log in again")
+    request.state.caller = caller      # who made the request, for the audit log (api/audit.py)
     return caller
 
 

@@ -19,6 +19,7 @@ from ride_pool.api.maps import NetworkMaps
 from ride_pool.api.times import LocalTimes
 from ride_pool.db.engine import make_engine
 from ride_pool.db.migrate import migrate
+from ride_pool.db.privacy import RetentionJob
 from ride_pool.db.repository import DEFAULT_AREA
 from ride_pool.db.store import SqlStore
 from ride_pool.dispatch.dispatcher import Dispatcher
@@ -57,6 +58,9 @@ class Service:
     times: LocalTimes | None = None
     #: (stop id, lat, lon, name) -> (the service area it was checked against, its Place)
     stop_places: dict[tuple, tuple[object, Place]] = field(default_factory=dict)
+    #: the data-protection retention job (:mod:`ride_pool.db.privacy`); runs in the background
+    #: with the service, or when :meth:`run_retention` is called
+    retention: RetentionJob | None = None
     _dispatch_pool: ThreadPoolExecutor | None = None
 
     def start(self) -> "Service":
@@ -79,8 +83,14 @@ class Service:
         self.maps = NetworkMaps(self.network, self.travel_times)
         self.callers = Callers(self.settings.secret_key, self.engine)
         self.times = LocalTimes(lambda: self.dispatcher.rules)
+        settings = self.settings
+        self.retention = RetentionJob(self.engine, self.clock, personal_data_days=settings.personal_data_retention_days,
+                                      quote_days=settings.quote_retention_days,
+                                      interval_s=settings.retention_interval_s,
+                                      forget=self.dispatcher.forget_personal_data)
         if self.background:
             self.dispatcher.start_background()
+            self.retention.start()
         log.info("service ready: %d shifts, %d active bookings restored", len(state.shifts), len(state.bookings))
         return self
 
@@ -88,12 +98,18 @@ class Service:
         if self._dispatch_pool is not None:
             self._dispatch_pool.shutdown(wait=False, cancel_futures=True)
             self._dispatch_pool = None
+        if self.retention is not None:
+            self.retention.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop_background()
         if self.store is not None:
             self.store.close()
         if self.engine is not None:
             self.engine.dispose()
+
+    def run_retention(self):
+        """Run the retention job now (see :class:`~ride_pool.db.privacy.RetentionJob`)."""
+        return self.retention.run_once()
 
     async def in_dispatch_thread(self, fn, *args):
         """``fn(*args)`` on the service's dispatch thread(s) (:data:`DISPATCH_THREADS`).
