@@ -99,6 +99,14 @@ class Settings(BaseSettings):
     # --- request limits and HTTP hardening (issue 13) ---
 
     # --- data protection and retention (issue 13) ---
+    #: days after a finished trip (completed, cancelled, no-show) until the phone caller's name
+    #: and number are removed from it, its offer and its events (``ride_pool.db.privacy``)
+    personal_data_retention_days: int = Field(default=90, gt=0)
+    #: days after which offers never booked and the events of quotes that led to no booking are
+    #: deleted (0: keep them)
+    quote_retention_days: int = Field(default=30, ge=0)
+    #: how often the service runs the retention job (seconds; it also runs at the start)
+    retention_interval_s: int = Field(default=3600, gt=0)
 
     @field_validator("secret_key")
     @classmethod

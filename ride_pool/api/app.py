@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from ride_pool.api import auth, drivers, errors, ops, riders
+from ride_pool.api import audit, auth, drivers, errors, ops, privacy, riders
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
 from ride_pool.api.url_secrets import RefuseTokenInUrl
@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
     for module in (auth, riders, drivers, ops):
         app.include_router(module.router)
+    app.include_router(privacy.router)      # a rider's data export and account deletion
+    app.include_router(audit.router)        # GET /api/v1/ops/audit
+    app.add_middleware(audit.AuditMiddleware)   # records every change an operator makes
     from ride_pool.web import pages
     pages.install(app)      # the rider, driver and operator pages and /static
 

@@ -39,7 +39,8 @@ def _caller(state) -> Caller:
     return Caller(user_id=state.user_id, role=state.role, confirmed=state.confirmed)
 
 
-async def current_caller(token: str | None = Depends(oauth2), service: Service = Depends(get_service)) -> Caller:
+async def current_caller(request: Request, token: str | None = Depends(oauth2),
+                         service: Service = Depends(get_service)) -> Caller:
     """The logged-in user from the bearer token, with the role and state the account has now.
 
     The token must be of this deployment, not ended (logging out, token version) and its account
@@ -55,7 +56,9 @@ async def current_caller(token: str | None = Depends(oauth2), service: Service =
     except security.InvalidToken as exc:
         message = str(exc) if "log in" in str(exc) else f"{exc}; log in again"
         raise _unauthorised(message, exc.code) from None
-    return _caller(state)
+    caller = _caller(state)
+    request.state.caller = caller      # who made the request, for the audit log (api/audit.py)
+    return caller
 
 
 async def stream_caller(request: Request, token: str | None = Depends(oauth2),
@@ -64,7 +67,7 @@ async def stream_caller(request: Request, token: str | None = Depends(oauth2),
     EventSource cannot send headers), or else the bearer token as for every other request."""
     ticket = request.query_params.get("ticket")
     if ticket is None:
-        return await current_caller(token, service)
+        return await current_caller(request, token, service)
     try:
         state = await run_in_threadpool(service.callers.check_ticket, ticket, request.url.path)
     except security.InvalidToken as exc:

@@ -24,6 +24,7 @@ from ride_pool.api.tokens import Tokens
 from ride_pool.db.accounts import deployment_identity
 from ride_pool.db.engine import make_engine
 from ride_pool.db.migrate import migrate
+from ride_pool.db.privacy import RetentionJob
 from ride_pool.db.repository import DEFAULT_AREA
 from ride_pool.db.store import SqlStore
 from ride_pool.dispatch.dispatcher import Dispatcher
@@ -72,6 +73,9 @@ class Service:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     #: outgoing mail (confirmation codes, account notices)
     mailer: Mailer | None = None
+    #: the data-protection retention job (:mod:`ride_pool.db.privacy`); runs in the background
+    #: with the service, or when :meth:`run_retention` is called
+    retention: RetentionJob | None = None
     _dispatch_pool: ThreadPoolExecutor | None = None
     _password_pool: ThreadPoolExecutor | None = None
 
@@ -99,8 +103,14 @@ class Service:
         self.callers = Callers(self.tokens, self.engine)
         self.times = LocalTimes(lambda: self.dispatcher.rules)
         self.mailer = Mailer(self.settings)
+        settings = self.settings
+        self.retention = RetentionJob(self.engine, self.clock, personal_data_days=settings.personal_data_retention_days,
+                                      quote_days=settings.quote_retention_days,
+                                      interval_s=settings.retention_interval_s,
+                                      forget=self.dispatcher.forget_personal_data)
         if self.background:
             self.dispatcher.start_background()
+            self.retention.start()
         log.info("service ready: %d shifts, %d active bookings restored", len(state.shifts), len(state.bookings))
         return self
 
@@ -113,12 +123,18 @@ class Service:
             self._password_pool = None
         if self.mailer is not None:
             self.mailer.close()
+        if self.retention is not None:
+            self.retention.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop_background()
         if self.store is not None:
             self.store.close()
         if self.engine is not None:
             self.engine.dispose()
+
+    def run_retention(self):
+        """Run the retention job now (see :class:`~ride_pool.db.privacy.RetentionJob`)."""
+        return self.retention.run_once()
 
     async def in_dispatch_thread(self, fn, *args):
         """``fn(*args)`` on the service's dispatch thread(s) (:data:`DISPATCH_THREADS`).

@@ -15,6 +15,7 @@ hands each call to the part whose job it is:
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from typing import Callable, ContextManager
@@ -355,6 +356,31 @@ class Dispatcher:
         """Active bookings that no vehicle's route holds."""
         with self._lock:
             return self.plans.unplanned_bookings()
+
+    # ------------------------------------------------------------------ data protection
+    def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:
+        """Drop the phone caller's name and number from the in-memory copies of the *finished*
+        bookings ``booking_ids`` and their offers (and from every offer of ``rider_id``), after the
+        store erased them (retention, a deleted account): what the API shows then matches the
+        database. Active bookings are never touched (their caller is needed for the ride); no
+        event - the data was removed, nothing about the trip changed. Returns how many copies
+        changed."""
+        ids = set(booking_ids)
+        changed = 0
+        with self._lock:
+            for booking_id in ids:
+                b = self.plans.bookings.get(booking_id)
+                if b is not None and not b.status.active and (b.caller_name or b.caller_phone):
+                    self.plans.bookings[booking_id] = dataclasses.replace(b, caller_name=None, caller_phone=None)
+                    changed += 1
+            for offer_id, offer in list(self.plans.offers.items()):
+                r = offer.request
+                if (offer.booking_id in ids or (rider_id is not None and r.rider_id == rider_id)) \
+                        and (r.caller_name or r.caller_phone):
+                    request = dataclasses.replace(r, caller_name=None, caller_phone=None)
+                    self.plans.offers[offer_id] = dataclasses.replace(offer, request=request)
+                    changed += 1
+        return changed
 
     # ------------------------------------------------------------------ re-optimisation and recovery
     def reoptimise(self, time_limit_s: float | None = None, seed: int = 0, use_ortools: bool = True) -> bool:

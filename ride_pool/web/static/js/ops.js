@@ -1,6 +1,6 @@
 // Operator dashboard (/ops): log-in, the tabs and the language; the parts live in ops/*.js:
 // overview.js (KPI tiles, live map), phone.js (phone booking), bookings.js, vehicles.js, shifts.js,
-// stops.js and area.js (one per tab). German first; English via the language switch.
+// stops.js, area.js and audit.js (one per tab). German first; English via the language switch.
 //
 // Test hooks: every KPI tile has data-kpi="<key of GET /api/v1/ops/kpis>" and its number in
 // .tile-value; the phone booking's confirmation is #phone-confirmation (data-booking-id,
@@ -10,6 +10,7 @@ import { login, logout, me } from "/static/js/api.js";
 import { addTranslations, applyTranslations, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import opsTexts from "/static/js/i18n/ops.js";
 import { loadArea, renderArea } from "/static/js/ops/area.js";
+import { loadAudit, renderAudit, setUpAudit } from "/static/js/ops/audit.js";
 import { renderBookings } from "/static/js/ops/bookings.js";
 import { $, clearMessages, globalError, showError } from "/static/js/ops/common.js";
 import { refreshKpis, refreshLive, renderOverview, setUpOverview, showMap } from "/static/js/ops/overview.js";
@@ -110,6 +111,7 @@ function setupTabs() {
     }
     if (focus) tab.focus();
     if (tab.id === "tab-shifts") loadShifts();
+    if (tab.id === "tab-audit") loadAudit();
   }
   tabs.forEach((tab, i) => {
     tab.addEventListener("click", () => select(tab, false));
@@ -136,6 +138,8 @@ function rerender() {
   renderShifts();
   renderStops();
   renderArea();
+  renderAudit();
+  renderAudit();
 }
 
 async function start() {
@@ -149,6 +153,8 @@ async function start() {
   setUpVehicles();
   setUpShifts();
   setUpStops();
+  setUpAudit();
+  setUpAudit();
   $("#login-form").addEventListener("submit", onLogin);
   $("#logout").addEventListener("click", onLogout);
   window.addEventListener("ride-pool:logged-out", () => { if (state.user) { state.user = null; onLogout(); } });

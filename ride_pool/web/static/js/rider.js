@@ -1,5 +1,6 @@
 // Rider page: log in or register, choose a trip, take an offer, follow the booking live, cancel.
-// Views are hash routes: #/book (rider/trip.js), #/bookings and #/bookings/<id> (rider/bookings.js);
+// Views are hash routes: #/book (rider/trip.js), #/bookings and #/bookings/<id> (rider/bookings.js),
+// #/account (rider/account.js: download my data, delete my account);
 // the path /bookings/<id> opens the same. This module wires login, routing and the language.
 
 import { confirmEmail, getToken, login, logout, me, register, resendCode } from "/static/js/api.js";
@@ -11,6 +12,7 @@ import {
   loadBookings, openBooking, renderBooking, renderBookings, setUpBookings, showBooked, stopLive,
 } from "/static/js/rider/bookings.js";
 import { renderTrip, setUpTrip, showTrip } from "/static/js/rider/trip.js";
+import { setUpAccount, showAccount } from "/static/js/rider/account.js";
 
 addTranslations(riderTexts);
 
@@ -36,6 +38,7 @@ async function start() {
   window.addEventListener("hashchange", () => route());
   setUpTrip({ onBooked });
   setUpBookings();
+  setUpAccount({ onDeleted });
   if (location.pathname.startsWith("/bookings/")) {
     const id = decodeURIComponent(location.pathname.slice("/bookings/".length));
     history.replaceState(null, "", `/#/bookings/${encodeURIComponent(id)}`);
@@ -132,6 +135,16 @@ async function onResend() {
   } catch (err) { showError(err); }
 }
 
+/** The account was deleted: back to the log-in, with the goodbye message. */
+function onDeleted(message) {
+  state.user = null;
+  stopLive();
+  history.replaceState(null, "", "#/book");     // no hashchange: the message stays
+  info(message);
+  state.keepInfo = true;
+  route();
+}
+
 function onBooked(booking) {
   showBooked(booking);
   info(t("rider.booked_info"));
@@ -145,6 +158,7 @@ function currentRoute() {
   const parts = hash.split("/").filter(Boolean);
   if (parts[0] === "bookings" && parts[1]) return { view: "booking", id: decodeURIComponent(parts[1]) };
   if (parts[0] === "bookings") return { view: "bookings" };
+  if (parts[0] === "account") return { view: "account" };
   return { view: "book" };
 }
 
@@ -160,14 +174,14 @@ function route() {
   $("user-name").textContent = loggedIn ? state.user.name : "";
   $("lead-hint").textContent = t("rider.lead_hint", { minutes: state.minLeadMinutes });
   if (!loggedIn) { stopLive(); return; }
-  for (const v of ["book", "bookings", "booking"]) $(`view-${v}`).hidden = v !== r.view;
-  $("tab-book").toggleAttribute("aria-current", false);
-  $("tab-bookings").toggleAttribute("aria-current", false);
-  if (r.view === "book") $("tab-book").setAttribute("aria-current", "page");
-  else $("tab-bookings").setAttribute("aria-current", "page");
+  for (const v of ["book", "bookings", "booking", "account"]) $(`view-${v}`).hidden = v !== r.view;
+  for (const tab of ["book", "bookings", "account"]) $(`tab-${tab}`).toggleAttribute("aria-current", false);
+  const tab = r.view === "booking" ? "bookings" : r.view;
+  $(`tab-${tab}`).setAttribute("aria-current", "page");
   if (r.view !== "booking") stopLive();
   if (r.view === "book") showTrip();
   else if (r.view === "bookings") loadBookings();
+  else if (r.view === "account") showAccount();
   else openBooking(r.id);
 }
 
@@ -177,7 +191,7 @@ function render() {
   if (!state.user) { route(); return; }
   if (r.view === "book") renderTrip();
   else if (r.view === "bookings") renderBookings();
-  else renderBooking();
+  else if (r.view === "booking") renderBooking();
   $("lead-hint").textContent = t("rider.lead_hint", { minutes: state.minLeadMinutes });
 }
 
