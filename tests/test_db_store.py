@@ -37,7 +37,7 @@ from ride_pool.db import (
 )
 from ride_pool.db.engine import database_url as parse_url
 from ride_pool.db.engine import read_session, write_session
-from ride_pool.db.models import Base, EventRow, OfferRow, Stop, User
+from ride_pool.db.models import Base, BookingRow, EventRow, OfferRow, Stop, User
 from ride_pool.dispatch.domain import (
     Booking,
     BookingStatus,
@@ -692,3 +692,16 @@ def test_0003_keeps_accounts_confirmed_and_ids_are_never_reused(database_url, db
     again = make_user(repo, "wieder@example.org")
     assert again > newest
     test_migrated_schema_matches_models(db_engine)
+
+
+def test_a_later_write_of_a_booking_keeps_its_anonymisation_mark(db_engine, store, repo):
+    """bookings.anonymised_at belongs to the retention job: writing the booking again (any change
+    of it through the dispatcher) must not reset it to NULL, or the job would count it twice."""
+    rider = make_user(repo)
+    booking = make_booking("b-anon", rider)
+    store.commit(Change(bookings=[booking]))
+    with write_session(db_engine) as session:
+        session.get(BookingRow, "b-anon").anonymised_at = 1234
+    store.commit(Change(bookings=[booking]))
+    with read_session(db_engine) as session:
+        assert session.get(BookingRow, "b-anon").anonymised_at == 1234

@@ -52,7 +52,10 @@ class ChangeWriter:
             "vehicles": _insert_statement(dialect, Vehicle.__table__).on_conflict_do_nothing(index_elements=["id"]),
             "shifts": _upsert_statement(dialect, Shift.__table__, ["id"]),
             "offers": _upsert_statement(dialect, OfferRow.__table__, ["offer_id"]),
-            "bookings": _upsert_statement(dialect, BookingRow.__table__, ["booking_id"]),
+            # anonymised_at is the retention job's (db/privacy.py): a later write of the booking keeps it
+            "bookings": _upsert_statement(dialect, BookingRow.__table__, ["booking_id"],
+                                          [c.name for c in BookingRow.__table__.columns
+                                           if c.name not in ("booking_id", "anonymised_at")]),
             # the row Repository.set_service_area writes too; its id stays as it is
             "area": _upsert_statement(dialect, ServiceArea.__table__, ["name"], ["rules", "polygon"]),
             "events": EventRow.__table__.insert().inline(),     # no RETURNING of the new ids
