@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 
-import httpx
 import pytest
-from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, live_api, clock; helpers
-from web_support import DESKTOP, shot, wait_for_map  # fixtures web_server, new_page: conftest.py
 
+from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, live_api, clock; helpers
+from api_support import OPERATOR, assert_problem
 from ride_pool.api.hardening import content_security_policy
+from web_support import DESKTOP, shot, wait_for_map  # fixtures web_server, new_page: conftest.py
 
 pytestmark = pytest.mark.database
 
@@ -214,3 +213,42 @@ def test_pages_have_no_inline_scripts_or_styles():
         code = script.read_text(encoding="utf-8")
         assert not re.search(r"""\bstyle:\s*["'`]|setAttribute\(\s*["']style|\.cssText\b|\beval\(|new Function\(""",
                              code), script
+
+
+# --- item 18 (b): health checks that the database accepts a write -------------------------------
+
+def _read_only_engine(database_url: str):
+    """A second engine on the test's database that cannot write (a read-only SQLite connection;
+    a PostgreSQL session whose transactions are read-only), as after a full disk or a remount."""
+    from sqlalchemy.engine import make_url
+
+    from ride_pool.db.engine import make_engine
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return make_engine(f"sqlite:///file:{url.database}?mode=ro&uri=true")
+    options = " ".join(filter(None, [url.query.get("options", ""), "-cdefault_transaction_read_only=on"]))
+    return make_engine(url.update_query_dict({"options": options}))
+
+
+def test_health_answers_503_when_the_database_cannot_be_written(api, database_url, monkeypatch):
+    assert api.get("/api/v1/health").json()["status"] == "ok"
+    engine = _read_only_engine(database_url)
+    try:
+        with engine.connect() as connection:      # it reads the same database
+            assert connection.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
+        monkeypatch.setattr(api.service, "engine", engine)
+        assert_problem(api.get("/api/v1/health"), 503, "database_not_writable")
+    finally:
+        engine.dispose()
+
+
+def test_the_health_probe_changes_nothing(api):
+    from sqlalchemy import text
+
+    with api.service.engine.connect() as connection:
+        before = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    for _ in range(3):
+        assert api.get("/api/v1/health").status_code == 200
+    with api.service.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -10,8 +11,11 @@ from fastapi.responses import Response
 from ride_pool.api import auth, docs, drivers, errors, hardening, ops, riders
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
+from ride_pool.db.engine import write_problem
 from ride_pool.settings import Settings, get_settings
 from routing.network import RoadNetwork
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, network: RoadNetwork | None = None, clock=wall_clock,
@@ -46,8 +50,16 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     # added last = outermost: its headers are on every answer, the body limit's 413 too
     app.add_middleware(hardening.SecurityHeaders, tile_url=settings.tile_url)
 
-    @app.get("/api/v1/health", tags=["service"])
+    @app.get("/api/v1/health", tags=["service"], responses={503: {"description": "the database does not "
+                                                                   "accept writes (code database_not_writable)"}})
     def health(service: Service = Depends(get_service)):
+        """``ok`` when the service runs and its database accepts a write (a full disk or a
+        read-only database answers 503 ``database_not_writable``)."""
+        problem = write_problem(service.engine)
+        if problem is not None:
+            log.error("health: the database does not accept writes: %s", problem)
+            return errors.problem(503, "database_not_writable", "the database does not accept writes (disk full, "
+                                  "read-only file or database?); the service cannot take bookings: tell the operator")
         d = service.dispatcher
         return {"status": "ok", "network": service.network.name, "synthetic": bool(service.network.synthetic),
                 "shifts": len(d.shifts), "active_bookings": len(d.active_bookings()),
