@@ -185,3 +185,16 @@ def test_an_existing_world_readable_database_is_narrowed(tmp_path):
     engine = make_engine(f"sqlite:///{path}")
     engine.dispose()
     assert _mode(path) == 0o600
+
+
+# --- item 11 (c): a stop file with a 50 MB field on the command line -------------------------------
+
+def test_simulate_with_a_50_mb_stop_field_exits_2_with_one_line(tmp_path, saved_networks):
+    stops = tmp_path / "stops.csv"
+    stops.write_text("stop_id,stop_name,stop_lat,stop_lon\ns1," + "B" * 50_000_000 + ",51.1,13.5\n")
+    result = CliRunner().invoke(cli_app, ["simulate", "--region", str(saved_networks["demo"]), "--stops", str(stops),
+                                          "--out", str(tmp_path / "out"), "--serial"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[:500]
+    assert "line 2: the field stop_name has about 50000000 characters" in lines[0], lines[0][:500]

@@ -252,3 +252,133 @@ def test_the_health_probe_changes_nothing(api):
         assert api.get("/api/v1/health").status_code == 200
     with api.service.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == before
+
+
+# --- item 11 (c): a stop file with a huge field ---------------------------------------------------
+
+def test_a_stop_file_with_a_huge_field_is_422_naming_the_field(api):
+    """A 5 MB stop name (under the upload limit, far over the csv module's field limit, which
+    ended the request with 500 before): 422 with the line and the field's column name."""
+    api.add_user(*OPERATOR, role="operator")
+    body = "stop_id,stop_name,stop_lat,stop_lon\ns1,Bahnhof,51.16,13.47\ns2," + "A" * (5 * MB) + ",51.16,13.47\n"
+    r = api.post("/api/v1/ops/stops/import", content=body.encode(),
+                 headers={**api.operator, "Content-Type": "text/csv"})
+    message = assert_problem(r, 422, "invalid_stop_file")["message"]
+    assert "line 3" in message and "stop_name" in message and "at most 1000" in message, message
+    assert api.stops() == []                       # nothing was imported
+
+
+def test_a_50_mb_field_in_a_stop_file_is_named(tmp_path):
+    """The file readers (database import, simulator) report a 50 MB field with line and column."""
+    from ride_pool.db.errors import StopImportError
+    from ride_pool.db.stops import parse_stops_file
+
+    path = tmp_path / "stops.csv"
+    path.write_text("stop_id;stop_name;stop_lat;stop_lon\n1;Markt;51,1;13,5\n2;Post;51,1;" + "9" * (50 * MB) + "\n")
+    with pytest.raises(StopImportError) as error:
+        parse_stops_file(path)
+    assert "line 3: the field stop_lon has about 50000001 characters" in str(error.value)
+
+
+# --- item 15: names, and formulas in CSV files ----------------------------------------------------
+
+BAD_NAMES = {
+    "right-to-left override": "Anna\u202eUrlaub",
+    "left-to-right embedding": "\u202aBen",
+    "first strong isolate": "Carla\u2068x\u2069",
+    "right-to-left mark": "Dora\u200f",
+    "line break": "Emil\nFranz",
+    "tab": "Emil\tFranz",
+    "bell": "Gustav\x07",
+    "DEL": "Hanna\x7f",
+    "C1 control": "I\x85da",
+    "only blanks": "   ",
+    "only a no-break space": "\u00a0",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_NAMES))
+def test_bad_names_are_refused_everywhere(api, kind):
+    """One rule for every name: registration, operator-made accounts, vehicles, stops, phone
+    callers; each answers 422 ``invalid_name``."""
+    bad = BAD_NAMES[kind]
+    op = api.add_user(*OPERATOR, role="operator")
+    depot = {"depot_lat": 51.126687, "depot_lon": 13.580526}
+    attempts = [
+        ("post", "/api/v1/auth/register", {"email": "n@example.org", "password": "long-enough-1", "name": bad}),
+        ("post", "/api/v1/ops/users", {"email": "d@example.org", "password": "long-enough-1", "name": bad,
+                                       "role": "driver"}),
+        ("post", "/api/v1/ops/vehicles", {"label": bad, "seats": 4, **depot}),
+        ("post", "/api/v1/ops/stops", {"name": bad, "lat": 51.135247, "lon": 13.588342}),
+        ("post", "/api/v1/ops/stops", {"name": "Coswig", "town": bad, "lat": 51.135247, "lon": 13.588342})
+        if bad.strip() else None,                   # a blank town is "no town"
+        ("post", "/api/v1/ops/quotes", {"origin": {"lat": 51.135247, "lon": 13.588342},
+                                        "destination": {"lat": 51.076367, "lon": 13.527816}, "caller_name": bad}),
+    ]
+    for method, path, body in filter(None, attempts):
+        r = getattr(api, method)(path, json=body, headers=op)
+        assert_problem(r, 422, "invalid_name")
+    r = api.post("/api/v1/ops/vehicles", json={"label": "Bus 1", "seats": 4, **depot}, headers=op)
+    assert r.status_code == 201, r.text
+    assert_problem(api.patch(f"/api/v1/ops/vehicles/{r.json()['id']}", json={"label": bad}, headers=op), 422,
+                   "invalid_name")
+    assert api.stops() == []
+
+
+def test_ordinary_names_pass(api):
+    op = api.add_user(*OPERATOR, role="operator")
+    for name in ("Zoë O'Brien-Müller", "Łukasz Żółć", "محمد", "Anna (Rollstuhl)", "-Minus", "👩‍👧 Familie"):
+        r = api.post("/api/v1/auth/register", json={"email": f"{abs(hash(name))}@example.org",
+                                                    "password": "long-enough-1", "name": f"  {name}  "})
+        assert r.status_code == 201, r.text
+        assert r.json()["name"] == name
+    r = api.post("/api/v1/ops/stops", json={"name": "Coswig, Bahnhof", "town": "", "lat": 51.135247,
+                                            "lon": 13.588342}, headers=op)
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+49 Bahnhof", "@SUM(A1)"])
+def test_formula_stop_names_are_refused(api, name):
+    op = api.add_user(*OPERATOR, role="operator")
+    assert_problem(api.post("/api/v1/ops/stops", json={"name": name, "lat": 51.135247, "lon": 13.588342},
+                            headers=op), 422, "invalid_name")
+    csv_name = '"' + name.replace('"', '""') + '"'
+    body = f"stop_id,stop_name,stop_lat,stop_lon\ns1,Bahnhof,51.135247,13.588342\ns2,{csv_name},51.13,13.58\n"
+    r = api.post("/api/v1/ops/stops/import", content=body.encode(), headers={**op, "Content-Type": "text/csv"})
+    message = assert_problem(r, 422, "invalid_stop_file")["message"]
+    assert "line 3" in message and "formula" in message, message
+    assert api.stops() == []
+
+
+def test_stop_file_names_with_control_characters_are_refused():
+    from ride_pool.stop_files import StopFileError, read_stop_text
+
+    text = "id,name,city,latitude,longitude\n1,Markt\u202e,Riesa,51.3,13.29\n2,Post,\"Rie\nsa\",51.3,13.29\n"
+    with pytest.raises(StopFileError) as error:
+        read_stop_text(text)
+    assert "line 2: the stop name" in str(error.value) and "U+202E" in str(error.value)
+    assert "the town" in str(error.value) and "U+000A" in str(error.value)
+
+
+def test_csv_cells_never_start_a_formula():
+    from ride_pool.text import csv_cell
+
+    for text in ('=HYPERLINK("http://x","y")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "=1"):
+        assert csv_cell(text) == "'" + text
+    for value in ("-3.5", "+4", "-1e3", ".5", -3.5, 7, None, "Bahnhof", "", "a=b"):
+        assert csv_cell(value) == value
+
+
+def test_the_kpi_csv_escapes_formulas(tmp_path):
+    """kpis.csv, the one CSV the service writes (``ride-pool simulate``): a text cell such as a
+    region name from a file cannot run as a formula; negative numbers stay numbers."""
+    import csv
+
+    from simulations.report import write_kpis_csv
+
+    path = tmp_path / "kpis.csv"
+    write_kpis_csv([{"region": '=HYPERLINK("http://x","y")', "fleet": 5, "delta": -3.5, "note": "-x"}], path)
+    row = next(csv.DictReader(path.open(encoding="utf-8")))
+    assert row["region"] == '\'=HYPERLINK("http://x","y")'
+    assert row["delta"] == "-3.5" and row["fleet"] == "5" and row["note"] == "'-x"

@@ -41,6 +41,8 @@ export default {
     "err.taken": "Diese Schicht fährt schon jemand anderes.",
     "err.assigned_to_another_driver": "Diese Schicht ist für eine andere Person geplant. Bitte wenden Sie sich an die Disposition.",
     "err.not_on_route": "Diese Fahrt ist nicht (mehr) auf Ihrer Route. Die Route wird neu geladen.",
+    "err.invalid_name": "Dieser Name geht nicht: {message}",
+    "err.too_large": "Das ist zu viel auf einmal für den Server. Bitte senden Sie weniger Daten.",
   },
   en: {
     "common.today": "today",
@@ -82,5 +84,7 @@ export default {
     "err.taken": "Somebody else is already driving this shift.",
     "err.assigned_to_another_driver": "This shift is planned for someone else. Please ask the dispatcher.",
     "err.not_on_route": "This ride is not (or no longer) on your route. The route is reloaded.",
+    "err.invalid_name": "This name cannot be used: {message}",
+    "err.too_large": "That is too much at once for the server. Please send less data.",
   },
 };

@@ -176,6 +176,7 @@ export default {
     "err.unknown_vehicle": "Dieses Fahrzeug gibt es nicht (mehr).",
     "err.vehicle_inactive": "Das Fahrzeug ist nicht aktiv. Aktivieren Sie es zuerst.",
     "err.invalid_rules": "Die Regeln passen nicht: {message}",
+    "err.invalid_area": "Das Bediengebiet passt nicht: {message}",
   },
   en: {
     "ops.title": "Rufbus – Dispatch",
@@ -352,5 +353,6 @@ export default {
     "err.unknown_vehicle": "This vehicle does not exist (any more).",
     "err.vehicle_inactive": "The vehicle is not active. Activate it first.",
     "err.invalid_rules": "The rules do not fit: {message}",
+    "err.invalid_area": "The service area does not fit: {message}",
   },
 };
