@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 import socket
 
+import numpy as np
 import pytest
 
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, live_api, clock; helpers
-from api_support import OPERATOR, assert_problem
+from api_support import OPERATOR, RIDER, assert_problem
 from ride_pool.api.hardening import content_security_policy
 from web_support import DESKTOP, shot, wait_for_map  # fixtures web_server, new_page: conftest.py
 
@@ -382,3 +383,92 @@ def test_the_kpi_csv_escapes_formulas(tmp_path):
     row = next(csv.DictReader(path.open(encoding="utf-8")))
     assert row["region"] == '\'=HYPERLINK("http://x","y")'
     assert row["delta"] == "-3.5" and row["fleet"] == "5" and row["note"] == "'-x"
+
+
+# --- item 16: service-area polygons ---------------------------------------------------------------
+
+COSWIG, KLIPPHAUSEN, WEINBOEHLA = "Coswig, Bahnhof", "Klipphausen, Zentrum", "Weinböhla, Zentrum"
+#: a box around Coswig, Weinböhla and Klipphausen ([lon, lat])
+AREA = [[13.45, 51.0], [13.7, 51.0], [13.7, 51.25], [13.45, 51.25], [13.45, 51.0]]
+#: a hole around Klipphausen
+HOLE = [[13.50, 51.06], [13.55, 51.06], [13.55, 51.09], [13.50, 51.09], [13.50, 51.06]]
+
+
+def _put_area(api, polygon):
+    return api.put("/api/v1/ops/service-area", headers=api.operator, json={"polygon": polygon})
+
+
+def test_a_self_crossing_polygon_is_refused_saying_where(demo_api):
+    bowtie = [[13.45, 51.0], [13.7, 51.25], [13.7, 51.0], [13.45, 51.25]]
+    detail = assert_problem(_put_area(demo_api, bowtie), 422, "invalid_area")
+    assert "crosses itself at lon 13.575000, lat 51.125000" in detail["message"], detail
+    assert demo_api.get("/api/v1/ops/service-area", headers=demo_api.operator).json()["polygon"] is None
+
+
+def test_holes_are_outside_the_area(demo_api):
+    rider = demo_api.headers(*RIDER)
+    r = _put_area(demo_api, {"type": "Polygon", "coordinates": [AREA, HOLE]})
+    assert r.status_code == 200, r.text
+    assert r.json()["polygon"] == {"type": "Polygon", "coordinates": [AREA, HOLE]}   # kept, not dropped
+    detail = assert_problem(demo_api.quote(rider, demo_api.stop(COSWIG), demo_api.stop(KLIPPHAUSEN)), 422,
+                            "outside_service_area")
+    assert detail["message"].startswith("destination")
+    assert demo_api.offer(rider, demo_api.stop(COSWIG), demo_api.stop(WEINBOEHLA))
+    # without the hole Klipphausen is inside again
+    assert _put_area(demo_api, AREA).status_code == 200
+    assert demo_api.offer(rider, demo_api.stop(COSWIG), demo_api.stop(KLIPPHAUSEN))
+
+
+@pytest.mark.parametrize("holes, words", [
+    ([[[14.0, 52.0], [14.1, 52.0], [14.1, 52.1]]], "lies outside its outer ring"),
+    ([HOLE, [[13.51, 51.07], [13.52, 51.07], [13.52, 51.08]]], "inside another hole"),
+    ([[[13.5, 51.06], [13.5, 51.06], [13.5, 51.06]]], "fewer than 3 different points"),
+])
+def test_bad_holes_are_refused(demo_api, holes, words):
+    detail = assert_problem(_put_area(demo_api, {"type": "Polygon", "coordinates": [AREA, *holes]}), 422,
+                            "invalid_area")
+    assert words in detail["message"], detail
+
+
+def _circle(points: int) -> list[list[float]]:
+    angles = np.linspace(0, 2 * np.pi, points, endpoint=False)
+    return np.column_stack([13.575 + 0.2 * np.cos(angles), 51.125 + 0.15 * np.sin(angles)]).tolist()
+
+
+def test_the_point_count_is_capped(demo_api):
+    from ride_pool.dispatch.area import MAX_AREA_POINTS
+
+    detail = assert_problem(_put_area(demo_api, _circle(MAX_AREA_POINTS + 1)), 422, "invalid_area")
+    assert f"at most {MAX_AREA_POINTS}" in detail["message"]
+    assert _put_area(demo_api, _circle(MAX_AREA_POINTS)).status_code == 200
+    rider = demo_api.headers(*RIDER)
+    assert demo_api.offer(rider, demo_api.stop(COSWIG), demo_api.stop(WEINBOEHLA))
+
+
+def test_a_stored_invalid_polygon_still_loads():
+    """A database from before these checks may hold a self-crossing polygon: the service starts
+    with its repaired form instead of failing."""
+    from ride_pool.dispatch.area import area_of
+    from ride_pool.dispatch.errors import DispatchInputError
+
+    bowtie = [[0, 0], [1, 1], [1, 0], [0, 1]]
+    with pytest.raises(DispatchInputError):
+        area_of(bowtie)
+    area = area_of(bowtie, checked=False)
+    assert area.contains(0.9, 0.5) and area.contains(0.1, 0.5) and not area.contains(0.5, 0.1)
+
+
+def test_holes_survive_a_restart(database_url, demo_network, clock):
+    from fastapi.testclient import TestClient
+
+    from api_support import Api, make_app
+
+    polygon = {"type": "Polygon", "coordinates": [AREA, HOLE]}
+    with TestClient(make_app(database_url, demo_network, clock)) as client:
+        api = Api(client, clock)
+        api.add_user(*OPERATOR, role="operator")
+        assert _put_area(api, polygon).status_code == 200
+    with TestClient(make_app(database_url, demo_network, clock)) as client:
+        api = Api(client, clock)
+        assert api.get("/api/v1/ops/service-area", headers=api.operator).json()["polygon"] == polygon
+        assert not api.service.dispatcher.places.area.contains(13.527816, 51.076367)   # Klipphausen, in the hole
