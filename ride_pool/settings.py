@@ -21,6 +21,10 @@ variable                    meaning (default)
                             ``RIDE_POOL_TILE_ATTRIBUTION``
 ==========================  ====================================================================
 
+**Request limits.** ``RIDE_POOL_MAX_BODY_BYTES`` is the largest request body in bytes
+(``1000000``; larger bodies get 413 ``too_large``), ``RIDE_POOL_MAX_STOP_FILE_BYTES`` the largest
+stop file ``POST /api/v1/ops/stops/import`` takes (``20000000``).
+
 **Secret key and issuer.** Every deployment has its own identity, kept with its data: the
 ``deployment`` table holds a random issuer id (``ride_pool:<uuid>``) and a random signing key,
 made at the first start (:mod:`ride_pool.db.deployment`). Tokens name that issuer, so a token of
@@ -97,6 +101,11 @@ class Settings(BaseSettings):
     limit_login_address_seconds: int = Field(default=900, gt=0)
 
     # --- request limits and HTTP hardening (issue 13) ---
+    #: the largest request body in bytes (413 ``too_large`` above it); 1 MB
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    #: the largest stop file ``POST /api/v1/ops/stops/import`` takes, in bytes; 20 MB (a county's
+    #: GTFS stops.txt has a few MB)
+    max_stop_file_bytes: int = Field(default=20_000_000, gt=0)
 
     # --- data protection and retention (issue 13) ---
     #: days after a finished trip (completed, cancelled, no-show) until the phone caller's name

@@ -21,6 +21,10 @@ A stop's ``number`` is its ``numeric_id`` or else its ``code`` when that is all 
 both ``de:14627:4852`` and ``33004852``), None otherwise.
 
 A stop without a name but with a town is named after the town (VVO lists village stops so).
+Names and towns follow the service's name rules (:mod:`ride_pool.text`): no control characters or
+direction overrides, and no leading ``=``, ``+`` or ``@`` (a spreadsheet formula such as
+``=HYPERLINK(...)``). No field may be longer than :data:`MAX_FIELD` characters: a longer one
+(a broken quote, a file that is not a stop list) is reported with its line and column.
 GTFS rows with a ``location_type`` other than 0 (stations, entrances, generic nodes, boarding
 areas) are left out: a stop is where a vehicle halts. The separator may be ``,``, ``;`` or a tab;
 with ``;`` or a tab, decimal commas (``51,12``) are read too. The whole file is checked before
@@ -32,9 +36,12 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ride_pool.text import name_problem
 
 COLUMNS = {
     "code": ("stop_id", "id", "code"),
@@ -47,6 +54,11 @@ COLUMNS = {
 REQUIRED = ("name", "lat", "lon")
 #: problems listed in the error message (all are in ``StopFileError.problems``)
 MAX_LISTED_PROBLEMS = 10
+#: the longest field (characters); names are at most 200
+MAX_FIELD = 1000
+#: a physical line longer than this is reported without parsing it (below the csv module's own
+#: field limit of 131072, which would otherwise end the whole read with an error)
+MAX_LINE = 100_000
 
 
 class StopFileError(ValueError):
@@ -93,18 +105,30 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         raise StopFileError(f"{source}: the file is empty: expected a header line such as "
                            "'stop_id,stop_name,stop_lat,stop_lon' and one line per stop")
     delimiter = max(",;\t", key=lines[0].count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader)]
+    header_line = lines[0]
+    del lines
+    problems: list[tuple[int, str]] = []
+    if len(header_line) > MAX_LINE:
+        raise StopFileError(f"{source}: line 1: the header line has {len(header_line)} characters: expected a "
+                           "header line such as 'stop_id,stop_name,stop_lat,stop_lon'")
+    header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    reader = csv.reader(_short_lines(text, header, delimiter, problems), delimiter=delimiter)
+    next(reader)
     columns = _find_columns(source, header, REQUIRED if require_names else ("lat", "lon"))
     decimal_comma = delimiter != ","
     location_type = header.index("location_type") if "location_type" in header else None
 
     stops: list[StopRow] = []
-    problems: list[tuple[int, str]] = []
     seen_codes: dict[str, int] = {}
-    for fields in reader:
+    for fields in _rows(reader, source):
         line = reader.line_num
         if not any(field.strip() for field in fields):
+            continue
+        too_long = [(header[i] if i < len(header) else f"column {i + 1}", len(f))
+                    for i, f in enumerate(fields) if len(f) > MAX_FIELD]
+        if too_long:
+            problems.extend((line, f"the field {name} has {size} characters; a field may have at most {MAX_FIELD}")
+                            for name, size in too_long)
             continue
         if len(fields) != len(header):
             problems.append((line, f"has {len(fields)} fields but the header has {len(header)}: "
@@ -123,6 +147,7 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         problems.extend((line, problem) for problem in stop_problems)
         stops.append(stop)
 
+    problems.sort(key=lambda problem: problem[0])
     if problems:
         listed = "\n".join(f"  line {line}: {problem}" for line, problem in problems[:MAX_LISTED_PROBLEMS])
         more = len(problems) - MAX_LISTED_PROBLEMS
@@ -133,6 +158,31 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         raise StopFileError(f"{source}: the file has a header but no stops (GTFS rows with "
                            "location_type 1-4 are not stops)")
     return stops
+
+
+def _short_lines(text: str, header: list[str], delimiter: str, problems: list[tuple[int, str]]) -> Iterator[str]:
+    """The physical lines of ``text`` for the csv reader; a line longer than :data:`MAX_LINE` is
+    replaced by an empty one (skipped as blank, so line numbers stay right) and reported with the
+    column of its longest part."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) <= MAX_LINE:
+            yield line
+            continue
+        parts = line.split(delimiter)
+        index = max(range(len(parts)), key=lambda i: len(parts[i]))
+        column = header[index] if index < len(header) else f"column {index + 1}"
+        problems.append((number, f"the field {column} has about {len(parts[index])} characters; a field may have "
+                                 f"at most {MAX_FIELD} (a quote that is never closed?)"))
+        yield "\n"
+
+
+def _rows(reader, source: str) -> Iterator[list[str]]:
+    """The csv reader's rows; its own errors (e.g. a quoted field spanning many lines past the
+    csv module's size limit) become a :class:`StopFileError` with the line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise StopFileError(f"{source}: line {reader.line_num}: {error}: check the quotes on this line") from None
 
 
 def _read(path_or_text: str | Path) -> tuple[str, str]:
@@ -172,6 +222,11 @@ def _stop(value: dict[str, str], decimal_comma: bool, require_names: bool) -> tu
     name = value.get("name") or value.get("town", "")  # a stop named just after its village
     if not name and require_names:
         problems.append("the stop name is empty: fill it in")
+    town = value.get("town", "")
+    for field, text in (("stop name", name), ("town", town if town != name else "")):
+        problem = name_problem(text, formulas=False) if text else None
+        if problem:
+            problems.append(f"the {field} {text[:40]!r} {problem}")
     lat = _coordinate(value["lat"], "latitude", 90, decimal_comma, problems)
     lon = _coordinate(value["lon"], "longitude", 180, decimal_comma, problems)
     if lat == 0 and lon == 0:

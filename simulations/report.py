@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ride_pool.text import csv_cell
 from simulations.agents import OUTCOME_CODES
 
 #: Columns of kpis.csv that come first, in this order; the rest follow alphabetically.
@@ -61,10 +62,12 @@ def write_kpis_csv(rows: list[dict], path: Path) -> list[str]:
     keys = set().union(*(f.keys() for f in flat)) if flat else set()
     columns = [c for c in LEADING_COLUMNS if c in keys] + sorted(keys - set(LEADING_COLUMNS))
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
+        # csv_cell: a text cell that starts like a formula (e.g. a name from a file) is shown as
+        # text by spreadsheets, never run
+        writer = csv.writer(fh)
+        writer.writerow([csv_cell(c) for c in columns])
         for f in flat:
-            writer.writerow({c: "" if f.get(c) is None else f.get(c) for c in columns})
+            writer.writerow(["" if f.get(c) is None else csv_cell(f.get(c)) for c in columns])
     return columns
 
 

@@ -31,8 +31,8 @@ def test_edit_stop_bad_input(api):
     api.patch(f"/api/v1/ops/stops/{first}", headers=op, json={"code": "dup"})
     for body, status, code, words in [
         ({}, 422, "invalid_request", "nothing to change"),
-        ({"name": ""}, 422, "invalid_request", "name"),
-        ({"name": "   "}, 422, "invalid_request", "name"),
+        ({"name": ""}, 422, "invalid_name", "name"),
+        ({"name": "   "}, 422, "invalid_name", "name"),
         ({"lat": 95}, 422, "invalid_request", "lat"),
         ({"colour": "red"}, 422, "invalid_request", "colour"),
         ({"lat": 48.1, "lon": 11.5}, 422, None, ""),          # Munich: outside the service area

@@ -111,7 +111,7 @@ def test_operator_dashboard(new_page, web_server):
     log_in(page, *OPERATOR)
     page.wait_for_selector("#dashboard:not([hidden])")
     wait_for_map(page, "#map")
-    page.wait_for_function("document.querySelector('[data-kpi=requests] .tile-value').textContent !== '–'")
+    page.wait_for_function("() => document.querySelector('[data-kpi=requests] .tile-value').textContent !== '–'")
     page.wait_for_selector("#live-list li[data-vehicle-id]")
     map_is_named(page, "#map", "Karte des Bediengebiets mit Fahrzeugen, nächsten Halten und offenen Buchungen")
     audit(page, "the operator dashboard")

@@ -37,7 +37,7 @@ def open_dashboard(page, server):
     page.wait_for_selector("#dashboard:not([hidden])")
     wait_for_map(page, "#map")
     # the KPI tiles carry numbers once loaded
-    page.wait_for_function("document.querySelector('[data-kpi=requests] .tile-value').textContent !== '–'")
+    page.wait_for_function("() => document.querySelector('[data-kpi=requests] .tile-value').textContent !== '–'")
 
 
 def kpi(page, key: str) -> str:
@@ -101,7 +101,8 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     row = page.locator(f'#bookings-table tr[data-booking-id="{booking_id}"]')
     row.wait_for()
     assert "Erna Beispiel, Tel. 03521 123456" in row.locator(".caller").inner_text()
-    page.wait_for_function(f"Number(document.querySelector('[data-kpi=requests]').dataset.value) > {requests_before}")
+    page.wait_for_function("(before) => Number(document.querySelector('[data-kpi=requests]').dataset.value) > before",
+                           arg=requests_before)
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "ops_desktop")
     shot(page, "ops_desktop_full", full_page=True)
@@ -136,7 +137,7 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     row.get_by_role("button", name=f"Fahrzeug {label} bearbeiten").click()
     form.get_by_label("Sitze").fill("6")
     form.get_by_role("button", name="Speichern").click()
-    page.wait_for_function(f"""[...document.querySelectorAll('#vehicles-table tbody tr')]
+    page.wait_for_function(f"""() => [...document.querySelectorAll('#vehicles-table tbody tr')]
         .some(r => r.textContent.includes('{label}') && r.children[1].textContent === '6')""")
     vehicles = web_api.get("/api/v1/ops/vehicles", headers=web_api.login(*OPERATOR))
     assert [(v["seats"], v["wheelchair_places"]) for v in vehicles if v["label"] == label] == [(6, 1)]
@@ -170,7 +171,7 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     page.get_by_role("button", name="Importieren").click()
     status = page.locator("#import-status")
     status.wait_for()
-    page.wait_for_function("document.querySelector('#import-status').textContent.includes('importiert')")
+    page.wait_for_function("() => document.querySelector('#import-status').textContent.includes('importiert')")
     assert "2 Haltestellen importiert, 1 außerhalb" in status.inner_text()
     page.get_by_label("Haltestellen filtern").fill(f"Import {tag}")
     assert page.locator("#stops-table tbody tr").count() == 2
@@ -234,6 +235,6 @@ def test_rider_cannot_use_the_dashboard(new_page, web_server):
     assert page.locator("#dashboard").is_hidden()
     # a wrong password is a sentence too
     log_in(page, web_server, OPERATOR[0], "wrong-password")
-    page.wait_for_function("document.querySelector('#login-error').textContent.length > 5")
+    page.wait_for_function("() => document.querySelector('#login-error').textContent.length > 5")
     assert "falsch" in page.locator("#login-error").inner_text()
     shot(page, "ops_login_wrong_password")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from ride_pool.api import audit, auth, drivers, errors, ops, privacy, riders
+from ride_pool.api import audit, auth, docs, drivers, errors, hardening, ops, privacy, riders
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
 from ride_pool.api.url_secrets import RefuseTokenInUrl
+from ride_pool.db.engine import write_problem
 from ride_pool.settings import Settings, get_settings
 from routing.network import RoadNetwork
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, network: RoadNetwork | None = None, clock=wall_clock,
@@ -33,7 +37,8 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
             service.stop()
 
     app = FastAPI(title="ride_pool", version="0.1.0", lifespan=lifespan,
-                  description="On-demand ride pooling (Rufbus): rider bookings, driver route lists, operations.")
+                  description="On-demand ride pooling (Rufbus): rider bookings, driver route lists, operations.",
+                  docs_url=None, redoc_url=None)   # docs.install serves them from shipped assets
     app.state.service = service
     errors.install(app)
     app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
@@ -44,9 +49,22 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     app.add_middleware(audit.AuditMiddleware)   # records every change an operator makes
     from ride_pool.web import pages
     pages.install(app)      # the rider, driver and operator pages and /static
+    docs.install(app)       # /docs without a CDN
+    app.add_middleware(hardening.BodyLimit, limit=settings.max_body_bytes,
+                       limits_by_path={hardening.STOP_UPLOAD_PATH: settings.max_stop_file_bytes})
+    # added last = outermost: its headers are on every answer, the body limit's 413 too
+    app.add_middleware(hardening.SecurityHeaders, tile_url=settings.tile_url)
 
-    @app.get("/api/v1/health", tags=["service"])
+    @app.get("/api/v1/health", tags=["service"], responses={503: {"description": "the database does not "
+                                                                   "accept writes (code database_not_writable)"}})
     def health(service: Service = Depends(get_service)):
+        """``ok`` when the service runs and its database accepts a write (a full disk or a
+        read-only database answers 503 ``database_not_writable``)."""
+        problem = write_problem(service.engine)
+        if problem is not None:
+            log.error("health: the database does not accept writes: %s", problem)
+            return errors.problem(503, "database_not_writable", "the database does not accept writes (disk full, "
+                                  "read-only file or database?); the service cannot take bookings: tell the operator")
         d = service.dispatcher
         return {"status": "ok", "network": service.network.name, "synthetic": bool(service.network.synthetic),
                 "shifts": len(d.shifts), "active_bookings": len(d.active_bookings()),

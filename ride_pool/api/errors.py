@@ -14,6 +14,7 @@ from ride_pool.db.errors import DuplicateEmail, DuplicateVehicleLabel, ShiftOver
 from ride_pool.db.errors import NotFound as RowNotFound
 from ride_pool.dispatch.errors import DispatchError
 from ride_pool.dispatch.rules import RulesError
+from ride_pool.text import InvalidName
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,10 @@ def install(app: FastAPI) -> None:
                 lines.append("the request body is not valid JSON: " + str(e.get("ctx", {}).get("error", msg)))
             else:
                 lines.append(f"{_field(e.get('loc', ()))}: {msg}")
+        # names refused by the shared name rules (ride_pool.text) have their own code
+        names_only = all(isinstance(e.get("ctx", {}).get("error"), InvalidName) for e in errors)
         return JSONResponse(status_code=422, content={"detail": {
-            "code": "invalid_request", "message": "; ".join(lines),
+            "code": "invalid_name" if errors and names_only else "invalid_request", "message": "; ".join(lines),
             "errors": [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in errors]}})
 
     @app.exception_handler(DispatchError)

@@ -39,6 +39,7 @@ from ride_pool.dispatch.dispatcher import KEEP
 from ride_pool.dispatch.errors import DispatchInputError
 from ride_pool.dispatch.fleet import EARLY_START_S
 from ride_pool.dispatch.kpis import compute_kpis
+from ride_pool.text import Name, StopName, Town
 
 router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depends(operator_only)])
 
@@ -303,7 +304,7 @@ class AccountIn(Strict):
     email: Email
     #: the rules (length, not blank, not common) are checked by ride_pool.api.passwords
     password: str = Field(max_length=200)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(max_length=200)
     role: str = Field(pattern="^(rider|driver|operator)$")
 
 
@@ -342,10 +343,10 @@ from ride_pool.api.schemas import ApiTime  # noqa: E402
 
 
 class StopPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: StopName | None = Field(default=None, max_length=200)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    town: str | None = Field(default=None, max_length=200)
+    town: Town | None = Field(default=None, max_length=200)
     code: str | None = Field(default=None, max_length=100, description="the source's stop id; \"\" removes it")
 
 
@@ -358,8 +359,6 @@ def update_stop(body: StopPatch, stop_id: int = Path(ge=1, le=MAX_ID), service: 
     if not changes:
         raise HTTPException(422, detail={"code": "invalid_request", "message":
                                          "nothing to change: send name, town, code, lat or lon"})
-    if "name" in changes and not changes["name"].strip():
-        raise HTTPException(422, detail={"code": "invalid_request", "message": "name: a stop needs a name"})
     if "code" in changes:
         changes["code"] = changes["code"].strip() or None
     repo = Repository(service.engine)

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ride_pool.text import InvalidName, Name, StopName, Town, check_name
+
 #: the largest id a path or body may name (ids are 32-bit integers in the database)
 MAX_ID = 2_147_483_647
 _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
@@ -44,12 +46,10 @@ def _caller_name(value: str) -> str:
     """A phone caller's name: 1 to 100 characters once trimmed, on one line."""
     value = value.strip()
     if not value:
-        raise ValueError("the caller's name is empty; leave caller_name out if the caller gives none")
+        raise InvalidName("the caller's name is empty; leave caller_name out if the caller gives none")
     if len(value) > 100:
-        raise ValueError(f"the caller's name may have at most 100 characters, this one has {len(value)}; shorten it")
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
-        raise ValueError("the caller's name must not contain line breaks, tabs or other control characters")
-    return value
+        raise InvalidName(f"the caller's name may have at most 100 characters, this one has {len(value)}; shorten it")
+    return check_name(value, "the caller's name", max_length=100)
 
 
 def _caller_phone(value: str) -> str:
@@ -111,7 +111,7 @@ class PlaceIn(Strict):
     stop_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    name: str | None = Field(default=None, max_length=200)
+    name: Name | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -230,7 +230,7 @@ class RegisterIn(Strict):
     email: Email
     #: the rules (length, not blank, not common) are checked by ride_pool.api.passwords
     password: str = Field(max_length=200)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(max_length=200)
 
 
 class UserOut(BaseModel):
@@ -258,10 +258,10 @@ class StreamTicketOut(BaseModel):
 
 
 class StopIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: StopName = Field(max_length=200)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    town: str = Field(default="", max_length=200)
+    town: Town = Field(default="", max_length=200)
     code: str | None = Field(default=None, max_length=100)
 
 
@@ -275,7 +275,7 @@ class StopOut(BaseModel):
 
 
 class VehicleIn(Strict):
-    label: str = Field(min_length=1, max_length=100)
+    label: Name = Field(max_length=100)
     #: at least the driver's co-seat: the database keeps no vehicle without a seat
     seats: int = Field(ge=1, le=60)
     wheelchair_places: int = Field(default=0, ge=0, le=10)
@@ -284,7 +284,7 @@ class VehicleIn(Strict):
 
 
 class VehiclePatch(Strict):
-    label: str | None = Field(default=None, min_length=1, max_length=100)
+    label: Name | None = Field(default=None, max_length=100)
     seats: int | None = Field(default=None, ge=1, le=60)
     wheelchair_places: int | None = Field(default=None, ge=0, le=10)
     depot_lat: float | None = Field(default=None, ge=-90, le=90)

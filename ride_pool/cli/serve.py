@@ -14,6 +14,8 @@ from ride_pool.cli.errors import fail
 
 DEMO_DB = "ride-pool-demo.db"
 DEMO_NETWORK = "ride-pool-demo-network.npz"
+#: --host and --port default to these variables (as the service settings), then to 127.0.0.1:8000
+HOST_VARIABLE, PORT_VARIABLE = "RIDE_POOL_HOST", "RIDE_POOL_PORT"
 #: the server process's GIL switch interval (see :func:`_run`)
 SWITCH_INTERVAL_S = 0.001
 
@@ -22,6 +24,9 @@ def _check_port(host: str, port: int) -> None:
     if not 0 < port < 65536:
         fail(f"--port must be between 1 and 65535, not {port}")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        # as uvicorn binds: connections of a killed server in TIME_WAIT must not block a restart
+        # on the same port (systemd restarts a crashed service at once)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as exc:
@@ -49,10 +54,30 @@ def _database_url(db: str | None, default_file: str | None = None) -> str:
     from ride_pool.settings import get_settings
 
     if db is None:
-        return f"sqlite:///{default_file}" if default_file else get_settings().database_url
-    if "://" not in db:       # a plain path means a SQLite file
-        return f"sqlite:///{Path(db).expanduser()}"
-    return db
+        url = f"sqlite:///{default_file}" if default_file else get_settings().database_url
+    elif "://" not in db:       # a plain path means a SQLite file
+        url = f"sqlite:///{Path(db).expanduser()}"
+    else:
+        url = db
+    _check_folder(url)
+    return url
+
+
+def _check_folder(url: str) -> None:
+    """A SQLite file's folder must exist: a mistyped path must not create folders silently."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from ride_pool.db.engine import sqlite_file
+
+    try:
+        path = sqlite_file(make_url(url))
+    except ArgumentError:
+        return              # _build_app reports the malformed URL
+    if path is not None:
+        folder = Path(path).expanduser().absolute().parent
+        if not folder.is_dir():
+            fail(f"the folder {folder} does not exist; create it first or give another --db")
 
 
 def _open_network(spec: str):
@@ -136,28 +161,32 @@ def register(app: typer.Typer) -> None:
         db: Optional[str] = typer.Option(None, "--db", help="database URL or SQLite file (default: "
                                          "$RIDE_POOL_DATABASE_URL or sqlite:///ride_pool.db)"),
         network: str = typer.Option("demo", "--network", help="road network: 'demo', a .npz file or an OSM file"),
-        host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (localhost only by default)"),
-        port: int = typer.Option(8000, "--port", help="port to listen on"),
+        host: str = typer.Option("127.0.0.1", "--host", envvar=HOST_VARIABLE,
+                                 help="address to listen on (localhost only by default)"),
+        port: int = typer.Option(8000, "--port", envvar=PORT_VARIABLE, help="port to listen on"),
     ) -> None:
         """Run the ride-pooling service (rider, driver and operations API)."""
+        url = _database_url(db)
         _check_settings()
         _check_port(host, port)
         net = _demo_network() if network == "demo" else _open_network(network)
-        application = _build_app(_database_url(db), net, host, port)
+        application = _build_app(url, net, host, port)
         typer.echo(f"ride_pool serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
         _run(application, host, port)
 
     @app.command("demo")
     def demo(
         db: Optional[str] = typer.Option(None, "--db", help=f"database URL or SQLite file (default: ./{DEMO_DB})"),
-        host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (localhost only by default)"),
-        port: int = typer.Option(8000, "--port", help="port to listen on"),
+        host: str = typer.Option("127.0.0.1", "--host", envvar=HOST_VARIABLE,
+                                 help="address to listen on (localhost only by default)"),
+        port: int = typer.Option(8000, "--port", envvar=PORT_VARIABLE, help="port to listen on"),
         vehicles: int = typer.Option(8, "--vehicles", min=1, max=200, help="demo vehicles (first run only)"),
     ) -> None:
         """Run the service on the embedded demo: SQLite, the synthetic Landkreis Meißen network,
         seeded stops, vehicles with shifts over the next 24 hours and demo accounts."""
         from ride_pool.demo import DRIVER_PASSWORD, OPERATOR, RIDER, DemoMailbox, seed_demo
 
+        url = _database_url(db, DEMO_DB)
         _check_settings()
         _check_port(host, port)
         # mail goes to a local mail server that prints each code on this console, unless a mail
@@ -167,7 +196,7 @@ def register(app: typer.Typer) -> None:
             mailbox = DemoMailbox(echo=typer.echo)
             mail = {"smtp_host": "127.0.0.1", "smtp_port": mailbox.start(), "smtp_starttls": False,
                     "smtp_username": None, "smtp_password": None}
-        application = _build_app(_database_url(db, DEMO_DB), _demo_network(), host, port, **mail)
+        application = _build_app(url, _demo_network(), host, port, **mail)
         seed = seed_demo(application.state.service, vehicles=vehicles)
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         typer.echo("ride_pool demo — Landkreis Meißen (SYNTHETIC road network and stops)")

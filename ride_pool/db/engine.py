@@ -11,11 +11,17 @@ the commit returns but syncs the log to disk only at checkpoints. A killed serve
 (``kill -9``) therefore loses nothing it confirmed (the log is in the operating system's cache);
 a power failure or kernel crash can lose the last commits before a checkpoint. PostgreSQL (the
 production database) keeps its own settings (``synchronous_commit`` on: every commit is flushed).
+
+File modes on SQLite: the database holds password hashes and phone numbers, so its file is created
+0600 (owner only) before SQLite opens it; SQLite gives the ``-wal`` and ``-shm`` files the mode of
+the database file. An existing database readable by group or others is narrowed to the owner.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -84,8 +90,39 @@ def _pool_size(engine_kwargs: dict) -> dict:
     return {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
 
 
+def sqlite_file(url: URL) -> str | None:
+    """The file of a SQLite ``url``; None for an in-memory database or a ``file:`` URI."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return database
+
+
+def owner_only(path: str) -> None:
+    """Create the SQLite database ``path`` empty with mode 0600 if it is missing (SQLite then
+    creates its -wal and -shm files with the same mode); take group and other permissions off an
+    existing one (and its -wal/-shm files) that this user owns."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    except OSError:
+        return      # a missing folder or no permission: SQLite reports it when it opens the file
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            info = os.stat(name)
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.chmod(name, stat.S_IMODE(info.st_mode) & 0o700)
+        except OSError:
+            pass
+
+
 def _sqlite_engine(url: URL, **engine_kwargs) -> Engine:
     in_memory = url.database in (None, "", ":memory:")
+    path = sqlite_file(url)
+    if path is not None:
+        owner_only(path)
     options: dict = {"connect_args": {"check_same_thread": False}}
     if in_memory:
         # one connection shared by all threads, or each would see its own empty database
@@ -133,3 +170,22 @@ def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+def write_problem(engine: Engine) -> str | None:
+    """Why the database does not accept a write now (disk full, read-only file or transaction,
+    lost connection), or None if it does.
+
+    The probe changes a page for real, as every booking does: it rewrites the one row of
+    ``alembic_version`` (there after every migration) with its own value, in a write transaction
+    (on SQLite ``BEGIN IMMEDIATE``), and commits. Nothing visible changes."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        return (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+    return None

@@ -266,15 +266,27 @@ def event_from_row(row: EventRow) -> Event:
     )
 
 
+def _ring(points) -> list[list[float]]:
+    return [[float(lon), float(lat)] for lon, lat in points]
+
+
 def area_to_row(area: AreaSettings, name: str = DEFAULT_AREA) -> dict[str, Any]:
-    return {"name": name, "rules": dict(area.rules),
-            "polygon": None if area.polygon is None else [[float(lon), float(lat)] for lon, lat in area.polygon]}
+    """The area's row; a polygon with holes is kept as a GeoJSON Polygon (outer ring, then holes)."""
+    polygon = area.polygon
+    if isinstance(polygon, dict):
+        polygon = {"type": "Polygon", "coordinates": [_ring(ring) for ring in polygon["coordinates"]]}
+    elif polygon is not None:
+        polygon = _ring(polygon)
+    return {"name": name, "rules": dict(area.rules), "polygon": polygon}
 
 
 def area_from_row(row: ServiceArea) -> AreaSettings:
-    """The area's settings; a polygon stored as a GeoJSON Polygon comes back as its outer ring."""
+    """The area's settings; a GeoJSON Polygon without holes comes back as its outer ring, one
+    with holes as a GeoJSON Polygon."""
     polygon = row.polygon
     if isinstance(polygon, dict):
-        rings = polygon.get("coordinates") or [None]
-        polygon = rings[0]
-    return AreaSettings(rules=dict(row.rules or {}), polygon=None if polygon is None else [list(p) for p in polygon])
+        rings = [[list(p) for p in ring] for ring in polygon.get("coordinates") or []]
+        polygon = None if not rings else rings[0] if len(rings) == 1 else {"type": "Polygon", "coordinates": rings}
+    elif polygon is not None:
+        polygon = [list(p) for p in polygon]
+    return AreaSettings(rules=dict(row.rules or {}), polygon=polygon)

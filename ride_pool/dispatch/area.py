@@ -1,51 +1,118 @@
-"""The service area and the places riders are picked up at: coordinates snapped to road nodes."""
+"""The service area and the places riders are picked up at: coordinates snapped to road nodes.
+
+The area is a polygon (WGS84 ``[lon, lat]``) checked once when it is set, with shapely (GEOS):
+a polygon that crosses itself or whose hole lies outside it is refused with where it goes wrong;
+GeoJSON holes (the rings after the first) are honoured (a point in a hole is outside the area);
+at most :data:`MAX_AREA_POINTS` points. Point tests use the prepared geometry, so a detailed
+county border costs quotes next to nothing.
+"""
 
 from __future__ import annotations
 
+import logging
 import numbers
+import re
 
 import numpy as np
-from matplotlib.path import Path
+import shapely
 
 from ride_pool.dispatch.domain import Place
 from ride_pool.dispatch.errors import DispatchInputError, OutsideServiceArea
 from routing.errors import RoutingInputError
 from routing.travel_times import TravelTimes
 
+log = logging.getLogger(__name__)
+
+#: the most points a service-area polygon may have (all rings together); a county border
+#: simplified to ~10 m has a few thousand
+MAX_AREA_POINTS = 10_000
+#: the error code of a refused polygon
+INVALID_AREA = "invalid_area"
+
 _POLYGON_FORM = ("the service area must be a GeoJSON Polygon {\"type\": \"Polygon\", \"coordinates\": "
-                 "[[[lon, lat], ...]]} or a list of [lon, lat] points")
+                 "[[[lon, lat], ...], <holes: [[lon, lat], ...], ...>]} or a list of [lon, lat] points")
+_WHERE = re.compile(r"^(?P<what>[^\[]*)\[(?P<lon>[-0-9.eE+]+) (?P<lat>[-0-9.eE+]+)")
 
 
-class ServiceArea:
-    """A polygon of ``[lon, lat]`` points (WGS84) that pickups and drop-offs must lie in."""
+def _refuse(message: str):
+    return DispatchInputError(message, code=INVALID_AREA)
 
-    def __init__(self, polygon):
-        """``polygon``: a list of ``[lon, lat]`` points or a GeoJSON Polygon dict (its outer ring)."""
-        ring = polygon
-        if isinstance(polygon, dict):
-            rings = polygon.get("coordinates")
-            if polygon.get("type", "Polygon") != "Polygon" or not isinstance(rings, (list, tuple)) or not rings:
-                raise DispatchInputError(_POLYGON_FORM)
-            ring = rings[0]
+
+def _rings(polygon) -> list[np.ndarray]:
+    """The rings of ``polygon`` (outer first, then holes) as ``n x 2`` arrays, shape-checked."""
+    rings = [polygon]
+    if isinstance(polygon, dict):
+        rings = polygon.get("coordinates")
+        if polygon.get("type", "Polygon") != "Polygon" or not isinstance(rings, (list, tuple)) or not rings:
+            raise _refuse(_POLYGON_FORM)
+    out = []
+    for number, ring in enumerate(rings):
+        what = "the service area polygon" if number == 0 else f"hole {number} of the service area polygon"
         if not isinstance(ring, (list, tuple, np.ndarray)) or not all(
                 isinstance(p, (list, tuple, np.ndarray)) and len(p) == 2
                 and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in p) for p in ring):
-            raise DispatchInputError("the service area must be a polygon of at least 3 [lon, lat] points (numbers)")
+            raise _refuse(f"{what} must be a ring of at least 3 [lon, lat] points (numbers)")
         pts = np.asarray(ring, dtype=np.float64)
         if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3 or not np.isfinite(pts).all():
-            raise DispatchInputError("the service area must be a polygon of at least 3 [lon, lat] points")
+            raise _refuse(f"{what} must be a ring of at least 3 [lon, lat] points")
         if np.any(np.abs(pts[:, 0]) > 180) or np.any(np.abs(pts[:, 1]) > 90):
-            raise DispatchInputError("service area points must be [lon, lat] in WGS84 degrees")
-        self.points: list[list[float]] = pts.tolist()
-        self._path = Path(pts)
+            raise _refuse("service area points must be [lon, lat] in WGS84 degrees")
+        out.append(pts)
+    return out
+
+
+def _explain(reason: str) -> str:
+    """GEOS's reason for an invalid polygon as a sentence an operator can act on."""
+    match = _WHERE.match(reason)
+    what = (match.group("what") if match else reason).strip()
+    where = f" at lon {float(match.group('lon')):.6f}, lat {float(match.group('lat')):.6f}" if match else ""
+    if "Self-intersection" in what:
+        return (f"the service area polygon crosses itself{where}: draw its border so that it never crosses "
+                "(split the area at that point, or use holes for areas left out)")
+    if what == "Hole lies outside shell":
+        return f"a hole of the service area polygon lies outside its outer ring{where}: remove it or move it inside"
+    if what in ("Nested holes", "Holes are nested"):
+        return f"a hole of the service area polygon lies inside another hole{where}: remove one of them"
+    if what == "Interior is disconnected":
+        return f"the holes of the service area polygon cut the area in pieces{where}: make the area one piece"
+    if what.startswith("Too few points"):
+        return f"a ring of the service area polygon has fewer than 3 different points{where}"
+    return f"the service area polygon is not a valid polygon ({what}{where})"
+
+
+class ServiceArea:
+    """A polygon of ``[lon, lat]`` points (WGS84), optionally with holes, that pickups and
+    drop-offs must lie in (a point on the border counts as inside)."""
+
+    def __init__(self, polygon, *, checked: bool = True):
+        """``polygon``: a list of ``[lon, lat]`` points or a GeoJSON Polygon dict (outer ring and
+        holes). ``checked`` False (a polygon stored before these checks existed) repairs an
+        invalid geometry instead of refusing it, so an old database still starts."""
+        rings = _rings(polygon)
+        total = sum(len(r) for r in rings)
+        if checked and total > MAX_AREA_POINTS:
+            raise _refuse(f"the service area polygon has {total} points; at most {MAX_AREA_POINTS} are allowed: "
+                          "simplify its border (a few metres of detail are enough)")
+        shape = shapely.Polygon(rings[0], rings[1:])
+        reason = shapely.is_valid_reason(shape)
+        if reason != "Valid Geometry":
+            if checked:
+                raise _refuse(_explain(reason))
+            log.warning("the stored service area is not a valid polygon (%s); using its repaired form", reason)
+            shape = shapely.make_valid(shape)
+        shapely.prepare(shape)
+        self._shape = shape
+        #: what is stored and shown: the ring as given, or a GeoJSON Polygon when it has holes
+        self.points: list | dict = rings[0].tolist() if len(rings) == 1 else {
+            "type": "Polygon", "coordinates": [ring.tolist() for ring in rings]}
 
     def contains(self, lon: float, lat: float) -> bool:
-        return bool(self._path.contains_point((lon, lat)))
+        return bool(shapely.intersects_xy(self._shape, lon, lat))
 
 
-def area_of(polygon) -> ServiceArea | None:
+def area_of(polygon, *, checked: bool = True) -> ServiceArea | None:
     """The :class:`ServiceArea` of ``polygon``; None (everywhere near the road network) for None."""
-    return None if polygon is None else ServiceArea(polygon)
+    return None if polygon is None else ServiceArea(polygon, checked=checked)
 
 
 class Places:

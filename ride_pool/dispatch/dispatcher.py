@@ -66,7 +66,8 @@ class Dispatcher:
         self.journal = Journal(store if store is not None else InMemoryStore(), clock)
         self.plans = LivePlans(travel_times, rules or ServiceRules(), clock, name=name,
                                location_capacity=location_capacity)
-        self.places = Places(travel_times, area_of(service_area))
+        # a stored area was checked when it was set (or predates the checks: repaired, not refused)
+        self.places = Places(travel_times, area_of(service_area, checked=False))
         self.riders = RiderLedger()
         new_id = new_id or _new_id
         self._lock = lock if lock is not None else threading.RLock()
@@ -133,7 +134,7 @@ class Dispatcher:
     def place_at_node(self, node: int, name: str = "", stop_id: int | None = None) -> Place:
         return self.places.place_at_node(node, name, stop_id)
 
-    def service_area_polygon(self) -> list | None:
+    def service_area_polygon(self) -> list | dict | None:
         area = self.places.area
         return None if area is None else area.points
 

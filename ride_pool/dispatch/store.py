@@ -23,10 +23,11 @@ class DuplicateKey(Exception):
 @dataclass(frozen=True)
 class AreaSettings:
     """The service area's settings as stored: ``rules`` in :meth:`ServiceRules.to_dict` form,
-    ``polygon`` a list of ``[lon, lat]`` points (None: the whole road network)."""
+    ``polygon`` a list of ``[lon, lat]`` points, or a GeoJSON Polygon dict when it has holes (None:
+    the whole road network)."""
 
     rules: dict
-    polygon: list | None = None
+    polygon: list | dict | None = None
 
 
 @dataclass

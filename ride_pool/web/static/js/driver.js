@@ -239,7 +239,7 @@ function stepCard(step, index) {
       ? t("driver.window", { from: formatTime(step.window_earliest), to: formatTime(step.window_latest) })
         + (early(step) ? " · " + t("driver.arrival", { time: formatTime(step.planned_arrival) }) : "")
       : t("driver.latest", { time: formatTime(step.window_latest) })),
-    el("div", { class: "btn-row", style: "margin-top:.5rem" },
+    el("div", { class: "btn-row step-navigate" },
       el("a", { class: "btn", href: `geo:${step.lat},${step.lon}?q=${step.lat},${step.lon}`,
         "aria-label": t("driver.navigate_to", { stop: step.stop_name }) }, t("driver.navigate"))),
     step.booking_ids.map((id) => bookingActions(step, id))));

@@ -67,6 +67,8 @@ export default {
     "err.nonexistent_local_time": "Diese Uhrzeit gibt es an diesem Tag nicht, weil die Uhren auf Sommerzeit vorgestellt werden. Bitte wählen Sie eine spätere Uhrzeit (z. B. 03:00 Uhr).",
     "err.driver_has_running_shift": "Sie fahren schon eine andere Schicht. Beenden Sie diese zuerst.",
     "err.implausible_report": "Diese Meldung ist zu diesem Zeitpunkt nicht möglich (zu früh vor dem Abholfenster oder zu kurz nach dem Einstieg). Bitte melden Sie es, wenn es so weit ist.",
+    "err.invalid_name": "Dieser Name geht nicht: {message}",
+    "err.too_large": "Das ist zu viel auf einmal für den Server. Bitte senden Sie weniger Daten.",
   },
   en: {
     "common.today": "today",
@@ -134,5 +136,7 @@ export default {
     "err.nonexistent_local_time": "This time does not exist on that day because the clocks are put forward to summer time. Please choose a later time (e.g. 03:00).",
     "err.driver_has_running_shift": "You are driving another shift already. End it first.",
     "err.implausible_report": "This report is not possible at this time (too early before the pickup window, or too soon after boarding). Please report it when it happens.",
+    "err.invalid_name": "This name cannot be used: {message}",
+    "err.too_large": "That is too much at once for the server. Please send less data.",
   },
 };

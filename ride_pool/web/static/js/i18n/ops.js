@@ -224,6 +224,7 @@ export default {
     "ops.audit.action.POST /api/v1/ops/users/{user_id}/confirm": "Konto bestätigt",
     "ops.audit.action.POST /api/v1/ops/users/{user_id}/disable": "Konto gesperrt",
     "ops.audit.action.POST /api/v1/me/delete": "Eigenes Konto gelöscht",
+    "err.invalid_area": "Das Bediengebiet passt nicht: {message}",
   },
   en: {
     "ops.title": "Rufbus – Dispatch",
@@ -448,5 +449,6 @@ export default {
     "ops.audit.action.POST /api/v1/ops/users/{user_id}/confirm": "Account confirmed",
     "ops.audit.action.POST /api/v1/ops/users/{user_id}/disable": "Account disabled",
     "ops.audit.action.POST /api/v1/me/delete": "Own account deleted",
+    "err.invalid_area": "The service area does not fit: {message}",
   },
 };
