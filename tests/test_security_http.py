@@ -273,8 +273,9 @@ def test_bad_names_are_refused_everywhere(api, kind):
 def test_ordinary_names_pass(api):
     op = api.add_user(*OPERATOR, role="operator")
     for name in ("Zoë O'Brien-Müller", "Łukasz Żółć", "محمد", "Anna (Rollstuhl)", "-Minus", "👩‍👧 Familie"):
-        r = api.post("/api/v1/auth/register", json={"email": f"{abs(hash(name))}@example.org",
-                                                    "password": "long-enough-1", "name": f"  {name}  "})
+        # through the operator (registration answers the same 202 for every address, and is limited)
+        r = api.post("/api/v1/ops/users", json={"email": f"{abs(hash(name))}@example.org", "role": "rider",
+                                                "password": "long-enough-1", "name": f"  {name}  "}, headers=op)
         assert r.status_code == 201, r.text
         assert r.json()["name"] == name
     r = api.post("/api/v1/ops/stops", json={"name": "Coswig, Bahnhof", "town": "", "lat": 51.135247,

@@ -40,7 +40,7 @@ def test_operator_reads_the_audit_log(new_page, web_server, web_api):
     # newest first; the filter by area narrows the list
     page.select_option("#audit-kind", "stop")
     page.get_by_role("button", name="Anzeigen").click()
-    page.wait_for_function("[...document.querySelectorAll('#audit-table tbody tr')]"
+    page.wait_for_function("() => [...document.querySelectorAll('#audit-table tbody tr')]"
                            ".every(r => r.dataset.action.includes('/stops'))")
     page.select_option("#audit-kind", "")
     page.get_by_role("button", name="Anzeigen").click()
@@ -80,7 +80,7 @@ def test_rider_downloads_data_and_deletes_the_account(new_page, web_server, web_
     page.fill("#delete-password", "falsch-falsch-falsch")
     page.check("#delete-confirm")
     page.get_by_role("button", name="Konto endgültig löschen").click()
-    page.wait_for_function("document.getElementById('alert').textContent.includes('Passwort ist falsch')")
+    page.wait_for_function("() => document.getElementById('alert').textContent.includes('Passwort ist falsch')")
     page.once("dialog", lambda dialog: dialog.accept())
     page.fill("#delete-password", password)
     page.get_by_role("button", name="Konto endgültig löschen").click()
