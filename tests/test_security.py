@@ -143,6 +143,8 @@ def _claims(**changes):
     (_claims(jti=None), "'jti' claim"),
     (_claims(ver=None), "'ver' claim"),
     (_claims(sub="someone"), "user id"),
+    (_claims(sub="\u0667"), "user id"),      # an Arabic-Indic seven read as user 7
+    (_claims(sub="07"), "user id"),
     (_claims(ver="0"), "malformed"),
     (_claims(aud=ISSUER + "#event-stream"), "not meant for this use"),     # a stream ticket
 ])
@@ -152,7 +154,8 @@ def test_malformed_token(token, message):
 
 
 def test_stream_ticket_is_bound_to_its_stream_and_is_no_bearer_token():
-    ticket = create_stream_ticket(7, KEY, issuer=ISSUER, version=0, path="/api/v1/driver/events", seconds=60)
+    ticket = create_stream_ticket(7, KEY, issuer=ISSUER, version=0, path="/api/v1/driver/events", seconds=60,
+                                  token_jti="login-1")
     claims = decode_stream_ticket(ticket, KEY, issuer=ISSUER, path="/api/v1/driver/events")
     assert claims.user_id == 7 and claims.expires_at - claims.issued_at == 60
     with pytest.raises(InvalidToken, match="another event stream") as refused:

@@ -176,7 +176,8 @@ def test_resending_a_code_answers_the_same_for_every_address(accounts, mailbox):
 # --- item 3: password rules --------------------------------------------------------------------------
 
 WEAK = [("          ", "password_blank"), ("", "password_blank"), ("password123", "password_too_common"),
-        ("PassWord123", "password_too_common"), ("neun-zchn", "password_too_short")]
+        ("PassWord123", "password_too_common"), ("neun-zchn", "password_too_short"),
+        ("\u200b" * 10, "password_blank"), ("\u00a0\u2003\u200e\t" * 3, "password_blank")]
 
 
 def test_weak_passwords_are_refused_everywhere_with_a_clear_code(accounts):
@@ -378,3 +379,76 @@ def test_other_requests_are_answered_while_many_logins_hash(database_url, demo_n
             t.join(300)
     assert "health 200" in done[:10], done.index("health 200")
     assert done.count("login 200") == 60
+
+
+# --- found by the outside re-check ---------------------------------------------------------------------
+
+def _burst(url: str, logins: list[tuple[str, str]]) -> list[int]:
+    """Send all ``logins`` (e-mail, password) at once; their status codes."""
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def login(email, password):
+        r = httpx.post(url + "/api/v1/auth/token", data={"username": email, "password": password}, timeout=120)
+        with lock:
+            codes.append(r.status_code)
+
+    threads = [threading.Thread(target=login, args=pair) for pair in logins]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return codes
+
+
+def test_a_burst_of_wrong_logins_gets_exactly_the_limit(database_url, demo_network, mailbox):
+    """60 wrong passwords sent at once got 6 answers (limit 5), and 40 from one address 21 (limit
+    20): the count came after the hash, on the event loop, while the next guess was already
+    hashing. Now the look at the lock, the hash and the count are one step per account/address."""
+    app = create_app(_settings(database_url, mailbox), network=demo_network, clock=FakeClock(), background=False)
+    with live_server(app) as url:
+        Repository(app.state.service.engine).create_user(OPERATOR[0], security.hash_password(OPERATOR[1]),
+                                                         "Op", "operator", confirmed=True)
+        codes = _burst(url, [(OPERATOR[0], f"wrong-guess-{i}") for i in range(60)])
+        assert codes.count(401) == 5 and codes.count(429) == 55, sorted(codes)
+        # the address has 5 failures now: 15 more (other accounts, unknown too) until its 20
+        codes = _burst(url, [(f"nobody{i}@example.org", f"wrong-guess-{i}") for i in range(40)])
+        assert codes.count(401) == 15 and codes.count(429) == 25, sorted(codes)
+
+
+def test_deleting_an_account_counts_wrong_passwords_like_logins(accounts):
+    """A stolen token made POST /api/v1/me/delete a password oracle: 50 wrong guesses in 3 s, none
+    counted. Now they count as failed log-ins of the account."""
+    accounts.add_user("rider@example.org", "rider-password", role="rider")
+    rider = accounts.headers("rider@example.org", "rider-password")
+    answers = [accounts.post("/api/v1/me/delete", headers=rider, json={"password": f"guess-{i}-xxxx"})
+               for i in range(8)]
+    assert [r.status_code for r in answers[:5]] == [403] * 5
+    assert_problem(answers[5], 429, "too_many_logins")
+    assert_problem(_login(accounts, "rider@example.org", "rider-password"), 429, "too_many_logins")
+    assert accounts.get("/api/v1/auth/me", headers=rider).status_code == 200     # not deleted
+
+
+def test_registration_and_new_codes_cost_the_same_for_every_address(make_accounts, monkeypatch):
+    """Registering a new address hashed twice (password and code), an existing one once: about
+    40 against 20 ms told which addresses have accounts. Resending a code hashed only for
+    unconfirmed accounts. Now the work is the same (counted, not timed)."""
+    accounts = make_accounts(limit_register_count=0, limit_confirm_resend_count=0)
+    accounts.add_user("known@example.org", "rider-password", role="rider")
+    _register(accounts, "pending@example.org", "ein-gutes-passwort")
+    hashes: list[str] = []
+    real_hash = security.hash_password
+    monkeypatch.setattr(security, "hash_password", lambda value: hashes.append(value) or real_hash(value))
+
+    def work(path: str, body: dict) -> int:
+        hashes.clear()
+        assert accounts.post(path, json=body).status_code == 202
+        return len(hashes)
+
+    register = "/api/v1/auth/register"
+    new = work(register, {"email": "new@example.org", "password": "ein-gutes-passwort", "name": "N"})
+    known = work(register, {"email": "known@example.org", "password": "ein-gutes-passwort", "name": "N"})
+    assert new == known == 2
+    resend = "/api/v1/auth/confirm/resend"
+    assert work(resend, {"email": "pending@example.org"}) == work(resend, {"email": "unknown@example.org"}) \
+        == work(resend, {"email": "known@example.org"}) == 1

@@ -302,6 +302,10 @@ def test_access_token_in_the_query_string_is_refused(demo_api):
                    400, "token_in_url")
     assert_problem(demo_api.get("/api/v1/health", params={"x": 1, "access_token": ""}), 400, "token_in_url")
     assert demo_api.get("/api/v1/stops", params={"q": "access_token"}).status_code == 200
+    # a name written with escapes is the same name (found from outside: access%5Ftoken got past)
+    for escaped in ("access%5Ftoken", "%61ccess_token", "access%5ftoken"):
+        assert_problem(demo_api.get(f"/api/v1/auth/me?{escaped}={token}"), 400, "token_in_url")
+    assert demo_api.get("/api/v1/stops?q=M%C3%BChle").status_code == 200
 
 
 @pytest.fixture
@@ -341,6 +345,35 @@ def test_stream_ticket_opens_only_its_stream_once_and_expires(api, booked, token
     assert callers.check_ticket(fresh, path).user_id == _user_id(api, "rider0@example.org")
     with pytest.raises(InvalidToken, match="used already"):
         callers.check_ticket(fresh, path)
+
+
+def test_a_used_ticket_stays_used_after_a_restart(api, booked):
+    """Found from outside: the used tickets were remembered in memory only, so within its minute a
+    ticket opened its stream again after a restart (and in a second process)."""
+    from ride_pool.api.callers import Callers
+
+    fleet, riders, (mine, _) = booked
+    path = f"/api/v1/bookings/{mine}/events"
+    ticket = api.post(f"{path}/ticket", headers=riders[0]).json()["ticket"]
+    assert api.service.callers.check_ticket(ticket, path).user_id == _user_id(api, "rider0@example.org")
+    restarted = Callers(api.service.tokens, api.service.engine)     # the memory of a new process
+    with pytest.raises(InvalidToken, match="used already"):
+        restarted.check_ticket(ticket, path)
+
+
+def test_a_ticket_of_a_login_that_ended_is_refused(api, booked):
+    """Found from outside: a ticket asked for before logging out still opened its stream."""
+    fleet, riders, (mine, _) = booked
+    path = f"/api/v1/bookings/{mine}/events"
+    token = _login(api, "rider0@example.org", "rider-password")
+    ticket = api.post(f"{path}/ticket", headers=_bearer(token)).json()["ticket"]
+    other = api.post(f"{path}/ticket", headers=riders[0]).json()["ticket"]     # another login of the rider
+    assert api.post("/api/v1/auth/logout", headers=_bearer(token)).status_code == 204
+    # checked at the ticket check (an accepted ticket would open a stream that never ends)
+    with pytest.raises(InvalidToken, match="logging out") as refused:
+        api.service.callers.check_ticket(ticket, path)
+    assert refused.value.code == "token_revoked"
+    assert api.service.callers.check_ticket(other, path).user_id == _user_id(api, "rider0@example.org")
 
 
 def test_stream_ticket_of_a_disabled_account_is_refused(api, booked):

@@ -27,11 +27,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ride_pool.api import security
 from ride_pool.api.deps import Caller, current_caller, get_service, oauth2
-from ride_pool.api.limits import client_address, too_many
+from ride_pool.api.limits import client_address
 from ride_pool.api.passwords import require_good_password
 from ride_pool.api.schemas import Email, RegisterIn, Strict, TokenOut, UserOut
 from ride_pool.api.service import Service
-from ride_pool.api.throttle import count, count_address, setting_limit
+from ride_pool.api.throttle import count, count_address, login_locked, password_attempt, setting_limit
 from ride_pool.db.errors import DuplicateEmail
 from ride_pool.db.repository import Repository, normalise_email
 
@@ -87,12 +87,17 @@ def _sent(email: str) -> RegistrationOut:
         "its owner got a note instead); confirm with POST /api/v1/auth/confirm"))
 
 
-def send_code(service: Service, user) -> None:
-    """Make a new confirmation code for ``user``, keep its hash and mail the code."""
+def new_code() -> tuple[str, str]:
+    """A new confirmation code and its hash (argon2, like a password)."""
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    return code, security.hash_password(code)
+
+
+def send_code(service: Service, user, code: tuple[str, str] | None = None) -> None:
+    """Keep the hash of a new confirmation ``code`` (made here if not given) for ``user`` and mail it."""
+    code, code_hash = code or new_code()
     minutes = service.settings.confirm_code_minutes
-    Repository(service.engine).set_confirmation_code(user.id, security.hash_password(code),
-                                                     service.clock() + minutes * 60)
+    Repository(service.engine).set_confirmation_code(user.id, code_hash, service.clock() + minutes * 60)
     service.mailer.send(user.email, f"Rufbus: Ihr Bestätigungscode {code}", (
         f"Guten Tag {user.name},\n\n"
         f"Ihr Bestätigungscode für das Rufbus-Konto {user.email} lautet:\n\n    {code}\n\n"
@@ -115,8 +120,10 @@ def _tell_owner(service: Service, user) -> None:
 
 def _register(service: Service, body: RegisterIn) -> None:
     """Create the unconfirmed rider account and mail its code; for an address that has an account
-    already, hash all the same (same time) and mail its owner instead."""
+    already, hash all the same - the password and a code - and mail its owner instead, so that the
+    answer takes as long either way (its time must not tell which addresses have accounts)."""
     password_hash = security.hash_password(body.password)
+    code = new_code()
     repo = Repository(service.engine)
     existing = repo.get_user_by_email(body.email)
     if existing is None:
@@ -126,7 +133,7 @@ def _register(service: Service, body: RegisterIn) -> None:
         except DuplicateEmail:          # registered by a parallel request just now
             existing = repo.get_user_by_email(body.email)
         else:
-            send_code(service, user)
+            send_code(service, user, code)
             return
     if existing is not None:
         _tell_owner(service, existing)
@@ -164,9 +171,10 @@ async def confirm(body: ConfirmIn, service: Service = Depends(get_service)) -> C
 
 
 def _resend(service: Service, email: str) -> None:
+    code = new_code()          # made for every address: the time must not tell which have accounts
     user = Repository(service.engine).get_user_by_email(email)
     if user is not None and not user.confirmed:
-        send_code(service, user)
+        send_code(service, user, code)
 
 
 @router.post("/confirm/resend", status_code=202, response_model=RegistrationOut)
@@ -181,28 +189,12 @@ async def resend(body: ResendIn, request: Request, service: Service = Depends(ge
 
 # --- log-in ----------------------------------------------------------------------------------------
 
-def _login_locked(service: Service, email: str, address: str) -> None:
-    """429 if the account or the client address had too many failed log-ins lately."""
-    for name, key, what in (("login_account", email, "this account"), ("login_address", address, "your address")):
-        limit = setting_limit(service, name)
-        wait = service.limiter.test(name, key, limit)
-        if wait is not None:
-            raise too_many(wait, f"too many failed log-ins for {what} ({limit.count} in {limit.seconds // 60} "
-                           f"minutes); try again in {wait} s", code="too_many_logins")
-
-
-def _login_failed(service: Service, email: str, address: str) -> None:
-    for name, key in (("login_account", email), ("login_address", address)):
-        service.limiter.hit(name, key, setting_limit(service, name))
-
-
 def _check_password(service: Service, email: str, password: str, address: str):
-    """The user if ``password`` is theirs, else None. Unknown addresses are checked against a dummy
-    hash (the same work). The lock is looked at again just before checking: requests that queued
-    for the password threads meanwhile must not get extra guesses."""
-    _login_locked(service, email, address)
+    """The user if ``password`` is theirs, else None (counted as a failed log-in). Unknown addresses
+    are checked against a dummy hash (the same work, the same count)."""
     user = Repository(service.engine).get_user_by_email(email)
-    ok = security.verify_password(password, user.password_hash if user is not None else security.dummy_hash())
+    ok = password_attempt(service, email, address, password,
+                          user.password_hash if user is not None else security.dummy_hash())
     return user if ok and user is not None else None
 
 
@@ -217,10 +209,9 @@ async def token(request: Request, form: OAuth2PasswordRequestForm = Depends(),
     """Log in with e-mail (``username``) and password; returns a bearer token. Too many failed
     tries on one account or from one address: 429 with ``Retry-After``."""
     email, address = normalise_email(form.username), client_address(request)
-    _login_locked(service, email, address)
+    login_locked(service, email, address)
     user = await service.in_password_thread(_check_password, service, email, form.password, address)
     if user is None or user.deleted_at is not None:
-        _login_failed(service, email, address)
         raise _wrong_login()
     service.limiter.clear("login_account", email, setting_limit(service, "login_account"))
     if user.disabled:
@@ -254,9 +245,7 @@ def _change_password(service: Service, user_id: int, current: str, new: str, add
     user = repo.get_user(user_id)
     if user is None:
         raise HTTPException(401, detail={"code": "not_authenticated", "message": "this account no longer exists"})
-    _login_locked(service, user.email, address)
-    if not security.verify_password(current, user.password_hash):
-        _login_failed(service, user.email, address)
+    if not password_attempt(service, user.email, address, current, user.password_hash):
         return user, False
     return repo.set_password(user_id, security.hash_password(new)), True
 

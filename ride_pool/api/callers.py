@@ -41,7 +41,6 @@ class Callers:
         self._accounts: dict[int, tuple[AccountState | None, float]] = {}
         self._live_jtis: dict[str, float] = {}       # jti -> when it was last seen not ended
         self._ended: set[str] = set()                # jtis ended by logging out in this process
-        self._used_tickets: dict[str, int] = {}      # jti -> expiry
         self._lock = threading.Lock()
         self._last_prune = 0.0
 
@@ -92,18 +91,16 @@ class Callers:
 
     # --- stream tickets
     def check_ticket(self, ticket: str, path: str) -> AccountState:
-        """The caller's account for a ticket of the stream at ``path``; a ticket opens one stream."""
+        """The caller's account for a ticket of the stream at ``path``. A ticket opens one stream:
+        its use is kept in the database (``revoked_tokens`` until it expires), so it stays used
+        after a restart and in every process; a ticket of a login that was ended is refused too."""
         claims = self.tokens.read_ticket(ticket, path)
-        state = self.account(claims.user_id)
-        self._accept(claims, state, ended=False)
-        with self._lock:
-            if claims.jti in self._used_tickets:
-                raise InvalidToken(f"this ticket was used already; get a new one with POST {path}/ticket",
-                                   "invalid_ticket")
-            if len(self._used_tickets) >= _CACHE_LIMIT:
-                now = self.now()
-                self._used_tickets = {j: e for j, e in self._used_tickets.items() if e > now}
-            self._used_tickets[claims.jti] = claims.expires_at
+        state, ended = accounts.account_state(self.engine, claims.user_id, claims["tok"])
+        self._remember(claims.user_id, state, self.now())
+        self._accept(claims, state, ended=ended or claims["tok"] in self._ended)
+        if not accounts.use_once(self.engine, claims.jti, claims.expires_at):
+            raise InvalidToken(f"this ticket was used already; get a new one with POST {path}/ticket",
+                               "invalid_ticket")
         return state
 
     # --- accounts

@@ -23,6 +23,8 @@ class Caller:
     #: the account's e-mail address is confirmed, or an operator confirmed it (unconfirmed
     #: accounts may hold fewer bookings, see the dispatcher's admission rules)
     confirmed: bool = True
+    #: the ``jti`` of the login (bearer token) the request came with; None for a stream ticket
+    token_jti: str | None = None
 
 
 async def get_service(request: Request) -> Service:
@@ -35,8 +37,8 @@ def _unauthorised(message: str, code: str = "not_authenticated") -> HTTPExceptio
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def _caller(state) -> Caller:
-    return Caller(user_id=state.user_id, role=state.role, confirmed=state.confirmed)
+def _caller(state, token_jti: str | None = None) -> Caller:
+    return Caller(user_id=state.user_id, role=state.role, confirmed=state.confirmed, token_jti=token_jti)
 
 
 async def current_caller(request: Request, token: str | None = Depends(oauth2),
@@ -56,7 +58,7 @@ async def current_caller(request: Request, token: str | None = Depends(oauth2),
     except security.InvalidToken as exc:
         message = str(exc) if "log in" in str(exc) else f"{exc}; log in again"
         raise _unauthorised(message, exc.code) from None
-    caller = _caller(state)
+    caller = _caller(state, callers.claims(token).jti)
     request.state.caller = caller      # who made the request, for the audit log (api/audit.py)
     return caller
 

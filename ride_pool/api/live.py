@@ -68,7 +68,7 @@ def stream_ticket(service, caller, request: Request) -> StreamTicketOut:
     stream = request.url.path.removesuffix("/ticket")
     account = service.callers.account(caller.user_id)
     version = account.token_version if account is not None else -1
-    ticket = service.tokens.ticket(caller.user_id, version, stream)
+    ticket = service.tokens.ticket(caller.user_id, version, stream, caller.token_jti or "")
     return StreamTicketOut(ticket=ticket, expires_in=service.tokens.ticket_seconds,
                            url=f"{stream}?{urlencode({'ticket': ticket})}")
 

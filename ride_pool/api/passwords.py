@@ -4,6 +4,7 @@ passwords (``data/common_passwords.txt``, compared ignoring case and surrounding
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -33,9 +34,15 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines[header:] if line.strip())
 
 
+def _invisible(character: str) -> bool:
+    """Blank or invisible: spaces of any kind, control and format characters (zero-width space,
+    direction marks)."""
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
 def check_password(password: str) -> None:
     """Raise :class:`WeakPassword` if ``password`` breaks a rule."""
-    if not password.strip():
+    if all(_invisible(c) for c in password):
         raise WeakPassword("password_blank", "the password must not be empty or only blanks; choose a password "
                            f"of at least {MIN_LENGTH} characters")
     if len(password) < MIN_LENGTH:

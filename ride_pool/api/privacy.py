@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from ride_pool.api import security
+from ride_pool.api import throttle
 from ride_pool.api.deps import Caller, current_caller, get_service
+from ride_pool.api.limits import client_address
 from ride_pool.api.schemas import Strict
 from ride_pool.api.service import Service
 from ride_pool.db import audit, privacy
@@ -67,7 +68,7 @@ class DeleteIn(Strict):
 
 
 @router.post("/delete")
-async def delete_account(body: DeleteIn, caller: Caller = Depends(current_caller),
+async def delete_account(body: DeleteIn, request: Request, caller: Caller = Depends(current_caller),
                          service: Service = Depends(get_service)) -> dict:
     """Delete your account. Your open bookings are cancelled; your past trips stay for the
     statistics without your name, e-mail or phone number; you are logged out everywhere and the
@@ -77,7 +78,11 @@ async def delete_account(body: DeleteIn, caller: Caller = Depends(current_caller
     if user is None or user.deleted_at is not None:
         raise HTTPException(401, detail={"code": "not_authenticated", "message":
                                          "this account no longer exists; log in again"})
-    if not await run_in_threadpool(security.verify_password, body.password, user.password_hash):
+    # a wrong password counts as a failed log-in (a stolen token must not become a password oracle)
+    address = client_address(request)
+    throttle.login_locked(service, user.email, address)
+    if not await service.in_password_thread(throttle.password_attempt, service, user.email, address, body.password,
+                                            user.password_hash):
         raise HTTPException(403, detail={"code": "wrong_password", "message":
                                          "the password is wrong; enter the password of this account to delete it"})
     return await run_in_threadpool(_delete, service, caller)

@@ -119,12 +119,13 @@ def decode_access_token(token: str, secret_key: str, *, issuer: str, now: float 
 
 
 def create_stream_ticket(user_id: int, secret_key: str, *, issuer: str, version: int, path: str, seconds: int,
-                         now: float | None = None) -> str:
-    """A ticket that opens the event stream at ``path`` for ``user_id`` once, within ``seconds``."""
+                         token_jti: str, now: float | None = None) -> str:
+    """A ticket that opens the event stream at ``path`` for ``user_id`` once, within ``seconds``;
+    ``token_jti`` names the login it was asked for with (logging out ends its tickets too)."""
     issued_at = int(time.time() if now is None else now)
     claims = {"sub": str(int(user_id)), "iss": issuer, "aud": issuer + TICKET_AUDIENCE_SUFFIX,
-              "jti": secrets.token_urlsafe(16), "ver": int(version), "path": path, "iat": issued_at,
-              "exp": issued_at + int(seconds)}
+              "jti": secrets.token_urlsafe(16), "ver": int(version), "path": path, "tok": str(token_jti),
+              "iat": issued_at, "exp": issued_at + int(seconds)}
     return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
 
 
@@ -140,6 +141,8 @@ def decode_stream_ticket(ticket: str, secret_key: str, *, issuer: str, path: str
     if claims.get("path") != path:
         raise InvalidToken(f"this ticket opens another event stream, not {path}; get one with POST {path}/ticket",
                            "invalid_ticket")
+    if not isinstance(claims.get("tok"), str):
+        raise InvalidToken(f"this ticket names no login; get a new one with POST {path}/ticket", "invalid_ticket")
     return claims
 
 
@@ -163,7 +166,9 @@ def _decode(token: str, secret_key: str, *, issuer: str, audience: str, now: flo
     except jwt.InvalidTokenError as error:
         raise InvalidToken(f"not a valid bearer {what} ({error}): send 'Authorization: Bearer <token>' "
                            "with the token from logging in") from None
-    if not str(claims["sub"]).isdigit():
+    # ASCII digits only, no leading zero: "01" or an Arabic-Indic "١" would also read as user 1
+    if not (isinstance(claims["sub"], str) and claims["sub"].isascii() and claims["sub"].isdigit()
+            and claims["sub"] == str(int(claims["sub"]))):
         raise InvalidToken(f"the {what}'s subject is not a user id")
     if not isinstance(claims["ver"], int) or not isinstance(claims["exp"], int) \
             or not isinstance(claims["iat"], int) or not isinstance(claims["jti"], str) or not claims["jti"]:

@@ -4,10 +4,18 @@ and counted in the service's :class:`~ride_pool.api.limits.RateLimiter`."""
 
 from __future__ import annotations
 
+import threading
+import zlib
+
 from fastapi import Request
 
+from ride_pool.api import security
 from ride_pool.api.limits import Limit, client_address, too_many
 from ride_pool.api.service import Service
+
+#: locks that make one password attempt of an account (or from an address) wait for the one
+#: before it: a key's lock is ``_ATTEMPT_LOCKS[crc32(key) % len]`` (striped: no lock per key kept)
+_ATTEMPT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 #: what each limit counts, for the 429 message
 _WHAT = {
@@ -44,3 +52,42 @@ def quote_allowed(service: Service, request: Request, rider_id: int | None) -> N
     count_address(service, request, "quotes_address")
     if rider_id is not None:
         count(service, "quotes_rider", str(rider_id))
+
+
+def login_locked(service: Service, email: str, address: str) -> None:
+    """429 ``too_many_logins`` if the account or the client address had too many failed password
+    attempts lately (log-ins, password changes, account deletions)."""
+    for name, key, what in (("login_account", email, "this account"), ("login_address", address, "your address")):
+        limit = setting_limit(service, name)
+        wait = service.limiter.test(name, key, limit)
+        if wait is not None:
+            raise too_many(wait, f"too many failed log-ins for {what} ({limit.count} in {limit.seconds // 60} "
+                           f"minutes); try again in {wait} s", code="too_many_logins")
+
+
+def login_failed(service: Service, email: str, address: str) -> None:
+    """Count one failed password attempt of the account ``email`` from ``address``."""
+    for name, key in (("login_account", email), ("login_address", address)):
+        service.limiter.hit(name, key, setting_limit(service, name))
+
+
+def password_attempt(service: Service, email: str, address: str, password: str, password_hash: str) -> bool:
+    """Whether ``password`` matches ``password_hash``, as one attempt on the account ``email`` from
+    ``address`` (run it on the password threads): 429 while the account or the address is locked,
+    and a wrong password counts as a failed log-in. The look at the lock, the hash and the count
+    happen under the account's and the address's locks, so that parallel guesses queue and none
+    gets past the limit (a burst of 60 at once gets exactly 5 answers before the 429s)."""
+    stripes = sorted({zlib.crc32(("account:" + email).encode()) % len(_ATTEMPT_LOCKS),
+                      zlib.crc32(("address:" + address).encode()) % len(_ATTEMPT_LOCKS)})
+    locks = [_ATTEMPT_LOCKS[i] for i in stripes]      # always taken in the same order: no deadlock
+    for lock in locks:
+        lock.acquire()
+    try:
+        login_locked(service, email, address)
+        ok = security.verify_password(password, password_hash)
+        if not ok:
+            login_failed(service, email, address)
+        return ok
+    finally:
+        for lock in reversed(locks):
+            lock.release()

@@ -37,9 +37,11 @@ class Tokens:
         """The claims of a bearer token of this deployment; :class:`~ride_pool.api.security.InvalidToken`."""
         return security.decode_access_token(token, self.secret_key, issuer=self.issuer, now=self.clock())
 
-    def ticket(self, user_id: int, version: int, path: str) -> str:
-        """A ticket that opens the event stream at ``path`` once (see :meth:`read_ticket`)."""
+    def ticket(self, user_id: int, version: int, path: str, token_jti: str) -> str:
+        """A ticket that opens the event stream at ``path`` once (see :meth:`read_ticket`), for the
+        login ``token_jti``."""
         return security.create_stream_ticket(user_id, self.secret_key, issuer=self.issuer, version=version,
+                                             token_jti=token_jti,
                                              path=path, seconds=self.ticket_seconds, now=self.clock())
 
     def read_ticket(self, ticket: str, path: str) -> security.TokenClaims:

@@ -27,8 +27,10 @@ class RefuseTokenInUrl:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and b"access_token" in scope.get("query_string", b""):
-            query = scope["query_string"].decode("latin-1")
+        # the raw bytes first (cheap); a name written with escapes (access%5Ftoken) is decoded too
+        raw = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"access_token" in raw or b"%" in raw:
+            query = raw.decode("latin-1")
             if any(name == "access_token" for name, _ in parse_qsl(query, keep_blank_values=True)):
                 response = JSONResponse(status_code=400, content={"detail": {
                     "code": "token_in_url",

@@ -99,6 +99,16 @@ def revoke_token(engine: Engine, jti: str, expires_at: int) -> None:
                         .on_conflict_do_nothing(index_elements=["jti"]))
 
 
+def use_once(engine: Engine, jti: str, expires_at: int) -> bool:
+    """Mark the single-use ticket ``jti`` used (a row in ``revoked_tokens`` until ``expires_at``);
+    False when it was used before (by any process, also before a restart)."""
+    insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    with write_session(engine) as session:
+        result = session.execute(insert(RevokedToken).values(jti=jti, expires_at=int(expires_at))
+                                 .on_conflict_do_nothing(index_elements=["jti"]))
+        return (result.rowcount or 0) == 1
+
+
 def prune_revoked(engine: Engine, now: int) -> int:
     """Forget ended tokens that have expired anyway; returns how many rows went."""
     with write_session(engine) as session:
