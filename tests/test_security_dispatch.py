@@ -233,17 +233,23 @@ def test_idempotency_key_reused_with_another_offer(demo_api):
     assert row is not None and len(row.idempotency_hash) == 64
 
 
-def test_idempotency_key_reused_after_a_restart(database_url, demo_network, clock, monkeypatch):
-    """Active booking (restored into memory) and the database's copy both know the request."""
+def _book_on_a_seeded_demo(database_url, network, clock, key: str):
+    """Run the service once: seed the demo, book Coswig → Klipphausen at 11:00 as the demo rider with
+    ``Idempotency-Key: key``, stop. Returns the offer, the booking and the database engine."""
     from ride_pool.demo import seed_demo
 
-    monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, network, clock)) as client:
         api = Api(client, clock)
         seed_demo(api.service, now=clock())
         rider = api.headers(*RIDER)
         offer = api.offer(rider, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 11)))
-        booking = api.book(rider, offer["offer_id"], key="kept-key").json()
+        return offer, api.book(rider, offer["offer_id"], key=key).json(), api.service.engine
+
+
+def test_idempotency_key_reused_after_a_restart(database_url, demo_network, clock, monkeypatch):
+    """Active booking (restored into memory) and the database's copy both know the request."""
+    monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
+    offer, booking, _ = _book_on_a_seeded_demo(database_url, demo_network, clock, "kept-key")
     with TestClient(make_app(database_url, demo_network, clock)) as client:
         api = Api(client, clock)
         rider = api.headers(*RIDER)
@@ -263,16 +269,9 @@ def test_bookings_stored_without_a_request_hash_match_any_request(database_url, 
 
     from ride_pool.db.engine import write_session
     from ride_pool.db.models import BookingRow
-    from ride_pool.demo import seed_demo
 
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
-        api = Api(client, clock)
-        seed_demo(api.service, now=clock())
-        rider = api.headers(*RIDER)
-        offer = api.offer(rider, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 11)))
-        booking = api.book(rider, offer["offer_id"], key="old-key").json()
-        engine = api.service.engine
+    _, booking, engine = _book_on_a_seeded_demo(database_url, demo_network, clock, "old-key")
     with write_session(engine) as s:
         s.execute(update(BookingRow).values(idempotency_hash=None))
     with TestClient(make_app(database_url, demo_network, clock)) as client:
