@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from ride_pool.dispatch.admission import earliest_allowed
 from ride_pool.dispatch.dispatcher import (
     BookingRefused,
     Dispatcher,
@@ -117,6 +118,25 @@ def test_operating_span_on_ordinary_and_dst_days():
     late = ServiceRules(operating_hours={"sat": ["18:00", "24:00"]})
     assert late.operating_span(at(2026, 3, 29, 0)) == (at(2026, 3, 28, 18), at(2026, 3, 29, 0))
     assert late.operating_span(at(2026, 3, 29, 0) + 1) is None
+
+
+def test_a_trip_may_cross_midnight_when_the_service_runs_through_it():
+    """Hours that meet at midnight (24:00, then 00:00) are one operation: a pickup at 23:40 with a
+    30-minute trip is allowed; where the next day opens later, the same trip is refused."""
+    allday = ServiceRules(operating_hours={d: ["00:00", "24:00"] for d in ("fri", "sat", "sun")})
+    pickup, now = at(2026, 12, 5, 23, 40), at(2026, 12, 5, 20)
+    assert allday.open_until(pickup) == at(2026, 12, 7, 0)   # Saturday 5 Dec: through Sunday to Monday 00:00
+    assert allday.check_pickup(pickup, pickup + 1800, now, "app") is None
+    late_now = at(2026, 12, 5, 23, 10)          # "as soon as possible" late in the evening: no jump
+    assert earliest_allowed(allday, late_now, "app", trip_s=1800) == late_now + allday.min_lead_s
+    evening = ServiceRules(operating_hours={"sat": ["18:00", "24:00"], "sun": ["06:00", "24:00"]})
+    assert evening.open_until(pickup) == at(2026, 12, 6, 0)
+    cause, _ = evening.check_pickup(pickup, pickup + 1800, now, "app")
+    assert cause is RejectCause.OUTSIDE_OPERATING_HOURS
+    joined = ServiceRules(operating_hours={"sat": ["18:00", "24:00"], "sun": ["00:00", "02:00"]})
+    assert joined.open_until(pickup) == at(2026, 12, 6, 2)
+    assert joined.check_pickup(pickup, pickup + 1800, now, "app") is None
+    assert allday.open_until(at(2026, 12, 5, 12)) is not None and evening.open_until(at(2026, 12, 5, 12)) is None
 
 
 def test_next_opening():

@@ -133,15 +133,15 @@ def earliest_allowed(rules: ServiceRules, now: int, channel: str, trip_s: int = 
         if opening is None:
             break
         t = -(-opening // 60) * 60   # whole minutes, rounded up
-        span = r.operating_span(t)
-        if span is None:
+        until = r.open_until(t)
+        if until is None:
             continue
         cutoff = r.early_cutoff(t)
         if cutoff is not None and now > cutoff and channel == "app":
             t = r.early_trip_start(t)
             continue
-        if t + trip_s > span[1]:
-            t = span[1] + 1          # the trip would end after closing: the next opening
+        if t + trip_s > until:
+            t = until + 1          # the trip would end after closing: the next opening
             continue
         return t
     return -(-first // 60) * 60

@@ -241,6 +241,21 @@ class ServiceRules:
                 return span
         return None
 
+    def open_until(self, t: int) -> int | None:
+        """When the uninterrupted operation containing ``t`` ends (None: closed at ``t``). Days whose
+        hours meet at midnight (one closing at 24:00, the next opening at 00:00) are one operation,
+        so a trip of a service running through the night may cross midnight."""
+        span = self.operating_span(t)
+        if span is None:
+            return None
+        end = span[1]
+        for _ in range(8):
+            following = self.operating_span(end + 1)
+            if following is None or following[0] != end:
+                break
+            end = following[1]
+        return end
+
     def next_opening(self, t: int) -> int | None:
         """The first time at or after ``t`` the service operates (None if never within 8 days)."""
         if self.operating_span(t):
@@ -278,8 +293,8 @@ class ServiceRules:
         if pickup_earliest > now + self.horizon_s:
             return (RejectCause.BOOKING_HORIZON,
                     f"pickups can be booked at most {self.horizon_s // 86400} days ahead; choose an earlier day")
-        span = self.operating_span(pickup_earliest)
-        if span is None or arrival > span[1]:
+        until = self.open_until(pickup_earliest)
+        if until is None or arrival > until:
             return (RejectCause.OUTSIDE_OPERATING_HOURS,
                     "the trip lies outside the operating hours ("
                     + ", ".join(f"{d} {h[0]}–{h[1]}" for d, h in self.operating_hours.items()) + ")")
