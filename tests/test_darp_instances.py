@@ -227,3 +227,54 @@ def test_read_bks_errors(tmp_path):
         read_bks(bad)
     with pytest.raises(DarpInputError, match="no such file"):
         read_bks(tmp_path / "missing.csv")
+
+
+# ------------------------------------------------------------------ Cordeau & Laporte (2003) format
+def _as_2003(text: str) -> str:
+    """A 2006-format instance rewritten in the 2003 format: header ``m 2n T Q L``, no end-depot row."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    m, n, *rest = lines[0].split()
+    return "\n".join([" ".join([m, str(2 * int(n)), *rest]), *lines[1:-1]]) + "\n"
+
+
+@pytest.mark.parametrize("name", ["a2-16", "a5-40", "a8-96"])
+def test_the_2003_format_reads_as_the_same_problem(cordeau_dir, tmp_path, name):
+    """pr01-pr20 style: the second header field counts pickup and drop-off nodes, node 0 is the
+    depot at both ends. The a-set files (depots 0 and 2n+1 at one place) rewritten that way give
+    the same requests, windows and limits, and a plan has the same exact cost under both."""
+    original = read_cordeau(cordeau_dir / f"{name}.txt")
+    path = _write(tmp_path, _as_2003((cordeau_dir / f"{name}.txt").read_text()), f"{name}-2003.txt")
+    rewritten = read_instance(path, "darp")
+    a, b = original.problem, rewritten.problem
+    n = a.request_count
+    assert b.request_count == n and rewritten.header["format"] == "cordeau2003"
+    assert original.header["format"] == "cordeau2006" and rewritten.header["requests"] == n
+    assert rewritten.depot_ids == (0, 0) and b.end_location.tolist() == [0] * b.vehicle_count
+    for field in ("pickup_location", "dropoff_location", "seats", "pickup_earliest", "pickup_latest",
+                  "dropoff_earliest", "dropoff_latest", "max_ride_time", "pickup_service", "dropoff_service",
+                  "start_time", "end_latest", "max_duration", "seat_capacity"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert np.array_equal(a.travel_time[: 2 * n + 1, : 2 * n + 1], b.travel_time)
+    assert np.array_equal(original.node_ids, rewritten.node_ids)
+    plan = Plan.empty(a)
+    plan.routes[0] = [s for r in range(n) for s in (2 * r, 2 * r + 1)]   # one after another, relaxed check
+    assert original.check(plan).cost == pytest.approx(rewritten.check(plan).cost)
+
+
+def test_a_small_2003_file(tmp_path):
+    path = _write(tmp_path, "1 2 100 3 30\n0 0 0 0 0 0 100\n1 1 0 0 1 0 100\n2 2 0 0 -1 0 100\n")
+    c = read_cordeau(path)
+    assert c.problem.request_count == 1 and c.depot_ids == (0, 0) and c.problem.travel_time[1, 2] == 1000
+
+
+@pytest.mark.parametrize("text, words", [
+    ("1 2 100 3 30\n0 0 0 0 0 0 100\n1 1 0 0 1 0 100\n", "or, in the 2003 format where it counts pickup and "
+                                                          "drop-off nodes, 3 rows"),
+    ("1 3 100 3 30\n0 0 0 0 0 0 100\n1 1 0 0 1 0 100\n2 2 0 0 -1 0 100\n3 3 0 0 0 0 100\n", "8 node rows"),
+    ("1 2 100 3 30\n0 0 0 0 1 0 100\n1 1 0 0 1 0 100\n2 2 0 0 -1 0 100\n", "node 0 is a depot"),
+])
+def test_malformed_2003_files(tmp_path, text, words):
+    path = _write(tmp_path, text)
+    with pytest.raises(DarpInputError) as info:
+        read_cordeau(path)
+    assert words in str(info.value)

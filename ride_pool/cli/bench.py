@@ -80,7 +80,8 @@ def bench_darp(
     jobs: int = _JOBS,
     seed: int = _SEED,
 ) -> None:
-    """Cordeau (2006) DARP instances (aM-N.txt): cost, gap to the optimum, feasibility re-checked."""
+    """Cordeau DARP instances, the 2006 set (aM-N.txt) or the Cordeau & Laporte (2003) set (pr01-pr20, told
+    apart by the file): cost, gap to the best known value, feasibility re-checked."""
     _run("darp", paths, time_limit, json_out, baseline, only_baseline, False, jobs, seed)
 
 

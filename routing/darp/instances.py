@@ -1,4 +1,5 @@
-"""Readers for the published benchmark instances: Cordeau (2006) DARP and Li & Lim (2001) PDPTW.
+"""Readers for the published benchmark instances: Cordeau DARP (the 2006 a/b sets and the Cordeau & Laporte
+2003 set pr01-pr20, told apart by their row count) and Li & Lim (2001) PDPTW.
 
 Both become a :class:`~routing.darp.problem.DarpProblem` in integer time units: every time of the
 file is multiplied by ``time_scale`` (default 1000, so one unit is 1/1000 of the file's minute) and
@@ -172,34 +173,46 @@ _CORDEAU_NODE = ("id", "x", "y", "d", "q", "e", "l")
 
 
 def read_cordeau(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
-    """Read a Cordeau (2006) DARP instance (``aM-N.txt``, header ``m n T Q L``, rows ``id x y d q e l``).
+    """Read a Cordeau DARP instance in either published format, told apart by its row count.
 
-    Request ``i`` is the pair (node ``i``, node ``n+i``); every vehicle starts at node 0 and ends
-    at node ``2n+1``; route duration limit ``T``; ride limit ``L``; capacity ``Q`` seats, no
-    wheelchair places; every request must be served. Cost = total Euclidean distance.
+    * Cordeau (2006), ``aM-N.txt``: header ``m n T Q L``, node rows ``id x y d q e l`` for ids
+      ``0 … 2n+1``; vehicles start at node 0 and end at node ``2n+1``.
+    * Cordeau & Laporte (2003), ``pr01 … pr20``: header ``m 2n T Q L`` (the second field counts
+      pickup *and* drop-off nodes), node rows for ids ``0 … 2n`` only; node 0 is the depot where
+      routes start and end.
+
+    Request ``i`` is the pair (node ``i``, node ``n+i``); route duration limit ``T``; ride limit
+    ``L``; capacity ``Q`` seats, no wheelchair places; every request must be served. Cost = total
+    Euclidean distance.
     """
     _check_scale(time_scale)
     lines = _Lines(Path(path))
     (hline, hfields), body = lines.rows[0], lines.rows[1:]
     m_, n_, T, Q_, L = lines.numbers(hline, hfields, _CORDEAU_HEADER)
-    m, n, Q = (lines.integer(hline, k, v) for k, v in (("m", m_), ("n", n_), ("Q", Q_)))
+    m, second, Q = (lines.integer(hline, k, v) for k, v in (("m", m_), ("n", n_), ("Q", Q_)))
     if m < 1:
         raise lines.error(hline, f"header: the number of vehicles m = {m} must be at least 1")
-    if n < 1:
-        raise lines.error(hline, f"header: the number of requests n = {n} must be at least 1")
+    if second < 1:
+        raise lines.error(hline, f"header: the number of requests n = {second} must be at least 1")
     if Q < 1:
         raise lines.error(hline, f"header: the vehicle capacity Q = {Q} must be at least 1")
     if T < 0 or L < 0:
         raise lines.error(hline, "header: the route duration T and ride limit L must not be negative")
-    if len(body) != 2 * n + 2:
+    if len(body) == 2 * second + 2:            # 2006: n requests, depots 0 and 2n+1
+        n, file_format, end_depot = second, "cordeau2006", 2 * second + 1
+    elif second % 2 == 0 and len(body) == second + 1:   # 2003: 2n nodes besides the depot 0
+        n, file_format, end_depot = second // 2, "cordeau2003", 0
+    else:
         last = body[-1][0] if body else hline
-        raise lines.error(last, f"the header announces n = {n} requests, so {2 * n + 2} node rows are "
-                                f"needed (ids 0..{2 * n + 1}); found {len(body)}")
-    rows = np.empty((2 * n + 2, 7))
+        hint = (f" (or, in the 2003 format where it counts pickup and drop-off nodes, {second + 1} rows, "
+                f"ids 0..{second})" if second % 2 == 0 else "")
+        raise lines.error(last, f"the header announces n = {second} requests, so {2 * second + 2} node rows are "
+                                f"needed (ids 0..{2 * second + 1}){hint}; found {len(body)}")
+    rows = np.empty((len(body), 7))
     for k, (lineno, fields) in enumerate(body):
         rows[k] = lines.numbers(lineno, fields, _CORDEAU_NODE)
         if rows[k, 0] != k:
-            raise lines.error(lineno, f"node ids must run 0..{2 * n + 1} in order; expected {k}, found {fields[0]}")
+            raise lines.error(lineno, f"node ids must run 0..{len(body) - 1} in order; expected {k}, found {fields[0]}")
         if rows[k, 3] < 0:
             raise lines.error(lineno, f"node {k}: negative service duration {fields[3]}")
         if rows[k, 5] > rows[k, 6]:
@@ -215,14 +228,14 @@ def read_cordeau(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
                                                 f"{-q[i]:g}, found {q[n + i]:g}")
         if q[i] > Q:
             raise lines.error(lineno_of[i], f"node {i}: {q[i]:g} passengers exceed the vehicle capacity Q = {Q}")
-    for k in (0, 2 * n + 1):
+    for k in sorted({0, end_depot}):
         if q[k] != 0:
             raise lines.error(lineno_of[k], f"node {k} is a depot: its load change must be 0, found {q[k]:g}")
 
     exact, scaled = euclidean_matrix(rows[:, 1], rows[:, 2], time_scale)
     pick = np.arange(1, n + 1)
     drop = pick + n
-    start_depot, end_depot = 0, 2 * n + 1
+    start_depot = 0
     e, latest, d = rows[:, 5], rows[:, 6], rows[:, 3]
     start_time = int(_scale(e[start_depot], time_scale, "up"))
     end_latest = int(_scale(latest[end_depot], time_scale, "down"))
@@ -263,7 +276,8 @@ def read_cordeau(path: str | Path, time_scale: int = 1000) -> BenchmarkInstance:
         exact_travel_time=_readonly(exact * time_scale),
         node_ids=_readonly(np.stack([pick, drop], axis=1).astype(np.int64)),
         depot_ids=(start_depot, end_depot), vehicle_limit=m, time_scale=time_scale,
-        header={"vehicles": m, "requests": n, "max_route_duration": _num(T), "capacity": Q, "max_ride_time": _num(L)},
+        header={"vehicles": m, "requests": n, "max_route_duration": _num(T), "capacity": Q, "max_ride_time": _num(L),
+                "format": file_format},
     )
 
 
