@@ -6,6 +6,8 @@ For each network it times one-to-all searches from random sources and a 1,000 x 
 travel-time matrix with all three implementations, checks that they agree exactly, prints a table
 and (with ``--json``) writes medians in seconds and the ratios ours / scipy and ours / networkx.
 Targets (issue 2): matrix ratio_ours_over_scipy <= 1.0 and ratio_ours_over_networkx <= 0.05.
+The matrix is also computed on the contraction hierarchy by the bucket algorithm (``ch_build_s``
+is the hierarchy's build, timed apart); target (issue 20): ratio_ch_over_scipy <= 0.1.
 """
 
 from __future__ import annotations
@@ -119,6 +121,16 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
         if not np.array_equal(ours_m.astype(np.int64), ref):
             raise AssertionError(f"{name}: matrix differs from {label}")
 
+    # --- the same matrix on the contraction hierarchy (bucket algorithm); the build is timed apart
+    started = time.perf_counter()
+    hierarchy = travel.hierarchy()
+    hierarchy.core_table()
+    hierarchy.matrix(sources[:2], targets[:2])          # compile or load the kernels
+    hierarchy_s = time.perf_counter() - started
+    ch_s, ch_m = median_time(lambda: hierarchy.matrix(sources, targets), repeats)
+    if not np.array_equal(ch_m, ours_m.astype(np.int64)):
+        raise AssertionError(f"{name}: the CH matrix differs from Dijkstra's")
+
     return {
         "nodes": net.node_count,
         "edges": net.edge_count,
@@ -128,6 +140,9 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
         "one_to_all_s": one,
         f"matrix_{size}_s": mat,
         "ratio_ours_over_scipy": mat["ours"] / mat["scipy"],
+        f"matrix_{size}_ch_s": ch_s,
+        "ratio_ch_over_scipy": ch_s / mat["scipy"],
+        "ch_build_s": hierarchy_s,
         "ratio_ours_over_networkx": mat["ours"] / mat["networkx"],
         "one_to_all_ratio_ours_over_scipy": one["ours"] / one["scipy"],
         "one_to_all_ratio_ours_over_networkx": one["ours"] / one["networkx"],
@@ -144,6 +159,8 @@ def print_table(results: dict) -> None:
         size = r["matrix_size"]
         rows = [("one-to-all [ms]", r["one_to_all_s"], 1000.0),
                 (f"matrix {size}x{size} [s]", r[f"matrix_{size}_s"], 1.0)]
+        ch_times = {**r[f"matrix_{size}_s"], "ours": r[f"matrix_{size}_ch_s"]}
+        rows.append(("  by CH buckets [s]", ch_times, 1.0))
         for i, (what, t, scale) in enumerate(rows):
             lead = f"{name:<16}{r['nodes']:>8}{r['edges']:>8}" if i == 0 else " " * 32
             print(

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from routing.kernels import _NODE_BITS, _NODE_MASK, UNREACHABLE, _heap_pop, _heap_push
 
@@ -358,6 +359,179 @@ def _rows_both(fwd_indptr, fwd_head, fwd_w, fwd_down_ptr, fwd_down_node, fwd_dow
     return forward, backward
 
 
+@njit(cache=True)
+def _upward_search(indptr, head, w, o_indptr, o_head, o_w, source, is_core, dist, stalled, touched, heap):
+    """Dijkstra search from ``source`` upwards to the core, with stall-on-demand.
+
+    Core nodes are reached but not expanded (the core is crossed with a table instead). A
+    contracted node that some reached node ``x`` reaches faster over an edge from above (``o_*``:
+    the opposite direction's upward graph, i.e. the edges ``x -> node``) is on no fastest path of
+    this search: it is marked in ``stalled`` and not expanded. ``dist`` holds the times of the
+    nodes in ``touched[:count]``; returns ``count``. ``dist`` must be UNREACHABLE and ``stalled``
+    False everywhere on entry; the caller resets the touched nodes."""
+    dist[source] = 0
+    touched[0] = source
+    count = 1
+    size = _heap_push(heap, 0, np.int64(source))
+    while size > 0:
+        item, size = _heap_pop(heap, size)
+        u = item & _NODE_MASK
+        d = item >> _NODE_BITS
+        if d > dist[u] or is_core[u]:
+            continue
+        stall = False
+        for e in range(o_indptr[u], o_indptr[u + 1]):
+            x = o_head[e]
+            if dist[x] < UNREACHABLE and dist[x] + o_w[e] < d:
+                stall = True
+                break
+        if stall:
+            stalled[u] = True
+            continue
+        for e in range(indptr[u], indptr[u + 1]):
+            x = head[e]
+            nd = d + w[e]
+            if nd < dist[x]:
+                if dist[x] == UNREACHABLE:
+                    touched[count] = x
+                    count += 1
+                dist[x] = nd
+                size = _heap_push(heap, size, (nd << _NODE_BITS) | x)
+    return count
+
+
+@njit(cache=True)
+def _core_table(indptr, head, w, core, core_index):
+    """Travel times between all core nodes (``[K, K]``) on the core's own edges: contraction keeps
+    every fastest path between uncontracted nodes, so these are the network's times."""
+    k_count = len(core)
+    table = np.full((k_count, k_count), UNREACHABLE, dtype=np.int64)
+    dist = np.full(k_count, UNREACHABLE, dtype=np.int64)
+    heap = np.empty(len(head) + 1, dtype=np.int64)
+    for a in range(k_count):
+        dist[:] = UNREACHABLE
+        dist[a] = 0
+        size = _heap_push(heap, 0, np.int64(a))
+        while size > 0:
+            item, size = _heap_pop(heap, size)
+            i = item & _NODE_MASK
+            d = item >> _NODE_BITS
+            if d > dist[i]:
+                continue
+            u = core[i]
+            for e in range(indptr[u], indptr[u + 1]):
+                j = core_index[head[e]]
+                nd = d + w[e]
+                if j >= 0 and nd < dist[j]:
+                    dist[j] = nd
+                    size = _heap_push(heap, size, (nd << _NODE_BITS) | j)
+        table[a, :] = dist
+    return table
+
+
+@njit(cache=True)
+def _buckets(fwd_indptr, fwd_head, fwd_w, bwd_indptr, bwd_head, bwd_w, targets, is_core, core_index, table):
+    """Backward searches from every target: bucket entries ``(target index, time to it)`` of the
+    contracted nodes they settle unstalled (CSR by node), and ``via[c, j]``, the fastest time from
+    core node ``c`` through the core to target ``j`` (UNREACHABLE where none)."""
+    n = len(is_core)
+    dist = np.full(n, UNREACHABLE, dtype=np.int64)
+    stalled = np.zeros(n, dtype=np.bool_)
+    touched = np.empty(n, dtype=np.int32)
+    heap = np.empty(len(bwd_head) + 1, dtype=np.int64)
+    k_count = table.shape[0]
+    via = np.full((k_count, len(targets)), UNREACHABLE, dtype=np.int64)
+    cap = max(16, 16 * len(targets))
+    e_node = np.empty(cap, dtype=np.int32)
+    e_target = np.empty(cap, dtype=np.int32)
+    e_time = np.empty(cap, dtype=np.int64)
+    m = 0
+    for j in range(len(targets)):
+        count = _upward_search(bwd_indptr, bwd_head, bwd_w, fwd_indptr, fwd_head, fwd_w, targets[j], is_core, dist,
+                               stalled, touched, heap)
+        if m + count > cap:
+            cap = max(2 * cap, m + count)
+            e_node2 = np.empty(cap, dtype=np.int32)
+            e_target2 = np.empty(cap, dtype=np.int32)
+            e_time2 = np.empty(cap, dtype=np.int64)
+            e_node2[:m] = e_node[:m]
+            e_target2[:m] = e_target[:m]
+            e_time2[:m] = e_time[:m]
+            e_node, e_target, e_time = e_node2, e_target2, e_time2
+        for k in range(count):
+            v = touched[k]
+            if is_core[v]:
+                c2 = core_index[v]
+                dv = dist[v]
+                for c1 in range(k_count):          # from every core node through c2 to the target
+                    if table[c1, c2] < UNREACHABLE and table[c1, c2] + dv < via[c1, j]:
+                        via[c1, j] = table[c1, c2] + dv
+            elif not stalled[v]:
+                e_node[m] = v
+                e_target[m] = j
+                e_time[m] = dist[v]
+                m += 1
+            dist[v] = UNREACHABLE
+            stalled[v] = False
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for b in range(m):
+        ptr[e_node[b] + 1] += 1
+    for v in range(n):
+        ptr[v + 1] += ptr[v]
+    fill = ptr[:n].copy()
+    b_target = np.empty(m, dtype=np.int32)
+    b_time = np.empty(m, dtype=np.int64)
+    for b in range(m):
+        v = e_node[b]
+        b_target[fill[v]] = e_target[b]
+        b_time[fill[v]] = e_time[b]
+        fill[v] += 1
+    return ptr, b_target, b_time, via
+
+
+@njit(cache=True, parallel=True)
+def _bucket_matrix(fwd_indptr, fwd_head, fwd_w, bwd_indptr, bwd_head, bwd_w, sources, targets, is_core, core_index,
+                   table, n_chunks):
+    """Many-to-many travel times by buckets (Knopp et al. 2007) over a hierarchy with a core.
+
+    A search backwards from each target leaves ``(target, time)`` in a bucket at every contracted
+    node it settles and, at the core nodes it reaches, the time through the core (``via``); a
+    search from each source (sources in parallel) reads the buckets of the nodes it settles and
+    ``via`` at the core nodes it reaches. A fastest path either stays below the core - its highest
+    node is settled by both searches - or enters the core where the source's search reaches it,
+    so the minimum is exact."""
+    n = len(is_core)
+    ptr, b_target, b_time, via = _buckets(fwd_indptr, fwd_head, fwd_w, bwd_indptr, bwd_head, bwd_w, targets,
+                                          is_core, core_index, table)
+    n_targets = len(targets)
+    out = np.full((len(sources), n_targets), UNREACHABLE, dtype=np.int64)
+    per_chunk = (len(sources) + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        dist = np.full(n, UNREACHABLE, dtype=np.int64)
+        stalled = np.zeros(n, dtype=np.bool_)
+        touched = np.empty(n, dtype=np.int32)
+        heap = np.empty(len(fwd_head) + 1, dtype=np.int64)
+        for i in range(c * per_chunk, min(len(sources), (c + 1) * per_chunk)):
+            count = _upward_search(fwd_indptr, fwd_head, fwd_w, bwd_indptr, bwd_head, bwd_w, sources[i], is_core,
+                                   dist, stalled, touched, heap)
+            for k in range(count):
+                u = touched[k]
+                du = dist[u]
+                if is_core[u]:
+                    row = via[core_index[u]]
+                    for j in range(n_targets):
+                        if row[j] < UNREACHABLE and du + row[j] < out[i, j]:
+                            out[i, j] = du + row[j]
+                elif not stalled[u]:
+                    for b in range(ptr[u], ptr[u + 1]):
+                        t = du + b_time[b]
+                        if t < out[i, b_target[b]]:
+                            out[i, b_target[b]] = t
+                dist[u] = UNREACHABLE
+                stalled[u] = False
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class ContractionHierarchy:
     """Both query directions of one network's hierarchy (see the module docstring)."""
@@ -401,6 +575,35 @@ class ContractionHierarchy:
     def to_sources(self, sources, targets, work=None) -> np.ndarray:
         """``[len(sources), len(targets)]`` travel times from each target *to* each source."""
         return self._run(self.bwd, sources, targets, work)
+
+    def matrix(self, sources, targets) -> np.ndarray:
+        """``[len(sources), len(targets)]`` travel times (int64, UNREACHABLE where none) by the bucket
+        algorithm: one search per source and per target up to the core, and a table of the core -
+        instead of a search per source over the whole network. For many-to-many tables such as a
+        fleet's or a planner's; exact (the tests compare it with Dijkstra)."""
+        sources = np.asarray(sources, dtype=np.int64)
+        targets = np.asarray(targets, dtype=np.int64)
+        if len(sources) == 0 or len(targets) == 0:
+            return np.zeros((len(sources), len(targets)), dtype=np.int64)
+        is_core, core_index, table = self.core_table()
+        n_chunks = max(1, min(len(sources), 4 * numba.get_num_threads()))
+        return _bucket_matrix(self.fwd[0], self.fwd[1], self.fwd[2], self.bwd[0], self.bwd[1], self.bwd[2],
+                              sources, targets, is_core, core_index, table, n_chunks)
+
+    def core_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(is_core, core_index, table)``: which nodes are in the core, each core node's row in
+        ``table``, and the travel times between core nodes (computed on first use, then kept)."""
+        cached = self.__dict__.get("_core_table")
+        if cached is None:
+            is_core = np.zeros(self.node_count, dtype=np.bool_)
+            is_core[self.core] = True
+            core_index = np.full(self.node_count, -1, dtype=np.int64)
+            core_index[self.core] = np.arange(len(self.core))
+            table = _core_table(self.fwd[0], self.fwd[1], self.fwd[2], np.asarray(self.core, dtype=np.int64),
+                                core_index)
+            cached = (is_core, core_index, table)
+            object.__setattr__(self, "_core_table", cached)
+        return cached
 
     def to_and_from(self, sources, targets, work=None) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`from_sources` and :meth:`to_sources` in one call."""

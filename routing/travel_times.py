@@ -156,12 +156,16 @@ class TravelTimes:
         )
 
     def matrix(self, sources, targets, cutoff_s: int | None = None) -> np.ndarray:
-        """Travel-time matrix ``[sources, targets]`` in seconds (int32), in parallel over sources."""
+        """Travel-time matrix ``[sources, targets]`` in seconds (int32). Once the network's
+        :meth:`hierarchy` exists (the service builds it at start), and with no cutoff, by its bucket
+        algorithm; otherwise by Dijkstra searches in parallel over sources. Both are exact."""
         net = self.network
         src = self._nodes(sources, "sources")
         dst = self._nodes(targets, "targets")
         if len(src) == 0 or len(dst) == 0:
             return np.zeros((len(src), len(dst)), dtype=np.int32)
+        if self._hierarchy is not None and cutoff_s is None:
+            return self._hierarchy.matrix(src, dst).astype(np.int32)
         return kernels.many_to_many(net.indptr, net.head, net.travel_time_s, src, dst, self._cutoff(cutoff_s))
 
     def route(self, source: int, target: int) -> Route:

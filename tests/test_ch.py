@@ -85,3 +85,31 @@ def test_queries_equal_dijkstra_on_the_demo_network(demo_network):
         d, _ = kernels.shortest_path_tree(rindptr, rhead, rweight, int(s), NO_CUTOFF)
         np.testing.assert_array_equal(backward[i], d[targets])
     assert (forward < UNREACHABLE).all()
+
+
+# ------------------------------------------------------------------ many-to-many by buckets
+@pytest.mark.parametrize("seed", range(12))
+def test_bucket_matrix_equals_dijkstra_on_random_graphs(seed):
+    """Random graphs with one-way roads, unreachable parts, zero weights, parallel edges and
+    self-loops; cores from a handful of nodes to a tenth of the graph; repeated and equal
+    sources and targets."""
+    n = [30, 120, 400][seed % 3]
+    indptr, head, weight, _ = random_graph(seed, n)
+    ch = ContractionHierarchy.build(indptr, head, weight, core_size=[1, 16, 40][seed % 3])
+    rng = np.random.default_rng(seed)
+    sources = np.r_[rng.integers(0, n, 30), 0, 0]
+    targets = np.r_[rng.integers(0, n, 40), sources[:3]]
+    got = ch.matrix(sources, targets)
+    for i, s in enumerate(sources):
+        np.testing.assert_array_equal(got[i], dijkstra_reference(indptr, head, weight, int(s))[targets])
+    assert ch.matrix([], targets).shape == (0, len(targets)) and ch.matrix(sources, []).shape == (len(sources), 0)
+
+
+def test_bucket_matrix_equals_dijkstra_on_the_demo_network(demo_network):
+    net = demo_network
+    ch = ContractionHierarchy.build(net.indptr, net.head, net.travel_time_s)
+    rng = np.random.default_rng(11)
+    sources = rng.integers(0, net.node_count, 40)
+    targets = rng.integers(0, net.node_count, 500)
+    expected = kernels.many_to_many(net.indptr, net.head, net.travel_time_s, sources, targets, NO_CUTOFF)
+    np.testing.assert_array_equal(ch.matrix(sources, targets), expected.astype(np.int64))

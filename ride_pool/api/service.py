@@ -81,6 +81,7 @@ class Service:
 
     def start(self) -> "Service":
         """Open the database (migrating it), warm the kernels and rebuild the dispatcher's state."""
+        from ride_pool.dispatch.warm_up import warm_up_quietly
         from routing.darp.insertion import warm_up as warm_insertion
 
         self.engine = make_engine(self.settings.database_url)
@@ -95,6 +96,7 @@ class Service:
         self.dispatcher = Dispatcher(self.travel_times, rules=rules, store=self.store, clock=self.clock,
                                      service_area=polygon, name=DEFAULT_AREA)
         self.dispatcher.restore(state)
+        warm_up_quietly(self.travel_times, self.clock(), rules.timezone)
         self.dispatcher.subscribe(self.live.publish)
         self.maps = NetworkMaps(self.network, self.travel_times)
         identity = deployment_identity(self.engine, now=self.clock())
