@@ -104,9 +104,10 @@ def use_once(engine: Engine, jti: str, expires_at: int) -> bool:
     False when it was used before (by any process, also before a restart)."""
     insert = postgresql_insert if engine.dialect.name == "postgresql" else sqlite_insert
     with write_session(engine) as session:
+        # RETURNING says whether the row went in: psycopg reports no rowcount (-1) for this statement
         result = session.execute(insert(RevokedToken).values(jti=jti, expires_at=int(expires_at))
-                                 .on_conflict_do_nothing(index_elements=["jti"]))
-        return (result.rowcount or 0) == 1
+                                 .on_conflict_do_nothing(index_elements=["jti"]).returning(RevokedToken.jti))
+        return result.first() is not None
 
 
 def prune_revoked(engine: Engine, now: int) -> int:
