@@ -74,9 +74,9 @@ class Recorder:
     def __call__(self, change: Change) -> ReportRecord | None:
         shift = change.shifts[-1]
         event = change.events[-1]
-        booking_id = next((e.booking_id for e in reversed(change.events) if e.booking_id), None)
+        booking_id = self.target.removeprefix("booking:") if self.target.startswith("booking:") else None
         self.answer = {**shift_answer(shift), "report": {
-            "report": self.report, "booking_id": booking_id if self.target.startswith("booking:") else None,
+            "report": self.report, "booking_id": booking_id,
             "shift_id": int(shift.shift_id), "reported_at": int(event.time), "received_at": int(self.now)}}
         if self.key is None:
             return None
