@@ -416,7 +416,7 @@ class Dispatcher:
     def report_view(self, driver_id: int) -> dict:
         """What the driver's page reconciles with: the running shift's bookings (on the route, or
         finished on this shift) with what the server applied of each, and the server's time."""
-        from ride_pool.dispatch.reports import booking_state
+        from ride_pool.dispatch.report_times import booking_state
 
         with self._lock:
             shift = self._fleet.driver_shift(driver_id)

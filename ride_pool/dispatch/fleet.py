@@ -10,10 +10,14 @@ from ride_pool.dispatch.domain import Event, EventKind, Place, Step, StepKind, V
 from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans, break_id
+from ride_pool.dispatch.report_times import (  # noqa: F401  (EARLY_START_S importable from here)
+    EARLY_START_S,
+    AlreadyReported,
+    check_report_time,
+    iso_of,
+    received,
+)
 from ride_pool.dispatch.store import Change
-
-#: a shift can be started this long before its planned start
-EARLY_START_S = 3600
 
 
 class Fleet:
@@ -79,8 +83,6 @@ class Fleet:
         time; default now). A driver drives one shift at a time: refused
         (``driver_has_running_shift``) while another shift of theirs runs. Started already by the
         same driver: 409 ``already_reported``."""
-        from ride_pool.dispatch.reports import AlreadyReported, check_report_time, iso_of, received
-
         shift = self.plans.shift(shift_id)
         if shift.ended:
             raise DispatchError(f"shift {shift_id} has ended already")
@@ -109,8 +111,6 @@ class Fleet:
     def end_shift(self, shift_id: int, cause: str = "driver", at: int | None = None) -> VehicleShift:
         """End a shift ``at`` (the reported time; default now); refused while it still has planned
         stops (a break not taken is dropped)."""
-        from ride_pool.dispatch.reports import check_report_time, received
-
         shift = self.plans.shift(shift_id)
         if shift.ended:
             return shift
@@ -161,8 +161,6 @@ class Fleet:
     def end_for_driver(self, driver_id: int, at: int | None = None) -> VehicleShift:
         """The driver ends their running shift; with none running but one they ended within the
         rule ``report_max_age_s``: 409 ``already_reported``."""
-        from ride_pool.dispatch.reports import AlreadyReported, iso_of
-
         running = [s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.started and not s.ended]
         if not running:
             now = self.journal.now()
