@@ -147,6 +147,15 @@ def test_report_keys_survive_a_restart(database_url, demo_network, clock, monkey
         assert len(_events(api, "rider_boarded", bid)) == 1
         assert_problem(_send(api, driver, f"bookings/{bid}/dropped_off", key="board-1"), 422,
                        "idempotency_key_reused")
+        # the retention job deletes keys after 30 days
+        store = api.service.dispatcher.store
+        driver_id = api.service.dispatcher.shifts[fleet.shifts[0]["id"]].driver_id
+        assert store.find_report(driver_id, "board-1").report == "boarded"
+        from ride_pool.db.privacy import prune_report_keys
+
+        assert prune_report_keys(api.service.engine, clock() + 29 * 86400) == 0
+        assert prune_report_keys(api.service.engine, clock() + 31 * 86400) == 2     # start and boarding
+        assert store.find_report(driver_id, "board-1") is None
         # without the key, the report applied before the restart is "already reported"
         detail = assert_problem(_send(api, driver, f"bookings/{bid}/boarded"), 409, "already_reported")
         assert detail["state"]["boarded_at"] == iso(local(0, 11, 1)) and detail["state"]["status"] == "onboard"
