@@ -411,6 +411,32 @@ def test_a_planned_break_is_kept_free_and_reported_like_a_stop(api, clock):
     assert not [s for s in route["steps"] if s["kind"] == "break"]
 
 
+def test_a_break_not_taken_in_its_window_does_not_block_the_vehicle(api, clock):
+    fleet = Fleet(api, seats=4)
+    sid = fleet.shifts[0]["id"]
+    r = api.patch(f"/api/v1/ops/shifts/{sid}", headers=fleet.operator, json={
+        "break_start_earliest": iso(local(0, 12)), "break_start_latest": iso(local(0, 12, 30)), "break_minutes": 30})
+    sid = r.json()["id"]
+    fleet.shifts[0] = r.json()
+    clock.set(local(0, 11))
+    _start(api, fleet)
+    clock.set(local(0, 12, 45))       # the driver had no time for it
+    booking = _trip(api, fleet, 13, 30)
+    assert booking["vehicle"]["vehicle_id"] == fleet.vehicles[0]["id"]
+    begin, _ = _break_fits(api, sid)
+    assert begin >= clock()
+    # ending the shift drops it (the rider is served first)
+    d = api.service.dispatcher
+    b = d.bookings[booking["booking_id"]]
+    clock.set(b.pickup_earliest + 60)
+    assert _send(api, fleet.drivers[0], f"bookings/{b.booking_id}/boarded").status_code == 200
+    clock.advance(b.direct_s + 60)
+    assert _send(api, fleet.drivers[0], f"bookings/{b.booking_id}/dropped_off").status_code == 200
+    end = _send(api, fleet.drivers[0], "shift/end")
+    assert end.status_code == 200, end.text
+    assert end.json()["ended"] and end.json()["break_started_at"] is None and not d.shifts[sid].route
+
+
 def test_a_planned_break_survives_a_restart_and_a_shift_without_one_refuses(database_url, demo_network, clock,
                                                                              monkeypatch):
     monkeypatch.setattr(security, "_password_hash", _cheap_hash())
