@@ -394,6 +394,10 @@ class Dispatcher:
                 self._apply_report(driver_id, report, booking_id, shift_id, vehicle_id, at, as_operator)
             if recorder.record is not None:
                 self._replays.remember(recorder.record)
+            if recorder.answer is None:     # nothing was committed (never expected): the shift as it is
+                mine = [s for s in self.plans.shifts.values() if s.driver_id == driver_id]
+                shift = max(mine, key=lambda s: (not s.ended, s.started_at or s.start))
+                return recorder.answer_of(shift, self.journal.now()), False
             return recorder.answer, False
 
     def _apply_report(self, driver_id: int, report: str, booking_id: str | None, shift_id: int | None,

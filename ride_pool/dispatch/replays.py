@@ -71,13 +71,18 @@ class Recorder:
         self.answer: dict | None = None
         self.record: ReportRecord | None = None
 
+    def answer_of(self, shift: VehicleShift, reported_at: int) -> dict:
+        booking_id = self.target.removeprefix("booking:") if self.target.startswith("booking:") else None
+        return {**shift_answer(shift), "report": {
+            "report": self.report, "booking_id": booking_id, "shift_id": int(shift.shift_id),
+            "reported_at": int(reported_at), "received_at": int(self.now)}}
+
     def __call__(self, change: Change) -> ReportRecord | None:
+        if not change.shifts or not change.events:
+            return None     # not a report's change (the caller answers from the live state)
         shift = change.shifts[-1]
         event = change.events[-1]
-        booking_id = self.target.removeprefix("booking:") if self.target.startswith("booking:") else None
-        self.answer = {**shift_answer(shift), "report": {
-            "report": self.report, "booking_id": booking_id,
-            "shift_id": int(shift.shift_id), "reported_at": int(event.time), "received_at": int(self.now)}}
+        self.answer = self.answer_of(shift, int(event.time))
         if self.key is None:
             return None
         self.record = ReportRecord(driver_id=self.driver_id, key=self.key, request_hash=self.request_hash,
