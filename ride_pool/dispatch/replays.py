@@ -2,12 +2,13 @@
 
 A phone in a dead zone queues its taps and sends them when it is online again, each with a key;
 when the answer is lost it sends the same report with the same key again. The first report with
-a key commits a :class:`~ride_pool.dispatch.domain.ReportRecord` together with the report's own change (one transaction:
-:meth:`~ride_pool.dispatch.journal.Journal.recording`): the key (unique per driver), a hash of
-what was reported (:func:`~ride_pool.dispatch.domain.report_hash`: report kind and the booking or
-shift the request names) and the answer. The same key again gets that answer and changes nothing;
-the same key with another report is refused (422 ``idempotency_key_reused``). Only applied
-reports keep their key: a refused one may be sent again with it.
+a key commits a :class:`~ride_pool.dispatch.domain.ReportRecord` together with the report's own
+change (one transaction: :meth:`~ride_pool.dispatch.journal.Journal.recording`): the key
+(unique per driver), a hash of what was reported (:func:`~ride_pool.dispatch.domain.report_hash`:
+report kind and the booking or shift the request names) and the answer. The same key again gets
+that answer and changes nothing; the same key with another report is refused (422
+``idempotency_key_reused``). Only applied reports keep their key: a refused one may be sent again
+with it.
 
 The keys live in the store (they survive a restart); the ones seen since the start are also kept
 in memory. A key not in memory is looked up in the store *outside* the dispatcher's lock, then
