@@ -13,6 +13,7 @@ import threading
 from datetime import datetime
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from api_support import *  # noqa: F401,F403 - fixtures api, demo_api, clock and helpers
@@ -447,8 +448,11 @@ def test_a_planned_break_survives_a_restart_and_a_shift_without_one_refuses(data
         fleet = Fleet(api, seats=4, vehicles=2)
         r = api.post("/api/v1/ops/shifts", headers=fleet.operator, json={
             "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(1, 9)), "end": iso(local(1, 17)),
-            "break_start_earliest": iso(local(1, 12)), "break_start_latest": iso(local(1, 13)), "break_minutes": 45})
+            "break_start_earliest": iso(local(1, 12)), "break_start_latest": iso(local(1, 13)), "break_minutes": 45,
+            "break_stop_id": fleet.stops[1]["stop_id"]})       # at Klipphausen, not at the depot
         assert r.status_code == 201, r.text
+        assert (r.json()["break_stop_id"], r.json()["break_place_name"]) == \
+            (fleet.stops[1]["stop_id"], "Klipphausen, Zentrum")
         sid = r.json()["id"]
         rider = api.add_user("eva@example.org", "rider-password-1", "rider", name="Eva")
         for minute in (0, 30):
@@ -465,7 +469,10 @@ def test_a_planned_break_survives_a_restart_and_a_shift_without_one_refuses(data
         restored = api.service.dispatcher.shifts[sid]
         assert [(s.booking_id, s.kind.value) for s in restored.route] == plan
         assert (restored.break_s, restored.break_earliest) == (2700, int(local(1, 12).timestamp()))
+        assert restored.break_place.name == "Klipphausen, Zentrum"
         _break_fits(api, sid)
+        (brk,) = [p for p in api.service.dispatcher.planned_schedule(sid) if p.kind.value == "break"]
+        assert (brk.place.lat, brk.place.lon) == pytest.approx(Fleet.STOPS["Klipphausen, Zentrum"], abs=0.01)
 
 
 def _cheap_hash():

@@ -179,13 +179,13 @@ class Dispatcher:
     def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
                   start: int, end: int, depot: Place, driver_id: int | None = None, *,
                   break_earliest: int | None = None, break_latest: int | None = None,
-                  break_s: int = 0) -> VehicleShift:
+                  break_s: int = 0, break_place: Place | None = None) -> VehicleShift:
         """Put a vehicle shift into service (it can take bookings for its hours right away), with
         a planned break of ``break_s`` seconds beginning within [``break_earliest``, ``break_latest``]."""
         with self._lock:
             return self._fleet.add_shift(shift_id, vehicle_id, label, seats, wheelchair_places, start, end, depot,
                                          driver_id, break_earliest=break_earliest, break_latest=break_latest,
-                                         break_s=break_s)
+                                         break_s=break_s, break_place=break_place)
 
     def check_break(self, start: int, end: int, earliest: int | None, latest: int | None, break_s: int) -> None:
         """A break fits a shift ``start``-``end`` (else 422 ``invalid_break``)."""

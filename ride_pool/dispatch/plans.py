@@ -197,6 +197,8 @@ class LivePlans:
         for s in self.shifts.values():
             keep.add(s.anchor_node)
             keep.add(s.depot.node)
+            if s.break_place is not None and s.shift_id in self.breaks:
+                keep.add(s.break_place.node)
         return keep
 
     def slots(self, nodes) -> list[int]:
@@ -411,7 +413,8 @@ class LivePlans:
 
     def step_place(self, step: Step) -> Place:
         if step.kind is StepKind.BREAK:
-            return self.shifts[break_shift_id(step.booking_id)].depot
+            shift = self.shifts[break_shift_id(step.booking_id)]
+            return shift.break_place or shift.depot
         b = self.bookings[step.booking_id]
         return b.origin if step.kind is StepKind.PICKUP else b.destination
 
@@ -423,7 +426,8 @@ class LivePlans:
 
     def plan_break(self, shift: VehicleShift) -> None:
         """Put the shift's planned break into its plan (at the end of its route; call it on a
-        shift without bookings, or when restoring with ``position``): a stop at the depot whose
+        shift without bookings, or when restoring with ``position``): a stop at its
+        ``break_place`` (default: the depot) whose
         service of ``break_s`` begins within [``break_earliest``, ``break_latest``], as a request
         already on board of the vehicle (so no search moves it to another one) that takes no
         seat. Insertions and the optimiser then keep the vehicle free for it."""
@@ -437,7 +441,7 @@ class LivePlans:
         v = self.vehicle_slot_of[shift.shift_id]
         t = self.tables
         rs = t.alloc()
-        depot = self.slots([shift.depot.node])[0]
+        depot = self.slots([(shift.break_place or shift.depot).node])[0]
         held = min(int(shift.start), int(shift.break_earliest))
         t.pickup_location[rs] = t.dropoff_location[rs] = depot
         t.seats[rs] = t.wheelchairs[rs] = 0

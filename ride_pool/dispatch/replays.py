@@ -36,7 +36,9 @@ def shift_answer(shift: VehicleShift) -> dict:
             "lat": shift.lat, "lon": shift.lon, "started_at": shift.started_at, "ended_at": shift.ended_at,
             "break_earliest": shift.break_earliest, "break_latest": shift.break_latest,
             "break_s": int(shift.break_s), "break_started_at": shift.break_started_at,
-            "break_ended_at": shift.break_ended_at}
+            "break_ended_at": shift.break_ended_at,
+            "break_stop_id": None if shift.break_place is None else shift.break_place.stop_id,
+            "break_place_name": (shift.break_place or shift.depot).name if shift.has_break else None}
 
 
 class ReportReplays:
