@@ -55,6 +55,8 @@ class Found:
     entry: GazetteerEntry
     score: float
     distance_m: float | None = None
+    #: every word asked for matched (else only some did)
+    complete: bool = True
 
 
 class _Projection:
@@ -134,7 +136,7 @@ class PlaceIndex:
                                           limit=None):
             if dist > 0 and not self.vocab[k].isdigit():
                 found[k] = max(found.get(k, 0.0), 0.78 if dist == 1 else 0.62)
-        if typing:
+        if typing and len(word) >= 5:
             cuts, owners = self._truncated(len(word))
             for _, dist, c in process.extract(word, cuts, scorer=Levenshtein.distance, score_cutoff=max_edits,
                                               limit=None):
@@ -188,7 +190,7 @@ class PlaceIndex:
             score = score + 0.15 * np.exp(-distance / 8000.0)
         order = np.lexsort((candidates, -score))[:limit]
         return [Found(self.entries[candidates[j]], float(score[j]),
-                      None if distance is None else float(distance[j])) for j in order]
+                      None if distance is None else float(distance[j]), most == len(qwords)) for j in order]
 
 
 class Reverse:
