@@ -101,7 +101,7 @@ class Service:
         self.dispatcher.restore(state)
         self.dispatcher.subscribe(self.live.publish)
         self.maps = NetworkMaps(self.network, self.travel_times)
-        from ride_pool.api.places import PlaceBook
+        from ride_pool.api.place_book import PlaceBook
         self.place_book = PlaceBook(self.network, self.places, self.engine)
         identity = deployment_identity(self.engine, now=self.clock())
         self.tokens = Tokens(identity.issuer, self.settings.secret_key or identity.secret_key,
