@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from api_support import *  # noqa: F403
 
+from api_support import *  # noqa: F403
 from ride_pool.db.repository import Repository
 
 RESULT_KEYS = {"kind", "name", "label", "lat", "lon", "stop_id", "distance_m"}
