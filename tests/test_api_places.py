@@ -210,3 +210,30 @@ def test_rules_refuse_bad_door_to_door(demo_api):
     assert_problem(r, 422)  # noqa: F405
     r = demo_api.put("/api/v1/ops/service-area", headers=demo_api.operator, json={"rules": {"max_walk_m": -5}})
     assert_problem(r, 422)  # noqa: F405
+
+
+# ---------------------------------------------------------------------- an OSM network loaded from its file
+def test_osm_network_places_loaded_beside_its_file(tmp_path, database_url, bayreuth_osm, bayreuth_network, clock):
+    """``ride-pool network build`` saves the places beside the .npz; a service started on that file
+    loads them and searches the OSM names (with the OSM attribution)."""
+    from fastapi.testclient import TestClient
+
+    from ride_pool.api.app import create_app
+    from ride_pool.settings import Settings
+    from routing.gazetteer import gazetteer_from_osm_file, gazetteer_path
+
+    path = bayreuth_network.save(tmp_path / "bayreuth.npz")
+    gazetteer_from_osm_file(bayreuth_osm, bayreuth_network).save(gazetteer_path(path))
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET, network=str(path)),  # noqa: F405
+                     clock=clock, background=False)
+    with TestClient(app) as client:
+        r = client.get("/api/v1/places", params={"q": "altenplso"})
+        assert r.status_code == 200, r.text
+        assert r.json()[0]["label"] == "Altenplos (Heinersreuth)"
+        assert r.headers["x-data-attribution"] == "(c) OpenStreetMap contributors (ODbL)"
+        r = client.get("/api/v1/places", params={"q": "Stockigstrasse 2"})
+        assert r.json()[0] == {**r.json()[0], "kind": "address", "label": "Stöckigstraße 2, Ruh (Bindlach)"}
+        address = r.json()[0]
+        r = client.get("/api/v1/places/reverse", params={"lat": address["lat"], "lon": address["lon"]})
+        assert r.status_code == 200 and r.json()["label"] == "Stöckigstraße 2, Ruh (Bindlach)"
+        assert r.json()["distance_m"] == 0
