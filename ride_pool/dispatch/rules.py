@@ -29,6 +29,9 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``no_show_wait_s`` | 180 | a no-show can be reported this long after the pickup window opened |
 | ``alternatives`` | 4 | later (or earlier, for arrive-by) windows tried, each half a window apart |
 | ``reoptimise_every_s`` / ``reoptimise_time_limit_s`` | 60 / 2 | background optimiser cadence and budget |
+| ``door_to_door`` | "all" | who is picked up and set down at a point that is not a stop: ``"all"``, |
+|  |  | ``"wheelchair"`` (trips with a wheelchair user; everyone else at the nearest stop), ``"none"`` |
+| ``max_walk_m`` | 1,000 | the nearest stop may be at most this far on foot from the asked point |
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ from ride_pool.dispatch.domain import RejectCause
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: the values of the rule ``door_to_door``
+DOOR_TO_DOOR = ("all", "wheelchair", "none")
 
 
 #: the largest number a rule may have (about 115 days in seconds)
@@ -67,7 +72,7 @@ _WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider
           "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
           "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s",
-          "report_clock_skew_s", "report_max_age_s", "no_show_wait_s")
+          "report_clock_skew_s", "report_max_age_s", "no_show_wait_s", "max_walk_m")
 _REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
@@ -114,6 +119,10 @@ class ServiceRules:
     reoptimise_time_limit_s: float = 2.0
     #: cost per second of delay of a planned rider when comparing insertions (0 = driving cost only)
     delay_weight: float = 0.0
+    #: who is served at a point that is not a stop (see ride_pool.dispatch.access): "all",
+    #: "wheelchair" or "none"; the others walk to the nearest stop, at most max_walk_m metres
+    door_to_door: str = "all"
+    max_walk_m: int = 1000
 
     def __post_init__(self) -> None:
         for name in _WHOLE:
@@ -161,6 +170,10 @@ class ServiceRules:
             raise RulesError("max_ride_factor must be at least 1.0 (a ride cannot be shorter than the direct trip)")
         if not self.reoptimise_time_limit_s > 0:
             raise RulesError("reoptimise_time_limit_s must be positive")
+        if self.door_to_door not in DOOR_TO_DOOR:
+            raise RulesError(f"door_to_door must be one of {', '.join(DOOR_TO_DOOR)}, got {self.door_to_door!r}")
+        if self.max_walk_m < 0:
+            raise RulesError("max_walk_m must not be negative")
         if self.delay_weight < 0:
             raise RulesError("delay_weight must not be negative")
         if not 0 <= self.min_ride_fraction <= 1:
