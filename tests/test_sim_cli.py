@@ -139,22 +139,30 @@ def sweep_out(tmp_path_factory, saved_networks):
 def test_sweep_writes_every_output(sweep_out):
     out, result = sweep_out
     names = {p.name for p in out.iterdir()}
-    assert names == {"kpis.csv", "runs.json", "served_share.png", "p95_wait.png", "occupancy.png",
-                     "cost_per_trip.png", "map.png", "report.html"}
+    assert names == {"kpis.csv", "runs.json", "recommendation.json", "served_share.png", "p95_wait.png",
+                     "passengers_per_vehicle_hour.png", "cost_per_passenger.png", "map.png", "report.html"}
     rows = list(csv.DictReader(open(out / "kpis.csv", encoding="utf-8")))
-    assert len(rows) == 4
-    assert {(r["fleet"], r["seed"]) for r in rows} == {("2", "0"), ("2", "1"), ("4", "0"), ("4", "1")}
-    assert list(rows[0])[:6] == ["region", "fleet", "demand", "seed", "requests", "served"]
+    grid = [r for r in rows if r["stage"] == "grid"]
+    assert {(r["fleet"], r["seed"]) for r in grid} == {("2", "0"), ("2", "1"), ("4", "0"), ("4", "1")}
+    assert list(rows[0])[:6] == ["region", "scenario", "fleet", "demand", "seed", "stage"]
+    assert "occupancy" not in rows[0] and "passengers_per_vehicle_hour" in rows[0]
     doc = json.loads((out / "runs.json").read_text(encoding="utf-8"))
-    assert len(doc["runs"]) == 4 and len(doc["recommendations"]) == 1
+    assert len(doc["runs"]) == len(rows) and len(doc["recommendations"]) == 1
     assert "recommended fleet" in result.stderr
+    rec = json.loads((out / "recommendation.json").read_text(encoding="utf-8"))
+    assert {"fleet", "at_fleet", "at_fleet_minus_1", "binding_target", "peak_hour_bound"} <= set(rec)
+    if rec["fleet"] is not None and rec["fleet"] > 1:
+        assert all(r["meets_targets"] and r["fleet"] == rec["fleet"] for r in rec["at_fleet"])
+        assert not all(r["meets_targets"] for r in rec["at_fleet_minus_1"])
+        assert len(rec["at_fleet"]) == len(rec["seeds"]) >= 2
 
 
 def test_report_is_self_contained_and_states_the_recommendation(sweep_out):
     out, _ = sweep_out
     text = (out / "report.html").read_text(encoding="utf-8")
-    assert "Recommended fleet size" in text and "in every seed" in text and "on the mean" in text
-    assert "Analytic sanity check" in text and "SYNTHETIC" in text
+    assert "Empfohlene Flottengröße" in text and "Recommended fleet size" in text and "in every seed" in text
+    assert text.index("Empfohlene Flottengröße") < text.index("Recommended fleet size")     # German first
+    assert "peak-hour lower bound" in text and "SYNTHETIC" in text and "published" in text
     assert text.count("data:image/png;base64,") == 5
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "external resource in the report"
     assert "<script" not in text and "<link" not in text
@@ -177,7 +185,7 @@ def test_report_opens_in_headless_chromium(sweep_out):
             page.on("request", lambda r: requests.append(r.url))
             page.goto((out / "report.html").as_uri())
             page.wait_for_load_state("load")
-            assert "Fleet sizing" in page.title()
+            assert "Fleet sizing" in page.title() and "Flottenbemessung" in page.title()
             sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])")
             assert len(sizes) == 5 and all(done and width > 300 for done, width in sizes), sizes
             assert page.locator("text=Recommended fleet size").count() == 1
