@@ -98,7 +98,8 @@ def main(argv=None) -> int:
             "setup_s": round(setup_s, 3), "requests_per_s": round(kpis["requests"] / wall, 1),
             "ms_per_request": round(1000 * wall / max(kpis["requests"], 1), 3),
             "served_share": kpis["served_share"], "served_share_net": kpis["served_share_net"],
-            "wait_p95_s": kpis["wait_from_requested_p95_s"], "mean_load_on_board": kpis["mean_load_on_board"], "loop_calls": sim.loop.calls_run,
+            "wait_p95_s": kpis["wait_from_requested_p95_s"], "mean_load_on_board": kpis["mean_load_on_board"],
+            "loop_calls": sim.loop.calls_run,
             "events": len(sim.events), "profiled": bool(args.profile and demand == demands[-1]),
         }
         runs.append(row)

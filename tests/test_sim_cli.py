@@ -195,3 +195,53 @@ def test_report_opens_in_headless_chromium(sweep_out):
             browser.close()
     assert shot.stat().st_size > 10_000
     shutil.copy(out / "report.html", ARTIFACTS / "simulation_report.html")
+
+
+def _csv_without_wall_clock(path):
+    from simulations.report import WALL_CLOCK_COLUMNS
+
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    return [{k: v for k, v in r.items() if k not in WALL_CLOCK_COLUMNS} for r in rows]
+
+
+def test_same_seed_same_kpis_csv(sweep_out, tmp_path, saved_networks):
+    out, _ = sweep_out
+    again = tmp_path / "again"
+    result = invoke("--region", saved_networks["demo"], "--fleet", "2,4", "--demand", "0.03", "--seeds", "2",
+                    "--serial", "--out", again, "--target-served", "0.5", "--target-p95-wait-min", "30")
+    assert result.exit_code == 0, result.output
+    first, second = _csv_without_wall_clock(out / "kpis.csv"), _csv_without_wall_clock(again / "kpis.csv")
+    assert first == second and len(first) >= 4
+    assert "wall_s" in open(out / "kpis.csv", encoding="utf-8").readline()
+
+
+def test_param_sweep_and_shift_and_cost_files(tmp_path, saved_networks):
+    shifts = tmp_path / "shifts.json"
+    shifts.write_text(json.dumps({"groups": [{"vehicles": "100%", "shifts": [
+        {"name": "day", "start": "04:30", "end": "23:30", "breaks": [["12:00", "12:45"]]}]}]}))
+    costs = tmp_path / "costs.json"
+    costs.write_text(json.dumps({"driver_eur_per_paid_hour": 30, "fare_eur_per_passenger": 2.0}))
+    out = tmp_path / "out"
+    result = invoke("--region", saved_networks["demo"], "--fleet", "3", "--demand", "0.02", "--seeds", "1",
+                    "--serial", "--out", out, "--no-bisect", "--param", "window_min=10,20", "--shifts", shifts,
+                    "--cost-model", costs, "--target-served", "0.1", "--target-p95-wait-min", "60")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out / "kpis.csv", encoding="utf-8")))
+    assert [r["scenario"] for r in rows] == ["window_min=10", "window_min=20"]
+    assert [r["param.window_min"] for r in rows] == ["10", "20"]
+    assert all(r["subsidy_per_passenger_eur"] not in ("", None) for r in rows)
+    assert all(float(r["driver_hours_paid"]) == pytest.approx(3 * (19 - 0.75), abs=0.5) for r in rows)
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "window_min" in text and "How the answer depends on the service rules" in text
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--param", "windoww=1,2"], "is not a service rule"),
+    (["--param", "window_min"], "NAME=V1,V2"),
+    (["--param", "delay_weight=x"], "is not a number"),
+    (["--shifts", "missing.json"], "no such file"),
+    (["--max-pooling", "0"], "--max-pooling"),
+])
+def test_planning_options_bad_input(tmp_path, saved_networks, args, fragment):
+    out = tmp_path / "out"
+    assert_bad_input(invoke("--region", saved_networks["demo"], *args, "--out", out, "--serial"), fragment, out)

@@ -137,7 +137,8 @@ def test_peak_hour_demand(k):
     assert k["peak_hour_direct_hours"] == pytest.approx(0.25) and k["peak_hour_stop_hours"] == pytest.approx(0.05)
     # relative to a day start, the wheelchair trip's stop time counts twice the extra (on and off)
     late = standard_kpis([request(0, "q", 40_000, 600, 6000, wheelchairs=1)], day_start=36_000)
-    assert late["peak_hour_start_s"] == 3600 and late["peak_hour_stop_hours"] == pytest.approx((90 + 240) / 3600, abs=1e-4)
+    assert late["peak_hour_start_s"] == 3600
+    assert late["peak_hour_stop_hours"] == pytest.approx((90 + 240) / 3600, abs=1e-4)
 
 
 def test_empty_log_and_json():
