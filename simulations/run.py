@@ -138,7 +138,8 @@ def service_day(rules: ServiceRules, day: str) -> tuple[int, ServiceDay]:
     if not hours:
         raise SimulationInputError(f"the service does not operate on {weekday} {day}; choose another date")
     early = _hhmm(rules.early_trip_before) if rules.early_trip_before else None
-    return midnight, ServiceDay(_hhmm(hours[0]), _hhmm(hours[1]), int(rules.min_lead_s), early)
+    day_type = "saturday" if weekday == "sat" else "sunday" if weekday == "sun" else "weekday"
+    return midnight, ServiceDay(_hhmm(hours[0]), _hhmm(hours[1]), int(rules.min_lead_s), early, day_type)
 
 
 def depot_allocation(population: np.ndarray, fleet: int, towns: int) -> list[int]:
