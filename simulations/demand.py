@@ -159,8 +159,8 @@ class DemandConfig:
             raise SimulationInputError("demand: gravity_beta must not be negative")
         for profile in (self.hourly_weights, self.saturday_hourly_weights, self.sunday_hourly_weights):
             if len(profile) != 24 or min(profile) < 0 or sum(profile) <= 0:
-                raise SimulationInputError("demand: hourly_weights (and the Saturday and Sunday profiles) need 24 non-negative weights, "
-                                           "not all zero")
+                raise SimulationInputError("demand: hourly_weights (and the Saturday and Sunday profiles) need 24 "
+                                           "non-negative weights, not all zero")
         sizes = dict(self.group_size_weights)
         if not sizes or min(sizes) < 1 or min(sizes.values()) < 0 or sum(sizes.values()) <= 0:
             raise SimulationInputError("demand: group_size_weights maps party sizes ≥ 1 to non-negative weights")
