@@ -140,6 +140,9 @@ def simulate(
     param: Optional[list[str]] = typer.Option(None, "--param", help="Sweep a service rule or setting: NAME=V1,V2 "
                                               "(e.g. window_min=10,20 or delay_weight=0,1); repeat for more; every "
                                               "combination is a scenario."),
+    hubs: Optional[Path] = typer.Option(None, "--hubs", help="Hubs (CSV: name, lat, lon, weight[, kind]) that "
+                                        "attract a share of the trips: stations, hospitals, schools, the regional "
+                                        "centre. Default: the centres of towns with ≥ 10,000 inhabitants."),
     extra_seeds: int = typer.Option(3, "--extra-seeds", help="More seeds at the recommended fleet and one vehicle "
                                     "fewer when the seeds there straddle a target (0 = never)."),
     bisect: bool = typer.Option(True, "--bisect/--no-bisect", help="After the grid, find the fleet to the vehicle "
@@ -174,7 +177,7 @@ def simulate(
         if not (math.isfinite(max_pooling) and max_pooling > 0):
             raise BadOption(f"--max-pooling {max_pooling:g}: give a positive number, e.g. 1")
         for option, path in (("--municipalities", municipalities), ("--stops", stops), ("--requests", requests_csv),
-                             ("--shifts", shifts), ("--cost-model", cost_model)):
+                             ("--shifts", shifts), ("--cost-model", cost_model), ("--hubs", hubs)):
             if path is not None and not path.is_file():
                 raise BadOption(f"{option} {path}: no such file")
         tmp = _prepare_out(out)
@@ -183,7 +186,7 @@ def simulate(
              target_served=target_served, target_p95_wait_min=target_p95_wait_min, trips_per_1000=trips_per_1000,
              date=date, reposition=reposition, reoptimise_every=reoptimise_every, shifts=shifts,
              cost_model=cost_model, params=param or [], extra_seeds=extra_seeds, bisect=bisect,
-             max_pooling=max_pooling)
+             max_pooling=max_pooling, hubs=hubs)
         tmp = None
     except (BadOption, SimulationInputError, RoutingInputError) as exc:
         fail(str(exc))
@@ -203,7 +206,7 @@ def _read_json(path: Path, what: str):
 
 def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers, municipalities, stops, requests_csv,
          target_served, target_p95_wait_min, trips_per_1000, date, reposition, reoptimise_every=0.0, shifts=None,
-         cost_model=None, params=(), extra_seeds=3, bisect=True, max_pooling=1.0) -> None:
+         cost_model=None, params=(), extra_seeds=3, bisect=True, max_pooling=1.0, hubs=None) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -227,10 +230,15 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
     costs = CostModel.from_mapping(_read_json(cost_model, "cost model"), str(cost_model)) if cost_model else CostModel()
     loaded = load_region(region, str(municipalities) if municipalities else None, str(stops) if stops else None)
     cache_region(loaded)
+    hubs_path = str(hubs.resolve()) if hubs else None
+    if hubs_path:
+        from simulations.county import read_hubs
+
+        read_hubs(hubs_path, loaded)          # a bad hub file fails here, before any worker starts
     stops_path = str(stops.resolve()) if stops else None
     base = RunSpec(region=region, municipalities=str(municipalities.resolve()) if municipalities else None,
                    stops=stops_path, requests_csv=str(requests_csv.resolve()) if requests_csv else None, date=date,
-                   demand_config=DemandConfig(trips_per_1000=trips_per_1000),
+                   demand_config=DemandConfig(trips_per_1000=trips_per_1000, hubs_csv=hubs_path),
                    vehicles=VehicleConfig(reposition=reposition), keep_trips=True,
                    reoptimise_every_s=int(round(reoptimise_every * 60)) or None, shift_plan=shift_config,
                    cost_model=costs)
@@ -273,6 +281,12 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         "seeds": seeds, "extra seeds where results straddle": extra_seeds,
         "scenarios": "; ".join(s.label for s in scenario_list),
         "trips per 1,000 inhabitants at demand 1": trips_per_1000,
+        "demand model": (f"{base.demand_config.model}: mean trip {base.demand_config.mean_trip_km:g} km, "
+                         f"{base.demand_config.zone_count} zones with {base.demand_config.zone_share:.0%} of the trips "
+                         f"inside" + ("" if base.demand_config.zones_on else " (zones off)")
+                         + f", {base.demand_config.hub_share:.0%} to or from hubs ("
+                         + (str(hubs) if hubs else "towns ≥ 10,000 inhabitants") + "), "
+                         f"{base.demand_config.advance_share:.0%} booked ≥ 1 h ahead, day type {day.day_type}"),
         "requests": str(requests_csv) if requests_csv else "demand model", "date": date,
         "operating hours": "–".join(base.rules.operating_hours[weekday]),   # service_day rejected closed days
         "pickup window": f"{base.rules.window_s // 60} min",
