@@ -49,13 +49,13 @@ class CostModel:
     * ``co2_kg_per_km``: tank-to-wheel emission factor of a vehicle-km.
     """
 
-    driver_eur_per_paid_hour: float = 32.0
+    driver_eur_per_paid_hour: float = 30.0
     vehicle_eur_per_day: float = 65.0
     eur_per_km: float = 0.25
     control_centre_eur_per_day: float = 700.0
     overhead_share: float = 0.15
     fare_eur_per_passenger: float | None = None
-    co2_kg_per_km: float = 0.25
+    co2_kg_per_km: float = 0.265
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
