@@ -143,6 +143,9 @@ def simulate(
     hubs: Optional[Path] = typer.Option(None, "--hubs", help="Hubs (CSV: name, lat, lon, weight[, kind]) that "
                                         "attract a share of the trips: stations, hospitals, schools, the regional "
                                         "centre. Default: the centres of towns with ≥ 10,000 inhabitants."),
+    observed: Optional[Path] = typer.Option(None, "--observed", help="Observed trips per day (CSV: trips, "
+                                            "optionally per hour or zone): fits the demand scale (and the hourly "
+                                            "profile) and reports the fit."),
     extra_seeds: int = typer.Option(3, "--extra-seeds", help="More seeds at the recommended fleet and one vehicle "
                                     "fewer when the seeds there straddle a target (0 = never)."),
     bisect: bool = typer.Option(True, "--bisect/--no-bisect", help="After the grid, find the fleet to the vehicle "
@@ -177,7 +180,8 @@ def simulate(
         if not (math.isfinite(max_pooling) and max_pooling > 0):
             raise BadOption(f"--max-pooling {max_pooling:g}: give a positive number, e.g. 1")
         for option, path in (("--municipalities", municipalities), ("--stops", stops), ("--requests", requests_csv),
-                             ("--shifts", shifts), ("--cost-model", cost_model), ("--hubs", hubs)):
+                             ("--shifts", shifts), ("--cost-model", cost_model), ("--hubs", hubs),
+                             ("--observed", observed)):
             if path is not None and not path.is_file():
                 raise BadOption(f"{option} {path}: no such file")
         tmp = _prepare_out(out)
@@ -186,7 +190,7 @@ def simulate(
              target_served=target_served, target_p95_wait_min=target_p95_wait_min, trips_per_1000=trips_per_1000,
              date=date, reposition=reposition, reoptimise_every=reoptimise_every, shifts=shifts,
              cost_model=cost_model, params=param or [], extra_seeds=extra_seeds, bisect=bisect,
-             max_pooling=max_pooling, hubs=hubs)
+             max_pooling=max_pooling, hubs=hubs, observed=observed)
         tmp = None
     except (BadOption, SimulationInputError, RoutingInputError) as exc:
         fail(str(exc))
@@ -206,7 +210,8 @@ def _read_json(path: Path, what: str):
 
 def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers, municipalities, stops, requests_csv,
          target_served, target_p95_wait_min, trips_per_1000, date, reposition, reoptimise_every=0.0, shifts=None,
-         cost_model=None, params=(), extra_seeds=3, bisect=True, max_pooling=1.0, hubs=None) -> None:
+         cost_model=None, params=(), extra_seeds=3, bisect=True, max_pooling=1.0, hubs=None,
+         observed=None) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -244,6 +249,18 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
                    cost_model=costs)
     day_start, day = service_day(base.rules, date)      # a bad or closed date fails here, before any worker starts
     weekday = WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
+    fit = None
+    if observed is not None:
+        from simulations.calibration import calibrate, read_observed
+        from simulations.errors import SimulationInputError
+
+        if requests_csv is not None:
+            raise SimulationInputError("--observed calibrates the demand model; it cannot be used with --requests")
+        fitted, fit = calibrate(loaded, base.demand_config, day, read_observed(observed))
+        base = base.replace(demand_config=fitted)
+        err.print(f"calibrated to {observed}: {fit['observed_trips_per_day']:g} observed trips a day → "
+                  f"{fitted.trips_per_1000:.3f} trips per 1,000 inhabitants (modelled "
+                  f"{fit['modelled_trips_per_day']:.0f} a day)", highlight=False)
     if requests_csv is not None:       # the replayed file decides the demand
         from simulations.demand import read_request_csv
 
@@ -280,7 +297,12 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         "fleet sizes (grid)": ", ".join(map(str, fleets)), "demand levels": ", ".join(f"{m:g}" for m in levels),
         "seeds": seeds, "extra seeds where results straddle": extra_seeds,
         "scenarios": "; ".join(s.label for s in scenario_list),
-        "trips per 1,000 inhabitants at demand 1": trips_per_1000,
+        "trips per 1,000 inhabitants at demand 1": round(base.demand_config.trips_per_1000, 4),
+        "calibration": "none" if fit is None else (
+            f"{fit['source']}: observed {fit['observed_trips_per_day']:g} trips a day, modelled "
+            f"{fit['modelled_trips_per_day']:.0f}" + "".join(f"; largest gap in the {k[3:]} shares "
+                                                              f"{fit[k]['largest_gap']:.1%}"
+                                                              for k in ("by_hour", "by_zone") if k in fit)),
         "demand model": (f"{base.demand_config.model}: mean trip {base.demand_config.mean_trip_km:g} km, "
                          f"{base.demand_config.zone_count} zones with {base.demand_config.zone_share:.0%} of the trips "
                          f"inside" + ("" if base.demand_config.zones_on else " (zones off)")
@@ -303,7 +325,8 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         "wall time": f"{time.perf_counter() - started:,.0f} s",
     }
     with open(tmp / "runs.json", "w", encoding="utf-8") as fh:
-        json.dump({"params": params_doc, "recommendations": recommendations, "sweep": study["sweep"],
+        json.dump({"params": params_doc, "calibration": fit, "recommendations": recommendations,
+                   "sweep": study["sweep"],
                    "runs": [{k: v for k, v in r.items() if k != "trips"} for r in rows]}, fh, ensure_ascii=False,
                   indent=1)
     primary = min(recommendations, key=lambda r: (r["scenario"] != scenario_list[0].label, abs(r["demand"] - 1.0)))
