@@ -171,9 +171,12 @@ def plan(base: RunSpec, *, scenario_list: list[Scenario], fleets: list[int], lev
             fleet = result["fleet"]
             shown = fleet if fleet is not None else max(fleets)
             at = [r for r in all_group if r["fleet"] == shown and r["seed"] in result["seeds"]]
-            largest = max(r["fleet"] for r in all_group)
+            simulated = sorted({r["fleet"] for r in all_group})
+            largest = simulated[-1]
+            below = simulated[-2] if len(simulated) > 1 else None
             bound = peak_hour_bound(at, targets, max_pooling)
-            warnings = rule_warnings(targets, spec.rules, [r for r in all_group if r["fleet"] == largest], largest)
+            warnings = rule_warnings(targets, spec.rules, [r for r in all_group if r["fleet"] == largest], largest,
+                                     [r for r in all_group if r["fleet"] == below], below)
             note = bound_warning(fleet, bound)
             if note:
                 warnings.append(note)

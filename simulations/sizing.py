@@ -137,23 +137,41 @@ def _summary(row: dict, targets: Targets) -> dict:
     return {**{k: row.get(k) for k in keys}, "meets_targets": targets.met(row), "misses": targets.failures(row)}
 
 
-def rule_warnings(targets: Targets, rules, rows_at_largest: list[dict], largest: int) -> list[str]:
-    """Warnings for targets the service rules decide rather than the fleet."""
+def rule_warnings(targets: Targets, rules, rows_at_largest: list[dict], largest: int,
+                  rows_below_largest: list[dict] | None = None, below: int | None = None) -> list[str]:
+    """Warnings for targets the service rules decide rather than the fleet.
+
+    A target the largest fleet misses is blamed on the rules only when the two largest fleets
+    simulated (``largest`` and ``below``) give nearly the same value (within 5 %): more vehicles no
+    longer help. Otherwise the fleet range was too small, which the search reports itself.
+    """
     out = []
     window = int(rules.window_s)
     if targets.p95_wait_s <= window:
         out.append(f"The p95-wait target ({targets.p95_wait_s / 60:g} min) lies within the promised pickup window "
                    f"({window // 60} min): vehicles may arrive anywhere in the window, so this target is set by the "
                    "window and the dispatcher's planning, not by the fleet.")
-    waits = [r.get("wait_from_requested_p95_s") for r in rows_at_largest if r.get("wait_from_requested_p95_s")]
-    if waits and max(waits) > targets.p95_wait_s:
-        out.append(f"Even {largest} vehicles miss the p95-wait target (up to {max(waits) / 60:.1f} min against "
-                   f"{targets.p95_wait_s / 60:g} min): the waits come from the rules (window {window // 60} min; "
-                   "riders take offers up to 30 min after the asked time), not from too few vehicles.")
-    served = [r.get("served_share_net") for r in rows_at_largest if r.get("served_share_net") is not None]
-    if served and min(served) < targets.served_share:
-        out.append(f"Even {largest} vehicles miss the served-share target (down to {min(served):.1%}): the rest is "
-                   "refused by the rules (lead time, early-morning cut-off, ride-time limits) or declined by riders.")
+
+    def mean(rows, key):
+        values = [r[key] for r in rows or [] if r.get(key) is not None]
+        return float(np.mean(values)) if values else None
+
+    for key, what in (("wait_from_requested_p95_s", "wait"), ("served_share_net", "served")):
+        at = [r.get(key) for r in rows_at_largest if r.get(key) is not None]
+        if not at or all(key not in targets.failures(r) for r in rows_at_largest):
+            continue
+        top, lower = mean(rows_at_largest, key), mean(rows_below_largest, key)
+        if lower is None or top is None or abs(lower - top) > 0.05 * abs(top):
+            continue
+        if what == "wait":
+            out.append(f"Neither {below} nor {largest} vehicles meet the p95-wait target ({top / 60:.1f} and "
+                       f"{lower / 60:.1f} min against {targets.p95_wait_s / 60:g} min, nearly the same): the waits "
+                       f"come from the rules (window {window // 60} min; riders take offers up to 30 min after the "
+                       "asked time), not from too few vehicles.")
+        else:
+            out.append(f"Neither {below} nor {largest} vehicles meet the served-share target ({top:.1%} and "
+                       f"{lower:.1%}): the rest is refused by the rules (lead time, early-morning cut-off, ride-time "
+                       "limits) or declined by riders, not for want of vehicles.")
     return out
 
 

@@ -85,11 +85,17 @@ def test_no_fleet_in_the_grid():
 def test_rule_warnings():
     rules = ServiceRules()       # 20 min window
     rows = [{"wait_from_requested_p95_s": 19.3 * 60, "served_share_net": 0.99}]
-    warnings = rule_warnings(Targets(p95_wait_s=19 * 60), rules, rows, 40)
+    flat = [{"wait_from_requested_p95_s": 19.5 * 60, "served_share_net": 0.99}]
+    warnings = rule_warnings(Targets(p95_wait_s=19 * 60), rules, rows, 40, flat, 35)
     assert len(warnings) == 2
     assert "within the promised pickup window (20 min)" in warnings[0]
-    assert "Even 40 vehicles miss the p95-wait target" in warnings[1]
-    assert rule_warnings(Targets(p95_wait_s=30 * 60), rules, rows, 40) == []
+    assert "Neither 35 nor 40 vehicles meet the p95-wait target" in warnings[1]
+    # still falling with the fleet: too few vehicles, not the rules
+    falling = [{"wait_from_requested_p95_s": 30 * 60, "served_share_net": 0.99}]
+    assert len(rule_warnings(Targets(p95_wait_s=19 * 60), rules, rows, 40, falling, 35)) == 1
+    assert rule_warnings(Targets(p95_wait_s=30 * 60), rules, rows, 40, flat, 35) == []
+    low = [{"wait_from_requested_p95_s": 60, "served_share_net": 0.90}]
+    assert "served-share target" in rule_warnings(Targets(p95_wait_s=30 * 60), rules, low, 40, low, 35)[0]
 
 
 def test_peak_hour_bound_and_its_warning():
