@@ -249,7 +249,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;
 line-height:1.45;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:0.5rem 0;font-size:0.9rem}
+table{border-collapse:collapse;margin:0.5rem 0;font-size:0.9rem;display:block;max-width:100%;overflow-x:auto}
 th,td{border:1px solid #ccc;padding:0.25rem 0.5rem;text-align:right}th{background:#f3f3f3}
 td.l,th.l{text-align:left}.warn{background:#fff3cd;border:1px solid #e0c36c;padding:0.6rem 1rem}
 .rec{font-size:1.05rem;font-weight:600}figure{margin:1rem 0}img{max-width:100%;border:1px solid #ddd}
@@ -402,9 +402,9 @@ def write_report(path: Path, *, rows: list[dict], recommendations: list[dict], t
         parts.append("</table>")
         warnings = [w for rec in recommendations for w in rec.get("warnings", [])]
         if warnings:
-            parts.append("<div class='warn'><strong>" + ("Hinweise (englisch)" if de else "Warnings") +
-                         "</strong><ul>" + "".join(f"<li>{e(w)}</li>" for w in dict.fromkeys(warnings)) +
-                         "</ul></div>")
+            parts.append("<div class='warn'><strong>" + ("Hinweise" if de else "Warnings") + "</strong><ul>"
+                         + "".join(f"<li>{e(getattr(w, 'de', w) if de else str(w))}</li>"
+                                   for w in dict.fromkeys(warnings)) + "</ul></div>")
         parts.append("<h3>" + ("Kennzahlen bei der empfohlenen Flotte und veröffentlichte Bandbreiten" if de else
                                "KPIs at the recommended fleet beside published ranges") + "</h3>")
         for rec in recommendations:

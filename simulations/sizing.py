@@ -62,6 +62,17 @@ class Targets:
 RunBatch = Callable[[list[tuple[int, int]]], list[dict]]
 
 
+class Notice(str):
+    """A warning for the report: the English text (what ``str`` and JSON give) and ``.de``, the German."""
+
+    de: str
+
+    def __new__(cls, en: str, de: str) -> "Notice":
+        obj = super().__new__(cls, en)
+        obj.de = de
+        return obj
+
+
 class FleetSearch:
     """Bisection to the smallest fleet meeting every target in every seed (see the module doc).
 
@@ -148,9 +159,13 @@ def rule_warnings(targets: Targets, rules, rows_at_largest: list[dict], largest:
     out = []
     window = int(rules.window_s)
     if targets.p95_wait_s <= window:
-        out.append(f"The p95-wait target ({targets.p95_wait_s / 60:g} min) lies within the promised pickup window "
-                   f"({window // 60} min): vehicles may arrive anywhere in the window, so this target is set by the "
-                   "window and the dispatcher's planning, not by the fleet.")
+        out.append(Notice(
+            f"The p95-wait target ({targets.p95_wait_s / 60:g} min) lies within the promised pickup window "
+            f"({window // 60} min): vehicles may arrive anywhere in the window, so this target is set by the "
+            "window and the dispatcher's planning, not by the fleet.",
+            f"Das Ziel für das 95 %-Perzentil der Wartezeit ({targets.p95_wait_s / 60:g} min) liegt innerhalb des "
+            f"zugesagten Abholfensters ({window // 60} min): Fahrzeuge dürfen irgendwann im Fenster kommen, also "
+            "bestimmen das Fenster und die Disposition dieses Ziel, nicht die Flottengröße."))
 
     def mean(rows, key):
         values = [r[key] for r in rows or [] if r.get(key) is not None]
@@ -164,14 +179,23 @@ def rule_warnings(targets: Targets, rules, rows_at_largest: list[dict], largest:
         if lower is None or top is None or abs(lower - top) > 0.05 * abs(top):
             continue
         if what == "wait":
-            out.append(f"Neither {below} nor {largest} vehicles meet the p95-wait target ({top / 60:.1f} and "
-                       f"{lower / 60:.1f} min against {targets.p95_wait_s / 60:g} min, nearly the same): the waits "
-                       f"come from the rules (window {window // 60} min; riders take offers up to 30 min after the "
-                       "asked time), not from too few vehicles.")
+            out.append(Notice(
+                f"Neither {below} nor {largest} vehicles meet the p95-wait target ({lower / 60:.1f} and "
+                f"{top / 60:.1f} min against {targets.p95_wait_s / 60:g} min, nearly the same): the waits come "
+                f"from the rules (window {window // 60} min; riders take offers up to 30 min after the asked time), "
+                "not from too few vehicles.",
+                f"Weder {below} noch {largest} Fahrzeuge erreichen das Wartezeitziel ({lower / 60:.1f} und "
+                f"{top / 60:.1f} min gegen {targets.p95_wait_s / 60:g} min, fast gleich): die Wartezeiten folgen aus "
+                f"den Regeln (Fenster {window // 60} min; Fahrgäste nehmen Angebote bis 30 min nach der Wunschzeit "
+                "an), nicht aus zu wenigen Fahrzeugen."))
         else:
-            out.append(f"Neither {below} nor {largest} vehicles meet the served-share target ({top:.1%} and "
-                       f"{lower:.1%}): the rest is refused by the rules (lead time, early-morning cut-off, ride-time "
-                       "limits) or declined by riders, not for want of vehicles.")
+            out.append(Notice(
+                f"Neither {below} nor {largest} vehicles meet the served-share target ({lower:.1%} and {top:.1%}): "
+                "the rest is refused by the rules (lead time, early-morning cut-off, ride-time limits) or declined "
+                "by riders, not for want of vehicles.",
+                f"Weder {below} noch {largest} Fahrzeuge erreichen die Ziel-Beförderungsquote ({lower:.1%} und "
+                f"{top:.1%}): der Rest scheitert an den Regeln (Vorlaufzeit, Frühfahrten-Frist, Fahrzeitgrenzen) "
+                "oder wird von Fahrgästen abgelehnt, nicht an fehlenden Fahrzeugen."))
     return out
 
 
@@ -205,14 +229,22 @@ def bound_warning(fleet: int | None, bound: dict | None, *, too_high: float = 1.
         return None
     low = bound["fleet_lower_bound"]
     if fleet < low:
-        return (f"The recommended fleet ({fleet}) is below the peak-hour lower bound ({low} at pooling "
-                f"{bound['max_pooling']:g}): the simulation pools more than the stated maximum "
-                f"(simulated {bound['simulated_pooling_factor']}) — check before relying on it.")
+        return Notice(
+            f"The recommended fleet ({fleet}) is below the peak-hour lower bound ({low} at pooling "
+            f"{bound['max_pooling']:g}): the simulation pools more than the stated maximum "
+            f"(simulated {bound['simulated_pooling_factor']}) — check before relying on it.",
+            f"Die empfohlene Flotte ({fleet}) liegt unter der Untergrenze der Spitzenstunde ({low} bei Bündelung "
+            f"{bound['max_pooling']:g}): die Simulation bündelt mehr als das angegebene Maximum (simuliert "
+            f"{bound['simulated_pooling_factor']}) — vor Verwendung prüfen.")
     if fleet > too_high * low:
-        return (f"The recommended fleet ({fleet}) is more than {too_high:g}× the peak-hour lower bound ({low}): "
-                "vehicles spend much time driving empty, waiting or on breaks — check depots, shifts and the "
-                "dispatch settings before buying.")
+        return Notice(
+            f"The recommended fleet ({fleet}) is more than {too_high:g}× the peak-hour lower bound ({low}): "
+            "vehicles spend much time driving empty, waiting or on breaks — check depots, shifts and the "
+            "dispatch settings before buying.",
+            f"Die empfohlene Flotte ({fleet}) ist mehr als {too_high:g}-mal so groß wie die Untergrenze der "
+            f"Spitzenstunde ({low}): Fahrzeuge fahren viel leer, warten oder pausieren — Depots, Schichten und "
+            "Dispositionseinstellungen vor dem Kauf prüfen.")
     return None
 
 
-__all__ = ["Targets", "FleetSearch", "rule_warnings", "peak_hour_bound", "bound_warning"]
+__all__ = ["Notice", "Targets", "FleetSearch", "rule_warnings", "peak_hour_bound", "bound_warning"]

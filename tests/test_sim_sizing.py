@@ -88,7 +88,7 @@ def test_rule_warnings():
     flat = [{"wait_from_requested_p95_s": 19.5 * 60, "served_share_net": 0.99}]
     warnings = rule_warnings(Targets(p95_wait_s=19 * 60), rules, rows, 40, flat, 35)
     assert len(warnings) == 2
-    assert "within the promised pickup window (20 min)" in warnings[0]
+    assert "within the promised pickup window (20 min)" in warnings[0] and "Abholfensters (20 min)" in warnings[0].de
     assert "Neither 35 nor 40 vehicles meet the p95-wait target" in warnings[1]
     # still falling with the fleet: too few vehicles, not the rules
     falling = [{"wait_from_requested_p95_s": 30 * 60, "served_share_net": 0.99}]
@@ -107,5 +107,5 @@ def test_peak_hour_bound_and_its_warning():
     assert peak_hour_bound(rows, Targets(served_share=0.95), max_pooling=2.0)["fleet_lower_bound"] == 6
     assert "below the peak-hour lower bound" in bound_warning(10, bound)
     assert bound_warning(13, bound) is None
-    assert "more than 1.5×" in bound_warning(17, bound)
+    assert "more than 1.5×" in bound_warning(17, bound) and "Untergrenze" in bound_warning(17, bound).de
     assert peak_hour_bound([], Targets(), 1.0) is None
