@@ -98,13 +98,14 @@ def main(argv=None) -> int:
             "setup_s": round(setup_s, 3), "requests_per_s": round(kpis["requests"] / wall, 1),
             "ms_per_request": round(1000 * wall / max(kpis["requests"], 1), 3),
             "served_share": kpis["served_share"], "served_share_net": kpis["served_share_net"],
-            "wait_p95_s": kpis["wait_p95_s"], "occupancy": kpis["occupancy"], "loop_calls": sim.loop.calls_run,
+            "wait_p95_s": kpis["wait_from_requested_p95_s"], "mean_load_on_board": kpis["mean_load_on_board"],
+            "loop_calls": sim.loop.calls_run,
             "events": len(sim.events), "profiled": bool(args.profile and demand == demands[-1]),
         }
         runs.append(row)
         print(f"{demand:>6g} {fleet:>5} {row['requests']:>8} {wall:>8.2f} {cpu:>7.2f} {row['requests_per_s']:>7.1f} "
               f"{row['ms_per_request']:>7.2f} {kpis['served_share'] or 0:>7.1%} "
-              f"{(kpis['wait_p95_s'] or 0) / 60:>6.1f} m")
+              f"{(kpis['wait_from_requested_p95_s'] or 0) / 60:>6.1f} m")
 
     requests = np.array([r["requests"] for r in runs], dtype=float)
     walls = np.array([r["wall_s"] for r in runs], dtype=float)

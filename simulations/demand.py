@@ -70,6 +70,25 @@ DEFAULT_HOURLY_WEIGHTS: tuple[float, ...] = (
     2.0, 1.0, 0.5,            # 21–24
 )
 
+#: Saturday: no school or commuter peak; shopping and leisure late morning to afternoon.
+SATURDAY_HOURLY_WEIGHTS: tuple[float, ...] = (
+    0, 0, 0, 0, 0,
+    0.5, 1.5, 3.0, 5.0,
+    7.5, 8.0, 8.0, 7.5,
+    6.5, 6.0, 6.0, 6.0,
+    5.5, 5.0, 4.5, 4.0,
+    3.0, 2.0, 1.0,
+)
+#: Sunday and holidays: visits and leisure from late morning, evening returns.
+SUNDAY_HOURLY_WEIGHTS: tuple[float, ...] = (
+    0, 0, 0, 0, 0,
+    0.3, 0.8, 1.5, 3.0,
+    5.0, 6.5, 7.0, 6.0,
+    6.0, 6.5, 7.0, 7.0,
+    6.5, 6.0, 5.0, 4.0,
+    3.0, 2.0, 1.0,
+)
+
 #: Party size -> probability.
 DEFAULT_GROUP_SIZE_WEIGHTS: dict[int, float] = {1: 0.78, 2: 0.15, 3: 0.05, 4: 0.02}
 
@@ -98,6 +117,22 @@ class DemandConfig:
     min_radius_m: float = 700.0
     max_radius_m: float = 4000.0
     min_trip_m: float = 800.0
+    #: "county": settlements, zones, hubs, distance decay (:mod:`simulations.county`);
+    #: "gravity": municipality-centre gravity model (the model before issue 19)
+    model: str = "county"
+    mean_trip_km: float = 5.0
+    circuity: float = 1.3
+    zone_count: int = 6
+    zone_share: float = 0.8
+    zones_on: bool = True
+    hub_share: float = 0.3
+    hub_min_population: float = 10_000
+    hubs_csv: str | None = None
+    #: demand on Saturdays and on Sundays/holidays relative to a weekday, and their profiles
+    saturday_factor: float = 1.3
+    sunday_factor: float = 0.6
+    saturday_hourly_weights: tuple[float, ...] = SATURDAY_HOURLY_WEIGHTS
+    sunday_hourly_weights: tuple[float, ...] = SUNDAY_HOURLY_WEIGHTS
 
     def __post_init__(self) -> None:
         def positive(name):
@@ -111,14 +146,21 @@ class DemandConfig:
                 raise SimulationInputError(f"demand: {name} must be a share between 0 and 1, got {value!r}")
 
         for name in ("trips_per_1000", "multiplier", "min_distance_km", "radius_m_per_sqrt_1000", "min_radius_m",
-                     "max_radius_m"):
+                     "max_radius_m", "mean_trip_km", "circuity", "zone_count", "hub_min_population"):
             positive(name)
-        for name in ("intra_share", "advance_share", "days_ahead_share", "arrive_by_share", "wheelchair_share"):
+        for name in ("intra_share", "advance_share", "days_ahead_share", "arrive_by_share", "wheelchair_share",
+                     "zone_share", "hub_share"):
             share(name)
+        if self.model not in ("county", "gravity"):
+            raise SimulationInputError(f"demand: model must be 'county' or 'gravity', got {self.model!r}")
+        if not (self.saturday_factor >= 0 and self.sunday_factor >= 0):
+            raise SimulationInputError("demand: saturday_factor and sunday_factor must not be negative")
         if self.gravity_beta < 0:
             raise SimulationInputError("demand: gravity_beta must not be negative")
-        if len(self.hourly_weights) != 24 or min(self.hourly_weights) < 0 or sum(self.hourly_weights) <= 0:
-            raise SimulationInputError("demand: hourly_weights needs 24 non-negative weights, not all zero")
+        for profile in (self.hourly_weights, self.saturday_hourly_weights, self.sunday_hourly_weights):
+            if len(profile) != 24 or min(profile) < 0 or sum(profile) <= 0:
+                raise SimulationInputError("demand: hourly_weights (and the Saturday and Sunday profiles) need 24 "
+                                           "non-negative weights, not all zero")
         sizes = dict(self.group_size_weights)
         if not sizes or min(sizes) < 1 or min(sizes.values()) < 0 or sum(sizes.values()) <= 0:
             raise SimulationInputError("demand: group_size_weights maps party sizes ≥ 1 to non-negative weights")
@@ -140,6 +182,8 @@ class ServiceDay:
     close_s: int
     min_lead_s: int = 1800
     early_trip_before_s: int | None = 8 * 3600
+    #: "weekday", "saturday" or "sunday" (Sundays and holidays)
+    day_type: str = "weekday"
 
 
 @dataclass(frozen=True)
@@ -165,6 +209,8 @@ class TripDemand:
     u_no_show: float = 1.0
     #: replayed requests without a time ask for the earliest pickup
     asap: bool = False
+    #: the hub at one end of the trip ("" for none)
+    hub: str = ""
 
 
 # --------------------------------------------------------------------------- places
@@ -202,6 +248,27 @@ def _stop_trees(region: Region) -> tuple[list, cKDTree]:
             per_muni.append((idx, cKDTree(region.stop_xy[idx])) if len(idx) else None)
         cache["stops"] = (per_muni, cKDTree(region.stop_xy))
     return cache["stops"]
+
+
+def _snap_to_stop(region: Region, node: int, municipality: int) -> tuple[int, int | None]:
+    """With a stop table: the nearest stop of the municipality (anywhere if it has none)."""
+    if not len(region.stops):
+        return int(node), None
+    per_muni, everywhere = _stop_trees(region)
+    local = per_muni[municipality]
+    if local is not None:
+        idx, tree = local
+        _, k = tree.query(region.node_xy[node])
+        stop = int(idx[int(k)])
+    else:
+        _, k = everywhere.query(region.node_xy[node])
+        stop = int(k)
+    return int(region.stop_nodes[stop]), stop
+
+
+def day_factor(config: DemandConfig, day: ServiceDay) -> float:
+    """Demand of the day type relative to a weekday."""
+    return {"saturday": config.saturday_factor, "sunday": config.sunday_factor}.get(day.day_type, 1.0)
 
 
 def _place(region: Region, municipality: int, candidates: list[np.ndarray], rng) -> tuple[int, int | None]:
@@ -244,7 +311,9 @@ def destination_weights(region: Region, config: DemandConfig) -> np.ndarray:
 
 def hour_weights(config: DemandConfig, day: ServiceDay) -> np.ndarray:
     """Normalised weights of the hours desired pickup times are drawn from."""
-    weights = np.array(config.hourly_weights, dtype=np.float64)
+    profile = {"saturday": config.saturday_hourly_weights, "sunday": config.sunday_hourly_weights}.get(
+        day.day_type, config.hourly_weights)
+    weights = np.array(profile, dtype=np.float64)
     starts = np.arange(24) * 3600
     allowed = (starts >= day.open_s - 3599) & (starts < day.close_s - config.last_pickup_margin_s)
     weights = np.where(allowed, weights, 0.0)
@@ -258,7 +327,7 @@ def generate_demand(region: Region, config: DemandConfig, day: ServiceDay, seed:
     """A day's requests, sorted by request time (ties in a seeded random order)."""
     rng = np.random.default_rng([int(seed), 0x5EED])
     n_muni = len(region.municipalities)
-    expected = region.population * config.trips_per_1000 / 1000.0 * config.multiplier
+    expected = region.population * config.trips_per_1000 / 1000.0 * config.multiplier * day_factor(config, day)
     counts = rng.poisson(expected)
     origins = np.repeat(np.arange(n_muni), counts)
     total = len(origins)
@@ -286,20 +355,36 @@ def generate_demand(region: Region, config: DemandConfig, day: ServiceDay, seed:
 
     candidates = municipality_nodes(region, config)
     place_rng = np.random.default_rng([int(seed), 0x91ACE])
+    county = None
+    if config.model == "county":
+        from simulations.county import county_destinations, read_hubs
+
+        hubs = read_hubs(config.hubs_csv, region) if config.hubs_csv else None
+        county = county_destinations(region, config, origins, place_rng, hubs)
+        muni_of = region.municipality_of
     records = []
+    hub_names = []
     lo, hi = config.hours_ahead_range_s
     for k in range(total):
         i, j = int(origins[k]), int(destinations[k])
-        o_node, o_stop = _place(region, i, candidates, place_rng)
-        best = None
-        for _ in range(20):
-            d_node, d_stop = _place(region, j, candidates, place_rng)
-            gap = float(np.hypot(*(region.node_xy[o_node] - region.node_xy[d_node])))
-            if best is None or gap > best[0]:
-                best = (gap, d_node, d_stop)
-            if gap >= config.min_trip_m:
-                break
-        _, d_node, d_stop = best
+        if county is not None:
+            o_node, d_node, hub, _ = county[k]
+            i, j = (int(m) for m in muni_of(*region.node_xy[[o_node, d_node]].T))
+            o_node, o_stop = _snap_to_stop(region, o_node, i)
+            d_node, d_stop = _snap_to_stop(region, d_node, j)
+            hub_names.append(hub)
+        else:
+            o_node, o_stop = _place(region, i, candidates, place_rng)
+            best = None
+            for _ in range(20):
+                d_node, d_stop = _place(region, j, candidates, place_rng)
+                gap = float(np.hypot(*(region.node_xy[o_node] - region.node_xy[d_node])))
+                if best is None or gap > best[0]:
+                    best = (gap, d_node, d_stop)
+                if gap >= config.min_trip_m:
+                    break
+            _, d_node, d_stop = best
+            hub_names.append("")
         t = int(desired[k])
         early = day.early_trip_before_s is not None and t < day.early_trip_before_s
         if early or u_advance[k] < config.advance_share:
@@ -318,14 +403,15 @@ def generate_demand(region: Region, config: DemandConfig, day: ServiceDay, seed:
             destination_node=int(d_node), passengers=int(passengers[k]),
             wheelchairs=int(min(wheelchairs[k], passengers[k])), origin_municipality=i, destination_municipality=j,
             origin_stop=o_stop, destination_stop=d_stop, booking=kind, u_cancel=float(behaviour[k, 0]),
-            u_cancel_time=float(behaviour[k, 1]), u_no_show=float(behaviour[k, 2]))))
+            u_cancel_time=float(behaviour[k, 1]), u_no_show=float(behaviour[k, 2]), hub=hub_names[k])))
     records.sort(key=lambda r: (r[0], r[1]))
     return [TripDemand(request_id=n, **r[2]) for n, r in enumerate(records)]
 
 
-def expected_trips(region: Region, config: DemandConfig) -> float:
-    """Expected number of requests a day: population × rate / 1000 × multiplier."""
-    return float(region.population.sum() * config.trips_per_1000 / 1000.0 * config.multiplier)
+def expected_trips(region: Region, config: DemandConfig, day: ServiceDay | None = None) -> float:
+    """Expected number of requests a day: population × rate / 1000 × multiplier (× the day type's factor)."""
+    factor = day_factor(config, day) if day is not None else 1.0
+    return float(region.population.sum() * config.trips_per_1000 / 1000.0 * config.multiplier * factor)
 
 
 # --------------------------------------------------------------------------- replay

@@ -1,11 +1,11 @@
-"""Sweep outputs: ``kpis.csv``, PNG plots, and a self-contained ``report.html``.
+"""Sweep outputs: ``kpis.csv``, ``recommendation.json``, PNG plots and a self-contained bilingual
+``report.html`` (German first, then English) for a county council.
 
-The recommended fleet size per demand level is the **smallest fleet meeting both targets
-(served share net of rider cancellations and no-shows, and 95th-percentile wait) in every
-seed**; the smallest fleet meeting them on the
-mean over seeds is shown beside it. The analytic sanity check estimates the driving
-vehicle-hours the demand needs: requests × passengers per request × mean direct trip time ÷
-occupancy (passenger-km per vehicle-km).
+The recommended fleet per scenario (a combination of ``--param`` values) and demand level is the
+**smallest fleet meeting every target in every seed**, found to the vehicle by bisection after the
+grid (:mod:`simulations.sizing`); the report shows it with the spread over seeds, the binding
+target, warnings where the rules rather than the fleet set a target, the peak-hour lower bound
+beside it, and every KPI next to the published ranges of rural services.
 """
 
 from __future__ import annotations
@@ -15,31 +15,33 @@ import csv
 import html
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ride_pool.text import csv_cell
 from simulations.agents import OUTCOME_CODES
+from simulations.sizing import Targets
 
 #: Columns of kpis.csv that come first, in this order; the rest follow alphabetically.
-LEADING_COLUMNS = ("region", "fleet", "demand", "seed", "requests", "served", "served_share", "served_share_net",
-                   "wait_mean_s",
-                   "wait_p50_s", "wait_p95_s", "occupancy", "pooled_share", "vehicle_km", "empty_km_share",
-                   "vehicle_hours", "cost_per_served_trip_eur")
+LEADING_COLUMNS = ("region", "scenario", "fleet", "demand", "seed", "stage", "requests", "served", "served_share",
+                   "served_share_net", "wait_from_requested_p95_s", "wait_from_window_p95_s",
+                   "passengers_per_vehicle_hour", "mean_load_on_board", "pooled_share", "detour_ratio",
+                   "vehicle_km", "empty_km_share", "cost_per_passenger_eur")
+#: columns whose values depend on the machine's speed (left out when comparing kpis.csv files)
+WALL_CLOCK_COLUMNS = ("wall_s",)
 
-
-@dataclass(frozen=True)
-class Targets:
-    served_share: float = 0.95
-    p95_wait_s: float = 20 * 60
-
-    def met(self, row: dict) -> bool:
-        """Both targets met; served share net of rider cancellations and no-shows."""
-        served, wait = row.get("served_share_net", row.get("served_share")), row.get("wait_p95_s")
-        return served is not None and wait is not None and served >= self.served_share and wait <= self.p95_wait_s
-
+#: Published ranges of rural demand-responsive services: KPI key -> (low, high, source).
+#: See simulations/README.md ("Published ranges") for the full references and their caveats.
+PUBLISHED_RANGES: dict[str, tuple[float, float, str]] = {
+    "passengers_per_vehicle_hour": (1.0, 3.0, "R1"),
+    "mean_load_on_board": (1.1, 1.6, "R2"),
+    "pooled_share": (0.2, 0.6, "R3"),
+    "detour_ratio": (1.2, 1.6, "R2"),
+    "empty_km_share": (0.3, 0.5, "R2"),
+    "direct_mean_km": (1.3, 8.0, "R4"),
+    "cost_per_passenger_eur": (10.0, 40.0, "R5"),
+}
 
 # --------------------------------------------------------------------------- kpis.csv
 def flatten(row: dict, prefix: str = "") -> dict:
@@ -81,6 +83,22 @@ def _stat(rows, key, fn):
     return float(fn(values)) if values else None
 
 
+def group_key(row: dict) -> tuple[str, float]:
+    return (str(row.get("scenario") or "base"), float(row["demand"]))
+
+
+def by_group_and_fleet(rows: list[dict]) -> dict[tuple[str, float], dict[int, list[dict]]]:
+    """(scenario, demand) -> fleet -> the runs, in first-seen scenario order, demand and fleet ascending."""
+    order: dict[str, int] = {}
+    grouped: dict[tuple[str, float], dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        key = group_key(r)
+        order.setdefault(key[0], len(order))
+        grouped[key][int(r["fleet"])].append(r)
+    return {k: {f: sorted(v, key=lambda r: r["seed"]) for f, v in sorted(grouped[k].items())}
+            for k in sorted(grouped, key=lambda k: (order[k[0]], k[1]))}
+
+
 def by_demand_and_fleet(rows: list[dict]) -> dict[float, dict[int, list[dict]]]:
     grouped: dict[float, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
@@ -88,50 +106,20 @@ def by_demand_and_fleet(rows: list[dict]) -> dict[float, dict[int, list[dict]]]:
     return {m: dict(sorted(f.items())) for m, f in sorted(grouped.items())}
 
 
-def recommend(rows: list[dict], targets: Targets) -> list[dict]:
-    """Per demand level: recommended fleet (all seeds / mean), its spread and the analytic check."""
-    out = []
-    for demand, fleets in by_demand_and_fleet(rows).items():
-        all_seeds = next((f for f, runs in fleets.items() if all(targets.met(r) for r in runs)), None)
-        on_mean = next((f for f, runs in fleets.items()
-                        if targets.met({"served_share_net": _stat(runs, "served_share_net", np.mean),
-                                        "wait_p95_s": _stat(runs, "wait_p95_s", np.mean)})), None)
-        chosen = all_seeds if all_seeds is not None else max(fleets)
-        runs = fleets[chosen]
-        every = [r for fl in fleets.values() for r in fl]
-        requests = _stat(every, "requests", np.mean) or 0.0
-        passengers = _stat(every, "request_passengers", np.mean) or 0.0
-        direct_s = _stat(every, "direct_mean_s", np.mean)
-        occupancy = _stat(runs, "occupancy", np.mean)
-        analytic_hours = None
-        if direct_s is not None and occupancy:
-            analytic_hours = passengers * direct_s / occupancy / 3600.0
-        shift_hours = _stat(runs, "vehicle_hours", np.mean)
-        hours_per_vehicle = shift_hours / chosen if shift_hours else None
-        out.append({
-            "demand": demand,
-            "requests": requests,
-            "seeds": len(runs),
-            "recommended_all_seeds": all_seeds,
-            "recommended_on_mean": on_mean,
-            "shown_fleet": chosen,
-            "served_share_mean": _stat(runs, "served_share_net", np.mean),
-            "served_share_min": _stat(runs, "served_share_net", min),
-            "served_share_max": _stat(runs, "served_share_net", max),
-            "wait_p95_s_mean": _stat(runs, "wait_p95_s", np.mean),
-            "wait_p95_s_min": _stat(runs, "wait_p95_s", min),
-            "wait_p95_s_max": _stat(runs, "wait_p95_s", max),
-            "occupancy_mean": occupancy,
-            "pooled_share_mean": _stat(runs, "pooled_share", np.mean),
-            "cost_per_trip_mean": _stat(runs, "cost_per_served_trip_eur", np.mean),
-            "direct_mean_s": direct_s,
-            "passengers_per_request": passengers / requests if requests else None,
-            "analytic_driving_hours": analytic_hours,
-            "simulated_driving_hours": _stat(runs, "driving_hours", np.mean),
-            "hours_per_vehicle": hours_per_vehicle,
-            "analytic_min_fleet": math.ceil(analytic_hours / hours_per_vehicle)
-            if analytic_hours and hours_per_vehicle else None,
-        })
+#: KPIs summarised at the recommended fleet (mean, min, max over the seeds used)
+SUMMARY_KEYS = ("requests", "served_share_net", "wait_from_requested_p95_s", "wait_from_requested_mean_s",
+                "wait_from_window_p95_s", "booking_lead_mean_s", "passengers_per_vehicle_hour", "mean_load_on_board",
+                "mean_load_when_occupied", "pooled_share", "detour_ratio", "detour_ratio_trip_p95", "direct_mean_km",
+                "empty_km_share", "deadhead_km", "vehicle_km", "revenue_hours", "driver_hours_paid",
+                "cost_total_eur", "cost_per_passenger_eur", "subsidy_per_passenger_eur", "co2_kg", "rejected_share")
+
+
+def summarise(runs: list[dict]) -> dict:
+    out = {}
+    for key in SUMMARY_KEYS:
+        values = _values(runs, key)
+        out[key] = None if not values else {"mean": float(np.mean(values)), "min": float(min(values)),
+                                            "max": float(max(values))}
     return out
 
 
@@ -150,7 +138,9 @@ def plot_vs_fleet(rows: list[dict], key: str, ylabel: str, path: Path, *, title:
     """Mean over seeds (line) and the min–max spread (band) against fleet size, one line per demand."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 4.6), dpi=110)
-    for demand, fleets in by_demand_and_fleet(rows).items():
+    groups = by_group_and_fleet(rows)
+    several = len({k[0] for k in groups}) > 1
+    for (scenario, demand), fleets in groups.items():
         xs, mean, lo, hi = [], [], [], []
         for fleet, runs in fleets.items():
             values = [v * scale for v in _values(runs, key)]
@@ -162,17 +152,19 @@ def plot_vs_fleet(rows: list[dict], key: str, ylabel: str, path: Path, *, title:
             hi.append(max(values))
         if not xs:
             continue
-        line, = ax.plot(xs, mean, marker="o", label=f"demand ×{demand:g}")
+        label = f"{scenario}, demand ×{demand:g}" if several else f"demand ×{demand:g}"
+        line, = ax.plot(xs, mean, marker="o", markersize=3, label=label)
         ax.fill_between(xs, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
     if target is not None:
         ax.axhline(target, color="black", linestyle="--", linewidth=1, label=target_label)
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("fleet size (vehicles)")
+    ax.set_xlabel("Flottengröße / fleet size (vehicles)")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10, pad=14)
-    ax.text(0.0, 1.01, "line: mean over seeds; band: min–max over seeds", transform=ax.transAxes, fontsize=7,
+    ax.text(0.0, 1.01, "Linie: Mittel über Seeds; Band: Min–Max / line: mean over seeds; band: min–max",
+            transform=ax.transAxes, fontsize=7,
             color="#555555", va="bottom")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
@@ -257,7 +249,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;
 line-height:1.45;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:0.5rem 0;font-size:0.9rem}
+table{border-collapse:collapse;margin:0.5rem 0;font-size:0.9rem;display:block;max-width:100%;overflow-x:auto}
 th,td{border:1px solid #ccc;padding:0.25rem 0.5rem;text-align:right}th{background:#f3f3f3}
 td.l,th.l{text-align:left}.warn{background:#fff3cd;border:1px solid #e0c36c;padding:0.6rem 1rem}
 .rec{font-size:1.05rem;font-weight:600}figure{margin:1rem 0}img{max-width:100%;border:1px solid #ddd}
@@ -265,85 +257,244 @@ figcaption{font-size:0.85rem;color:#555}code{background:#f5f5f5;padding:0 0.2rem
 """
 
 
+def _range_text(key: str) -> str:
+    if key not in PUBLISHED_RANGES:
+        return "–"
+    lo, hi, ref = PUBLISHED_RANGES[key]
+    if key in ("pooled_share", "empty_km_share"):
+        return f"{lo:.0%}–{hi:.0%} [{ref}]"
+    return f"{lo:g}–{hi:g} [{ref}]"
+
+
+#: (key, German label, English label, formatter) of the KPI table beside the published ranges
+KPI_TABLE = (
+    ("passengers_per_vehicle_hour", "Fahrgäste je Fahrzeugstunde im Einsatz", "passengers per revenue vehicle-hour",
+     lambda v: _fmt(v, 2)),
+    ("mean_load_on_board", "mittlere Besetzung (Pkm an Bord ÷ Fzkm)", "mean load on board (pkm ÷ vkm)",
+     lambda v: _fmt(v, 2)),
+    ("mean_load_when_occupied", "Besetzung bei besetzter Fahrt", "mean load when occupied", lambda v: _fmt(v, 2)),
+    ("pooled_share", "Anteil gebündelter Fahrten", "pooled share", _pct),
+    ("detour_ratio", "Umwegfaktor (Σ Fahrzeit ÷ Σ Direktzeit)", "detour ratio (Σ ride ÷ Σ direct)",
+     lambda v: _fmt(v, 2)),
+    ("detour_ratio_trip_p95", "Umwegfaktor je Fahrt, 95 %-Perzentil", "detour ratio per trip, p95",
+     lambda v: _fmt(v, 2)),
+    ("direct_mean_km", "mittlere Direktentfernung (km)", "mean direct trip length (km)", lambda v: _fmt(v, 1)),
+    ("wait_from_requested_p95_s", "Wartezeit ab Wunschzeit, p95 (min)", "wait from requested time, p95 (min)",
+     _minutes),
+    ("wait_from_requested_mean_s", "Wartezeit ab Wunschzeit, Mittel (min)", "wait from requested time, mean (min)",
+     _minutes),
+    ("wait_from_window_p95_s", "Wartezeit ab Zeitfensterbeginn, p95 (min)", "wait from window start, p95 (min)",
+     _minutes),
+    ("booking_lead_mean_s", "mittlere Vorbuchungszeit (h)", "mean booking lead (h)",
+     lambda v: "–" if v is None else f"{v / 3600:.1f}"),
+    ("served_share_net", "Beförderungsquote (netto)", "served share (net)", _pct),
+    ("rejected_share", "Anteil abgelehnter Anfragen", "rejected share", _pct),
+    ("empty_km_share", "Leerkilometeranteil", "empty-km share", _pct),
+    ("deadhead_km", "Leerkilometer je Tag", "deadhead km per day", lambda v: _fmt(v, 0)),
+    ("driver_hours_paid", "bezahlte Fahrerstunden je Tag", "paid driver hours per day", lambda v: _fmt(v, 0)),
+    ("cost_total_eur", "Kosten je Betriebstag (€)", "cost per service day (€)", lambda v: _fmt(v, 0)),
+    ("cost_per_passenger_eur", "Kosten je Fahrgast (€)", "cost per passenger (€)", lambda v: _fmt(v, 2)),
+    ("subsidy_per_passenger_eur", "Zuschuss je Fahrgast nach Fahrgeld (€)", "subsidy per passenger after fares (€)",
+     lambda v: _fmt(v, 2)),
+    ("co2_kg", "CO₂ je Betriebstag (kg)", "CO₂ per service day (kg)", lambda v: _fmt(v, 0)),
+)
+
+#: reference list of the published ranges (German, English)
+REFERENCES = (
+    ("R1", "US National Transit Database, Verkehrsart Demand Response: um 2 Fahrgäste je Fahrzeugstunde im "
+           "Einsatz; Bandbreite ländlicher Bedarfsverkehre 1–3 (TCRP Synthesis 141, 2019).",
+           "US National Transit Database, mode demand response: about 2 passengers per revenue hour; rural "
+           "general-public DRT 1–3 (TCRP Synthesis 141, 2019)."),
+    ("R2", "Bandbreiten ländlicher On-Demand-Verkehre in Deutschland, zusammengestellt in der Prüfung des "
+           "Simulators (Issue 19) — vor Verwendung mit den Betreiberberichten abgleichen.",
+           "Ranges of rural on-demand services in Germany as compiled in the simulator's review (issue 19) — "
+           "check against operators' reports before use."),
+    ("R3", "Bündelungsquoten städtischer Dienste 50–60 %, ländlicher darunter (Issue 19).",
+           "Pooled share of urban services 50–60 %, rural services lower (issue 19)."),
+    ("R4", "Gebuchte Fahrten ländlicher Bedarfsverkehre 1,3–8 km (Issue 19); MiD 2017: mittlere Wegelänge im "
+           "ländlichen Raum um 14 km über alle Verkehrsmittel.",
+           "Booked trips of rural DRT 1.3–8 km (issue 19); MiD 2017: mean trip length in rural areas about 14 km "
+           "over all modes."),
+    ("R5", "Kosten je Fahrgast ländlicher Bedarfsverkehre, grobe Bandbreite aus Evaluationsberichten (Difu 2021, "
+           "Gies & Langer: Mit On-Demand-Angeboten ÖPNV-Bedarfsverkehre modernisieren) — nicht geprüft.",
+           "Cost per passenger of rural DRT, rough range from evaluation reports (Difu 2021, Gies & Langer) — "
+           "not verified."),
+)
+
+
+def _kpi_value(summary: dict, key: str):
+    entry = summary.get(key)
+    return None if entry is None else entry["mean"]
+
+
+def _kpi_rows(summary: dict, lang: int) -> str:
+    rows = []
+    for key, de, en, fmt in KPI_TABLE:
+        entry = summary.get(key)
+        if entry is None:
+            value = "–"
+        else:
+            value = fmt(entry["mean"])
+            if entry["min"] != entry["max"]:
+                value += f" ({fmt(entry['min'])}–{fmt(entry['max'])})"
+        rows.append(f"<tr><td class='l'>{html.escape(de if lang == 0 else en)}</td><td><code>{key}</code></td>"
+                    f"<td>{value}</td><td>{_range_text(key)}</td></tr>")
+    return "".join(rows)
+
+
 def write_report(path: Path, *, rows: list[dict], recommendations: list[dict], targets: Targets, params: dict,
-                 images: list[tuple[Path, str]], region) -> None:
-    """A self-contained HTML report (images embedded as base64, no external resources)."""
+                 images: list[tuple[Path, str]], region, sweep: list[dict] | None = None) -> None:
+    """A self-contained HTML report (images embedded as base64, no external resources), German first."""
     e = html.escape
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Fleet sizing — {e(region.name)}"
-             f"</title><style>{_CSS}</style></head><body>",
-             f"<h1>Fleet sizing report — {e(region.name)}</h1>"]
+    parts = [f"<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'><title>Flottenbemessung / Fleet sizing — "
+             f"{e(region.name)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>Flottenbemessung / Fleet sizing — {e(region.name)}</h1>"]
     if region.synthetic:
-        parts.append("<p class='warn'><strong>SYNTHETIC road network.</strong> The roads of this region are "
-                     "invented (the <code>demo</code> network); use the numbers to try the tool, never to plan a "
-                     "real service.</p>")
-    parts.append("<h2>Recommended fleet size</h2>")
-    parts.append(f"<p>Targets: served share ≥ <strong>{targets.served_share:.0%}</strong> of the requests riders "
-                 "kept (requests minus rider cancellations and no-shows) and "
-                 f"95th-percentile wait ≤ <strong>{targets.p95_wait_s / 60:g} min</strong> (wait = boarding time − "
-                 "requested pickup time). <strong>Recommended = the smallest fleet that meets both targets in every "
-                 f"seed</strong> ({params.get('seeds', '?')} seeds per fleet size); the smallest fleet meeting them "
-                 "on the mean over seeds is shown for comparison. Spread = min–max over seeds at the recommended "
-                 "fleet.</p>")
-    parts.append("<table><tr><th>demand</th><th>requests / day</th><th>recommended fleet<br>(all seeds)</th>"
-                 "<th>on the mean</th><th>served share (net)<br>mean (min–max)</th><th>p95 wait min<br>mean (min–max)"
-                 "</th><th>occupancy</th><th>pooled</th><th>€ / served trip</th></tr>")
-    for rec in recommendations:
-        fleet = rec["recommended_all_seeds"]
-        fleet_text = (f"<span class='rec'>{fleet}</span>" if fleet is not None else
-                      f"none ≤ {rec['shown_fleet']} (figures for {rec['shown_fleet']})")
-        parts.append(
-            f"<tr><td>×{rec['demand']:g}</td><td>{_fmt(rec['requests'], 0)}</td><td>{fleet_text}</td>"
-            f"<td>{rec['recommended_on_mean'] if rec['recommended_on_mean'] is not None else '–'}</td>"
-            f"<td>{_pct(rec['served_share_mean'])} ({_pct(rec['served_share_min'])}–{_pct(rec['served_share_max'])})"
-            f"</td><td>{_minutes(rec['wait_p95_s_mean'])} ({_minutes(rec['wait_p95_s_min'])}–"
-            f"{_minutes(rec['wait_p95_s_max'])})</td><td>{_fmt(rec['occupancy_mean'], 2)}</td>"
-            f"<td>{_pct(rec['pooled_share_mean'])}</td><td>{_fmt(rec['cost_per_trip_mean'], 2)}</td></tr>")
-    parts.append("</table>")
-    parts.append("<h3>Analytic sanity check</h3><p>Driving vehicle-hours the demand needs ≈ requests × passengers per "
-                 "request × mean direct trip time ÷ occupancy (passenger-km per vehicle-km, taken from the "
-                 "simulation at the fleet shown). Dividing by the shift hours per vehicle gives a lower bound on "
-                 "the fleet (vehicles driving all shift long, never waiting).</p>")
-    parts.append("<table><tr><th>demand</th><th>requests</th><th>passengers / request</th><th>direct trip min</th>"
-                 "<th>occupancy</th><th>analytic driving veh-h</th><th>simulated driving veh-h</th>"
-                 "<th>shift h / vehicle</th><th>lower-bound fleet</th><th>simulated fleet</th></tr>")
-    for rec in recommendations:
-        parts.append(
-            f"<tr><td>×{rec['demand']:g}</td><td>{_fmt(rec['requests'], 0)}</td>"
-            f"<td>{_fmt(rec['passengers_per_request'], 2)}</td><td>{_minutes(rec['direct_mean_s'])}</td>"
-            f"<td>{_fmt(rec['occupancy_mean'], 2)}</td><td>{_fmt(rec['analytic_driving_hours'], 1)}</td>"
-            f"<td>{_fmt(rec['simulated_driving_hours'], 1)}</td><td>{_fmt(rec['hours_per_vehicle'], 1)}</td>"
-            f"<td>{rec['analytic_min_fleet'] if rec['analytic_min_fleet'] is not None else '–'}</td>"
-            f"<td>{rec['shown_fleet']}</td></tr>")
-    parts.append("</table>")
-    parts.append("<h2>Plots</h2>")
+        parts.append("<p class='warn'><strong>SYNTHETISCHES Straßennetz / SYNTHETIC road network.</strong> Die "
+                     "Straßen dieser Region sind erfunden (Netz <code>demo</code>): Zahlen zum Ausprobieren, nicht zur "
+                     "Planung. The roads are invented: use the numbers to try the tool, never to plan a real "
+                     "service.</p>")
+    for lang in (0, 1):
+        de = lang == 0
+        parts.append(f"<section lang='{'de' if de else 'en'}'><h2>{'Deutsch' if de else 'English'}</h2>")
+        parts.append("<h3>" + ("Empfohlene Flottengröße" if de else "Recommended fleet size") + "</h3>")
+        if de:
+            parts.append(f"<p>Ziele: Beförderungsquote ≥ <strong>{targets.served_share:.0%}</strong> der Anfragen, "
+                         "die Fahrgäste nicht selbst storniert haben, und 95 %-Perzentil der Wartezeit ab Wunschzeit ≤ "
+                         f"<strong>{targets.p95_wait_s / 60:g} min</strong>. <strong>Empfohlen = die kleinste Flotte, "
+                         "die jedes Ziel in jedem Seed (simulierten Tag) erreicht</strong>, nach dem Raster auf ein "
+                         "Fahrzeug genau durch Bisektion gefunden; liegen die Seeds bei Flotte − 1 beiderseits eines "
+                         "Ziels, wurden weitere Seeds gerechnet.</p>")
+        else:
+            parts.append(f"<p>Targets: served share ≥ <strong>{targets.served_share:.0%}</strong> of the requests "
+                         "riders kept and 95th-percentile wait from the requested time ≤ "
+                         f"<strong>{targets.p95_wait_s / 60:g} min</strong>. <strong>Recommended = the smallest fleet "
+                         "that meets every target in every seed (simulated day)</strong>, found to the vehicle by "
+                         "bisection after the grid; where the seeds at fleet − 1 straddle a target, more seeds were "
+                         "run.</p>")
+        head = ("<tr><th class='l'>Szenario</th><th>Nachfrage</th><th>Anfragen/Tag</th><th>Flotte</th><th>Seeds</th>"
+                "<th>bindendes Ziel</th><th>Untergrenze Spitzenstunde</th><th>Fahrgäste/Fzh</th><th>€/Fahrgast</th>"
+                "<th>Beförderungsquote</th><th>p95 Wartezeit min</th></tr>") if de else (
+                "<tr><th class='l'>scenario</th><th>demand</th><th>requests/day</th><th>fleet</th><th>seeds</th>"
+                "<th>binding target</th><th>peak-hour lower bound</th><th>passengers/veh-h</th><th>€/passenger</th>"
+                "<th>served share</th><th>p95 wait min</th></tr>")
+        parts.append("<table>" + head)
+        for rec in recommendations:
+            sm = rec["summary"]
+            fleet = rec["fleet"]
+            fleet_text = f"<span class='rec'>{fleet}</span>" if fleet is not None else (
+                f"keine ≤ {rec.get('largest_fleet')}" if de else f"none ≤ {rec.get('largest_fleet')}")
+            bound = rec.get("bound") or {}
+
+            def mm(key, fmt, sm=sm):
+                entry = sm.get(key)
+                if entry is None:
+                    return "–"
+                return f"{fmt(entry['mean'])} ({fmt(entry['min'])}–{fmt(entry['max'])})"
+            parts.append(
+                f"<tr><td class='l'>{e(rec['scenario'])}</td><td>×{rec['demand']:g}</td>"
+                f"<td>{mm('requests', lambda v: _fmt(v, 0))}</td><td>{fleet_text}</td><td>{len(rec.get('seeds', []))}"
+                f"</td><td>{e(str(rec.get('binding_target') or '–'))}</td>"
+                f"<td>{bound.get('fleet_lower_bound', '–')}</td>"
+                f"<td>{mm('passengers_per_vehicle_hour', lambda v: _fmt(v, 2))}</td>"
+                f"<td>{mm('cost_per_passenger_eur', lambda v: _fmt(v, 2))}</td>"
+                f"<td>{mm('served_share_net', _pct)}</td><td>{mm('wait_from_requested_p95_s', _minutes)}</td></tr>")
+        parts.append("</table>")
+        warnings = [w for rec in recommendations for w in rec.get("warnings", [])]
+        if warnings:
+            parts.append("<div class='warn'><strong>" + ("Hinweise" if de else "Warnings") + "</strong><ul>"
+                         + "".join(f"<li>{e(getattr(w, 'de', w) if de else str(w))}</li>"
+                                   for w in dict.fromkeys(warnings)) + "</ul></div>")
+        parts.append("<h3>" + ("Kennzahlen bei der empfohlenen Flotte und veröffentlichte Bandbreiten" if de else
+                               "KPIs at the recommended fleet beside published ranges") + "</h3>")
+        for rec in recommendations:
+            parts.append(f"<p><strong>{e(rec['scenario'])}, ×{rec['demand']:g}, "
+                         f"{rec['fleet'] if rec['fleet'] is not None else rec.get('largest_fleet')} "
+                         f"{'Fahrzeuge' if de else 'vehicles'}</strong> — "
+                         + ("Mittel (Min–Max über Seeds)" if de else "mean (min–max over seeds)") + "</p>")
+            parts.append("<table><tr><th class='l'>" + ("Kennzahl" if de else "KPI") + "</th><th>key</th><th>"
+                         + ("Wert" if de else "value") + "</th><th>" + ("veröffentlicht" if de else "published")
+                         + "</th></tr>" + _kpi_rows(rec["summary"], lang) + "</table>")
+        parts.append("<h3>" + ("Quellen der Bandbreiten" if de else "Sources of the ranges") + "</h3><ul>")
+        for ref, text_de, text_en in REFERENCES:
+            parts.append(f"<li>[{ref}] {e(text_de if de else text_en)}</li>")
+        parts.append("</ul>")
+        parts.append("<h3>" + ("Plausibilitätsprüfung: Untergrenze der Spitzenstunde" if de else
+                               "Sanity check: peak-hour lower bound") + "</h3>")
+        parts.append("<p>" + (
+            "Fahrzeugstunden in der verkehrsstärksten Stunde = Zielquote × (Σ Direktfahrzeiten der Fahrten ÷ maximale "
+            "Bündelung + Σ Haltezeiten); Flotte ≥ Fahrzeugstunden ÷ Anteil der Flotte im Dienst in dieser Stunde "
+            "(laut Schichtplan). Unabhängig von der simulierten Bündelung; die simulierte steht daneben." if de else
+            "Vehicle-hours in the busiest hour = served-share target × (Σ direct driving time of its trips ÷ maximum "
+            "pooling + Σ stop times); fleet ≥ vehicle-hours ÷ share of the fleet on duty in that hour (from the "
+            "shift plan). Independent of the simulated pooling; the simulated pooling is shown beside it.") + "</p>")
+        parts.append("<table><tr><th class='l'>" + ("Szenario" if de else "scenario") + "</th><th>"
+                     + ("Nachfrage" if de else "demand") + "</th><th>"
+                     + ("Anfragen Spitzenstunde" if de else "peak-hour requests") + "</th><th>"
+                     + ("Direktzeit h" if de else "direct h") + "</th><th>" + ("Haltezeit h" if de else "stop h")
+                     + "</th><th>" + ("max. Bündelung" if de else "max pooling") + "</th><th>"
+                     + ("im Dienst" if de else "on duty") + "</th><th>" + ("Untergrenze" if de else "lower bound")
+                     + "</th><th>" + ("simuliert" if de else "simulated") + "</th><th>"
+                     + ("simulierte Bündelung" if de else "simulated pooling") + "</th></tr>")
+        for rec in recommendations:
+            b = rec.get("bound")
+            if not b:
+                continue
+            parts.append(f"<tr><td class='l'>{e(rec['scenario'])}</td><td>×{rec['demand']:g}</td>"
+                         f"<td>{_fmt(b['peak_hour_requests'], 0)}</td><td>{_fmt(b['peak_hour_direct_hours'], 1)}</td>"
+                         f"<td>{_fmt(b['peak_hour_stop_hours'], 1)}</td><td>{b['max_pooling']:g}</td>"
+                         f"<td>{_pct(b['on_duty_share'])}</td><td>{b['fleet_lower_bound']}</td>"
+                         f"<td>{rec['fleet'] if rec['fleet'] is not None else '–'}</td>"
+                         f"<td>{_fmt(b.get('simulated_pooling_factor'), 2)}</td></tr>")
+        parts.append("</table>")
+        if sweep:
+            parts.append("<h3>" + ("Abhängigkeit von den Betriebsregeln (--param)" if de else
+                                   "How the answer depends on the service rules (--param)") + "</h3><table><tr>"
+                         "<th class='l'>" + ("Parameter" if de else "parameter") + "</th><th class='l'>"
+                         + ("Wert" if de else "value") + "</th><th>" + ("Nachfrage" if de else "demand") + "</th><th>"
+                         + ("Flotte" if de else "fleet") + "</th><th>" + ("Fahrgäste/Fzh" if de else "pass./veh-h")
+                         + "</th><th>" + ("gebündelt" if de else "pooled") + "</th><th>"
+                         + ("Umweg" if de else "detour") + "</th><th>" + ("p95 Wartezeit min" if de else "p95 wait min")
+                         + "</th><th>€/" + ("Fahrgast" if de else "passenger") + "</th></tr>")
+            for line in sweep:
+                parts.append(f"<tr><td class='l'>{e(line['param'])}</td><td class='l'>{e(str(line['value']))}</td>"
+                             f"<td>×{line['demand']:g}</td><td>{line['fleet'] if line['fleet'] is not None else '–'}"
+                             f"</td><td>{_fmt(line.get('passengers_per_vehicle_hour'), 2)}</td>"
+                             f"<td>{_pct(line.get('pooled_share'))}</td><td>{_fmt(line.get('detour_ratio'), 2)}</td>"
+                             f"<td>{_minutes(line.get('wait_from_requested_p95_s'))}</td>"
+                             f"<td>{_fmt(line.get('cost_per_passenger_eur'), 2)}</td></tr>")
+            parts.append("</table>")
+        parts.append("</section>")
+    parts.append("<h2>Diagramme / Plots</h2>")
     for image, alt in images:
         parts.append(_image(image, alt))
-    parts.append("<h2>Mean KPIs per demand level and fleet size</h2><table><tr><th>demand</th><th>fleet</th>"
-                 "<th>requests</th><th>served</th><th>served (net)</th><th>rejected</th><th>declined</th>"
-                 "<th>wait mean min</th>"
-                 "<th>wait p95 min</th><th>detour mean</th><th>occupancy</th><th>pooled</th><th>empty km</th>"
-                 "<th>veh-km</th><th>veh-h</th><th>€ / trip</th></tr>")
-    for demand, fleets in by_demand_and_fleet(rows).items():
+    parts.append("<h2>Mittelwerte je Szenario, Nachfrage und Flotte / Mean KPIs per scenario, demand and fleet</h2>"
+                 "<table><tr><th class='l'>scenario</th><th>demand</th><th>fleet</th><th>seeds</th><th>requests</th>"
+                 "<th>served (net)</th><th>p95 wait min</th><th>p95 wait from window min</th><th>pass./veh-h</th>"
+                 "<th>load on board</th><th>pooled</th><th>detour ratio</th><th>empty km</th><th>paid driver h</th>"
+                 "<th>€ / passenger</th></tr>")
+    for (scenario, demand), fleets in by_group_and_fleet(rows).items():
         for fleet, runs in fleets.items():
             parts.append(
-                f"<tr><td>×{demand:g}</td><td>{fleet}</td><td>{_fmt(_stat(runs, 'requests', np.mean), 0)}</td>"
-                f"<td>{_pct(_stat(runs, 'served_share', np.mean))}</td>"
+                f"<tr><td class='l'>{e(scenario)}</td><td>×{demand:g}</td><td>{fleet}</td><td>{len(runs)}</td>"
+                f"<td>{_fmt(_stat(runs, 'requests', np.mean), 0)}</td>"
                 f"<td>{_pct(_stat(runs, 'served_share_net', np.mean))}</td>"
-                f"<td>{_fmt(_stat(runs, 'rejected', np.mean), 0)}</td><td>{_fmt(_stat(runs, 'declined', np.mean), 0)}"
-                f"</td><td>{_minutes(_stat(runs, 'wait_mean_s', np.mean))}</td>"
-                f"<td>{_minutes(_stat(runs, 'wait_p95_s', np.mean))}</td>"
-                f"<td>{_fmt(_stat(runs, 'detour_mean', np.mean), 2)}</td>"
-                f"<td>{_fmt(_stat(runs, 'occupancy', np.mean), 2)}</td>"
+                f"<td>{_minutes(_stat(runs, 'wait_from_requested_p95_s', np.mean))}</td>"
+                f"<td>{_minutes(_stat(runs, 'wait_from_window_p95_s', np.mean))}</td>"
+                f"<td>{_fmt(_stat(runs, 'passengers_per_vehicle_hour', np.mean), 2)}</td>"
+                f"<td>{_fmt(_stat(runs, 'mean_load_on_board', np.mean), 2)}</td>"
                 f"<td>{_pct(_stat(runs, 'pooled_share', np.mean))}</td>"
+                f"<td>{_fmt(_stat(runs, 'detour_ratio', np.mean), 2)}</td>"
                 f"<td>{_pct(_stat(runs, 'empty_km_share', np.mean))}</td>"
-                f"<td>{_fmt(_stat(runs, 'vehicle_km', np.mean), 0)}</td>"
-                f"<td>{_fmt(_stat(runs, 'vehicle_hours', np.mean), 0)}</td>"
-                f"<td>{_fmt(_stat(runs, 'cost_per_served_trip_eur', np.mean), 2)}</td></tr>")
+                f"<td>{_fmt(_stat(runs, 'driver_hours_paid', np.mean), 0)}</td>"
+                f"<td>{_fmt(_stat(runs, 'cost_per_passenger_eur', np.mean), 2)}</td></tr>")
     parts.append("</table>")
-    parts.append("<h2>Inputs</h2><table>")
+    parts.append("<h2>Eingaben / Inputs</h2><table>")
     for key, value in params.items():
         parts.append(f"<tr><th class='l'>{e(str(key))}</th><td class='l'>{e(str(value))}</td></tr>")
     parts.append("</table>")
-    parts.append(f"<p style='font-size:0.8rem;color:#555'>{e(region.network.attribution)}. Per-run KPIs: "
-                 "<code>kpis.csv</code>; full results: <code>runs.json</code>.</p></body></html>")
+    parts.append(f"<p style='font-size:0.8rem;color:#555'>{e(region.network.attribution)}. Kennzahlen je Lauf / "
+                 "per-run KPIs: <code>kpis.csv</code>; Empfehlung / recommendation: <code>recommendation.json</code>; "
+                 "alles / everything: <code>runs.json</code>. Definitionen / definitions: "
+                 "<code>simulations/README.md</code>.</p></body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")

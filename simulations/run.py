@@ -6,11 +6,12 @@ come from the store's event log through :func:`ride_pool.dispatch.kpis.compute_k
 the live service computes them.
 
 Fleet (:class:`FleetConfig`): N vehicles with 8 places each; a share of them (every second one by
-default, at least one) has 1 wheelchair place in place of a seat. One shift per vehicle covers the
-operating hours (starting 30 min before opening, ending at the latest 1 h after closing; the vehicle
-returns to its depot and ends its shift once its last rider is out after closing). Depots lie at
-the centres of the largest towns (at most ``depot_towns``), vehicles shared out in proportion to
-population (D'Hondt).
+default, at least one) has 1 wheelchair place in place of a seat. The vehicles run driver shifts
+from a shift plan (:mod:`simulations.shifts`; default: staggered early and late shifts with
+breaks, breaks modelled as gaps between dispatcher shifts); each part of a driver shift is one
+dispatcher shift that starts and ends at the vehicle's depot. Depots lie at the centres of the
+largest towns (at most ``depot_towns``), vehicles shared out in proportion to population
+(D'Hondt).
 """
 
 from __future__ import annotations
@@ -30,14 +31,15 @@ import numpy as np
 
 from ride_pool.dispatch.dispatcher import Dispatcher
 from ride_pool.dispatch.domain import EventKind
-from ride_pool.dispatch.kpis import CostModel, compute_kpis
 from ride_pool.dispatch.rules import WEEKDAYS, ServiceRules
 from ride_pool.dispatch.store import Change, InMemoryStore, StoredState
 from simulations.agents import RiderConfig, Riders, VehicleAgent, VehicleConfig, demand_weights
 from simulations.demand import DemandConfig, ServiceDay, TripDemand, generate_demand, read_request_csv
 from simulations.errors import SimulationInputError
 from simulations.events import PRIORITY_OPTIMISE, PRIORITY_REQUEST, PRIORITY_SHIFT, EventLoop
+from simulations.kpis import CostModel, standard_kpis
 from simulations.region import Region, get_region
+from simulations.shifts import ShiftPlanConfig, default_shift_plan
 
 #: A Tuesday outside school holidays and clock changes.
 DEFAULT_DATE = "2025-09-16"
@@ -51,8 +53,6 @@ class FleetConfig:
     wheelchair_vehicle_share: float = 0.5
     wheelchair_places: int = 1
     depot_towns: int = 6
-    shift_lead_s: int = 1800
-    shift_overrun_s: int = 3600
 
     def __post_init__(self) -> None:
         if self.places < 1 or not 0 <= self.wheelchair_places <= self.places:
@@ -74,6 +74,9 @@ class ShiftPlan:
     end: int
     depot_municipality: int
     depot_node: int
+    #: the vehicle takes no new work from here on and drives home once its route is done
+    close: int = 0
+    driver_shift: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class RunSpec:
     reoptimise_every_s: int | None = None
     reoptimise_time_limit_s: float = 1.0
     cost_model: CostModel = field(default_factory=CostModel)
+    #: driver shifts (None: :func:`simulations.shifts.default_shift_plan` for the day's hours)
+    shift_plan: ShiftPlanConfig | None = None
     #: return (origin node, destination node, outcome code) per request as ``trips``
     keep_trips: bool = False
     #: keep every object version in an InMemoryStore (slower) instead of the event log only
@@ -133,7 +138,8 @@ def service_day(rules: ServiceRules, day: str) -> tuple[int, ServiceDay]:
     if not hours:
         raise SimulationInputError(f"the service does not operate on {weekday} {day}; choose another date")
     early = _hhmm(rules.early_trip_before) if rules.early_trip_before else None
-    return midnight, ServiceDay(_hhmm(hours[0]), _hhmm(hours[1]), int(rules.min_lead_s), early)
+    day_type = "saturday" if weekday == "sat" else "sunday" if weekday == "sun" else "weekday"
+    return midnight, ServiceDay(_hhmm(hours[0]), _hhmm(hours[1]), int(rules.min_lead_s), early, day_type)
 
 
 def depot_allocation(population: np.ndarray, fleet: int, towns: int) -> list[int]:
@@ -148,22 +154,36 @@ def depot_allocation(population: np.ndarray, fleet: int, towns: int) -> list[int
     return out
 
 
-def plan_fleet(region: Region, fleet: int, config: FleetConfig, day_start: int, day: ServiceDay) -> list[ShiftPlan]:
-    """One shift per vehicle over the operating hours, depots at the largest towns."""
+def shift_plan_for(spec_plan: ShiftPlanConfig | None, day: ServiceDay) -> ShiftPlanConfig:
+    """The run's shift plan: the given one, or staggered early and late shifts over the day's hours."""
+    return spec_plan if spec_plan is not None else default_shift_plan(day.open_s, day.close_s)
+
+
+def plan_fleet(region: Region, fleet: int, config: FleetConfig, day_start: int, day: ServiceDay,
+               shifts: ShiftPlanConfig | None = None) -> list[ShiftPlan]:
+    """Dispatcher shifts of ``fleet`` vehicles: each vehicle's driver shifts (its group's in the
+    shift plan) cut at their breaks; depots at the largest towns."""
+    shifts = shift_plan_for(shifts, day)
     depots = depot_allocation(region.population, fleet, config.depot_towns)
+    groups = shifts.vehicle_groups(fleet)
     numbering: dict[int, itertools.count] = {}
     plans = []
+    shift_id = itertools.count(1)
     for i, municipality in enumerate(depots):
         wheelchair = config.wheelchair_places > 0 and \
             math.ceil((i + 1) * config.wheelchair_vehicle_share) > math.ceil(i * config.wheelchair_vehicle_share)
         wheelchair_places = config.wheelchair_places if wheelchair else 0
         town = region.municipalities[municipality].name.split(",")[0]
         k = next(numbering.setdefault(municipality, itertools.count(1)))
-        plans.append(ShiftPlan(
-            shift_id=i + 1, vehicle_id=i + 1, label=f"{town} {k}" + (" (wheelchair)" if wheelchair else ""),
-            seats=config.places - wheelchair_places, wheelchair_places=wheelchair_places,
-            start=day_start + day.open_s - config.shift_lead_s, end=day_start + day.close_s + config.shift_overrun_s,
-            depot_municipality=municipality, depot_node=int(region.centre_nodes[municipality])))
+        label = f"{town} {k}" + (" (wheelchair)" if wheelchair else "")
+        for template in shifts.groups[groups[i]].shifts:
+            for a, b in template.parts():
+                plans.append(ShiftPlan(
+                    shift_id=next(shift_id), vehicle_id=i + 1, label=f"{label} · {template.name}",
+                    seats=config.places - wheelchair_places, wheelchair_places=wheelchair_places,
+                    start=day_start + a, end=day_start + b, depot_municipality=municipality,
+                    depot_node=int(region.centre_nodes[municipality]),
+                    close=day_start + max(a, b - shifts.return_margin_s), driver_shift=template.name))
     return plans
 
 
@@ -209,9 +229,10 @@ class Simulation:
             self.requests = generate_demand(region, config, self.day, spec.seed)
         self.demand_weights = demand_weights(self.requests, len(region.municipalities), region.population)
         self.riders = Riders(self, spec.riders)
-        self.shift_plans = plan_fleet(region, spec.fleet, spec.fleet_config, self.day_start, self.day)
+        self.shift_config = shift_plan_for(spec.shift_plan, self.day)
+        self.shift_plans = plan_fleet(region, spec.fleet, spec.fleet_config, self.day_start, self.day,
+                                      self.shift_config)
         self.vehicles: dict[int, VehicleAgent] = {}
-        close = self.day_start + self.day.close_s
         for plan in self.shift_plans:
             depot = self.dispatcher.place_at_node(plan.depot_node, name=f"Depot {plan.label}")
             self.dispatcher.add_shift(plan.shift_id, plan.vehicle_id, plan.label, plan.seats, plan.wheelchair_places,
@@ -219,7 +240,7 @@ class Simulation:
             agent = VehicleAgent(self, plan.shift_id, plan.depot_node, spec.vehicles)
             self.vehicles[plan.shift_id] = agent
             self.loop.at(max(plan.start, self.loop.now), agent.start, priority=PRIORITY_SHIFT, label="shift start")
-            self.loop.at(close, agent.close, priority=PRIORITY_SHIFT, label="closing")
+            self.loop.at(max(plan.close, plan.start), agent.close, priority=PRIORITY_SHIFT, label="closing")
         self.dispatcher.subscribe(self._on_event)
         for trip in self.requests:
             self.loop.at(self.day_start + trip.request_time, partial(self.riders.ask, trip), priority=PRIORITY_REQUEST,
@@ -249,7 +270,13 @@ class Simulation:
         self.loop.run()
         self.wall_s = time.perf_counter() - start
         self.cpu_s = time.process_time() - cpu
-        return compute_kpis(self.store.events, self.spec.cost_model)
+        rules = self.spec.rules
+        kpis = standard_kpis(self.store.events, self.spec.cost_model, day_start=self.day_start,
+                             stop_service_s=(rules.boarding_s, rules.alighting_s, rules.wheelchair_extra_s))
+        start = kpis.get("peak_hour_start_s")
+        kpis["peak_hour_on_duty_share"] = None if start is None else round(
+            self.shift_config.on_duty_seconds(self.spec.fleet, start, start + 3600) / (3600.0 * self.spec.fleet), 4)
+        return kpis
 
     @property
     def events(self):

@@ -27,43 +27,70 @@ def _worker_environment() -> dict:
     return {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
-def run_sweep(specs: list[RunSpec], *, scheduler: str | None = None, serial: bool = False,
-              workers: int | None = None, on_result: Callable[[int, dict], None] | None = None) -> list[dict]:
-    """Run every spec; results in the order of ``specs``. ``on_result(index, row)`` reports progress."""
-    results: list[dict | None] = [None] * len(specs)
-    if serial:
-        for i, spec in enumerate(specs):
-            results[i] = run_simulation(spec)
-            if on_result:
-                on_result(i, results[i])
-        return results  # type: ignore[return-value]
+class SweepRunner:
+    """Runs batches of specs on one Dask cluster (or serially) kept open between batches, so a
+    search that runs a few days at a time (bisection) starts the workers once. Use as a context
+    manager; :meth:`run` returns results in the order of the specs."""
 
-    from dask.distributed import Client, LocalCluster, as_completed
+    def __init__(self, *, scheduler: str | None = None, serial: bool = False, workers: int | None = None,
+                 on_result: Callable[[int, dict], None] | None = None):
+        self.scheduler, self.serial, self.workers, self.on_result = scheduler, serial, workers, on_result
+        self.client = self.cluster = None
+        self.done = 0
 
-    cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SimulationInputError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
-                                       "'dask scheduler' or leave --scheduler out for a local cluster") from None
-    else:
-        n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR, env=_worker_environment())
-        client = Client(cluster)
-    try:
-        futures = [client.submit(run_simulation, spec, key=f"simulate-{i}-{spec.fleet}-{spec.demand}-{spec.seed}",
-                                 pure=False) for i, spec in enumerate(specs)]
+    def __enter__(self) -> "SweepRunner":
+        if self.serial:
+            return self
+        from dask.distributed import Client, LocalCluster
+
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise SimulationInputError(
+                    f"cannot reach the Dask scheduler at {self.scheduler!r} ({exc}); start one with 'dask scheduler' "
+                    "or leave --scheduler out for a local cluster") from None
+        else:
+            n = self.workers or os.cpu_count() or 1
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                        silence_logs=logging.ERROR, env=_worker_environment())
+            self.client = Client(self.cluster)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+    def run(self, specs: list[RunSpec]) -> list[dict]:
+        results: list[dict | None] = [None] * len(specs)
+        offset = self.done
+        if self.client is None:
+            for i, spec in enumerate(specs):
+                results[i] = run_simulation(spec)
+                self.done += 1
+                if self.on_result:
+                    self.on_result(offset + i, results[i])
+            return results  # type: ignore[return-value]
+        from dask.distributed import as_completed
+
+        futures = [self.client.submit(run_simulation, spec, key=f"simulate-{offset + i}-{spec.fleet}-{spec.demand}-"
+                                      f"{spec.seed}", pure=False) for i, spec in enumerate(specs)]
         index = {f.key: i for i, f in enumerate(futures)}
         for future in as_completed(futures):
             i = index[future.key]
             results[i] = future.result()
-            if on_result:
-                on_result(i, results[i])
+            self.done += 1
+            if self.on_result:
+                self.on_result(offset + i, results[i])
             future.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return results  # type: ignore[return-value]
+        return results  # type: ignore[return-value]
+
+
+def run_sweep(specs: list[RunSpec], *, scheduler: str | None = None, serial: bool = False,
+              workers: int | None = None, on_result: Callable[[int, dict], None] | None = None) -> list[dict]:
+    """Run every spec; results in the order of ``specs``. ``on_result(index, row)`` reports progress."""
+    with SweepRunner(scheduler=scheduler, serial=serial, workers=workers, on_result=on_result) as runner:
+        return runner.run(specs)

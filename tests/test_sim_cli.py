@@ -139,22 +139,30 @@ def sweep_out(tmp_path_factory, saved_networks):
 def test_sweep_writes_every_output(sweep_out):
     out, result = sweep_out
     names = {p.name for p in out.iterdir()}
-    assert names == {"kpis.csv", "runs.json", "served_share.png", "p95_wait.png", "occupancy.png",
-                     "cost_per_trip.png", "map.png", "report.html"}
+    assert names == {"kpis.csv", "runs.json", "recommendation.json", "served_share.png", "p95_wait.png",
+                     "passengers_per_vehicle_hour.png", "cost_per_passenger.png", "map.png", "report.html"}
     rows = list(csv.DictReader(open(out / "kpis.csv", encoding="utf-8")))
-    assert len(rows) == 4
-    assert {(r["fleet"], r["seed"]) for r in rows} == {("2", "0"), ("2", "1"), ("4", "0"), ("4", "1")}
-    assert list(rows[0])[:6] == ["region", "fleet", "demand", "seed", "requests", "served"]
+    grid = [r for r in rows if r["stage"] == "grid"]
+    assert {(r["fleet"], r["seed"]) for r in grid} == {("2", "0"), ("2", "1"), ("4", "0"), ("4", "1")}
+    assert list(rows[0])[:6] == ["region", "scenario", "fleet", "demand", "seed", "stage"]
+    assert "occupancy" not in rows[0] and "passengers_per_vehicle_hour" in rows[0]
     doc = json.loads((out / "runs.json").read_text(encoding="utf-8"))
-    assert len(doc["runs"]) == 4 and len(doc["recommendations"]) == 1
+    assert len(doc["runs"]) == len(rows) and len(doc["recommendations"]) == 1
     assert "recommended fleet" in result.stderr
+    rec = json.loads((out / "recommendation.json").read_text(encoding="utf-8"))
+    assert {"fleet", "at_fleet", "at_fleet_minus_1", "binding_target", "peak_hour_bound"} <= set(rec)
+    if rec["fleet"] is not None and rec["fleet"] > 1:
+        assert all(r["meets_targets"] and r["fleet"] == rec["fleet"] for r in rec["at_fleet"])
+        assert not all(r["meets_targets"] for r in rec["at_fleet_minus_1"])
+        assert len(rec["at_fleet"]) == len(rec["seeds"]) >= 2
 
 
 def test_report_is_self_contained_and_states_the_recommendation(sweep_out):
     out, _ = sweep_out
     text = (out / "report.html").read_text(encoding="utf-8")
-    assert "Recommended fleet size" in text and "in every seed" in text and "on the mean" in text
-    assert "Analytic sanity check" in text and "SYNTHETIC" in text
+    assert "Empfohlene Flottengröße" in text and "Recommended fleet size" in text and "in every seed" in text
+    assert text.index("Empfohlene Flottengröße") < text.index("Recommended fleet size")     # German first
+    assert "peak-hour lower bound" in text and "SYNTHETIC" in text and "published" in text
     assert text.count("data:image/png;base64,") == 5
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "external resource in the report"
     assert "<script" not in text and "<link" not in text
@@ -177,7 +185,7 @@ def test_report_opens_in_headless_chromium(sweep_out):
             page.on("request", lambda r: requests.append(r.url))
             page.goto((out / "report.html").as_uri())
             page.wait_for_load_state("load")
-            assert "Fleet sizing" in page.title()
+            assert "Fleet sizing" in page.title() and "Flottenbemessung" in page.title()
             sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])")
             assert len(sizes) == 5 and all(done and width > 300 for done, width in sizes), sizes
             assert page.locator("text=Recommended fleet size").count() == 1
@@ -187,3 +195,53 @@ def test_report_opens_in_headless_chromium(sweep_out):
             browser.close()
     assert shot.stat().st_size > 10_000
     shutil.copy(out / "report.html", ARTIFACTS / "simulation_report.html")
+
+
+def _csv_without_wall_clock(path):
+    from simulations.report import WALL_CLOCK_COLUMNS
+
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    return [{k: v for k, v in r.items() if k not in WALL_CLOCK_COLUMNS} for r in rows]
+
+
+def test_same_seed_same_kpis_csv(sweep_out, tmp_path, saved_networks):
+    out, _ = sweep_out
+    again = tmp_path / "again"
+    result = invoke("--region", saved_networks["demo"], "--fleet", "2,4", "--demand", "0.03", "--seeds", "2",
+                    "--serial", "--out", again, "--target-served", "0.5", "--target-p95-wait-min", "30")
+    assert result.exit_code == 0, result.output
+    first, second = _csv_without_wall_clock(out / "kpis.csv"), _csv_without_wall_clock(again / "kpis.csv")
+    assert first == second and len(first) >= 4
+    assert "wall_s" in open(out / "kpis.csv", encoding="utf-8").readline()
+
+
+def test_param_sweep_and_shift_and_cost_files(tmp_path, saved_networks):
+    shifts = tmp_path / "shifts.json"
+    shifts.write_text(json.dumps({"groups": [{"vehicles": "100%", "shifts": [
+        {"name": "day", "start": "04:30", "end": "23:30", "breaks": [["12:00", "12:45"]]}]}]}))
+    costs = tmp_path / "costs.json"
+    costs.write_text(json.dumps({"driver_eur_per_paid_hour": 30, "fare_eur_per_passenger": 2.0}))
+    out = tmp_path / "out"
+    result = invoke("--region", saved_networks["demo"], "--fleet", "3", "--demand", "0.02", "--seeds", "1",
+                    "--serial", "--out", out, "--no-bisect", "--param", "window_min=10,20", "--shifts", shifts,
+                    "--cost-model", costs, "--target-served", "0.1", "--target-p95-wait-min", "60")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out / "kpis.csv", encoding="utf-8")))
+    assert [r["scenario"] for r in rows] == ["window_min=10", "window_min=20"]
+    assert [r["param.window_min"] for r in rows] == ["10", "20"]
+    assert all(r["subsidy_per_passenger_eur"] not in ("", None) for r in rows)
+    assert all(float(r["driver_hours_paid"]) == pytest.approx(3 * (19 - 0.75), abs=0.5) for r in rows)
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "window_min" in text and "How the answer depends on the service rules" in text
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--param", "windoww=1,2"], "is not a service rule"),
+    (["--param", "window_min"], "NAME=V1,V2"),
+    (["--param", "delay_weight=x"], "is not a number"),
+    (["--shifts", "missing.json"], "no such file"),
+    (["--max-pooling", "0"], "--max-pooling"),
+])
+def test_planning_options_bad_input(tmp_path, saved_networks, args, fragment):
+    out = tmp_path / "out"
+    assert_bad_input(invoke("--region", saved_networks["demo"], *args, "--out", out, "--serial"), fragment, out)

@@ -44,8 +44,9 @@ def region(demo_network):
 
 @pytest.fixture(scope="module")
 def big_day(region):
-    """Five times the default demand (about 4,800 requests) for tight statistics."""
-    return generate_demand(region, DemandConfig(multiplier=5.0), DAY, seed=11)
+    """Five times the default demand (about 4,800 requests) for tight statistics; the municipality
+    gravity model (the county model's places are tested in test_sim_county.py)."""
+    return generate_demand(region, DemandConfig(multiplier=5.0, model="gravity"), DAY, seed=11)
 
 
 # --------------------------------------------------------------------------- demand statistics

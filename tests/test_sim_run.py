@@ -13,6 +13,7 @@ from ride_pool.dispatch.rules import WEEKDAYS, ServiceRules
 from simulations.agents import OUTCOME_CODES, RiderConfig, VehicleConfig
 from simulations.region import load_region
 from simulations.run import FleetConfig, RunSpec, Simulation, depot_allocation, plan_fleet, run_simulation, service_day
+from simulations.shifts import single_shift_plan
 from simulations.sweep import grid, run_sweep
 from simulations.world import NoShows, World
 
@@ -73,8 +74,8 @@ def test_day_ends_cleanly(busy_day):
     assert k["shifts"] == 6 and all(a.state == "ended" and a.node == a.depot for a in sim.vehicles.values())
     assert k["vehicle_hours"] > 6 * 4            # 06:30 .. after 11:00
     assert 0 < k["driving_hours"] < k["vehicle_hours"]
-    assert 0 < k["occupancy"] and 0 <= k["pooled_share"] <= 1
-    assert k["cost_per_served_trip_eur"] > 0
+    assert 0 < k["mean_load_on_board"] <= k["mean_load_when_occupied"] and 0 <= k["pooled_share"] <= 1
+    assert k["cost_per_passenger_eur"] > 0 and "occupancy" not in k
 
 
 def test_vehicles_carry_out_the_plan(busy_day):
@@ -176,13 +177,14 @@ def test_replayed_requests_run(region, tmp_path):
 
 def test_fleet_plan_depots_and_wheelchair_places(region):
     day_start, day = service_day(ServiceRules(), "2025-09-16")
-    plans = plan_fleet(region, 5, FleetConfig(), day_start, day)
+    one_shift = single_shift_plan(day.open_s, day.close_s)
+    plans = plan_fleet(region, 5, FleetConfig(), day_start, day, one_shift)
     largest = sorted(range(len(region.municipalities)), key=lambda i: -region.population[i])[:5]
     assert sorted(p.depot_municipality for p in plans) == sorted(largest)
     assert [p.wheelchair_places for p in plans] == [1, 0, 1, 0, 1]
     assert all(p.seats + p.wheelchair_places == 8 for p in plans)
     assert all(p.start == day_start + 5 * 3600 - 1800 and p.end == day_start + 24 * 3600 for p in plans)
-    assert plan_fleet(region, 1, FleetConfig(), day_start, day)[0].wheelchair_places == 1
+    assert plan_fleet(region, 1, FleetConfig(), day_start, day, one_shift)[0].wheelchair_places == 1
     # D'Hondt: twice the population, twice the vehicles
     allocation = depot_allocation(np.array([200.0, 100.0, 10.0]), 6, 2)
     assert allocation == [0, 0, 1, 0, 0, 1] and allocation.count(0) == 2 * allocation.count(1)
