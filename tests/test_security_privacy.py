@@ -19,7 +19,7 @@ from ride_pool.api.callers import Callers
 from ride_pool.db import audit as audit_db
 from ride_pool.db.engine import read_session
 from ride_pool.db.models import AuditRow, Base, BookingRow, EventRow, OfferRow, User
-from ride_pool.dispatch.domain import Event, EventKind
+from ride_pool.dispatch.domain import ANONYMOUS_DOOR, Event, EventKind
 from ride_pool.dispatch.store import Change
 
 DAY = 86_400
@@ -235,6 +235,54 @@ def test_retention_removes_the_callers_data_of_trips_finished_over_90_days_ago(a
     assert seen["caller_name"] == "Rita Neufahrt"
     assert kpis(api, fleet, local(0, 0))["served"] == served_before == 2
     # a second run finds nothing new
+    assert api.service.run_retention()[0] == []
+
+
+def test_retention_removes_where_riders_live(api):
+    """A door-to-door end's address and exact point, and the point and label a rider asked for at
+    the nearest stop, are personal data too: gone after the retention (the door kept to ~1 km)."""
+    fleet = Fleet(api, seats=4)
+    stop = next(s for s in api.stops() if s["id"] == fleet.stops[0]["stop_id"])
+    # about 150 m from the first stop, 6 decimals as a phone's position has them
+    lat, lon = round(stop["lat"] + 0.0011, 6), round(stop["lon"] + 0.0007, 6)
+    home = {"lat": lat, "lon": lon, "name": "Dorfstraße 12, Krögis (Käbschütztal)"}
+    field = {"lat": lat, "lon": lon, "name": "Feldweg 3, Krögis (Käbschütztal)"}
+
+    def book_from(place: dict) -> dict:
+        r = api.post("/api/v1/ops/quotes", headers=fleet.operator, json={
+            "origin": place, "destination": fleet.stops[1], "caller_name": "Erna Altfahrt"})
+        assert r.status_code == 200 and r.json()["offers"], r.text
+        offer_id = r.json()["offers"][0]["offer_id"]
+        r = api.post("/api/v1/ops/bookings", headers=fleet.operator, json={"offer_id": offer_id})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    door = book_from(home)
+    assert door["origin"]["access"] == "door" and door["origin"]["name"] == home["name"]
+    r = api.put("/api/v1/ops/service-area", headers=fleet.operator, json={"rules": {"door_to_door": "none"}})
+    assert r.status_code == 200, r.text
+    walk = book_from(field)
+    assert walk["origin"]["access"] == "nearest_stop" and walk["origin"]["asked"]["name"] == field["name"]
+    complete(api, door)
+    complete(api, walk)
+    served_before = kpis(api, fleet, local(0, 0))["served"]
+
+    api.clock.set(local(91, 12))
+    anonymised, _ = api.service.run_retention()
+    assert sorted(anonymised) == sorted([door["booking_id"], walk["booking_id"]])
+    text = database_text(api)
+    for personal in ("Dorfstraße 12", "Feldweg 3", "Altfahrt", str(lat), str(lon)):
+        assert personal not in text, personal
+    with read_session(api.service.engine) as s:
+        row = s.get(BookingRow, door["booking_id"])
+        assert (row.origin_name, row.origin_lat, row.origin_lon) == (ANONYMOUS_DOOR, round(lat, 2), round(lon, 2))
+        row = s.get(BookingRow, walk["booking_id"])
+        assert (row.origin_asked_name, row.origin_asked_lat, row.origin_name) == (None, None, walk["origin"]["name"])
+    # what the API shows matches the database; the trips still count
+    for booking, name in ((door, ANONYMOUS_DOOR), (walk, walk["origin"]["name"])):
+        seen = api.get(f"/api/v1/bookings/{booking['booking_id']}", headers=fleet.operator).json()
+        assert seen["origin"]["name"] == name and seen["origin"]["asked"] is None
+    assert kpis(api, fleet, local(0, 0))["served"] == served_before == 2
     assert api.service.run_retention()[0] == []
 
 

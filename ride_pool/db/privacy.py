@@ -9,8 +9,9 @@ changed here directly; the dispatcher drops its in-memory copies of the same dat
 **Retention** (:meth:`RetentionJob.run_once`, run by the service at start and then every
 ``retention_interval_s``):
 
-* personal data of finished trips - a phone booking's ``caller_name``/``caller_phone``, the same
-  in its offer's ``request`` and any name or number in its events' ``data`` - is removed once the
+* personal data of finished trips - a phone booking's ``caller_name``/``caller_phone``, the point
+  and label a rider asked for and a door-to-door end's address and exact point (rounded to about
+  1 km), the same in its offer's ``request``, and any name or number in its events' ``data`` - is removed once the
   trip's last time is more than ``personal_data_retention_days`` ago (``bookings.anonymised_at``
   is set then); the trip itself stays for the statistics;
 * the idempotency keys of driver reports (and the answers kept with them) are deleted after
@@ -33,13 +34,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select
 
 from ride_pool.db.audit import PERSONAL_KEYS, erase_account_details
 from ride_pool.db.engine import read_session, write_session
 from ride_pool.db.models import AuditRow, BookingRow, DriverReportRow, EventRow, OfferRow, User
-from ride_pool.db.rows import booking_from_row
-from ride_pool.dispatch.domain import BookingStatus, EventKind
+from ride_pool.db.rows import booking_from_row, place_from_dict, place_to_dict
+from ride_pool.dispatch.domain import (
+    ANONYMOUS_DECIMALS,
+    ANONYMOUS_DOOR,
+    BookingStatus,
+    EventKind,
+    anonymised_place,
+)
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +152,9 @@ def delete_account(engine: Engine, user_id: int, now: int) -> list[str]:
         user.confirm_code_hash = None
         user.confirm_code_expires = None
         booking_ids = list(session.scalars(select(BookingRow.booking_id).where(BookingRow.rider_id == user_id)))
-        session.execute(update(BookingRow).where(BookingRow.rider_id == user_id)
-                        .where(BookingRow.status.in_(FINISHED_STATUSES))
-                        .values(caller_name=None, caller_phone=None,
-                                anonymised_at=func.coalesce(BookingRow.anonymised_at, int(now))))
+        for row in session.scalars(select(BookingRow).where(BookingRow.rider_id == user_id)
+                                   .where(BookingRow.status.in_(FINISHED_STATUSES))):
+            _anonymise_booking(row, row.anonymised_at or int(now))
         for offer in session.scalars(select(OfferRow).where(OfferRow.rider_id == user_id)):
             _strip_caller(offer)
         _erase_events(session, select(EventRow).where(EventRow.rider_id == user_id))
@@ -172,8 +178,8 @@ def anonymise_finished(engine: Engine, now: int, retention_days: int) -> list[st
             ids = list(session.scalars(select(BookingRow.booking_id).where(finished_long_ago).limit(_BATCH)))
             if not ids:
                 break
-            session.execute(update(BookingRow).where(BookingRow.booking_id.in_(ids))
-                            .values(caller_name=None, caller_phone=None, anonymised_at=int(now)))
+            for row in session.scalars(select(BookingRow).where(BookingRow.booking_id.in_(ids))):
+                _anonymise_booking(row, int(now))
             for offer in session.scalars(select(OfferRow).where(OfferRow.booking_id.in_(ids))):
                 _strip_caller(offer)
             _erase_events_of_bookings(session, ids)
@@ -294,11 +300,37 @@ class RetentionJob:
 
 
 # ------------------------------------------------------------------ helpers
+def _anonymise_booking(row: BookingRow, now: int) -> None:
+    """A finished booking's row without the caller's name and number, and with its ends as
+    :func:`~ride_pool.dispatch.domain.anonymised_place` leaves them (no asked point or label; a
+    door's address and exact point gone)."""
+    row.caller_name = row.caller_phone = None
+    row.anonymised_at = now
+    for end in ("origin", "destination"):
+        for column in ("asked_name", "asked_lat", "asked_lon"):
+            setattr(row, f"{end}_{column}", None)
+        if getattr(row, f"{end}_access") == "door":
+            setattr(row, f"{end}_name", ANONYMOUS_DOOR)
+            for column in ("lat", "lon"):
+                setattr(row, f"{end}_{column}", round(float(getattr(row, f"{end}_{column}")), ANONYMOUS_DECIMALS))
+
+
 def _strip_caller(offer: OfferRow) -> None:
+    """An offer's request without the phone caller and with its places anonymised (the offer's
+    places are the rider's, booked or not)."""
     request = dict(offer.request or {})
+    changed = False
     if any(key in request for key in CALLER_KEYS):
         for key in CALLER_KEYS:
             request.pop(key, None)
+        changed = True
+    for end in ("origin", "destination"):
+        if isinstance(request.get(end), dict):
+            erased = place_to_dict(anonymised_place(place_from_dict(request[end])))
+            if erased != request[end]:
+                request[end] = erased
+                changed = True
+    if changed:
         offer.request = request
 
 

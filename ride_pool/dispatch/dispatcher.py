@@ -33,6 +33,7 @@ from ride_pool.dispatch.domain import (
     Step,
     TripRequest,
     VehicleShift,
+    anonymised_place,
     report_hash,
 )
 from ride_pool.dispatch.errors import (  # noqa: F401  (the errors callers catch, importable from here)
@@ -494,7 +495,8 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ data protection
     def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:
-        """Drop the phone caller's name and number from the in-memory copies of the *finished*
+        """Drop the phone caller's name and number, and the places that tell where the rider lives
+        (:func:`~ride_pool.dispatch.domain.anonymised_place`), from the in-memory copies of the *finished*
         bookings ``booking_ids`` and their offers (and from every offer of ``rider_id``), after the
         store erased them (retention, a deleted account): what the API shows then matches the
         database. Active bookings are never touched (their caller is needed for the ride); no
@@ -505,16 +507,22 @@ class Dispatcher:
         with self._lock:
             for booking_id in ids:
                 b = self.plans.bookings.get(booking_id)
-                if b is not None and not b.status.active and (b.caller_name or b.caller_phone):
-                    self.plans.bookings[booking_id] = dataclasses.replace(b, caller_name=None, caller_phone=None)
+                if b is None or b.status.active:
+                    continue
+                erased = dataclasses.replace(b, caller_name=None, caller_phone=None, origin=anonymised_place(b.origin),
+                                             destination=anonymised_place(b.destination))
+                if erased != b:
+                    self.plans.bookings[booking_id] = erased
                     changed += 1
             for offer_id, offer in list(self.plans.offers.items()):
                 r = offer.request
-                if (offer.booking_id in ids or (rider_id is not None and r.rider_id == rider_id)) \
-                        and (r.caller_name or r.caller_phone):
-                    request = dataclasses.replace(r, caller_name=None, caller_phone=None)
-                    self.plans.offers[offer_id] = dataclasses.replace(offer, request=request)
-                    changed += 1
+                if offer.booking_id in ids or (rider_id is not None and r.rider_id == rider_id):
+                    request = dataclasses.replace(r, caller_name=None, caller_phone=None,
+                                                  origin=anonymised_place(r.origin),
+                                                  destination=anonymised_place(r.destination))
+                    if request != r:
+                        self.plans.offers[offer_id] = dataclasses.replace(offer, request=request)
+                        changed += 1
         return changed
 
     # ------------------------------------------------------------------ re-optimisation and recovery

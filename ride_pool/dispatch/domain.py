@@ -8,7 +8,7 @@ Road positions are node indices of the service area's :class:`~routing.network.R
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -110,6 +110,24 @@ class Place:
     walk_m: int | None = None
     #: the point the rider asked for and its label, when the vehicle stops elsewhere
     asked: AskedPoint | None = None
+
+
+#: what a door-to-door end is called once its personal data is gone (retention, a deleted account)
+ANONYMOUS_DOOR = "Haustür (anonymisiert)"
+#: decimals kept of an anonymised door's coordinates: 2 is about 1 km, enough for demand maps
+ANONYMOUS_DECIMALS = 2
+
+
+def anonymised_place(place: Place) -> Place:
+    """``place`` without what tells where a rider lives: the point and label they asked for, and,
+    at a door-to-door end, the label (an address) and the exact point (rounded to about 1 km).
+    Stops are public places and stay as they are."""
+    if place.asked is None and place.access != "door":
+        return place
+    if place.access != "door":
+        return replace(place, asked=None)
+    return replace(place, asked=None, name=ANONYMOUS_DOOR, lat=round(float(place.lat), ANONYMOUS_DECIMALS),
+                   lon=round(float(place.lon), ANONYMOUS_DECIMALS))
 
 
 @dataclass(frozen=True)
