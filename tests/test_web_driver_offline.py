@@ -331,7 +331,7 @@ def test_refusal_on_its_card_in_german_and_no_show_explained(browser, web_server
         page.locator(f'{card(page, own["app"], "dropoff")}').scroll_into_view_if_needed()
         shot(page, "driver_offline_refused")
         # taken note of: the drop-off can be reported again
-        refused.query_selector("button").click()
+        page.click(f'{card(page, own["app"], "dropoff")} [data-report-state="refused"] button')
         page.wait_for_selector(f'{card(page, own["app"], "dropoff")} [data-report-state="refused"]', state="detached")
         assert page.is_enabled(f'{card(page, own["app"], "dropoff")} button[data-report="dropped_off"]')
         no_page_errors(page)

@@ -8,8 +8,8 @@
 //   try { ... } catch (err) { alertBox.textContent = errorSentence(err); }
 //
 // Errors of the API look like {"detail": {"code", "message"}}; FastAPI's own 422 may be a list.
-// Every call dispatches "ride-pool:contact" on window with {ok: true} when the server answered
-// (whatever the status) and {ok: false} when it could not be reached.
+// Every call dispatches "ride-pool:contact" on window with {ok: true, date} when the server answered
+// (whatever the status; date: its Date header) and {ok: false} when it could not be reached.
 
 import { t, has } from "/static/js/i18n.js";
 
@@ -59,8 +59,8 @@ function problemFrom(status, payload) {
 
 /** Tell the page whether the server answered ("ride-pool:contact" with {ok}): the driver page's
  *  connection line follows it. */
-function contact(ok) {
-  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("ride-pool:contact", { detail: { ok } }));
+function contact(ok, date = null) {
+  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("ride-pool:contact", { detail: { ok, date } }));
 }
 
 /**
@@ -91,7 +91,7 @@ export async function api(path, { method, body, form, headers, signal } = {}) {
     contact(false);
     throw new ApiError(0, "network", String(err && err.message ? err.message : err));
   }
-  contact(true);
+  contact(true, response.headers.get("Date"));
   const text = await response.text();
   let data = null;
   if (text) {

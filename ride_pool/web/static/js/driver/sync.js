@@ -43,7 +43,7 @@ const sync = {
   lastContact: readLastContact(),
   reachable: null,            // the last call's outcome: true (answered), false (no answer), null (none yet)
   lastFailure: 0,
-  clockOffsetMs: 0,           // server time − phone time (from the route's server_time)
+  clockOffsetMs: 0,           // server time − phone time (when the phone's clock is more than 3 s off)
   confirmed: [],              // the last confirmed reports {report, booking_id, step_kind, answer, at}
   authNeeded: false,
 };
@@ -64,7 +64,12 @@ export function syncState() { return sync; }
 
 // ------------------------------------------------------------------ the connection
 window.addEventListener("ride-pool:contact", (event) => {
-  if (event.detail && event.detail.ok) noteContact(); else noteFailure();
+  if (event.detail && event.detail.ok) {
+    if (event.detail.date) setServerTime(event.detail.date, Date.now(), 1000);
+    noteContact();
+  } else {
+    noteFailure();
+  }
 });
 window.addEventListener("online", () => { sync.failures = 0; flush(); });
 window.addEventListener("offline", () => { sync.reachable = false; sync.lastFailure = Date.now(); emit(); });
@@ -92,10 +97,18 @@ export function isOnline() {
   return sync.reachable !== false && navigator.onLine !== false;
 }
 
-/** Milliseconds to add to the phone's clock to get the server's (from the route's server_time). */
-export function setServerTime(iso, fetchedAtMs) {
-  const server = Date.parse(iso);
-  if (Number.isFinite(server)) sync.clockOffsetMs = server - fetchedAtMs;
+/** The phone's clock is corrected only when it is this far off: the server keeps whole seconds,
+ *  and a correction by less would only move taps across the server's second boundaries. */
+const CLOCK_TOLERANCE_MS = 3000;
+
+/** What to add to the phone's clock to get the server's, from a time the server said (its Date
+ *  header, the route's server_time) at receivedAtMs; resolutionMs: how finely it says it (the
+ *  Date header in whole seconds, truncated). */
+export function setServerTime(text, receivedAtMs, resolutionMs = 1000) {
+  const server = Date.parse(text);
+  if (!Number.isFinite(server)) return;
+  const offset = server + resolutionMs / 2 - receivedAtMs;
+  sync.clockOffsetMs = Math.abs(offset) > CLOCK_TOLERANCE_MS ? offset : 0;
 }
 
 /** Now on the server's clock (the phone's clock corrected by the offset seen last). */
@@ -103,7 +116,7 @@ export function serverNow() { return Date.now() + sync.clockOffsetMs; }
 
 /** "2026-12-05T14:05:09+01:00": a time with the phone's UTC offset, to the second. */
 export function isoWithOffset(ms) {
-  const d = new Date(Math.round(ms / 1000) * 1000);
+  const d = new Date(Math.floor(ms / 1000) * 1000);       // whole seconds, as the server counts
   const pad = (n) => String(Math.abs(n)).padStart(2, "0");
   const offset = -d.getTimezoneOffset();
   const sign = offset >= 0 ? "+" : "-";
