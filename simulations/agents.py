@@ -260,6 +260,8 @@ class VehicleAgent:
         elif booking_id in self.sim.riders.no_show:
             # the driver waits up to no_show_wait_s, not past the promised window (at least a minute)
             wait = min(self.config.no_show_wait_s, max(60, booking.pickup_latest - self.loop.now))
+            # and at least until the service's rule allows the report (window start + no_show_wait_s)
+            wait = max(wait, booking.pickup_earliest + rules.no_show_wait_s - self.loop.now)
             self._schedule(self.loop.now + wait, lambda: self._report_no_show(booking_id), "no-show wait")
         else:
             self.d.rider_boarded(booking_id, self.shift_id)

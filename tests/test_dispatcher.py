@@ -263,7 +263,9 @@ def _random_sequence(tt, seed: int, n_ops: int, reoptimise_every: int = 25, stor
     rng = np.random.default_rng(seed)
     clock = Clock(T0)
     n = tt.network.node_count
-    rules = ServiceRules(max_active_bookings=6)
+    # the simulated drivers report a no-show as soon as the window opens (the rule's wait is tested
+    # in test_api_driver_replay.py)
+    rules = ServiceRules(max_active_bookings=6, no_show_wait_s=0)
     d = make_dispatcher(tt, clock=clock, rules=rules, store=store,
                         shifts=((0, 3, 1), (1, 4, 0), (2, 2, 1), (3, 1, 0)), depot=[0, n - 1, n // 2, 5],
                         end=T0 + 14 * 3600)
@@ -750,6 +752,7 @@ def test_a_failed_commit_changes_nothing(grid_tt):
         t, kind, s = sim._next()
         clock.t = max(clock.t, t)
         if kind == "serve" and d.shifts[s].route[0].booking_id == b2.booking_id:
+            clock.t = max(clock.t, d.bookings[b2.booking_id].pickup_earliest + d.rules.no_show_wait_s)
             failing(d.rider_no_show, b2.booking_id, s)
             d.rider_no_show(b2.booking_id, s)
             break

@@ -253,7 +253,7 @@ def test_no_show_limit(tt):
     for _ in range(2):
         q = d.quote(req(d, pickup_after=d.clock() + 1800, channel="app", rider_id=3))
         b = d.book(q.offers[0].offer_id)
-        d.clock.t = b.pickup_earliest + 60
+        d.clock.t = b.pickup_earliest + d.rules.no_show_wait_s   # the driver waited the rule's time
         d.vehicle_arrived(0, b.origin.node)
         d.rider_no_show(b.booking_id)
     assert d.no_shows == {3: 2}

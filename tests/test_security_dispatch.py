@@ -194,9 +194,11 @@ def test_a_driver_cannot_start_a_second_shift(api):
                                 "driver_has_running_shift")
         assert f"shift {fleet.shifts[0]['id']}" in detail["message"]
     assert not api.service.dispatcher.shifts[free_shift].started
-    # starting the running shift again changes nothing; once it ended, the next one can start
-    assert api.post("/api/v1/driver/shift/start", headers=driver,
-                    json={"shift_id": fleet.shifts[0]["id"]}).status_code == 200
+    # starting the running shift again changes nothing (409 already_reported: the page treats it as
+    # done); once it ended, the next one can start
+    detail = assert_problem(api.post("/api/v1/driver/shift/start", headers=driver,
+                                     json={"shift_id": fleet.shifts[0]["id"]}), 409, "already_reported")
+    assert detail["state"]["started"] and detail["state"]["shift_id"] == fleet.shifts[0]["id"]
     assert api.post("/api/v1/driver/shift/end", headers=driver).status_code == 200
     r = api.post("/api/v1/driver/shift/start", headers=driver, json={"shift_id": free_shift})
     assert r.status_code == 200 and r.json()["started"]
@@ -432,9 +434,9 @@ def test_report_times_sent_with_the_report(api, clock):
         .status_code == 200
     clock.set(booking.pickup_earliest + 3600)       # the phone comes back online an hour later
     url = f"/api/v1/driver/bookings/{bid}"
-    for when in (clock() + CLOCK_SKEW_S + 60, int(local(0, 6).timestamp())):
-        assert_problem(api.post(f"{url}/boarded", headers=driver, json={"time": iso(when)}), 422,
-                       "implausible_report")
+    for when, code in ((clock() + CLOCK_SKEW_S + 60, "report_in_future"),
+                       (int(local(0, 6).timestamp()), "report_before_shift")):
+        assert_problem(api.post(f"{url}/boarded", headers=driver, json={"time": iso(when)}), 422, code)
     boarded = booking.pickup_earliest + 120
     assert api.post(f"{url}/boarded", headers=driver, json={"time": iso(boarded)}).status_code == 200
     assert api.service.dispatcher.bookings[bid].boarded_at == boarded

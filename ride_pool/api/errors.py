@@ -85,7 +85,7 @@ def install(app: FastAPI) -> None:
         booking that took the offer)."""
         booking = getattr(exc, "booking", None)
         extra = {"booking_id": booking.booking_id} if booking is not None else {}
-        return problem(exc.status, exc.code, str(exc), **extra)
+        return problem(exc.status, exc.code, str(exc), **{**getattr(exc, "extra", {}), **extra})
 
     @app.exception_handler(RulesError)
     async def rules_error(request: Request, exc: RulesError):

@@ -30,7 +30,7 @@ from ride_pool.api.schemas import (
     VehiclePatch,
 )
 from ride_pool.api.service import Service
-from ride_pool.api.shifts import plan_shift
+from ride_pool.api.shifts import break_of, plan_shift
 from ride_pool.api.views import booking_out
 from ride_pool.db.errors import StopImportError
 from ride_pool.db.repository import Repository
@@ -117,7 +117,8 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
     service.dispatcher.check_shift_times(vehicle.id, vehicle.label, start, end)
     driver_id = driver_account(repo, body.driver_email, "there is no driver account")
     depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
-    return shift_out(service, plan_shift(service, vehicle, start, end, depot, driver_id=driver_id))
+    return shift_out(service, plan_shift(service, vehicle, start, end, depot, driver_id=driver_id,
+                                         **break_of(service, body)))
 
 
 @router.post("/shifts/{shift_id}/end", response_model=ShiftOut)
@@ -379,18 +380,24 @@ class ShiftPatch(Strict):
     start: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
     end: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
     driver_email: Email | None = Field(default=None, description="the driver's account; null: no driver")
+    break_start_earliest: ApiTime | None = Field(default=None, description="the planned break begins at the "
+                                                 "earliest then")
+    break_start_latest: ApiTime | None = Field(default=None, description="... and at the latest then")
+    break_minutes: int | None = Field(default=None, ge=0, le=240, description="its length; 0: no break")
 
 
 @router.patch("/shifts/{shift_id}", response_model=ShiftOut)
 def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
-    """Assign a shift's driver (``driver_email``, null for none) or move its ``start``/``end``.
-    Only a shift that has not started can change; its times only while it has no planned stops.
-    New times replace the shift by a new one (the answer carries its id)."""
+    """Assign a shift's driver (``driver_email``, null for none), move its ``start``/``end`` or
+    plan its break (``break_start_earliest``, ``break_start_latest``, ``break_minutes``; 0: none).
+    Only a shift that has not started can change; its times and break only while it has no
+    planned stops. New times or a new break replace the shift by a new one (the answer carries its
+    id)."""
     d = service.dispatcher
     fields = body.model_fields_set
     if not fields:
         raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                         "nothing to change: send start, end or driver_email"})
+                                         "nothing to change: send start, end, driver_email or the break"})
     live = d.changeable_shift(shift_id)
     driver_id = live.driver_id
     if "driver_email" in fields:
@@ -398,12 +405,18 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
                                    "driver_email: there is no driver account")
     start = service.times.epoch(body.start, "start") if body.start is not None else live.start
     end = service.times.epoch(body.end, "end") if body.end is not None else live.end
-    if (start, end) == (live.start, live.end):
+    planned_break = break_of(service, body, live)
+    same_break = (planned_break["break_earliest"], planned_break["break_latest"], planned_break["break_s"]) == \
+        (live.break_earliest, live.break_latest, live.break_s)
+    if (start, end) == (live.start, live.end) and same_break:
         return shift_out(service, d.assign_driver(shift_id, driver_id))
     d.check_new_times(shift_id, start, end)
+    d.check_break(start, end, **{"earliest": planned_break["break_earliest"], "latest": planned_break["break_latest"],
+                                 "break_s": planned_break["break_s"]})
     vehicle = Repository(service.engine).get_vehicle(live.vehicle_id)
     d.end_shift(shift_id, cause="operator")
-    return shift_out(service, plan_shift(service, vehicle, start, end, live.depot, driver_id=driver_id))
+    return shift_out(service, plan_shift(service, vehicle, start, end, live.depot, driver_id=driver_id,
+                                         **planned_break))
 
 
 # --- disabling accounts (issue 13) -------------------------------------------------------------

@@ -311,6 +311,11 @@ class ShiftIn(Strict):
     start: ApiTime
     end: ApiTime
     driver_email: Email | None = None
+    break_start_earliest: ApiTime | None = Field(default=None, description="the planned break begins at the "
+                                                 "earliest then (ISO 8601); with break_start_latest and "
+                                                 "break_minutes")
+    break_start_latest: ApiTime | None = Field(default=None, description="... and at the latest then")
+    break_minutes: int | None = Field(default=None, ge=1, le=240, description="how long the break is")
 
 
 class ShiftOut(BaseModel):
@@ -322,12 +327,52 @@ class ShiftOut(BaseModel):
     driver_id: int | None = None
     started: bool
     ended: bool
-    planned_stops: int = 0
+    planned_stops: int = Field(default=0, description="planned stops with riders (the break not counted)")
     lat: float | None = None
     lon: float | None = None
+    started_at: datetime | None = Field(default=None, description="when the driver reported starting it")
+    ended_at: datetime | None = None
+    break_start_earliest: datetime | None = Field(default=None, description="the planned break begins between "
+                                                  "break_start_earliest and break_start_latest")
+    break_start_latest: datetime | None = None
+    break_minutes: int | None = None
+    break_started_at: datetime | None = None
+    break_ended_at: datetime | None = None
 
 
-class ShiftStartIn(Strict):
+class ReportDoneOut(BaseModel):
+    report: str = Field(description="arrived, boarded, no_show, dropped_off, shift_start, shift_end, break_start, "
+                                    "break_end")
+    booking_id: str | None = None
+    shift_id: int
+    reported_at: datetime = Field(description="when it happened: the event's time")
+    received_at: datetime = Field(description="when the server received it first")
+
+
+class DriverReportOut(ShiftOut):
+    """The shift after a driver report, and the report as applied. The same ``Idempotency-Key``
+    again gets exactly this answer (with the header ``Idempotent-Replayed: true``)."""
+
+    report: ReportDoneOut
+
+
+class ReportIn(Strict):
+    reported_at: ApiTime | None = Field(default=None, description="when it happened (ISO 8601 with offset; "
+                                        "without: local time), e.g. a tap queued while offline; default: now")
+    time: ApiTime | None = Field(default=None, description="older name of reported_at (kept working)")
+
+    @model_validator(mode="after")
+    def _one_time(self):
+        if self.reported_at is not None and self.time is not None and self.reported_at != self.time:
+            raise ValueError("give reported_at (or its older name time), not both")
+        return self
+
+    @property
+    def at(self):
+        return self.reported_at if self.reported_at is not None else self.time
+
+
+class ShiftStartIn(ReportIn):
     shift_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     vehicle_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
@@ -343,8 +388,35 @@ class LocationIn(Strict):
     lon: float = Field(ge=-180, le=180)
 
 
+class RiderOut(BaseModel):
+    """Who boards or leaves at a step: what the driver's card shows."""
+
+    booking_id: str
+    name: str | None = Field(default=None, description="app bookings: first name and initial (\"Anna S.\"); "
+                             "phone bookings: the caller's name as the operator entered it")
+    phone: str | None = Field(default=None, description="phone bookings: the caller's number")
+    channel: str
+    passengers: int
+    wheelchairs: int
+    status: str = Field(description="confirmed, onboard, completed, no_show, cancelled")
+    arrived_at: datetime | None = Field(default=None, description="the arrival the server applied (at this step)")
+    no_show_from: datetime | None = Field(default=None, description="pickups: from when a no-show can be reported")
+
+
+class BookingStateOut(BaseModel):
+    """What the server applied of one booking's life (reported times)."""
+
+    booking_id: str
+    status: str
+    arrived_at: datetime | None = None
+    boarded_at: datetime | None = None
+    dropoff_arrived_at: datetime | None = None
+    completed_at: datetime | None = None
+    no_show_at: datetime | None = None
+
+
 class RouteStepOut(BaseModel):
-    kind: Literal["pickup", "dropoff"]
+    kind: Literal["pickup", "dropoff", "break"]
     stop_name: str
     lat: float
     lon: float
@@ -360,11 +432,19 @@ class RouteStepOut(BaseModel):
     callers: dict[str, str] = Field(default_factory=dict,
                                     description="booking id -> the caller's name, for phone bookings with one")
     polyline: list[list[float]] = Field(description="[[lat, lon], ...] from the previous step")
+    riders: list[RiderOut] = Field(default_factory=list, description="the riders of booking_ids, in that order")
+    break_minutes: int | None = Field(default=None, description="a break step: its length (window_earliest.."
+                                      "window_latest: when it may begin)")
+    status: str = Field(default="planned", description="planned; a break step that began: started")
 
 
 class DriverRouteOut(BaseModel):
     shift: ShiftOut
     steps: list[RouteStepOut]
+    server_time: datetime = Field(description="the server's clock when it answered")
+    bookings: dict[str, BookingStateOut] = Field(
+        default_factory=dict, description="booking id -> what the server applied, for every booking on the route "
+        "and every one finished on this shift: a report whose answer was lost shows here")
 
 
 class ServiceAreaIn(Strict):

@@ -149,6 +149,16 @@ class Shift(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     location_time: Mapped[int | None] = mapped_column(BigInteger)
+    #: when the driver reported starting and ending the shift (0004)
+    started_at: Mapped[int | None] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: the planned break: ``break_s`` seconds beginning within [break_earliest, break_latest], and
+    #: when the driver reported it began and ended (0004)
+    break_earliest: Mapped[int | None] = mapped_column(BigInteger)
+    break_latest: Mapped[int | None] = mapped_column(BigInteger)
+    break_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    break_started_at: Mapped[int | None] = mapped_column(BigInteger)
+    break_ended_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Stop(Base):
@@ -264,6 +274,9 @@ class BookingRow(Base):
     #: when the booking's personal data (caller name and phone) was removed after the retention
     #: period (0003)
     anonymised_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: when the driver reported arriving at the pickup and at the drop-off (0004)
+    arrived_at: Mapped[int | None] = mapped_column(BigInteger)
+    dropoff_arrived_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class EventRow(Base):
@@ -280,6 +293,22 @@ class EventRow(Base):
     shift_id: Mapped[int | None] = mapped_column(Integer)
     rider_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class DriverReportRow(Base):
+    """A driver report applied with an ``Idempotency-Key`` (0004): the key is unique per driver;
+    ``request_hash`` is the SHA-256 of the report kind and the booking or shift it names, ``answer``
+    the answer it got (the same key again gets it)."""
+
+    __tablename__ = "driver_reports"
+
+    driver_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    report: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(120))
+    answer: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class Deployment(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ride_pool.db.models import BookingRow, EventRow, OfferRow, ServiceArea, Shift, Vehicle
+from ride_pool.db.models import BookingRow, DriverReportRow, EventRow, OfferRow, ServiceArea, Shift, Vehicle
 from ride_pool.dispatch.domain import (
     Booking,
     BookingStatus,
@@ -17,6 +17,7 @@ from ride_pool.dispatch.domain import (
     EventKind,
     Offer,
     Place,
+    ReportRecord,
     Step,
     StepKind,
     TripRequest,
@@ -88,6 +89,8 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "cancelled_at": _int_or_none(b.cancelled_at),
         "caller_name": b.caller_name,
         "caller_phone": b.caller_phone,
+        "arrived_at": _int_or_none(b.arrived_at),
+        "dropoff_arrived_at": _int_or_none(b.dropoff_arrived_at),
     }
 
 
@@ -120,6 +123,8 @@ def booking_from_row(row: BookingRow) -> Booking:
         cancelled_at=row.cancelled_at,
         caller_name=row.caller_name,
         caller_phone=row.caller_phone,
+        arrived_at=row.arrived_at,
+        dropoff_arrived_at=row.dropoff_arrived_at,
     )
 
 
@@ -208,6 +213,13 @@ def shift_to_row(shift: VehicleShift) -> dict[str, Any]:
         "lat": _float_or_none(s.lat),
         "lon": _float_or_none(s.lon),
         "location_time": _int_or_none(s.location_time),
+        "started_at": _int_or_none(s.started_at),
+        "ended_at": _int_or_none(s.ended_at),
+        "break_earliest": _int_or_none(s.break_earliest),
+        "break_latest": _int_or_none(s.break_latest),
+        "break_s": int(s.break_s or 0),
+        "break_started_at": _int_or_none(s.break_started_at),
+        "break_ended_at": _int_or_none(s.break_ended_at),
     }
 
 
@@ -230,6 +242,13 @@ def shift_from_row(row: Shift, vehicle: Vehicle) -> VehicleShift:
         lat=row.lat,
         lon=row.lon,
         location_time=row.location_time,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        break_earliest=row.break_earliest,
+        break_latest=row.break_latest,
+        break_s=row.break_s or 0,
+        break_started_at=row.break_started_at,
+        break_ended_at=row.break_ended_at,
     )
 
 
@@ -238,6 +257,17 @@ def vehicle_from_shift(shift: VehicleShift) -> dict[str, Any]:
     return {"id": int(shift.vehicle_id), "label": shift.label, "seats": int(shift.seats),
             "wheelchair_places": int(shift.wheelchair_places), "depot_lat": float(shift.depot.lat),
             "depot_lon": float(shift.depot.lon), "active": True}
+
+
+def report_to_row(record: ReportRecord) -> dict[str, Any]:
+    return {"driver_id": int(record.driver_id), "idempotency_key": record.key, "request_hash": record.request_hash,
+            "report": record.report, "target": record.target[:120], "answer": dict(record.answer),
+            "created_at": int(record.created_at)}
+
+
+def report_from_row(row: DriverReportRow) -> ReportRecord:
+    return ReportRecord(driver_id=row.driver_id, key=row.idempotency_key, request_hash=row.request_hash,
+                        report=row.report, target=row.target, answer=dict(row.answer), created_at=row.created_at)
 
 
 def event_to_row(event: Event) -> dict[str, Any]:

@@ -12,18 +12,19 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from ride_pool.db.engine import read_session
-from ride_pool.db.models import BookingRow, EventRow, OfferRow, ServiceArea, Shift, User, Vehicle
+from ride_pool.db.models import BookingRow, DriverReportRow, EventRow, OfferRow, ServiceArea, Shift, User, Vehicle
 from ride_pool.db.rows import (
     DEFAULT_AREA,
     area_from_row,
     booking_from_row,
     event_from_row,
     offer_from_row,
+    report_from_row,
     shift_from_row,
 )
 from ride_pool.db.write_behind import WriteBehind
 from ride_pool.db.writer import ChangeWriter
-from ride_pool.dispatch.domain import Booking, BookingStatus, Event
+from ride_pool.dispatch.domain import Booking, BookingStatus, Event, ReportRecord
 from ride_pool.dispatch.store import Change, StoredState
 
 ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ONBOARD)
@@ -81,6 +82,13 @@ class SqlStore:
             row = session.scalar(select(BookingRow).where(BookingRow.idempotency_scope == scope,
                                                           BookingRow.idempotency_key == key))
             return None if row is None else booking_from_row(row)
+
+    def find_report(self, driver_id: int, key: str) -> ReportRecord | None:
+        """The driver report committed with idempotency ``key`` by ``driver_id``, or None (one read
+        by the primary key; reports are always committed durably, never written behind)."""
+        with read_session(self.engine) as session:
+            row = session.get(DriverReportRow, (driver_id, key))
+            return None if row is None else report_from_row(row)
 
     def load(self, now: int) -> StoredState:
         """The shifts not ended (with their routes), the active bookings, the offers still open at

@@ -20,13 +20,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ride_pool.db.engine import WRITE_OPTION
 from ride_pool.db.errors import DuplicateIdempotencyKey, UnknownRider
-from ride_pool.db.models import BookingRow, EventRow, OfferRow, ServiceArea, Shift, User, Vehicle
+from ride_pool.db.models import BookingRow, DriverReportRow, EventRow, OfferRow, ServiceArea, Shift, User, Vehicle
 from ride_pool.db.rows import (
     DEFAULT_AREA,
     area_to_row,
     booking_to_row,
     event_to_row,
     offer_to_row,
+    report_to_row,
     shift_to_row,
     vehicle_from_shift,
 )
@@ -59,6 +60,8 @@ class ChangeWriter:
             # the row Repository.set_service_area writes too; its id stays as it is
             "area": _upsert_statement(dialect, ServiceArea.__table__, ["name"], ["rules", "polygon"]),
             "events": EventRow.__table__.insert().inline(),     # no RETURNING of the new ids
+            # a driver report's key: a plain insert, so a key used twice fails the transaction
+            "reports": DriverReportRow.__table__.insert().inline(),
             "no_show": User.__table__.update().where(User.__table__.c.id == bindparam("rider"))
             .values(no_show_count=User.__table__.c.no_show_count + bindparam("count")),
         }
@@ -87,6 +90,9 @@ class ChangeWriter:
             else:
                 self.direct.write(batches)
         except IntegrityError as error:
+            if "driver_reports" in str(error.orig) or "pk_driver_reports" in str(error.orig):
+                raise DuplicateIdempotencyKey("this driver used the idempotency key for another report already: "
+                                              "send a new key for a new report") from error
             if "idempotency" in str(error.orig):
                 raise DuplicateIdempotencyKey(
                     "a booking with this idempotency key exists already for this rider: "
@@ -117,6 +123,8 @@ class ChangeWriter:
             batches.append(("area", [area_to_row(change.area, self.area_name)]))
         if change.events:
             batches.append(("events", [event_to_row(e) for e in change.events]))
+        if change.reports:
+            batches.append(("reports", [report_to_row(r) for r in change.reports]))
         return batches
 
     def _count_no_shows(self, connection: Connection, riders: list[int]) -> None:

@@ -24,7 +24,16 @@ from ride_pool.dispatch import recovery, route_steps
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
 from ride_pool.dispatch.bookings import BookingDesk, LookupNeeded
-from ride_pool.dispatch.domain import Booking, Event, EventKind, Place, Step, TripRequest, VehicleShift
+from ride_pool.dispatch.domain import (
+    Booking,
+    Event,
+    EventKind,
+    Place,
+    Step,
+    TripRequest,
+    VehicleShift,
+    report_hash,
+)
 from ride_pool.dispatch.errors import (  # noqa: F401  (the errors callers catch, importable from here)
     BookingRefused,
     DispatchError,
@@ -38,6 +47,7 @@ from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.optimiser import Optimiser
 from ride_pool.dispatch.plans import LivePlans, LiveProblem
 from ride_pool.dispatch.quotes import Quote, QuoteDesk
+from ride_pool.dispatch.replays import Recorder, ReportReplays
 from ride_pool.dispatch.reports import DriverReports
 from ride_pool.dispatch.route_steps import PlannedStep, RouteStep
 from ride_pool.dispatch.rules import ServiceRules
@@ -76,6 +86,7 @@ class Dispatcher:
         self._reports = DriverReports(self.plans, self.journal, self.places, self._bookings)
         self._fleet = Fleet(self.plans, self.journal)
         self._optimiser = Optimiser(self.plans, self.journal, self._lock)
+        self._replays = ReportReplays()
 
     # ------------------------------------------------------------------ what callers read
     @property
@@ -166,18 +177,26 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ fleet
     def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
-                  start: int, end: int, depot: Place, driver_id: int | None = None) -> VehicleShift:
-        """Put a vehicle shift into service (it can take bookings for its hours right away)."""
+                  start: int, end: int, depot: Place, driver_id: int | None = None, *,
+                  break_earliest: int | None = None, break_latest: int | None = None,
+                  break_s: int = 0) -> VehicleShift:
+        """Put a vehicle shift into service (it can take bookings for its hours right away), with
+        a planned break of ``break_s`` seconds beginning within [``break_earliest``, ``break_latest``]."""
         with self._lock:
             return self._fleet.add_shift(shift_id, vehicle_id, label, seats, wheelchair_places, start, end, depot,
-                                         driver_id)
+                                         driver_id, break_earliest=break_earliest, break_latest=break_latest,
+                                         break_s=break_s)
+
+    def check_break(self, start: int, end: int, earliest: int | None, latest: int | None, break_s: int) -> None:
+        """A break fits a shift ``start``-``end`` (else 422 ``invalid_break``)."""
+        self._fleet.check_break(start, end, earliest, latest, break_s)
 
     def shift(self, shift_id: int) -> VehicleShift:
         return self.plans.shift(shift_id)
 
-    def start_shift(self, shift_id: int, driver_id: int | None = None) -> VehicleShift:
+    def start_shift(self, shift_id: int, driver_id: int | None = None, at: int | None = None) -> VehicleShift:
         with self._lock:
-            return self._fleet.start_shift(shift_id, driver_id)
+            return self._fleet.start_shift(shift_id, driver_id, at)
 
     def start_for_driver(self, driver_id: int, *, shift_id: int | None = None, vehicle_id: int | None = None,
                          as_operator: bool = False) -> VehicleShift:
@@ -186,10 +205,11 @@ class Dispatcher:
             return self._fleet.start_for_driver(driver_id, shift_id=shift_id, vehicle_id=vehicle_id,
                                                 as_operator=as_operator)
 
-    def end_shift(self, shift_id: int, cause: str = "driver") -> VehicleShift:
-        """End a shift; refused while it still has planned stops."""
+    def end_shift(self, shift_id: int, cause: str = "driver", at: int | None = None) -> VehicleShift:
+        """End a shift (``at`` the reported time, default now); refused while it still has planned
+        stops."""
         with self._lock:
-            return self._fleet.end_shift(shift_id, cause)
+            return self._fleet.end_shift(shift_id, cause, at)
 
     def shifts_for_driver(self, driver_id: int) -> list[VehicleShift]:
         with self._lock:
@@ -330,6 +350,89 @@ class Dispatcher:
         (:mod:`.reports` says which)."""
         with self._lock:
             return self._reports.step_report(shift_id, booking_id, report, at)
+
+    def break_started(self, shift_id: int, at: int | None = None) -> VehicleShift:
+        with self._lock:
+            return self._reports.break_started(shift_id, at)
+
+    def break_ended(self, shift_id: int, at: int | None = None) -> VehicleShift:
+        with self._lock:
+            return self._reports.break_ended(shift_id, at)
+
+    # ------------------------------------------------------------------ driver reports with replay
+    def driver_report(self, driver_id: int, report: str, *, booking_id: str | None = None,
+                      shift_id: int | None = None, vehicle_id: int | None = None, at: int | None = None,
+                      key: str | None = None, as_operator: bool = False) -> tuple[dict, bool]:
+        """A report from a driver's phone, sent once or again (see :mod:`.replays`): ``report`` is
+        a booking report (``arrived``, ``boarded``, ``no_show``, ``dropped_off`` about
+        ``booking_id``), ``shift_start`` (``shift_id`` or ``vehicle_id``), ``shift_end``,
+        ``break_start`` or ``break_end`` (of the driver's running shift); ``at`` the time it
+        happened (default now), ``key`` its ``Idempotency-Key``.
+
+        Returns the answer (the shift after the report and ``report``: what, the reported and the
+        received time; epoch seconds) and whether it is the first answer of an earlier request
+        with the same key."""
+        target = (f"booking:{booking_id}" if booking_id is not None else f"shift:{shift_id}" if shift_id is not None
+                  else f"vehicle:{vehicle_id}" if vehicle_id is not None else "running shift")
+        request_hash = report_hash(report, target)
+        stored = None
+        if key is not None:
+            with self._lock:
+                known = self._replays.remembered(driver_id, key)
+            if known is None:
+                find = getattr(self.store, "find_report", None)
+                stored = find(driver_id, key) if find is not None else None   # a database read: not under the lock
+        with self._lock:
+            if key is not None:
+                record = self._replays.remembered(driver_id, key) or stored
+                if record is not None:
+                    self._replays.remember(record)
+                    self._replays.check(record, request_hash, report)
+                    return record.answer, True
+            recorder = Recorder(driver_id, key, request_hash, report, target, self.journal.now())
+            with self.journal.recording(recorder):
+                self._apply_report(driver_id, report, booking_id, shift_id, vehicle_id, at, as_operator)
+            if recorder.record is not None:
+                self._replays.remember(recorder.record)
+            return recorder.answer, False
+
+    def _apply_report(self, driver_id: int, report: str, booking_id: str | None, shift_id: int | None,
+                      vehicle_id: int | None, at: int | None, as_operator: bool) -> None:
+        if report == "shift_start":
+            self._fleet.start_for_driver(driver_id, shift_id=shift_id, vehicle_id=vehicle_id,
+                                         as_operator=as_operator, at=at)
+            return
+        if report == "shift_end":
+            self._fleet.end_for_driver(driver_id, at)
+            return
+        shift = self._fleet.driver_shift(driver_id)
+        if report == "break_start":
+            self._reports.break_started(shift.shift_id, at)
+        elif report == "break_end":
+            self._reports.break_ended(shift.shift_id, at)
+        else:
+            self._reports.step_report(shift.shift_id, booking_id, report, at)
+
+    def report_view(self, driver_id: int) -> dict:
+        """What the driver's page reconciles with: the running shift's bookings (on the route, or
+        finished on this shift) with what the server applied of each, and the server's time."""
+        from ride_pool.dispatch.report_times import booking_state
+
+        with self._lock:
+            shift = self._fleet.driver_shift(driver_id)
+            since = shift.started_at if shift.started_at is not None else shift.start
+            states = {}
+            for step in shift.route:
+                b = self.plans.bookings.get(step.booking_id)
+                if b is not None:
+                    states[b.booking_id] = booking_state(self.plans, b)
+            for b in self.plans.bookings.values():
+                if b.booking_id not in states and b.vehicle_id == shift.vehicle_id and not b.status.active \
+                        and (b.completed_at or b.cancelled_at or 0) >= since:
+                    states[b.booking_id] = booking_state(self.plans, b)
+            return {"shift": shift, "bookings": states, "server_time": self.journal.now(),
+                    "no_show_from": {bid: self._reports.no_show_possible_from(self.plans.bookings[bid])
+                                     for bid, st in states.items() if st["status"] == "confirmed"}}
 
     # ------------------------------------------------------------------ views
     def planned_schedule(self, shift_id: int, limit: int | None = None) -> list[PlannedStep]:

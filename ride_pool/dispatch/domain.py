@@ -27,6 +27,7 @@ class BookingStatus(StrEnum):
 class StepKind(StrEnum):
     PICKUP = "pickup"
     DROPOFF = "dropoff"
+    BREAK = "break"          # the shift's planned break (its "booking id" is ``break:<shift id>``)
 
 
 class RejectCause(StrEnum):
@@ -74,6 +75,8 @@ class EventKind(StrEnum):
     SHIFT_ENDED = "shift_ended"
     SHIFT_DRIVER_ASSIGNED = "shift_driver_assigned"  # an operator planned another driver (or none)
     SERVICE_AREA_CHANGED = "service_area_changed"    # the operator changed the rules or the area
+    BREAK_STARTED = "break_started"              # the driver began the shift's planned break
+    BREAK_ENDED = "break_ended"
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)
@@ -172,6 +175,9 @@ class Booking:
     #: the caller a phone booking is for (from its :class:`TripRequest`)
     caller_name: str | None = None
     caller_phone: str | None = None
+    #: when the driver reported arriving at the pickup, and at the drop-off (the reported times)
+    arrived_at: int | None = None
+    dropoff_arrived_at: int | None = None
 
     @property
     def seats(self) -> int:
@@ -213,6 +219,41 @@ class VehicleShift:
     lat: float | None = None
     lon: float | None = None
     location_time: int | None = None
+    #: when the driver reported starting and ending the shift (the reported times)
+    started_at: int | None = None
+    ended_at: int | None = None
+    #: the planned break: ``break_s`` seconds that begin between ``break_earliest`` and
+    #: ``break_latest`` (None: no break planned), and when the driver reported it began and ended
+    break_earliest: int | None = None
+    break_latest: int | None = None
+    break_s: int = 0
+    break_started_at: int | None = None
+    break_ended_at: int | None = None
+
+    @property
+    def has_break(self) -> bool:
+        return self.break_earliest is not None and self.break_s > 0
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """A driver report applied with an ``Idempotency-Key``: the key (unique per driver), a hash
+    of what was reported (:func:`report_hash`) and the answer given, so the same key again gets
+    that answer (and a key reused for another report is refused)."""
+
+    driver_id: int
+    key: str
+    request_hash: str
+    report: str
+    target: str
+    answer: dict
+    created_at: int
+
+
+def report_hash(report: str, target: str) -> str:
+    """SHA-256 (hex) of a driver report as its idempotency key must repeat it: what (``arrived``,
+    ``shift_start``, ...) about which booking or shift."""
+    return hashlib.sha256(f"driver-report\n{report}\n{target}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

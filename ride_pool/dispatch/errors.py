@@ -15,9 +15,11 @@ class DispatchError(Exception):
     status = 409
     default_code = "conflict"
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, **extra):
         super().__init__(message)
         self.code = code or getattr(getattr(self, "cause", None), "value", None) or self.default_code
+        #: more fields of the answer's ``detail`` (plain JSON values, e.g. an ISO time)
+        self.extra = extra
 
 
 class DispatchInputError(DispatchError):

@@ -6,14 +6,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from ride_pool.dispatch.domain import Event, EventKind, Place, VehicleShift
+from ride_pool.dispatch.domain import Event, EventKind, Place, Step, StepKind, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
 from ride_pool.dispatch.journal import Journal
-from ride_pool.dispatch.plans import LivePlans
+from ride_pool.dispatch.plans import LivePlans, break_id
+from ride_pool.dispatch.report_times import (  # noqa: F401  (EARLY_START_S importable from here)
+    EARLY_START_S,
+    AlreadyReported,
+    check_report_time,
+    iso_of,
+    received,
+)
 from ride_pool.dispatch.store import Change
-
-#: a shift can be started this long before its planned start
-EARLY_START_S = 3600
 
 
 class Fleet:
@@ -23,33 +27,72 @@ class Fleet:
         self.plans = plans
         self.journal = journal
 
+    def check_break(self, start: int, end: int, earliest: int | None, latest: int | None, break_s: int) -> None:
+        """A break of ``break_s`` seconds beginning within [``earliest``, ``latest``] fits a shift
+        ``start``-``end`` (else :class:`DispatchInputError` ``invalid_break``)."""
+        if earliest is None and latest is None and not break_s:
+            return
+        local = self.plans.rules.local
+        if earliest is None or latest is None or break_s <= 0:
+            raise DispatchInputError("a break needs break_start_earliest, break_start_latest and break_minutes > 0",
+                                     code="invalid_break")
+        if latest < earliest:
+            raise DispatchInputError(f"the break's latest start {local(latest):%H:%M} lies before its earliest "
+                                     f"{local(earliest):%H:%M}", code="invalid_break")
+        if earliest < start or latest + break_s > end:
+            raise DispatchInputError(f"the break ({local(earliest):%H:%M}-{local(latest):%H:%M}, "
+                                     f"{break_s // 60} min) must lie within the shift ({local(start):%H:%M}-"
+                                     f"{local(end):%H:%M})", code="invalid_break")
+
     def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
-                  start: int, end: int, depot: Place, driver_id: int | None = None) -> VehicleShift:
-        """Put a vehicle shift into service (it can take bookings for its hours right away)."""
+                  start: int, end: int, depot: Place, driver_id: int | None = None, *,
+                  break_earliest: int | None = None, break_latest: int | None = None,
+                  break_s: int = 0) -> VehicleShift:
+        """Put a vehicle shift into service (it can take bookings for its hours right away), with
+        its planned break (``break_s`` seconds beginning within [``break_earliest``,
+        ``break_latest``]; see :meth:`LivePlans.plan_break`)."""
         if shift_id in self.plans.shifts:
             raise DispatchError(f"shift {shift_id} exists already")
         if seats < 0 or wheelchair_places < 0 or seats + wheelchair_places == 0:
             raise DispatchInputError("a vehicle needs at least one seat or wheelchair place")
         if end <= start:
             raise DispatchInputError("a shift must end after it starts")
+        self.check_break(start, end, break_earliest, break_latest, break_s)
         shift = VehicleShift(shift_id=shift_id, vehicle_id=vehicle_id, label=label, seats=seats,
                              wheelchair_places=wheelchair_places, start=int(start), end=int(end), depot=depot,
-                             anchor_node=depot.node, anchor_time=int(start), driver_id=driver_id)
+                             anchor_node=depot.node, anchor_time=int(start), driver_id=driver_id,
+                             break_earliest=None if not break_s else int(break_earliest),
+                             break_latest=None if not break_s else int(break_latest), break_s=int(break_s or 0))
+        if shift.has_break:
+            shift.route = [Step(break_id(shift_id), StepKind.BREAK)]
+        data = {"start": int(start), "end": int(end), "seats": seats, "wheelchair_places": wheelchair_places}
+        if shift.has_break:
+            data.update(break_earliest=shift.break_earliest, break_latest=shift.break_latest, break_s=shift.break_s)
         event = Event(self.journal.now(), EventKind.SHIFT_ADDED, "operator", vehicle_id=vehicle_id,
-                      shift_id=shift_id, data={"start": int(start), "end": int(end), "seats": seats,
-                                               "wheelchair_places": wheelchair_places})
+                      shift_id=shift_id, data=data)
         self.journal.commit(Change(shifts=[shift], events=[event]))
-        self.plans.install_shift(copy.deepcopy(shift))
+        live = copy.deepcopy(shift)
+        live.route = []
+        self.plans.install_shift(live)
+        self.plans.plan_break(live)
         self.journal.publish([event])
         return shift
 
-    def start_shift(self, shift_id: int, driver_id: int | None = None) -> VehicleShift:
-        """The shift starts (its driver, if given, becomes the shift's driver). A driver drives one
-        shift at a time: refused (``driver_has_running_shift``) while another shift of theirs runs."""
+    def start_shift(self, shift_id: int, driver_id: int | None = None, at: int | None = None) -> VehicleShift:
+        """The shift starts (its driver, if given, becomes the shift's driver) ``at`` (the reported
+        time; default now). A driver drives one shift at a time: refused
+        (``driver_has_running_shift``) while another shift of theirs runs. Started already by the
+        same driver: 409 ``already_reported``."""
         shift = self.plans.shift(shift_id)
         if shift.ended:
             raise DispatchError(f"shift {shift_id} has ended already")
-        new = dataclasses.replace(shift, started=True, driver_id=driver_id if driver_id is not None
+        if shift.started and (driver_id is None or driver_id == shift.driver_id):
+            raise AlreadyReported(f"shift {shift_id} was started already; nothing changed",
+                                  state={"shift_id": shift_id, "started": True, "ended": False,
+                                         "started_at": iso_of(self.plans, shift.started_at)})
+        now = self.journal.now()
+        when = check_report_time(self.plans, shift, at, now, not_before=shift.start - EARLY_START_S)
+        new = dataclasses.replace(shift, started=True, started_at=when, driver_id=driver_id if driver_id is not None
                                   else shift.driver_id)
         running = self.running_shift_of(new.driver_id, besides=shift_id)
         if running is not None:
@@ -58,27 +101,34 @@ class Fleet:
                 f"you are driving shift {running.shift_id} of {running.label} ({local(running.start):%H:%M}-"
                 f"{local(running.end):%H:%M}) already; end it before you start shift {shift_id}",
                 code="driver_has_running_shift")
-        event = Event(self.journal.now(), EventKind.SHIFT_STARTED, "driver", vehicle_id=shift.vehicle_id,
-                      shift_id=shift_id, data={"start": shift.start, "end": shift.end, "driver_id": new.driver_id})
+        event = Event(when, EventKind.SHIFT_STARTED, "driver", vehicle_id=shift.vehicle_id, shift_id=shift_id,
+                      data=received({"start": shift.start, "end": shift.end, "driver_id": new.driver_id}, when, now))
         self.journal.commit(Change(shifts=[new], events=[event]))
-        shift.started, shift.driver_id = True, new.driver_id
+        shift.started, shift.driver_id, shift.started_at = True, new.driver_id, when
         self.journal.publish([event])
         return shift
 
-    def end_shift(self, shift_id: int, cause: str = "driver") -> VehicleShift:
-        """End a shift; refused while it still has planned stops."""
+    def end_shift(self, shift_id: int, cause: str = "driver", at: int | None = None) -> VehicleShift:
+        """End a shift ``at`` (the reported time; default now); refused while it still has planned
+        stops (a break not taken is dropped)."""
         shift = self.plans.shift(shift_id)
         if shift.ended:
             return shift
-        if shift.route:
-            raise DispatchError(f"shift {shift_id} still has {len(shift.route)} planned stops; serve or "
+        stops = self.plans.booking_steps(shift)
+        if stops:
+            raise DispatchError(f"shift {shift_id} still has {len(stops)} planned stops; serve or "
                                 "cancel them before ending it")
         now = self.journal.now()
-        new = dataclasses.replace(shift, ended=True)
-        event = Event(now, EventKind.SHIFT_ENDED, cause, vehicle_id=shift.vehicle_id, shift_id=shift_id,
-                      data={"start": shift.start, "end": shift.end, "ended_at": now, "started_at": shift.start})
+        started = shift.started_at if shift.started_at is not None else shift.start - EARLY_START_S
+        when = check_report_time(self.plans, shift, at, now, not_before=max(
+            [started, shift.break_started_at or started, shift.break_ended_at or started]))
+        new = dataclasses.replace(shift, ended=True, ended_at=when, route=[])
+        data = {"start": shift.start, "end": shift.end, "ended_at": when, "started_at": shift.start}
+        event = Event(when, EventKind.SHIFT_ENDED, cause, vehicle_id=shift.vehicle_id, shift_id=shift_id,
+                      data=received(data, when, now) if cause == "driver" else data)
         self.journal.commit(Change(shifts=[new], events=[event]))
-        shift.ended = True
+        self.plans.drop_break(shift)
+        shift.ended, shift.ended_at = True, when
         self.plans.set_vehicle_arrays(self.plans.vehicle_slot_of[shift_id], shift)
         self.plans.touch()
         self.journal.publish([event])
@@ -108,8 +158,23 @@ class Fleet:
                            code="no_shift")
         return min(mine, key=lambda s: s.start)
 
+    def end_for_driver(self, driver_id: int, at: int | None = None) -> VehicleShift:
+        """The driver ends their running shift; with none running but one they ended within the
+        rule ``report_max_age_s``: 409 ``already_reported``."""
+        running = [s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.started and not s.ended]
+        if not running:
+            now = self.journal.now()
+            ended = [s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.ended
+                     and s.ended_at is not None and s.ended_at >= now - self.plans.rules.report_max_age_s]
+            if ended:
+                last = max(ended, key=lambda s: s.ended_at)
+                raise AlreadyReported(f"shift {last.shift_id} was ended already; nothing changed",
+                                      state={"shift_id": last.shift_id, "started": True, "ended": True,
+                                             "ended_at": iso_of(self.plans, last.ended_at)})
+        return self.end_shift(self.driver_shift(driver_id).shift_id, "driver", at)
+
     def start_for_driver(self, driver_id: int, *, shift_id: int | None = None, vehicle_id: int | None = None,
-                         as_operator: bool = False) -> VehicleShift:
+                         as_operator: bool = False, at: int | None = None) -> VehicleShift:
         """A driver starts a shift: by ``shift_id``, or the shift of ``vehicle_id`` running now. At
         most :data:`EARLY_START_S` early, not once over, and not a shift planned for another driver
         (an operator may start any)."""
@@ -135,7 +200,7 @@ class Fleet:
                 raise DispatchError(f"shift {shift.shift_id} is already driven by another driver", code="taken")
             raise DispatchError(f"shift {shift.shift_id} of {shift.label} is planned for another driver; "
                                 "ask the operator to change it", code="assigned_to_another_driver")
-        return self.start_shift(shift.shift_id, driver_id=driver_id)
+        return self.start_shift(shift.shift_id, driver_id=driver_id, at=at)
 
     # ------------------------------------------------------------------ operator changes
     def changeable_shift(self, shift_id: int) -> VehicleShift:
@@ -188,8 +253,9 @@ class Fleet:
         stops, and no overlap with the vehicle's other open shifts."""
         shift = self.changeable_shift(shift_id)
         self._check_span(start, end)
-        if shift.route:
-            raise DispatchError(f"shift {shift_id} has {len(shift.route)} planned stops; its times cannot change "
+        stops = self.plans.booking_steps(shift)
+        if stops:
+            raise DispatchError(f"shift {shift_id} has {len(stops)} planned stops; its times cannot change "
                                 "(plan another shift instead)", code="shift_has_stops")
         self._check_no_clash(shift.vehicle_id, shift.label, start, end, replacing=shift_id)
         return shift

@@ -7,7 +7,8 @@ read time from the same injected clock (wall time in the service, simulated time
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 from ride_pool.dispatch.domain import Event
 from ride_pool.dispatch.store import Change, Store
@@ -22,6 +23,9 @@ class Journal:
         self.store = store
         self.clock = clock
         self._listeners: list[Callable[[Event], None]] = []
+        #: while a driver report with an idempotency key runs: makes the key's record from the
+        #: report's change, committed with it (see :meth:`recording`)
+        self._recorder: Callable[[Change], object] | None = None
 
     def now(self) -> int:
         """The current time in whole epoch seconds."""
@@ -34,12 +38,28 @@ class Journal:
         always durable before they become visible."""
         if not change:
             return
+        if self._recorder is not None and durable:
+            recorder, self._recorder = self._recorder, None
+            record = recorder(change)
+            if record is not None:
+                change.reports.append(record)
         if not durable:
             commit_soon = getattr(self.store, "commit_soon", None)
             if commit_soon is not None:
                 commit_soon(change)
                 return
         self.store.commit(change)
+
+    @contextmanager
+    def recording(self, recorder: Callable[[Change], object]) -> Iterator[None]:
+        """The next durable commit inside this block also commits ``recorder(change)`` (a
+        :class:`~ride_pool.dispatch.domain.ReportRecord` made from what the change holds, e.g. the
+        shift after the report), in the same transaction; nothing when no commit happens."""
+        self._recorder = recorder
+        try:
+            yield
+        finally:
+            self._recorder = None
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` after every committed event; returns an unsubscribe function."""

@@ -76,6 +76,8 @@ class Optimiser:
                 steps = plans.steps(codes)
                 shifts.append(dataclasses.replace(shift, route=steps))
                 for s in steps:
+                    if s.kind is StepKind.BREAK:
+                        continue
                     b = plans.bookings[s.booking_id]
                     if b.vehicle_id != shift.vehicle_id and s.kind is StepKind.DROPOFF:
                         moved_bookings.append(dataclasses.replace(b, vehicle_id=shift.vehicle_id))

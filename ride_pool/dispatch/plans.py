@@ -130,7 +130,22 @@ class Leg:
 
 
 def step_pair(booking_id: str) -> tuple[Step, Step]:
+    if booking_id.startswith(BREAK_PREFIX):
+        return Step(booking_id, StepKind.BREAK), Step(booking_id, StepKind.BREAK)
     return Step(booking_id, StepKind.PICKUP), Step(booking_id, StepKind.DROPOFF)
+
+
+#: the id a shift's planned break has in the plans (instead of a booking id)
+BREAK_PREFIX = "break:"
+
+
+def break_id(shift_id: int) -> str:
+    return f"{BREAK_PREFIX}{int(shift_id)}"
+
+
+def break_shift_id(step_id: str) -> int | None:
+    """The shift of a break's id (None for a booking id)."""
+    return int(step_id[len(BREAK_PREFIX):]) if step_id.startswith(BREAK_PREFIX) else None
 
 
 class LivePlans:
@@ -390,8 +405,60 @@ class LivePlans:
         return shift
 
     def step_place(self, step: Step) -> Place:
+        if step.kind is StepKind.BREAK:
+            return self.shifts[break_shift_id(step.booking_id)].depot
         b = self.bookings[step.booking_id]
         return b.origin if step.kind is StepKind.PICKUP else b.destination
+
+    # ------------------------------------------------------------------ breaks
+    @staticmethod
+    def booking_steps(shift: VehicleShift) -> list[Step]:
+        """The shift's planned steps without its break."""
+        return [s for s in shift.route if s.kind is not StepKind.BREAK]
+
+    def plan_break(self, shift: VehicleShift) -> None:
+        """Put the shift's planned break into its plan (at the end of its route; call it on a
+        shift without bookings, or when restoring with ``position``): a stop at the depot whose
+        service of ``break_s`` begins within [``break_earliest``, ``break_latest``], as a request
+        already on board of the vehicle (so no search moves it to another one) that takes no
+        seat. Insertions and the optimiser then keep the vehicle free for it."""
+        self.insert_break(shift, len(self.routes[self.vehicle_slot_of[shift.shift_id]]))
+
+    def insert_break(self, shift: VehicleShift, position: int) -> None:
+        bid = break_id(shift.shift_id)
+        if not shift.has_break or shift.break_started_at is not None or shift.ended or \
+                bid in self.request_slot_of:
+            return
+        v = self.vehicle_slot_of[shift.shift_id]
+        t = self.tables
+        rs = t.alloc()
+        depot = self.slots([shift.depot.node])[0]
+        held = min(int(shift.start), int(shift.break_earliest))
+        t.pickup_location[rs] = t.dropoff_location[rs] = depot
+        t.seats[rs] = t.wheelchairs[rs] = 0
+        t.pickup_earliest[rs] = t.pickup_latest[rs] = held
+        t.dropoff_earliest[rs], t.dropoff_latest[rs] = int(shift.break_earliest), int(shift.break_latest)
+        t.max_ride_time[rs] = int(NO_LIMIT // 4)
+        t.pickup_service[rs], t.dropoff_service[rs] = 0, int(shift.break_s)
+        t.onboard_vehicle[rs] = v
+        t.pickup_begin[rs] = held
+        self.bind(bid, rs)
+        codes = list(self.routes[v])
+        codes.insert(position, 2 * rs + 1)
+        self.set_route(v, codes)
+
+    def drop_break(self, shift: VehicleShift) -> bool:
+        """Take the shift's planned break out of its plan (it began, or the shift ends); True if
+        it was planned."""
+        bid = break_id(shift.shift_id)
+        rs = self.request_slot_of.get(bid)
+        if rs is None:
+            return False
+        v = self.vehicle_slot_of[shift.shift_id]
+        self.set_route(v, [c for c in self.routes[v] if c // 2 != rs])
+        self.unbind(bid)
+        self.tables.release(rs)
+        return True
 
     def unplanned_bookings(self) -> list[str]:
         """Active bookings that no vehicle's route holds (none, unless a restore could not place one)."""

@@ -36,7 +36,11 @@ def restore(state: StoredState, plans: LivePlans, riders: RiderLedger, bookings:
         route = list(shift.route)
         v = plans.install_shift(dataclasses.replace(shift, route=[]))
         steps = []
+        break_after = None       # how many booking steps come before the planned break
         for step in route:
+            if step.kind is StepKind.BREAK:
+                break_after = len(steps)
+                continue
             b = plans.bookings.get(step.booking_id)
             if b is not None and b.status.active and b.booking_id not in plans.request_slot_of:
                 steps.append((b, step.kind))
@@ -57,6 +61,10 @@ def restore(state: StoredState, plans: LivePlans, riders: RiderLedger, bookings:
                 rs = plans.request_slot(b, v)
             codes.append(2 * rs + (1 if kind is StepKind.DROPOFF else 0))
         plans.set_route(v, codes)
+        live = plans.shift_at(v)
+        if live.has_break and live.break_started_at is None and not live.ended:
+            before = steps[:break_after] if break_after is not None else steps
+            plans.insert_break(live, sum(1 for b, _ in before if b.booking_id in good))
     _replan_lost(plans, journal)
 
 

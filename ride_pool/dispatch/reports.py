@@ -2,12 +2,19 @@
 boarding, not showing up and being dropped off. Each report moves the vehicle's anchor, changes
 the plan and is committed as events with the driver as their cause.
 
-Reports are checked against the clock and the booking (:class:`ImplausibleReport`, 422
-``implausible_report``, the message names the rule). A report may carry the time it happened
-(``at``, e.g. queued on a phone that was offline; default: now) and is refused when
+Reports are checked against the clock and the booking. A report may carry the time it happened
+(``at``, the API's ``reported_at``, e.g. queued on a phone that was offline; default: now). The
+time is refused (:class:`ReportTimeRefused`, 422, the code names the rule) when it lies
 
-- it lies more than :data:`CLOCK_SKEW_S` (2 min) in the future of the service's clock, or before
-  its shift could start (the planned start less :data:`~ride_pool.dispatch.fleet.EARLY_START_S`);
+- more than the rule ``report_clock_skew_s`` (2 min) after the service's clock (``report_in_future``),
+- more than the rule ``report_max_age_s`` (12 h) before it (``report_too_old``),
+- before the shift started (its reported start; for shifts started before that was kept, the
+  planned start less :data:`~ride_pool.dispatch.fleet.EARLY_START_S`) (``report_before_shift``),
+- before the step of the booking's life reported earlier (``report_out_of_order``): arrived at the
+  pickup ≤ boarded (or no-show) ≤ arrived at the drop-off ≤ dropped off.
+
+The rules of the booking refuse it as :class:`ImplausibleReport` (422 ``implausible_report``, the
+message names the rule) when
 - ``arrived`` at a pickup lies more than the rule ``early_arrival_s`` (default 30 min) before the
   pickup window opens (drivers are often a little early and wait; hours early is a wrong booking
   or a wrong clock);
@@ -16,9 +23,14 @@ Reports are checked against the clock and the booking (:class:`ImplausibleReport
   promised and planned;
 - ``dropped_off`` lies before the boarding plus the rule ``min_ride_fraction`` (default 30 %) of
   the direct driving time (nobody gets there in a third of the time of the fastest route);
-- ``no_show`` lies before the pickup window opens (the rider may still come).
+- ``no_show`` lies before the pickup window opens plus the rule ``no_show_wait_s`` (3 min): 409
+  ``no_show_too_early`` with ``possible_from``.
 
-A plausible past time is kept: the events carry it, the plan continues from the later of it and now.
+A report already applied (the booking's state shows it) is answered 409 ``already_reported`` with
+the booking's ``state``, so a phone whose first answer was lost can treat it as done.
+
+A plausible past time is kept: the events carry it (``time``) and the time the server received
+the report (``data.received_at``); the plan continues from the later of it and now.
 """
 
 from __future__ import annotations
@@ -30,15 +42,23 @@ from ride_pool.dispatch.area import Places
 from ride_pool.dispatch.bookings import BookingDesk
 from ride_pool.dispatch.domain import Booking, BookingStatus, Event, EventKind, Step, StepKind, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFound
-from ride_pool.dispatch.fleet import EARLY_START_S
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
 from ride_pool.dispatch.plans import Leg, LivePlans
+from ride_pool.dispatch.report_times import (  # noqa: F401  (importable from here)
+    AlreadyReported,
+    ReportTimeRefused,
+    booking_state,
+    check_report_time,
+    iso_of,
+    received,
+)
 from ride_pool.dispatch.store import Change
 
 #: what a driver can report about a booking on their route (the driver API's path names)
 STEP_REPORTS = ("arrived", "boarded", "no_show", "dropped_off")
-#: how far a report's time may lie after the service's clock (the phone's clock may be ahead)
+#: how far a report's time may lie after the service's clock by default (the rule
+#: ``report_clock_skew_s``; the phone's clock may be ahead)
 CLOCK_SKEW_S = 120
 
 
@@ -60,18 +80,16 @@ class DriverReports:
     # ------------------------------------------------------------------ plausibility
     def _report_time(self, shift: VehicleShift, at: int | None) -> int:
         """When the report happened: ``at`` (now if None), if the clock allows it."""
-        now = self.journal.now()
-        if at is None:
-            return now
-        at = int(at)
-        local = self.plans.rules.local
-        if at > now + CLOCK_SKEW_S:
-            raise ImplausibleReport(f"the report's time {local(at):%H:%M:%S} lies in the future (it is "
-                                    f"{local(now):%H:%M:%S}); check the phone's clock")
-        if at < shift.start - EARLY_START_S:
-            raise ImplausibleReport(f"the report's time {local(at):%Y-%m-%d %H:%M} lies before shift "
-                                    f"{shift.shift_id} could start ({local(shift.start - EARLY_START_S):%H:%M})")
-        return at
+        return check_report_time(self.plans, shift, at, self.journal.now())
+
+    def _check_order(self, when: int, earlier: int | None, what: str, step: str) -> None:
+        """``what`` at ``when`` comes after ``step``, reported for ``earlier`` (if it was)."""
+        if earlier is not None and when < earlier:
+            local = self.plans.rules.local
+            raise ReportTimeRefused(f"{what} at {local(when):%H:%M:%S} lies before {step} at "
+                                    f"{local(earlier):%H:%M:%S}, reported earlier; send the reports in the order "
+                                    "they happened", code="report_out_of_order",
+                                    reported_at=iso_of(self.plans, when), earlier_step_at=iso_of(self.plans, earlier))
 
     def _check_not_before(self, when: int, earliest: int, what: str, why: str) -> None:
         if when < earliest:
@@ -123,11 +141,13 @@ class DriverReports:
         plans.move_anchor(shift, target, eta)
 
     def vehicle_arrived(self, shift_id: int, node: int | None = None, purpose: str = "service",
-                        at: int | None = None) -> list[Step]:
+                        at: int | None = None, arrived: list[Booking] | None = None) -> list[Step]:
         """The vehicle reached ``node`` (default: its first planned step) ``at`` (default now);
-        returns the steps due there."""
+        returns the steps due there. ``arrived``: the bookings whose arrival (``arrived_at`` or
+        ``dropoff_arrived_at`` set) the driver reported, committed with it."""
         plans = self.plans
         shift = plans.shift(shift_id)
+        received_at = self.journal.now()
         now = self._report_time(shift, at)
         if node is None:
             if not shift.route:
@@ -139,10 +159,15 @@ class DriverReports:
         if drove:
             events.append(drove)
         due = [s for s in shift.route if plans.step_place(s).node == node]
+        data = {"node": int(node), "bookings": [s.booking_id for s in due]}
+        if at is not None or arrived:
+            data = received(data, now, received_at)
         events.append(Event(now, EventKind.VEHICLE_ARRIVED, "driver", vehicle_id=shift.vehicle_id,
-                            shift_id=shift_id, data={"node": int(node), "bookings": [s.booking_id for s in due]}))
+                            shift_id=shift_id, data=data))
         new = dataclasses.replace(shift, anchor_node=int(node), anchor_time=now)
-        self.journal.commit(Change(shifts=[new], events=events))
+        self.journal.commit(Change(shifts=[new], events=events, bookings=list(arrived or [])))
+        for b in arrived or []:
+            plans.bookings[b.booking_id] = b
         plans.legs.pop(shift_id, None)
         plans.move_anchor(shift, node, now)
         self.journal.publish(events)
@@ -200,7 +225,9 @@ class DriverReports:
         if booking.status is not BookingStatus.CONFIRMED:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can board")
         shift = plans.shift_of_booking(booking, shift_id)
+        received_at = self.journal.now()
         now = self._report_time(shift, at)
+        self._check_order(now, booking.arrived_at, "boarding", "the arrival at the pickup")
         self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, "boarding",
                                f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
         v = plans.vehicle_slot_of[shift.shift_id]
@@ -211,11 +238,10 @@ class DriverReports:
         new_booking = dataclasses.replace(booking, status=BookingStatus.ONBOARD, boarded_at=now)
         new_shift = dataclasses.replace(shift, route=steps, anchor_node=booking.origin.node, anchor_time=service_end)
         drove = self._drive_ending_at(shift, booking.origin.node, now)
+        data = {"wait_s": now - booking.requested_time, "late_s": max(0, now - booking.pickup_latest),
+                "passengers": booking.passengers, "wheelchairs": booking.wheelchairs}
         event = Event(now, EventKind.RIDER_BOARDED, "driver", booking_id=booking_id, vehicle_id=shift.vehicle_id,
-                      shift_id=shift.shift_id, rider_id=booking.rider_id, data={
-                          "wait_s": now - booking.requested_time,
-                          "late_s": max(0, now - booking.pickup_latest),
-                          "passengers": booking.passengers, "wheelchairs": booking.wheelchairs})
+                      shift_id=shift.shift_id, rider_id=booking.rider_id, data=received(data, now, received_at))
         events = [drove, event] if drove else [event]
         self.journal.commit(Change(bookings=[new_booking], shifts=[new_shift], events=events))
         plans.bookings[booking_id] = new_booking
@@ -228,18 +254,31 @@ class DriverReports:
         self.journal.publish(events)
         return new_booking
 
+    def no_show_possible_from(self, booking: Booking) -> int:
+        """From when a no-show of ``booking`` can be reported: the pickup window's start plus the
+        rule ``no_show_wait_s`` (the rider was promised the window and is given that long)."""
+        return booking.pickup_earliest + self.plans.rules.no_show_wait_s
+
     def rider_no_show(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can be "
                                 "reported as not showing up")
         shift = self.plans.shift_of_booking(booking, shift_id)
+        received_at = self.journal.now()
         now = self._report_time(shift, at)
-        if now < booking.pickup_earliest:
-            raise DispatchError(f"the pickup window of booking {booking_id} has not started yet; wait until "
-                                f"{self.plans.rules.local(booking.pickup_earliest):%H:%M} before reporting a no-show")
+        self._check_order(now, booking.arrived_at, "the no-show", "the arrival at the pickup")
+        possible = self.no_show_possible_from(booking)
+        if now < possible:
+            local = self.plans.rules.local
+            window = (f"the pickup window has not started yet (it opens at {local(booking.pickup_earliest):%H:%M})"
+                      if now < booking.pickup_earliest else
+                      f"the pickup window opened at {local(booking.pickup_earliest):%H:%M}")
+            raise DispatchError(f"a no-show can be reported from {local(possible):%H:%M} on: {window}, and the "
+                                f"rider gets {max(1, round(self.plans.rules.no_show_wait_s / 60))} min to come",
+                                code="no_show_too_early", possible_from=iso_of(self.plans, possible))
         event = Event(now, EventKind.RIDER_NO_SHOW, "driver", booking_id=booking_id, vehicle_id=shift.vehicle_id,
-                      shift_id=shift.shift_id, rider_id=booking.rider_id)
+                      shift_id=shift.shift_id, rider_id=booking.rider_id, data=received({}, now, received_at))
         return self.bookings.finish(booking, BookingStatus.NO_SHOW, event, no_show=True,
                                     shift_changes={"anchor_node": booking.origin.node, "anchor_time": now},
                                     before=[self._drive_ending_at(shift, booking.origin.node, now)], completed_at=now)
@@ -250,7 +289,10 @@ class DriverReports:
             raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a rider on board can be "
                                 "dropped off")
         shift = self.plans.shift_of_booking(booking, shift_id)
+        received_at = self.journal.now()
         now = self._report_time(shift, at)
+        self._check_order(now, booking.boarded_at, "the drop-off", "the boarding")
+        self._check_order(now, booking.dropoff_arrived_at, "the drop-off", "the arrival at the drop-off")
         if booking.boarded_at is not None:
             shortest = math.ceil(self.plans.rules.min_ride_fraction * booking.direct_s)
             self._check_not_before(now, booking.boarded_at + shortest, "the drop-off",
@@ -258,36 +300,76 @@ class DriverReports:
                                    f"and the direct drive takes {max(1, round(booking.direct_s / 60))} min")
         rs = self.plans.request_slot_of[booking_id]
         service_end = now + int(self.plans.tables.dropoff_service[rs])
+        data = {"ride_s": now - (booking.boarded_at or now), "direct_s": booking.direct_s,
+                "direct_m": booking.direct_m, "passengers": booking.passengers,
+                "late_s": max(0, now - booking.dropoff_latest)}
         event = Event(now, EventKind.RIDER_DROPPED_OFF, "driver", booking_id=booking_id,
-                      vehicle_id=shift.vehicle_id, shift_id=shift.shift_id, rider_id=booking.rider_id, data={
-                          "ride_s": now - (booking.boarded_at or now), "direct_s": booking.direct_s,
-                          "direct_m": booking.direct_m, "passengers": booking.passengers,
-                          "late_s": max(0, now - booking.dropoff_latest)})
+                      vehicle_id=shift.vehicle_id, shift_id=shift.shift_id, rider_id=booking.rider_id,
+                      data=received(data, now, received_at))
         return self.bookings.finish(booking, BookingStatus.COMPLETED, event, completed_at=now,
                                     shift_changes={"anchor_node": booking.destination.node,
                                                    "anchor_time": service_end},
                                     before=[self._drive_ending_at(shift, booking.destination.node, now)])
 
+    def _already_applied(self, booking: Booking | None, report: str) -> None:
+        """Refuse a report the booking's state shows applied (409 ``already_reported`` with the
+        state), or one that contradicts it."""
+        if booking is None:
+            return
+        status = booking.status
+        done = {
+            "arrived": (status is BookingStatus.CONFIRMED and booking.arrived_at is not None)
+            or (status is BookingStatus.ONBOARD and booking.dropoff_arrived_at is not None)
+            or status in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW),
+            "boarded": status in (BookingStatus.ONBOARD, BookingStatus.COMPLETED),
+            "no_show": status is BookingStatus.NO_SHOW,
+            "dropped_off": status is BookingStatus.COMPLETED,
+        }[report]
+        state = booking_state(self.plans, booking)
+        if done:
+            raise AlreadyReported(f"{report} of booking {booking.booking_id} was reported already (the booking "
+                                  f"is {status.value}); nothing changed", state=state)
+        if status is not BookingStatus.CANCELLED and not status.active:
+            raise DispatchError(f"booking {booking.booking_id} is {status.value}; {report} cannot be reported "
+                                "for it any more", code="booking_finished", state=state)
+
     def step_report(self, shift_id: int, booking_id: str, report: str, at: int | None = None) -> VehicleShift:
         """A driver's report on a booking of their route: ``arrived`` (at its next stop),
         ``boarded``, ``no_show`` or ``dropped_off``, ``at`` the time it happened (default now;
-        see the module docstring for what is refused as implausible)."""
+        see the module docstring for what is refused)."""
         if report not in STEP_REPORTS:
             raise DispatchInputError(f"unknown report {report!r}; one of {', '.join(STEP_REPORTS)}")
-        shift = self.plans.shift(shift_id)
-        step = next((s for s in shift.route if s.booking_id == booking_id), None)
-        if step is None:
+        plans = self.plans
+        shift = plans.shift(shift_id)
+        booking = plans.bookings.get(booking_id)
+        on_route = next((k for k, s in enumerate(shift.route) if s.booking_id == booking_id), None)
+        if booking is None or booking.vehicle_id == shift.vehicle_id or on_route is not None:
+            self._already_applied(booking, report)
+        if on_route is None:
             raise NotFound(f"booking {booking_id} is not on your route (any more); reload the route",
                            code="not_on_route")
+        step = shift.route[on_route]
         if report == "arrived":
             when = self._report_time(shift, at)
+            place = plans.step_place(step)
             if step.kind is StepKind.PICKUP:
-                booking = self.plans.bookings[booking_id]
-                self._check_not_before(when, booking.pickup_earliest - self.plans.rules.early_arrival_s,
+                self._check_not_before(when, booking.pickup_earliest - plans.rules.early_arrival_s,
                                        "arriving at the pickup",
-                                       "the pickup window opens at "
-                                       f"{self.plans.rules.local(booking.pickup_earliest):%H:%M}")
-            self.vehicle_arrived(shift_id, self.plans.step_place(step).node, at=when)
+                                       f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
+            else:
+                self._check_order(when, booking.boarded_at, "arriving at the drop-off", "the boarding")
+            # everybody boarding (leaving) at this stop with this booking: the driver is there for all
+            a = b = on_route
+            while a > 0 and shift.route[a - 1].kind is step.kind and plans.step_place(shift.route[a - 1]).node \
+                    == place.node:
+                a -= 1
+            while b + 1 < len(shift.route) and shift.route[b + 1].kind is step.kind and \
+                    plans.step_place(shift.route[b + 1]).node == place.node:
+                b += 1
+            field = "arrived_at" if step.kind is StepKind.PICKUP else "dropoff_arrived_at"
+            arrived = [dataclasses.replace(bk, **{field: when}) for s in shift.route[a:b + 1]
+                       if (bk := plans.bookings[s.booking_id]) is not None and getattr(bk, field) is None]
+            self.vehicle_arrived(shift_id, place.node, at=when, arrived=arrived)
         elif report == "boarded":
             self.rider_boarded(booking_id, shift_id, at)
         elif report == "no_show":
@@ -295,3 +377,59 @@ class DriverReports:
         else:
             self.rider_dropped_off(booking_id, shift_id, at)
         return shift
+
+    # ------------------------------------------------------------------ breaks
+    def break_started(self, shift_id: int, at: int | None = None) -> VehicleShift:
+        """The driver begins the shift's planned break ``at`` (default now): the break leaves the
+        plan and the vehicle is next free where it is, ``break_s`` after the start."""
+        plans = self.plans
+        shift = plans.shift(shift_id)
+        if not shift.has_break:
+            raise DispatchError(f"shift {shift_id} has no planned break; ask the operator", code="no_break_planned")
+        if shift.break_started_at is not None:
+            raise AlreadyReported(f"the break of shift {shift_id} was started already; nothing changed",
+                                  state=self._break_state(shift))
+        received_at = self.journal.now()
+        when = self._report_time(shift, at)
+        free_at = when + int(shift.break_s)
+        steps = plans.booking_steps(shift)
+        new = dataclasses.replace(shift, route=steps, break_started_at=when, anchor_time=max(free_at,
+                                                                                            shift.anchor_time))
+        event = Event(when, EventKind.BREAK_STARTED, "driver", vehicle_id=shift.vehicle_id, shift_id=shift_id,
+                      data=received({"planned_s": int(shift.break_s), "break_earliest": shift.break_earliest,
+                                     "break_latest": shift.break_latest}, when, received_at))
+        self.journal.commit(Change(shifts=[new], events=[event]))
+        plans.drop_break(shift)
+        shift.break_started_at = when
+        plans.move_anchor(shift, shift.anchor_node, new.anchor_time)
+        self.journal.publish([event])
+        return shift
+
+    def break_ended(self, shift_id: int, at: int | None = None) -> VehicleShift:
+        """The driver ends the break ``at`` (default now): the vehicle is free from then."""
+        plans = self.plans
+        shift = plans.shift(shift_id)
+        if not shift.has_break:
+            raise DispatchError(f"shift {shift_id} has no planned break; ask the operator", code="no_break_planned")
+        if shift.break_ended_at is not None:
+            raise AlreadyReported(f"the break of shift {shift_id} was ended already; nothing changed",
+                                  state=self._break_state(shift))
+        if shift.break_started_at is None:
+            raise DispatchError(f"the break of shift {shift_id} has not started; start it first",
+                                code="break_not_started")
+        received_at = self.journal.now()
+        when = self._report_time(shift, at)
+        self._check_order(when, shift.break_started_at, "the end of the break", "its start")
+        new = dataclasses.replace(shift, break_ended_at=when, anchor_time=when)
+        event = Event(when, EventKind.BREAK_ENDED, "driver", vehicle_id=shift.vehicle_id, shift_id=shift_id,
+                      data=received({"break_s": when - shift.break_started_at, "planned_s": int(shift.break_s)},
+                                    when, received_at))
+        self.journal.commit(Change(shifts=[new], events=[event]))
+        shift.break_ended_at = when
+        plans.move_anchor(shift, shift.anchor_node, when)
+        self.journal.publish([event])
+        return shift
+
+    def _break_state(self, shift: VehicleShift) -> dict:
+        return {"shift_id": shift.shift_id, "break_started_at": iso_of(self.plans, shift.break_started_at),
+                "break_ended_at": iso_of(self.plans, shift.break_ended_at)}

@@ -104,6 +104,15 @@ def planned_schedule(plans: LivePlans, shift_id: int, now: int, limit: int | Non
         arrival = t + int(M[prev, loc])
         begin = int(begins[k])
         departure = begin + int(service[k])
+        if step.kind is StepKind.BREAK:    # the planned break: at the depot, within its window
+            place = shift.depot
+            out.append(PlannedStep(
+                booking_id=step.booking_id, kind=step.kind, node=place.node, place=place,
+                arrival=min(arrival, begin), begin=begin, departure=departure, passengers=0, wheelchairs=0,
+                seats_after=int(seats_after[k]), wheelchairs_after=int(wheelchairs_after[k]),
+                window_earliest=int(shift.break_earliest), window_latest=int(shift.break_latest)))
+            prev, t = loc, departure
+            continue
         booking = plans.bookings[step.booking_id]
         pickup = step.kind is StepKind.PICKUP
         place = booking.origin if pickup else booking.destination
@@ -127,7 +136,8 @@ def route_steps(plans: LivePlans, shift_id: int, now: int, limit: int | None = N
     while k < n and len(ends) < wanted:
         kind, node = route[k].kind, plans.step_place(route[k]).node
         k += 1
-        while k < n and route[k].kind is kind and plans.step_place(route[k]).node == node:
+        while k < n and kind is not StepKind.BREAK and route[k].kind is kind and \
+                plans.step_place(route[k]).node == node:
             k += 1
         ends.append(k)
     if not ends:

@@ -24,6 +24,9 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 |  |  | may report arriving at the pickup / the rider boarding (earlier reports are refused as implausible) |
 | ``min_ride_fraction`` | 0.3 | a drop-off reported sooner after boarding than this share of the direct |
 |  |  | driving time is refused as implausible |
+| ``report_clock_skew_s`` | 120 | how far a report's ``reported_at`` may lie after the service's clock |
+| ``report_max_age_s`` | 43,200 (12 h) | how old a report's ``reported_at`` may be (a phone offline longer) |
+| ``no_show_wait_s`` | 180 | a no-show can be reported this long after the pickup window opened |
 | ``alternatives`` | 4 | later (or earlier, for arrive-by) windows tried, each half a window apart |
 | ``reoptimise_every_s`` / ``reoptimise_time_limit_s`` | 60 / 2 | background optimiser cadence and budget |
 """
@@ -63,7 +66,8 @@ def _minutes(text: str, what: str) -> int:
 _WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
           "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
-          "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s")
+          "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s",
+          "report_clock_skew_s", "report_max_age_s", "no_show_wait_s")
 _REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
@@ -100,6 +104,11 @@ class ServiceRules:
     early_arrival_s: int = 1800
     early_boarding_s: int = 600
     min_ride_fraction: float = 0.3
+    #: how far a reported time may lie ahead of the service's clock, how old it may be, and how
+    #: long a driver waits at the pickup before a no-show can be reported
+    report_clock_skew_s: int = 120
+    report_max_age_s: int = 12 * 3600
+    no_show_wait_s: int = 180
     alternatives: int = 4
     reoptimise_every_s: int = 60
     reoptimise_time_limit_s: float = 2.0
@@ -139,10 +148,11 @@ class ServiceRules:
         for name in ("min_lead_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
                      "unconfirmed_max_seats", "no_show_limit", "boarding_s", "alighting_s",
                      "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs", "early_arrival_s",
-                     "early_boarding_s"):
+                     "early_boarding_s", "report_clock_skew_s", "no_show_wait_s"):
             if int(getattr(self, name)) < 0:
                 raise RulesError(f"{name} must not be negative")
-        for name in ("horizon_s", "window_s", "offer_ttl_s", "max_passengers", "reoptimise_every_s"):
+        for name in ("horizon_s", "window_s", "offer_ttl_s", "max_passengers", "reoptimise_every_s",
+                     "report_max_age_s"):
             if int(getattr(self, name)) <= 0:
                 raise RulesError(f"{name} must be positive")
         if self.horizon_s <= self.min_lead_s:

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ride_pool.dispatch.domain import Booking, Event, Offer, VehicleShift, idempotency_scope
+from ride_pool.dispatch.domain import Booking, Event, Offer, ReportRecord, VehicleShift, idempotency_scope
 
 
 class DuplicateKey(Exception):
@@ -42,10 +42,12 @@ class Change:
     no_show_riders: list[int] = field(default_factory=list)
     #: the service area's new settings (None: unchanged)
     area: AreaSettings | None = None
+    #: driver reports applied with an idempotency key (their key and first answer)
+    reports: list[ReportRecord] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.bookings or self.offers or self.shifts or self.events or self.no_show_riders
-                    or self.area is not None)
+                    or self.area is not None or self.reports)
 
 
 def merge_changes(changes: list[Change]) -> Change:
@@ -58,6 +60,7 @@ def merge_changes(changes: list[Change]) -> Change:
         merged.shifts.extend(change.shifts)
         merged.events.extend(change.events)
         merged.no_show_riders.extend(change.no_show_riders)
+        merged.reports.extend(change.reports)
         if change.area is not None:
             merged.area = change.area
     return merged
@@ -86,6 +89,9 @@ class Store(Protocol):
         """The booking committed earlier with idempotency ``key`` in idempotency ``scope``
         (any status), or None."""
 
+    def find_report(self, driver_id: int, key: str) -> ReportRecord | None:
+        """The driver report committed earlier with idempotency ``key`` by ``driver_id``, or None."""
+
 
 def _idempotency_of(booking: Booking) -> tuple[str, str] | None:
     if booking.idempotency_key is None:
@@ -107,12 +113,19 @@ class InMemoryStore:
         self.area: AreaSettings | None = None
         #: (idempotency scope, key) -> id of the booking that has it, as a unique index would
         self._idempotency: dict[tuple[str, str], str] = {}
+        #: (driver id, key) -> the driver report applied with it
+        self.reports: dict[tuple[int, str], ReportRecord] = {}
         self.commits = 0
 
     def commit(self, change: Change) -> None:
         # checked before anything is written: a refused change writes nothing
         claimed = self._check_idempotency_keys(change.bookings)
+        for record in change.reports:
+            if (record.driver_id, record.key) in self.reports:
+                raise DuplicateKey(f"driver {record.driver_id} used idempotency key {record.key!r} already")
         self.commits += 1
+        for record in change.reports:
+            self.reports[record.driver_id, record.key] = record
         for b in change.bookings:
             self.bookings[b.booking_id] = copy.copy(b)
         self._idempotency.update(claimed)
@@ -149,6 +162,9 @@ class InMemoryStore:
         if booking is None or _idempotency_of(booking) != (scope, key):
             return None
         return copy.copy(booking)
+
+    def find_report(self, driver_id: int, key: str) -> ReportRecord | None:
+        return self.reports.get((driver_id, key))
 
     def load(self, now: int) -> StoredState:
         return StoredState(

@@ -154,8 +154,10 @@ class DarpProblem:
         for name in ("seats", "wheelchairs", "seat_capacity", "wheelchair_capacity"):
             if len(getattr(self, name)) and getattr(self, name).min() < 0:
                 raise DarpInputError(f"{name} must not be negative")
-        if R and np.any(self.seats + self.wheelchairs == 0):
-            r = int(np.argmax(self.seats + self.wheelchairs == 0))
+        # a stop bound to its vehicle (``onboard_vehicle``) may carry nobody: a driver's planned break
+        empty = (self.seats + self.wheelchairs == 0) & (self.onboard_vehicle < 0) if R else None
+        if R and np.any(empty):
+            r = int(np.argmax(empty))
             raise DarpInputError(f"request {r} carries nobody: seats + wheelchairs must be at least 1")
         for name in ("pickup_service", "dropoff_service", "max_ride_time"):
             if R and getattr(self, name).min() < 0:
