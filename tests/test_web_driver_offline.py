@@ -71,6 +71,17 @@ def events_of(web_server, booking_id: str) -> list[dict]:
     return out
 
 
+def shift_events(web_server, shift_id: int) -> list[dict]:
+    """The server's events of a shift without a booking (started, ended, breaks), from its database."""
+    db = sqlite3.connect(f"file:{web_server.folder / 'web.db'}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT time, kind, data FROM events WHERE shift_id = ? AND booking_id IS NULL ORDER BY id",
+                          (shift_id,)).fetchall()
+    finally:
+        db.close()
+    return [{"time": t, "kind": k, "data": json.loads(d) if isinstance(d, str) else (d or {})} for t, k, d in rows]
+
+
 def book_app_ride(web_api, stops, name: str, origin: str, destination: str, passengers: int = 8) -> tuple[str, dict]:
     rider = web_api.register(f"offline-rider-{uuid.uuid4().hex[:8]}@example.org", PASSWORD, name)
     quote = web_api.post("/api/v1/quotes", {"origin": {"stop_id": stops[origin]["id"]},
@@ -90,6 +101,11 @@ def book_phone_ride(web_api, op, stops, origin: str, destination: str) -> str:
     booking = web_api.post("/api/v1/ops/bookings", {"offer_id": quote["offers"][0]["offer_id"]},
                            headers={**op, "Idempotency-Key": uuid.uuid4().hex})
     return booking["booking_id"]
+
+
+def shift_now(web_api, own) -> dict:
+    """The shift of ``running_vehicle`` as the operator sees it now."""
+    return next(s for s in web_api.get("/api/v1/ops/shifts", headers=own["op"]) if s["id"] == own["shift"]["id"])
 
 
 def set_rules(web_api, op, **rules) -> None:
@@ -313,6 +329,8 @@ def test_refusal_on_its_card_in_german_and_no_show_explained(browser, web_server
         hint = page.inner_text(f'{card(page, phone, "pickup")} .no-show-hint')
         assert f"ab {possible:%H:%M} Uhr möglich" in hint, hint
         assert page.is_disabled(f'{card(page, phone, "pickup")} button[data-report="no_show"]')
+        page.locator(f'{card(page, phone, "pickup")} .no-show-hint').scroll_into_view_if_needed()
+        shot(page, "driver_offline_no_show_hint")
 
         # a drop-off right after boarding is implausible for this test (the whole direct drive)
         set_rules(web_api, op, min_ride_fraction=1.0)
@@ -330,6 +348,7 @@ def test_refusal_on_its_card_in_german_and_no_show_explained(browser, web_server
         assert "1 Meldung abgelehnt" in connection(page)
         page.locator(f'{card(page, own["app"], "dropoff")}').scroll_into_view_if_needed()
         shot(page, "driver_offline_refused")
+        pytest.importorskip("test_web_a11y").audit(page, "the driver page with a refused report on its card")
         # taken note of: the drop-off can be reported again
         page.click(f'{card(page, own["app"], "dropoff")} [data-report-state="refused"] button')
         page.wait_for_selector(f'{card(page, own["app"], "dropoff")} [data-report-state="refused"]', state="detached")
@@ -362,6 +381,8 @@ def test_night_theme_navigation_links_and_map_from_the_card(browser, web_server,
         tap(page, own["app"], "pickup", "arrived")
         page.evaluate("window.scrollTo(0, 0)")
         shot(page, "driver_offline_dark")
+        audit = pytest.importorskip("test_web_a11y").audit        # axe-core, WCAG 2 A/AA
+        audit(page, "the driver page at night, offline, with a waiting report")
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(14, 19, 24)", background
         context.set_offline(False)
@@ -407,9 +428,52 @@ def test_planned_break_with_start_and_end(browser, web_server, web_api):
             page.wait_for_selector('.step[data-kind="break"] [data-report-state="waiting"][data-report="break_end"]')
             context.set_offline(False)
             page.wait_for_selector('.step[data-kind="break"]', state="detached", timeout=30_000)
-            shift = next(s for s in web_api.get("/api/v1/ops/shifts", headers=own["op"])
-                         if s["id"] == own["shift"]["id"])
+            shift = shift_now(web_api, own)
             assert shift["break_started_at"] and shift["break_ended_at"], shift
+            no_page_errors(page)
+        finally:
+            context.close()
+
+
+def test_shift_started_and_ended_without_signal(browser, web_server, web_api):
+    """The shift list was loaded with signal; the driver starts the shift without it (the page
+    shows the shift as starting), the server gets the start at the tap's time; the end likewise."""
+    with running_vehicle(web_api, OPERATOR, PASSWORD, "Talbus") as own:
+        context = browser.new_context(viewport={"width": PHONE_390[0], "height": PHONE_390[1]},
+                                      locale="de-DE", timezone_id="Europe/Berlin", has_touch=True)
+        context.set_default_timeout(20_000)
+        try:
+            page = new_tab(context)
+            page.goto(web_server.url("/driver"))
+            log_in(page, own["email"], PASSWORD)
+            start = f'.shift-card[data-shift-id="{own["shift"]["id"]}"] button'
+            page.wait_for_selector(start)
+            page.wait_for_function("() => !!navigator.serviceWorker.controller")
+            context.set_offline(True)
+            page.click(start)
+            page.wait_for_selector("#work:not([hidden])")
+            page.wait_for_selector('#shift-records [data-report="shift_start"][data-report-state="waiting"]')
+            assert page.is_visible("#route-pending")
+            tapped = page.evaluate(OUTBOX)[0]["reported_at"]
+            page.wait_for_timeout(1100)
+            context.set_offline(False)
+            page.wait_for_selector("#route-empty:not([hidden])", timeout=30_000)
+            page.wait_for_selector('#connection[data-waiting="0"]:not([data-state="offline"])')
+            shift = shift_now(web_api, own)
+            assert shift["started"] and epoch(shift["started_at"]) == epoch(tapped), (shift, tapped)
+
+            context.set_offline(True)
+            page.wait_for_selector('#connection[data-state="offline"]')
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click("#end-shift")
+            page.wait_for_selector('#shift-records [data-report="shift_end"][data-report-state="waiting"]')
+            assert page.is_disabled("#end-shift")
+            ended_at = page.evaluate(OUTBOX)[-1]["reported_at"]
+            shot(page, "driver_offline_shift_end")
+            context.set_offline(False)
+            page.wait_for_selector("#shifts:not([hidden])", timeout=30_000)
+            ended = [e for e in shift_events(web_server, own["shift"]["id"]) if e["kind"] == "shift_ended"]
+            assert len(ended) == 1 and ended[0]["time"] == epoch(ended_at), (ended, ended_at)
             no_page_errors(page)
         finally:
             context.close()

@@ -307,6 +307,8 @@ function takeRoute(route, fetchedAt, { quiet = false } = {}) {
   state.newKeys = new Set(fresh.map((f) => f.key));
   state.seen = keys;
   state.route = route;
+  // what the cards show of the route (not the polylines): an unchanged route is not drawn again
+  state.routeKey = JSON.stringify([route.steps.map(({ polyline, ...rest }) => rest), route.bookings || null]);
   state.routeAt = fetchedAt;
   state.names = state.names || {};
   for (const step of route.steps) for (const id of step.booking_ids || []) {
@@ -424,8 +426,12 @@ function renderRoute(fit = false) {
     const from = noShowFrom(st, riderOf(st, id), bookingView(st, id, riderOf(st, id)));
     return from === null || serverNow() >= from;
   }))) : [];
-  const key = JSON.stringify([route && route.steps, syncState().outbox, syncState().confirmed.length, [...state.newKeys],
+  const key = JSON.stringify([state.routeKey, syncState().outbox, syncState().confirmed.length, [...state.newKeys],
     view.sendingSeq, noShowOpen, s.pending_start]);
+  if (route && (fit || state.drawnRoute !== route)) {        // the map follows every new route (polylines)
+    state.drawnRoute = route;
+    drawMap(fit);
+  }
   if (key === state.stepsKey) return;
   state.stepsKey = key;
   const list = $("steps");
@@ -438,7 +444,6 @@ function renderRoute(fit = false) {
   if (route) route.steps.forEach((step, i) => list.append(stepCard(step, i, view)));
   renderOtherReports(route, view);
   if (refocus) list.querySelector(refocus)?.focus();
-  if (route) drawMap(fit);
 }
 
 /** Reports whose card is not (any more) on the route: a booking the server took off the route
@@ -570,7 +575,8 @@ function drawMap(fit) {
   const lines = route.steps.map((s) => s.polyline).filter((l) => l && l.length > 1);
   map.setRoute(lines);
   map.setMarkers("steps", route.steps.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.lat) && Number.isFinite(s.lon))
-    .map(({ s, i }) => ({ lat: s.lat, lon: s.lon, label: String(i + 1), kind: s.kind === "pickup" ? "pickup" : "dropoff" })));
+    .map(({ s, i }) => ({ lat: s.lat, lon: s.lon, label: s.kind === "break" ? "P" : String(i + 1),
+      kind: s.kind === "pickup" ? "pickup" : s.kind === "break" ? "warning" : "dropoff" })));
   const position = drawVehicle();
   if (fit || !state.fitted) {
     const points = lines.flat();
