@@ -63,7 +63,11 @@ async function start() {
   });
   $("login-form").addEventListener("submit", onLogin);
   $("logout").addEventListener("click", onLogout);
-  window.addEventListener("ride-pool:logged-out", () => { state.user = null; stopLive(); stopSharing(); show(); });
+  window.addEventListener("ride-pool:logged-out", async () => {
+    await forgetAccountData();
+    state.user = null; state.route = null; state.seen = null; state.stepsKey = null;
+    stopLive(); stopSharing(); show();
+  });
   $("end-shift").addEventListener("click", endShift);
   $("map-close").addEventListener("click", closeMap);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && $("map-panel").classList.contains("map-open")) closeMap(); });
@@ -108,6 +112,14 @@ function registerWorker() {
     .catch((err) => { console.warn("driver page: no service worker", err); root.dataset.offlineReady = "failed"; });
 }
 
+/** After logging out: the riders' names and numbers (route) and the shifts leave the phone; the
+ *  reports still waiting stay and are sent when the same account logs in again. */
+async function forgetAccountData() {
+  const id = state.user ? state.user.id : null;
+  await deleteValue("session");
+  if (id !== null) { await deleteValue(`route:${id}`); await deleteValue(`shifts:${id}`); }
+}
+
 async function cachedSession(token) {
   const session = await getValue("session");
   if (session && session.token_tail === token.slice(-16) && session.user) return session.user;
@@ -116,6 +128,8 @@ async function cachedSession(token) {
 
 async function useUser(user, token) {
   await setValue("session", { user, token_tail: token.slice(-16) });
+  // ask the browser not to clear the waiting reports and the route when space runs short
+  try { if (navigator.storage && navigator.storage.persist) navigator.storage.persist(); } catch (e) { /* not offered */ }
   await useAccount(user.id);
 }
 
@@ -142,7 +156,7 @@ async function onLogout() {
   const waiting = syncState().outbox.filter((r) => r.state === "waiting").length;
   if (waiting && !window.confirm(t("driver.logout_waiting", { count: waiting }))) return;
   logout();
-  await deleteValue("session");
+  await forgetAccountData();
   state.user = null; state.route = null; state.seen = null; state.stepsKey = null;
   stopLive(); stopSharing();
   info(t("driver.logged_out"));
