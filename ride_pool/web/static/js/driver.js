@@ -18,7 +18,7 @@ import { ownPosition, renderLocationState, setUpLocationSharing, shareWanted, st
 import { noShowFrom, recordLine, riderOf, stepCard } from "/static/js/driver/cards.js";
 import { deleteValue, getValue, persistent, setValue } from "/static/js/driver/store.js";
 import {
-  dismiss, flush, isOnline, noteContact, onSyncChange, resumeAfterLogin, serverNow, setServerTime, syncState, tap, useAccount,
+  dismiss, flush, isOnline, noteContact, noteFailure, onSyncChange, resumeAfterLogin, serverNow, setServerTime, syncState, tap, useAccount,
 } from "/static/js/driver/sync.js";
 import { setUpTheme } from "/static/js/driver/theme.js";
 import driverTexts from "/static/js/i18n/driver.js";
@@ -47,6 +47,22 @@ function info(text) {
 }
 function clearMessages() { $("alert").textContent = ""; $("info").textContent = ""; }
 const isNetworkError = (err) => err instanceof ApiError && err.status === 0;
+const LOAD_TIMEOUT_MS = 15000;
+
+/** GET path; a call without an answer within 15 s counts as no connection (in a dead zone a
+ *  request can hang for minutes, and the connection line must not say "verbunden" meanwhile). */
+async function load(path) {
+  const controller = typeof AbortController !== "undefined" ? new AbortController() : null;
+  const timer = controller ? setTimeout(() => controller.abort(), LOAD_TIMEOUT_MS) : 0;
+  try {
+    return await api(path, { signal: controller ? controller.signal : undefined });
+  } catch (err) {
+    if (err && err.name === "AbortError") { noteFailure(); throw new ApiError(0, "network", "timeout"); }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // ------------------------------------------------------------------ start, login
 async function start() {
@@ -182,7 +198,7 @@ async function loadShifts() {
   if (!state.user) return;
   const key = `shifts:${state.user.id}`;
   try {
-    state.shifts = await api("/api/v1/driver/shifts");
+    state.shifts = await load("/api/v1/driver/shifts");
     await setValue(key, state.shifts);
   } catch (err) {
     if (isNetworkError(err)) state.shifts = (await getValue(key)) || state.shifts || [];
@@ -250,12 +266,13 @@ async function endShift() {
 
 async function onConfirmed(event) {
   const { record, answer } = event.detail;
-  info(t(`driver.done.${record.report}`));
   if (record.report === "shift_start") {
+    info(t(`driver.done.${record.report}`));
     state.seen = null;
     await loadShifts();
     $("shift-title").focus?.();
   } else if (record.report === "shift_end") {
+    info(t(`driver.done.${record.report}`));
     if (!syncState().outbox.some((r) => r.state === "waiting")) {
       state.route = null; state.seen = null; state.fitted = false; state.stepsKey = null;
       stopSharing();
@@ -265,7 +282,10 @@ async function onConfirmed(event) {
     if (answer && answer.id && state.route && state.route.shift && state.route.shift.id === answer.id) {
       state.route.shift = { ...state.route.shift, ...answer };
     }
-    scheduleRouteReload();
+    // the route as the server has it now, then the note: what the note says is what the list shows
+    clearTimeout(state.reloadTimer);
+    await loadRoute();
+    info(t(`driver.done.${record.report}`));
   }
 }
 
@@ -279,8 +299,11 @@ async function loadRoute() {
   if (!state.user || !state.shift) return;
   const key = `route:${state.user.id}`;
   const fetchedAt = Date.now();
+  const call = (state.routeCalls = (state.routeCalls || 0) + 1);
   try {
-    const route = await api("/api/v1/driver/route");
+    const route = await load("/api/v1/driver/route");
+    if (call < (state.routeApplied || 0)) return;          // a later call's answer is shown already
+    state.routeApplied = call;
     if (route.server_time) setServerTime(route.server_time, fetchedAt + (Date.now() - fetchedAt) / 2);
     await setValue(key, { route, fetched_at: fetchedAt });
     takeRoute(route, fetchedAt);
