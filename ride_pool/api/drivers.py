@@ -45,7 +45,8 @@ def _shift_fields(service: Service, a: dict) -> dict:
                 break_start_earliest=iso(a.get("break_earliest")) if has_break else None,
                 break_start_latest=iso(a.get("break_latest")) if has_break else None,
                 break_minutes=(a["break_s"] + 59) // 60 if has_break else None,
-                break_started_at=iso(a.get("break_started_at")), break_ended_at=iso(a.get("break_ended_at")))
+                break_started_at=iso(a.get("break_started_at")), break_ended_at=iso(a.get("break_ended_at")),
+                break_stop_id=a.get("break_stop_id"), break_place_name=a.get("break_place_name"))
 
 
 def report_out(service: Service, answer: dict) -> DriverReportOut:
@@ -193,9 +194,9 @@ def route(caller: Caller = Depends(driver_only), service: Service = Depends(get_
         prev_node = step.node
     if shift.break_started_at is not None and shift.break_ended_at is None:
         # the break that began: first, until the driver ends it
-        depot = shift.depot
+        place = shift.break_place or shift.depot
         steps.insert(0, RouteStepOut(
-            kind="break", status="started", stop_name="Pause", lat=shift.lat or depot.lat, lon=shift.lon or depot.lon,
+            kind="break", status="started", stop_name=place.name or "Pause", lat=place.lat, lon=place.lon,
             booking_ids=[], passengers=0, wheelchairs=0, planned_arrival=iso(shift.break_started_at),
             planned_departure=iso(shift.break_started_at + shift.break_s),
             window_earliest=iso(shift.break_earliest), window_latest=iso(shift.break_latest), seats_after=0,

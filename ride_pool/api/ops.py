@@ -384,6 +384,7 @@ class ShiftPatch(Strict):
                                                  "earliest then")
     break_start_latest: ApiTime | None = Field(default=None, description="... and at the latest then")
     break_minutes: int | None = Field(default=None, ge=0, le=240, description="its length; 0: no break")
+    break_stop_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="where; null: the depot")
 
 
 @router.patch("/shifts/{shift_id}", response_model=ShiftOut)
@@ -406,8 +407,9 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
     start = service.times.epoch(body.start, "start") if body.start is not None else live.start
     end = service.times.epoch(body.end, "end") if body.end is not None else live.end
     planned_break = break_of(service, body, live)
-    same_break = (planned_break["break_earliest"], planned_break["break_latest"], planned_break["break_s"]) == \
-        (live.break_earliest, live.break_latest, live.break_s)
+    same_break = (planned_break["break_earliest"], planned_break["break_latest"], planned_break["break_s"],
+                  planned_break["break_place"]) == (live.break_earliest, live.break_latest, live.break_s,
+                                                    live.break_place)
     if (start, end) == (live.start, live.end) and same_break:
         return shift_out(service, d.assign_driver(shift_id, driver_id))
     d.check_new_times(shift_id, start, end)

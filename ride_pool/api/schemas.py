@@ -316,6 +316,8 @@ class ShiftIn(Strict):
                                                  "break_minutes")
     break_start_latest: ApiTime | None = Field(default=None, description="... and at the latest then")
     break_minutes: int | None = Field(default=None, ge=1, le=240, description="how long the break is")
+    break_stop_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="where the break is planned "
+                                      "(a stop); default: the vehicle's depot")
 
 
 class ShiftOut(BaseModel):
@@ -338,6 +340,8 @@ class ShiftOut(BaseModel):
     break_minutes: int | None = None
     break_started_at: datetime | None = None
     break_ended_at: datetime | None = None
+    break_stop_id: int | None = Field(default=None, description="the stop the break is planned at (null: the depot)")
+    break_place_name: str | None = None
 
 
 class ReportDoneOut(BaseModel):

@@ -159,6 +159,8 @@ class Shift(Base):
     break_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     break_started_at: Mapped[int | None] = mapped_column(BigInteger)
     break_ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: where the break is planned (``{node, lat, lon, name, stop_id}``; NULL: the depot) (0004)
+    break_place: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
 
 class Stop(Base):

@@ -13,6 +13,8 @@ changed here directly; the dispatcher drops its in-memory copies of the same dat
   in its offer's ``request`` and any name or number in its events' ``data`` - is removed once the
   trip's last time is more than ``personal_data_retention_days`` ago (``bookings.anonymised_at``
   is set then); the trip itself stays for the statistics;
+* the idempotency keys of driver reports (and the answers kept with them) are deleted after
+  :data:`REPORT_KEY_RETENTION_DAYS` (30);
 * offers that were never booked and expired more than ``quote_retention_days`` ago are deleted,
   with the ``request_received``, ``offer_made``, ``request_rejected`` and ``offer_declined``
   events of quotes that led to no booking and are older than that. The events of quotes that
@@ -35,7 +37,7 @@ from sqlalchemy import Engine, and_, delete, func, or_, select, update
 
 from ride_pool.db.audit import PERSONAL_KEYS, erase_account_details
 from ride_pool.db.engine import read_session, write_session
-from ride_pool.db.models import AuditRow, BookingRow, EventRow, OfferRow, User
+from ride_pool.db.models import AuditRow, BookingRow, DriverReportRow, EventRow, OfferRow, User
 from ride_pool.db.rows import booking_from_row
 from ride_pool.dispatch.domain import BookingStatus, EventKind
 
@@ -188,6 +190,19 @@ def anonymise_finished(engine: Engine, now: int, retention_days: int) -> list[st
 class PruneResult:
     offers: int = 0
     events: int = 0
+    report_keys: int = 0
+
+
+#: how long the idempotency keys of driver reports (with their answers, which hold the vehicle's
+#: last position) are kept: far longer than a report may be late (``report_max_age_s``, 12 h)
+REPORT_KEY_RETENTION_DAYS = 30
+
+
+def prune_report_keys(engine: Engine, now: int, retention_days: int = REPORT_KEY_RETENTION_DAYS) -> int:
+    """Delete the driver reports' idempotency keys older than ``retention_days``; how many."""
+    cutoff = int(now) - int(retention_days) * DAY_S
+    with write_session(engine) as session:
+        return session.execute(delete(DriverReportRow).where(DriverReportRow.created_at < cutoff)).rowcount or 0
 
 
 def prune_quotes(engine: Engine, now: int, retention_days: int) -> PruneResult:
@@ -247,9 +262,11 @@ class RetentionJob:
             if anonymised and self.forget is not None:
                 self.forget(anonymised)
             pruned = prune_quotes(self.engine, now, self.quote_days)
-        if anonymised or pruned.offers or pruned.events:
-            log.info("retention: personal data of %d finished trips removed, %d old offers and %d quote events "
-                     "deleted", len(anonymised), pruned.offers, pruned.events)
+            pruned.report_keys = prune_report_keys(self.engine, now)
+        if anonymised or pruned.offers or pruned.events or pruned.report_keys:
+            log.info("retention: personal data of %d finished trips removed, %d old offers, %d quote events and "
+                     "%d driver report keys deleted", len(anonymised), pruned.offers, pruned.events,
+                     pruned.report_keys)
         return anonymised, pruned
 
     def start(self) -> None:

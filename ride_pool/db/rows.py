@@ -220,6 +220,7 @@ def shift_to_row(shift: VehicleShift) -> dict[str, Any]:
         "break_s": int(s.break_s or 0),
         "break_started_at": _int_or_none(s.break_started_at),
         "break_ended_at": _int_or_none(s.break_ended_at),
+        "break_place": None if s.break_place is None else place_to_dict(s.break_place),
     }
 
 
@@ -249,6 +250,7 @@ def shift_from_row(row: Shift, vehicle: Vehicle) -> VehicleShift:
         break_s=row.break_s or 0,
         break_started_at=row.break_started_at,
         break_ended_at=row.break_ended_at,
+        break_place=None if row.break_place is None else place_from_dict(row.break_place),
     )
 
 

@@ -179,13 +179,13 @@ class Dispatcher:
     def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
                   start: int, end: int, depot: Place, driver_id: int | None = None, *,
                   break_earliest: int | None = None, break_latest: int | None = None,
-                  break_s: int = 0) -> VehicleShift:
+                  break_s: int = 0, break_place: Place | None = None) -> VehicleShift:
         """Put a vehicle shift into service (it can take bookings for its hours right away), with
         a planned break of ``break_s`` seconds beginning within [``break_earliest``, ``break_latest``]."""
         with self._lock:
             return self._fleet.add_shift(shift_id, vehicle_id, label, seats, wheelchair_places, start, end, depot,
                                          driver_id, break_earliest=break_earliest, break_latest=break_latest,
-                                         break_s=break_s)
+                                         break_s=break_s, break_place=break_place)
 
     def check_break(self, start: int, end: int, earliest: int | None, latest: int | None, break_s: int) -> None:
         """A break fits a shift ``start``-``end`` (else 422 ``invalid_break``)."""
@@ -394,6 +394,10 @@ class Dispatcher:
                 self._apply_report(driver_id, report, booking_id, shift_id, vehicle_id, at, as_operator)
             if recorder.record is not None:
                 self._replays.remember(recorder.record)
+            if recorder.answer is None:     # nothing was committed (never expected): the shift as it is
+                mine = [s for s in self.plans.shifts.values() if s.driver_id == driver_id]
+                shift = max(mine, key=lambda s: (not s.ended, s.started_at or s.start))
+                return recorder.answer_of(shift, self.journal.now()), False
             return recorder.answer, False
 
     def _apply_report(self, driver_id: int, report: str, booking_id: str | None, shift_id: int | None,

@@ -229,6 +229,8 @@ class VehicleShift:
     break_s: int = 0
     break_started_at: int | None = None
     break_ended_at: int | None = None
+    #: where the break is planned (None: at the depot)
+    break_place: Place | None = None
 
     @property
     def has_break(self) -> bool:

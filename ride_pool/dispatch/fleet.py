@@ -47,10 +47,10 @@ class Fleet:
     def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
                   start: int, end: int, depot: Place, driver_id: int | None = None, *,
                   break_earliest: int | None = None, break_latest: int | None = None,
-                  break_s: int = 0) -> VehicleShift:
+                  break_s: int = 0, break_place: Place | None = None) -> VehicleShift:
         """Put a vehicle shift into service (it can take bookings for its hours right away), with
         its planned break (``break_s`` seconds beginning within [``break_earliest``,
-        ``break_latest``]; see :meth:`LivePlans.plan_break`)."""
+        ``break_latest``] at ``break_place``, default the depot; see :meth:`LivePlans.plan_break`)."""
         if shift_id in self.plans.shifts:
             raise DispatchError(f"shift {shift_id} exists already")
         if seats < 0 or wheelchair_places < 0 or seats + wheelchair_places == 0:
@@ -62,7 +62,8 @@ class Fleet:
                              wheelchair_places=wheelchair_places, start=int(start), end=int(end), depot=depot,
                              anchor_node=depot.node, anchor_time=int(start), driver_id=driver_id,
                              break_earliest=None if not break_s else int(break_earliest),
-                             break_latest=None if not break_s else int(break_latest), break_s=int(break_s or 0))
+                             break_latest=None if not break_s else int(break_latest), break_s=int(break_s or 0),
+                             break_place=break_place if break_s else None)
         if shift.has_break:
             shift.route = [Step(break_id(shift_id), StepKind.BREAK)]
         data = {"start": int(start), "end": int(end), "seats": seats, "wheelchair_places": wheelchair_places}

@@ -176,6 +176,7 @@ class LivePlans:
         self._slot_steps: dict[int, tuple[Step, Step]] = {}   # request slot -> its (pickup, drop-off) steps
         self._slot_vehicle: dict[int, int] = {}        # request slot -> vehicle slot whose route holds it
         self.legs: dict[int, Leg] = {}                 # shift id -> the drive in progress
+        self.breaks: dict[int, int] = {}               # shift id -> request slot of its planned break
         self._distance_cache: dict[tuple[int, int], int] = {}
         self._path_work = None
         self.version = 0                               # bumped by every plan change
@@ -196,6 +197,8 @@ class LivePlans:
         for s in self.shifts.values():
             keep.add(s.anchor_node)
             keep.add(s.depot.node)
+            if s.break_place is not None and s.shift_id in self.breaks:
+                keep.add(s.break_place.node)
         return keep
 
     def slots(self, nodes) -> list[int]:
@@ -299,6 +302,8 @@ class LivePlans:
         """Snapshots of the whole fleet as of ``now`` (one numba call). The last one is kept
         while nothing changed (same plan version, time and fleet): a booking right after its
         quote reuses the quote's."""
+        if self.breaks:
+            self.relax_overdue_breaks(now)
         t = self.tables
         V = t.vehicle_count
         key = (self.version, now, V)
@@ -316,6 +321,8 @@ class LivePlans:
         """Snapshot arrays of route ``codes`` (default: its planned route) on vehicle ``v`` alone
         (least feasible schedule); its start is refreshed first when ``now`` is given."""
         if now is not None:
+            if self.breaks:
+                self.relax_overdue_breaks(now)
             self.refresh_start(v, now)
         if codes is None:
             arr = self._route_arrays[v]
@@ -406,7 +413,8 @@ class LivePlans:
 
     def step_place(self, step: Step) -> Place:
         if step.kind is StepKind.BREAK:
-            return self.shifts[break_shift_id(step.booking_id)].depot
+            shift = self.shifts[break_shift_id(step.booking_id)]
+            return shift.break_place or shift.depot
         b = self.bookings[step.booking_id]
         return b.origin if step.kind is StepKind.PICKUP else b.destination
 
@@ -418,7 +426,8 @@ class LivePlans:
 
     def plan_break(self, shift: VehicleShift) -> None:
         """Put the shift's planned break into its plan (at the end of its route; call it on a
-        shift without bookings, or when restoring with ``position``): a stop at the depot whose
+        shift without bookings, or when restoring with ``position``): a stop at its
+        ``break_place`` (default: the depot) whose
         service of ``break_s`` begins within [``break_earliest``, ``break_latest``], as a request
         already on board of the vehicle (so no search moves it to another one) that takes no
         seat. Insertions and the optimiser then keep the vehicle free for it."""
@@ -432,7 +441,7 @@ class LivePlans:
         v = self.vehicle_slot_of[shift.shift_id]
         t = self.tables
         rs = t.alloc()
-        depot = self.slots([shift.depot.node])[0]
+        depot = self.slots([(shift.break_place or shift.depot).node])[0]
         held = min(int(shift.start), int(shift.break_earliest))
         t.pickup_location[rs] = t.dropoff_location[rs] = depot
         t.seats[rs] = t.wheelchairs[rs] = 0
@@ -443,6 +452,7 @@ class LivePlans:
         t.onboard_vehicle[rs] = v
         t.pickup_begin[rs] = held
         self.bind(bid, rs)
+        self.breaks[shift.shift_id] = rs
         codes = list(self.routes[v])
         codes.insert(position, 2 * rs + 1)
         self.set_route(v, codes)
@@ -457,8 +467,19 @@ class LivePlans:
         v = self.vehicle_slot_of[shift.shift_id]
         self.set_route(v, [c for c in self.routes[v] if c // 2 != rs])
         self.unbind(bid)
+        self.breaks.pop(shift.shift_id, None)
         self.tables.release(rs)
         return True
+
+    def relax_overdue_breaks(self, now: int) -> None:
+        """A break not begun by its latest start may begin any time until the shift's end allows
+        it (the driver takes it as soon as they can; the riders' promises stay as they are)."""
+        t = self.tables
+        for shift_id, rs in self.breaks.items():
+            if t.dropoff_latest[rs] < now:
+                shift = self.shifts[shift_id]
+                t.dropoff_latest[rs] = max(int(t.dropoff_latest[rs]), int(shift.end) - int(shift.break_s), now)
+                self.touch()
 
     def unplanned_bookings(self) -> list[str]:
         """Active bookings that no vehicle's route holds (none, unless a restore could not place one)."""
@@ -468,6 +489,8 @@ class LivePlans:
     def live_problem(self, now: int) -> LiveProblem | None:
         """The live plan as a compact :class:`DarpProblem` (open shifts, active bookings); None when
         there is no open shift or no active booking."""
+        if self.breaks:
+            self.relax_overdue_breaks(now)
         self.refresh_starts(now)
         t = self.tables
         vslots = [v for v, sid in enumerate(self.shift_of_slot) if not self.shifts[sid].ended]

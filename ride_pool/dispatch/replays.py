@@ -2,12 +2,13 @@
 
 A phone in a dead zone queues its taps and sends them when it is online again, each with a key;
 when the answer is lost it sends the same report with the same key again. The first report with
-a key commits a :class:`~ride_pool.dispatch.domain.ReportRecord` together with the report's own change (one transaction:
-:meth:`~ride_pool.dispatch.journal.Journal.recording`): the key (unique per driver), a hash of
-what was reported (:func:`~ride_pool.dispatch.domain.report_hash`: report kind and the booking or
-shift the request names) and the answer. The same key again gets that answer and changes nothing;
-the same key with another report is refused (422 ``idempotency_key_reused``). Only applied
-reports keep their key: a refused one may be sent again with it.
+a key commits a :class:`~ride_pool.dispatch.domain.ReportRecord` together with the report's own
+change (one transaction: :meth:`~ride_pool.dispatch.journal.Journal.recording`): the key
+(unique per driver), a hash of what was reported (:func:`~ride_pool.dispatch.domain.report_hash`:
+report kind and the booking or shift the request names) and the answer. The same key again gets
+that answer and changes nothing; the same key with another report is refused (422
+``idempotency_key_reused``). Only applied reports keep their key: a refused one may be sent again
+with it.
 
 The keys live in the store (they survive a restart); the ones seen since the start are also kept
 in memory. A key not in memory is looked up in the store *outside* the dispatcher's lock, then
@@ -35,7 +36,9 @@ def shift_answer(shift: VehicleShift) -> dict:
             "lat": shift.lat, "lon": shift.lon, "started_at": shift.started_at, "ended_at": shift.ended_at,
             "break_earliest": shift.break_earliest, "break_latest": shift.break_latest,
             "break_s": int(shift.break_s), "break_started_at": shift.break_started_at,
-            "break_ended_at": shift.break_ended_at}
+            "break_ended_at": shift.break_ended_at,
+            "break_stop_id": None if shift.break_place is None else shift.break_place.stop_id,
+            "break_place_name": (shift.break_place or shift.depot).name if shift.has_break else None}
 
 
 class ReportReplays:
@@ -71,13 +74,18 @@ class Recorder:
         self.answer: dict | None = None
         self.record: ReportRecord | None = None
 
+    def answer_of(self, shift: VehicleShift, reported_at: int) -> dict:
+        booking_id = self.target.removeprefix("booking:") if self.target.startswith("booking:") else None
+        return {**shift_answer(shift), "report": {
+            "report": self.report, "booking_id": booking_id, "shift_id": int(shift.shift_id),
+            "reported_at": int(reported_at), "received_at": int(self.now)}}
+
     def __call__(self, change: Change) -> ReportRecord | None:
+        if not change.shifts or not change.events:
+            return None     # not a report's change (the caller answers from the live state)
         shift = change.shifts[-1]
         event = change.events[-1]
-        booking_id = self.target.removeprefix("booking:") if self.target.startswith("booking:") else None
-        self.answer = {**shift_answer(shift), "report": {
-            "report": self.report, "booking_id": booking_id,
-            "shift_id": int(shift.shift_id), "reported_at": int(event.time), "received_at": int(self.now)}}
+        self.answer = self.answer_of(shift, int(event.time))
         if self.key is None:
             return None
         self.record = ReportRecord(driver_id=self.driver_id, key=self.key, request_hash=self.request_hash,

@@ -311,15 +311,18 @@ class DriverReports:
                                                    "anchor_time": service_end},
                                     before=[self._drive_ending_at(shift, booking.destination.node, now)])
 
-    def _already_applied(self, booking: Booking | None, report: str) -> None:
+    def _already_applied(self, booking: Booking | None, report: str, at: int | None = None) -> None:
         """Refuse a report the booking's state shows applied (409 ``already_reported`` with the
-        state), or one that contradicts it."""
+        state), or one that contradicts it. An arrival reported for a time not after the boarding
+        is the pickup's (sent late): the boarding implies it."""
         if booking is None:
             return
         status = booking.status
+        pickup_arrival_late = status is BookingStatus.ONBOARD and at is not None and \
+            booking.boarded_at is not None and int(at) <= booking.boarded_at
         done = {
             "arrived": (status is BookingStatus.CONFIRMED and booking.arrived_at is not None)
-            or (status is BookingStatus.ONBOARD and booking.dropoff_arrived_at is not None)
+            or (status is BookingStatus.ONBOARD and (booking.dropoff_arrived_at is not None or pickup_arrival_late))
             or status in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW),
             "boarded": status in (BookingStatus.ONBOARD, BookingStatus.COMPLETED),
             "no_show": status is BookingStatus.NO_SHOW,
@@ -344,7 +347,7 @@ class DriverReports:
         booking = plans.bookings.get(booking_id)
         on_route = next((k for k, s in enumerate(shift.route) if s.booking_id == booking_id), None)
         if booking is None or booking.vehicle_id == shift.vehicle_id or on_route is not None:
-            self._already_applied(booking, report)
+            self._already_applied(booking, report, at)
         if on_route is None:
             raise NotFound(f"booking {booking_id} is not on your route (any more); reload the route",
                            code="not_on_route")

@@ -104,8 +104,8 @@ def planned_schedule(plans: LivePlans, shift_id: int, now: int, limit: int | Non
         arrival = t + int(M[prev, loc])
         begin = int(begins[k])
         departure = begin + int(service[k])
-        if step.kind is StepKind.BREAK:    # the planned break: at the depot, within its window
-            place = shift.depot
+        if step.kind is StepKind.BREAK:    # the planned break: at its place, within its window
+            place = shift.break_place or shift.depot
             out.append(PlannedStep(
                 booking_id=step.booking_id, kind=step.kind, node=place.node, place=place,
                 arrival=min(arrival, begin), begin=begin, departure=departure, passengers=0, wheelchairs=0,

@@ -33,6 +33,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("break_s", sa.Integer(), server_default="0", nullable=False))
         for column in SHIFT_COLUMNS[4:]:
             batch.add_column(sa.Column(column, sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("break_place", JSON_TYPE, nullable=True))
     op.create_table(
         "driver_reports",
         sa.Column("driver_id", sa.Integer(), nullable=False),
@@ -51,7 +52,7 @@ def downgrade() -> None:
     op.drop_index("ix_driver_reports_created_at", table_name="driver_reports")
     op.drop_table("driver_reports")
     with op.batch_alter_table("shifts") as batch:
-        for column in (*SHIFT_COLUMNS, "break_s"):
+        for column in (*SHIFT_COLUMNS, "break_s", "break_place"):
             batch.drop_column(column)
     with op.batch_alter_table("bookings") as batch:
         batch.drop_column("dropoff_arrived_at")
