@@ -247,13 +247,15 @@ def log_in(page, email: str, password: str) -> None:
 
 
 @contextmanager
-def running_vehicle(web_api, operator: tuple[str, str], password: str, prefix: str):
+def running_vehicle(web_api, operator: tuple[str, str], password: str, prefix: str, shift_fields: dict | None = None):
     """A vehicle with 8 seats (the demo's have 6 or 7: an 8-person booking can only go to it), its
     driver (``password``) and a shift running now, on the shared server; service hours all day.
 
+    ``shift_fields`` adds fields to the new shift (e.g. a planned break).
     Yields ``{"vehicle", "shift", "email", "stops", "op"}``. Afterwards (also when the test failed
-    half-way) its open bookings are cancelled (a shift with open bookings cannot end) and the
-    shift is ended, so that nothing keeps running for the other browser tests.
+    half-way) its open bookings are cancelled and riders on board dropped off (a shift with open
+    bookings cannot end) and the shift is ended, so that nothing keeps running for the other
+    browser tests.
     """
     op = web_api.login(*operator)
     web_api.put("/api/v1/ops/service-area", {"rules": {"operating_hours": ALL_DAY, "early_trip_before": None}},
@@ -270,13 +272,18 @@ def running_vehicle(web_api, operator: tuple[str, str], password: str, prefix: s
     now = datetime.now(ZoneInfo("Europe/Berlin")).replace(microsecond=0)
     shift = web_api.post("/api/v1/ops/shifts", {
         "vehicle_id": vehicle["id"], "start": (now - timedelta(minutes=5)).isoformat(),
-        "end": (now + timedelta(hours=3)).isoformat(), "driver_email": email}, headers=op)
+        "end": (now + timedelta(hours=3)).isoformat(), "driver_email": email, **(shift_fields or {})}, headers=op)
     try:
         yield {"vehicle": vehicle, "shift": shift, "email": email, "stops": stops, "op": op}
     finally:
+        driver = None
         for b in web_api.get("/api/v1/ops/bookings", headers=op):
             if (b.get("vehicle") or {}).get("vehicle_id") == vehicle["id"]:
-                web_api.post(f"/api/v1/ops/bookings/{b['booking_id']}/cancel", headers=op)
+                if b["status"] == "onboard":           # a rider on board cannot be cancelled: dropped off
+                    driver = driver or web_api.login(email, password)
+                    web_api.post(f"/api/v1/driver/bookings/{b['booking_id']}/dropped_off", headers=driver)
+                else:
+                    web_api.post(f"/api/v1/ops/bookings/{b['booking_id']}/cancel", headers=op)
         live = {s["id"]: s for s in web_api.get("/api/v1/ops/shifts", headers=op)}
         if shift["id"] in live and not live[shift["id"]]["ended"]:
             web_api.post(f"/api/v1/ops/shifts/{shift['id']}/end", headers=op)

@@ -104,11 +104,13 @@ def origin_of(url: str | None) -> str | None:
 def content_security_policy(tile_url: str | None = None) -> str:
     """The CSP of every answer: everything from this server only, images also as ``data:`` URLs
     and from the map tile server (if one is configured), no inline scripts or styles, no
-    framing."""
+    framing. ``worker-src`` is named although ``default-src`` covers it: the driver page's service
+    worker (``/driver-sw.js``) comes from this server only."""
     images = " ".join(filter(None, ["'self'", "data:", origin_of(tile_url)]))
     return "; ".join([
         "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src {images}",
-        "connect-src 'self'", "font-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
+        "connect-src 'self'", "font-src 'self'", "worker-src 'self'", "manifest-src 'self'", "object-src 'none'",
+        "frame-ancestors 'none'",
         "base-uri 'self'", "form-action 'self'"])
 
 

@@ -6,6 +6,7 @@ path               what
 ``/``              rider page (``templates/rider.html``)
 ``/bookings/{id}`` the rider page opened on one booking (deep link)
 ``/driver``        driver page (``templates/driver.html``)
+``/driver-sw.js``  the driver page's service worker (``static/js/driver/sw.js`` with its file list)
 ``/ops``           operator dashboard (``templates/ops.html``)
 ``/static/...``    CSS, JavaScript modules (``static/``)
 ``/api/v1/config`` what the pages need to know about the installation (map tiles, time zone)
@@ -14,10 +15,13 @@ path               what
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +59,52 @@ class _StaticFiles(StaticFiles):
         return response
 
 
+#: ``href="/static/..."`` and ``src="/static/..."`` in a page; ``import ... from "/static/js/..."``,
+#: ``import "/static/js/..."`` and ``import("/static/js/...")`` in a module
+_PAGE_FILES = re.compile(r"""(?:href|src)=["'](/static/[^"'?#]+)["']""")
+_MODULE_IMPORTS = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)["'](/static/js/[^"'?#]+)["']""")
+
+
+def page_files(page: str) -> list[str]:
+    """The URL paths of every style sheet, script and module the page ``page`` (a template name)
+    loads: those it names and, for every script, the modules it imports, recursively."""
+    html = (TEMPLATES / page).read_text(encoding="utf-8")
+    found: list[str] = []
+    todo = _PAGE_FILES.findall(html)
+    while todo:
+        path = todo.pop(0)
+        if path in found or not (STATIC / path.removeprefix("/static/")).is_file():
+            continue
+        found.append(path)
+        if path.endswith(".js"):
+            todo.extend(_MODULE_IMPORTS.findall((STATIC / path.removeprefix("/static/")).read_text(encoding="utf-8")))
+    return found
+
+
+def driver_worker_script() -> str:
+    """The driver page's service worker (``static/js/driver/sw.js``) with its manifest filled in:
+    the page and all its files, and a version from their contents (any change to one of them is a
+    new worker, which fetches them again and drops the old cache)."""
+    source = (STATIC / "js" / "driver" / "sw.js").read_text(encoding="utf-8")
+    files = page_files("driver.html")
+    digest = hashlib.sha256(source.encode())
+    for path in ["/templates/driver.html", *files]:
+        where = TEMPLATES / "driver.html" if path.startswith("/templates/") else STATIC / path.removeprefix("/static/")
+        digest.update(path.encode() + b"\0" + where.read_bytes())
+    manifest = {"version": digest.hexdigest()[:16], "files": ["/driver", *files]}
+    marker = "/*MANIFEST*/"
+    start = source.index(marker)
+    end = source.index(";", start)
+    return source[:start] + json.dumps(manifest) + source[end:]
+
+
+def _driver_worker() -> Response:
+    # the scope /driver is within the worker's own folder (/), so no Service-Worker-Allowed is needed;
+    # it is sent anyway to say the worker is meant for the driver page only
+    return Response(driver_worker_script(), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/driver"})
+
+
 def install(app: FastAPI) -> None:
     """Add the page routes, ``/static`` and ``GET /api/v1/config`` to ``app``."""
     rider = _page("rider.html", "Rufbus")
@@ -62,6 +112,7 @@ def install(app: FastAPI) -> None:
     app.add_api_route("/bookings/{booking_id}", rider, methods=["GET"], include_in_schema=False)
     app.add_api_route("/driver", _page("driver.html", "Rufbus – Fahrer:in"), methods=["GET"],
                       include_in_schema=False)
+    app.add_api_route("/driver-sw.js", _driver_worker, methods=["GET"], include_in_schema=False)
     app.add_api_route("/ops", _page("ops.html", "Rufbus – Disposition"), methods=["GET"], include_in_schema=False)
     app.mount("/static", _StaticFiles(directory=STATIC), name="static")
 

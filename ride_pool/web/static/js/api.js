@@ -8,6 +8,8 @@
 //   try { ... } catch (err) { alertBox.textContent = errorSentence(err); }
 //
 // Errors of the API look like {"detail": {"code", "message"}}; FastAPI's own 422 may be a list.
+// Every call dispatches "ride-pool:contact" on window with {ok: true, date} when the server answered
+// (whatever the status; date: its Date header) and {ok: false} when it could not be reached.
 
 import { t, has } from "/static/js/i18n.js";
 
@@ -55,6 +57,12 @@ function problemFrom(status, payload) {
   return new ApiError(status, status === 404 ? "not_found" : "error", text, detail);
 }
 
+/** Tell the page whether the server answered ("ride-pool:contact" with {ok}): the driver page's
+ *  connection line follows it. */
+function contact(ok, date = null) {
+  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("ride-pool:contact", { detail: { ok, date } }));
+}
+
 /**
  * Call the API. body: sent as JSON (a FormData body is sent as is, as multipart/form-data);
  * form: an object sent as application/x-www-form-urlencoded.
@@ -80,8 +88,10 @@ export async function api(path, { method, body, form, headers, signal } = {}) {
     response = await fetch(path, { method: method || (payload !== undefined ? "POST" : "GET"), headers: h, body: payload, signal });
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
+    contact(false);
     throw new ApiError(0, "network", String(err && err.message ? err.message : err));
   }
+  contact(true, response.headers.get("Date"));
   const text = await response.text();
   let data = null;
   if (text) {

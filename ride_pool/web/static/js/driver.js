@@ -1,50 +1,94 @@
 // Driver page: log in, start a shift on a vehicle, follow the route list (next stop first), report
-// arrived / boarded / no-show / dropped off per booking, see the route on the map; the dispatcher's
-// changes arrive live (GET /api/v1/driver/events), with polling as a fallback. While the shift runs
-// the phone's position is shared (driver/location.js).
+// arrived / boarded / no-show / dropped off per booking and the planned break, see the route on the
+// map; the dispatcher's changes arrive live (GET /api/v1/driver/events), with polling as a
+// fallback. While the shift runs the phone's position is shared (driver/location.js).
+//
+// It works in dead zones (issue 14): a service worker (/driver-sw.js, driver/sw.js) keeps the page
+// and the map data; the account, the shifts and the last route are kept in IndexedDB
+// (driver/store.js); every tap is a report in the phone's outbox, shown on its card as "wird
+// gesendet" and sent in order whenever the server can be reached (driver/sync.js), also after the
+// page was closed. The connection line says when the server answered last and how many reports
+// wait; refusals are shown on the card they belong to.
 
 import { api, ApiError, errorSentence, getToken, login, logout, me, subscribe } from "/static/js/api.js";
 import { addTranslations, applyTranslations, formatDateTime, formatTime, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
 import { el } from "/static/js/dom.js";
 import { ownPosition, renderLocationState, setUpLocationSharing, shareWanted, startSharing, stopSharing } from "/static/js/driver/location.js";
+import { noShowFrom, recordLine, riderOf, stepCard } from "/static/js/driver/cards.js";
+import { deleteValue, getValue, persistent, setValue } from "/static/js/driver/store.js";
+import {
+  dismiss, flush, isOnline, noteContact, noteFailure, onSyncChange, resumeAfterLogin, serverNow, setServerTime, syncState, tap, useAccount,
+} from "/static/js/driver/sync.js";
+import { setUpTheme } from "/static/js/driver/theme.js";
 import driverTexts from "/static/js/i18n/driver.js";
 
 addTranslations(driverTexts);
 
 const $ = (id) => document.getElementById(id);
-const POLL_MS = 30000;
+const POLL_MS = 20000;            // the route is fetched this often while online (besides live events) ...
+const PROBE_MS = 8000;            // ... and the server tried this often while it cannot be reached
+const TICK_MS = 5000;             // the connection line and the no-show buttons follow the clock
 
 const state = {
-  user: null, shifts: [], shift: null, route: null,
-  seen: null,                     // booking ids + kinds shown before (to highlight new ones)
-  arrived: new Set(),             // "<booking>:<kind>" reported as arrived on this page
-  source: null, live: false, poll: 0, updatedAt: null,
-  map: null, fitted: false, busy: false, stepsKey: null,
+  user: null, shifts: [], shift: null, route: null, routeAt: null,
+  seen: null, newKeys: new Set(),
+  source: null, live: false, pollTimer: 0, reloadTimer: 0,
+  map: null, fitted: false, stepsKey: null, mapReturn: null,
 };
 
-
 function showError(err) { $("alert").textContent = typeof err === "string" ? err : errorSentence(err); }
-function info(text) { $("info").textContent = text; }
+let infoTimer = 0;
+/** A short note at the top ("Einstieg gemeldet."), gone after 10 s. */
+function info(text) {
+  $("info").textContent = text;
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(() => { if ($("info").textContent === text) $("info").textContent = ""; }, 10000);
+}
 function clearMessages() { $("alert").textContent = ""; $("info").textContent = ""; }
+const isNetworkError = (err) => err instanceof ApiError && err.status === 0;
+const LOAD_TIMEOUT_MS = 15000;
+
+/** GET path; a call without an answer within 15 s counts as no connection (in a dead zone a
+ *  request can hang for minutes, and the connection line must not say "verbunden" meanwhile). */
+async function load(path) {
+  const controller = typeof AbortController !== "undefined" ? new AbortController() : null;
+  const timer = controller ? setTimeout(() => controller.abort(), LOAD_TIMEOUT_MS) : 0;
+  try {
+    return await api(path, { signal: controller ? controller.signal : undefined });
+  } catch (err) {
+    if (err && err.name === "AbortError") { noteFailure(); throw new ApiError(0, "network", "timeout"); }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 // ------------------------------------------------------------------ start, login
 async function start() {
   languageSwitch();
   applyTranslations(document);
+  setUpTheme($("theme-toggle"), () => { if (state.map) state.map.redraw(); });
   onLanguageChange(() => {
     renderShifts();
     state.stepsKey = null;
     renderRoute();
+    renderConnection();
     renderLocationState();
     if (state.map) state.map.setLabel(t("driver.route"));
   });
   $("login-form").addEventListener("submit", onLogin);
-  $("logout").addEventListener("click", () => { logout(); state.user = null; stopLive(); stopSharing(); info(t("driver.logged_out")); show(); });
-  window.addEventListener("ride-pool:logged-out", () => { state.user = null; stopLive(); stopSharing(); show(); });
+  $("logout").addEventListener("click", onLogout);
+  window.addEventListener("ride-pool:logged-out", async () => {
+    await forgetAccountData();
+    state.user = null; state.route = null; state.seen = null; state.stepsKey = null;
+    stopLive(); stopSharing(); show();
+  });
   $("end-shift").addEventListener("click", endShift);
+  $("map-close").addEventListener("click", closeMap);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && $("map-panel").classList.contains("map-open")) closeMap(); });
   setUpLocationSharing({
-    hasShift: () => !!state.shift,
+    hasShift: () => !!state.shift && !!state.shift.started,
     onMove: drawVehicle,
     onFirstFix: fitToOwnPosition,
     onSent: (shift) => {
@@ -54,11 +98,55 @@ async function start() {
     },
     onShiftGone: loadShifts,
   });
-  try {
-    state.user = getToken() ? await me() : null;
+  onSyncChange(onSync);
+  window.addEventListener("ride-pool:report-confirmed", onConfirmed);
+  window.addEventListener("ride-pool:report-refused", () => { state.stepsKey = null; renderAll(); });
+  setInterval(tick, TICK_MS);
+  registerWorker();
+  if (!(await persistent())) $("storage-note").hidden = false;
+
+  const token = getToken();
+  if (token) {
+    try {
+      state.user = await me();
+    } catch (err) {
+      if (isNetworkError(err)) state.user = await cachedSession(token);
+      else showError(err);
+    }
     if (state.user && !["driver", "operator"].includes(state.user.role)) state.user = null;
-  } catch (err) { showError(err); }
+    if (state.user) await useUser(state.user, token);
+  }
   await show();
+}
+
+/** The service worker keeps the page, its files and the map data for dead zones. */
+function registerWorker() {
+  const root = document.documentElement;
+  if (!("serviceWorker" in navigator)) { root.dataset.offlineReady = "unsupported"; return; }
+  navigator.serviceWorker.register("/driver-sw.js", { scope: "/driver" }).then(() => navigator.serviceWorker.ready)
+    .then(() => { root.dataset.offlineReady = "true"; })
+    .catch((err) => { console.warn("driver page: no service worker", err); root.dataset.offlineReady = "failed"; });
+}
+
+/** After logging out: the riders' names and numbers (route) and the shifts leave the phone; the
+ *  reports still waiting stay and are sent when the same account logs in again. */
+async function forgetAccountData() {
+  const id = state.user ? state.user.id : null;
+  await deleteValue("session");
+  if (id !== null) { await deleteValue(`route:${id}`); await deleteValue(`shifts:${id}`); }
+}
+
+async function cachedSession(token) {
+  const session = await getValue("session");
+  if (session && session.token_tail === token.slice(-16) && session.user) return session.user;
+  return null;
+}
+
+async function useUser(user, token) {
+  await setValue("session", { user, token_tail: token.slice(-16) });
+  // ask the browser not to clear the waiting reports and the route when space runs short
+  try { if (navigator.storage && navigator.storage.persist) navigator.storage.persist(); } catch (e) { /* not offered */ }
+  await useAccount(user.id);
 }
 
 async function onLogin(e) {
@@ -74,8 +162,21 @@ async function onLogin(e) {
     }
     state.user = user;
     $("login-password").value = "";
+    await useUser(user, getToken());
+    resumeAfterLogin();
     await show();
   } catch (err) { showError(err); }
+}
+
+async function onLogout() {
+  const waiting = syncState().outbox.filter((r) => r.state === "waiting").length;
+  if (waiting && !window.confirm(t("driver.logout_waiting", { count: waiting }))) return;
+  logout();
+  await forgetAccountData();
+  state.user = null; state.route = null; state.seen = null; state.stepsKey = null;
+  stopLive(); stopSharing();
+  info(t("driver.logged_out"));
+  show();
 }
 
 async function show() {
@@ -84,22 +185,36 @@ async function show() {
   $("logout").hidden = !loggedIn;
   $("user-name").hidden = !loggedIn;
   $("user-name").textContent = loggedIn ? state.user.name : "";
-  if (!loggedIn) { $("shifts").hidden = true; $("work").hidden = true; return; }
+  if (!loggedIn) { $("shifts").hidden = true; $("work").hidden = true; $("connection").hidden = true; return; }
   await loadShifts();
 }
 
 // ------------------------------------------------------------------ shifts
+function waitingOf(report) {
+  return syncState().outbox.filter((r) => r.report === report && r.state === "waiting");
+}
+
 async function loadShifts() {
+  if (!state.user) return;
+  const key = `shifts:${state.user.id}`;
   try {
-    state.shifts = await api("/api/v1/driver/shifts");
-  } catch (err) { showError(err); state.shifts = []; }
-  state.shift = state.shifts.find((s) => s.started && !s.ended && s.driver_id === state.user.id) || null;
+    state.shifts = await load("/api/v1/driver/shifts");
+    await setValue(key, state.shifts);
+  } catch (err) {
+    if (isNetworkError(err)) state.shifts = (await getValue(key)) || state.shifts || [];
+    else { showError(err); state.shifts = []; }
+  }
+  const running = state.shifts.find((s) => s.started && !s.ended && s.driver_id === state.user.id) || null;
+  // a shift start tapped without signal: the shift counts as started on this phone
+  const starting = waitingOf("shift_start").map((r) => state.shifts.find((s) => s.id === r.shift_id)).find(Boolean);
+  state.shift = running || (starting ? { ...starting, started: true, pending_start: true } : null);
+  $("connection").hidden = false;
   if (state.shift) {
     $("shifts").hidden = true;
     $("work").hidden = false;
     await loadRoute();
     startLive();
-    if (shareWanted()) startSharing(); else stopSharing();
+    if (shareWanted() && !state.shift.pending_start) startSharing(); else stopSharing();
   } else {
     stopLive();
     stopSharing();
@@ -107,6 +222,8 @@ async function loadShifts() {
     $("shifts").hidden = false;
     renderShifts();
   }
+  renderConnection();
+  schedulePoll();
 }
 
 function renderShifts() {
@@ -114,70 +231,97 @@ function renderShifts() {
   list.innerHTML = "";
   const startable = state.shifts.filter((s) => !s.started);
   $("no-shifts").hidden = startable.length > 0;
+  const records = syncState().outbox.filter((r) => r.report === "shift_start");
   for (const s of startable) {
+    const mine = records.filter((r) => r.shift_id === s.id);
     list.append(el("li", {}, el("article", { class: "card shift-card", dataset: { shiftId: String(s.id), vehicleId: String(s.vehicle_id) } },
       el("div", {},
         el("div", { class: "vehicle" }, s.vehicle_label),
         el("div", { class: "muted" }, t("driver.shift_time", { from: formatDateTime(s.start), to: sameDay(s.start, s.end) ? formatTime(s.end) : formatDateTime(s.end) }))),
       el("button", { type: "button", class: "btn-primary", "aria-label": t("driver.start_shift_on", { vehicle: s.vehicle_label }),
-        onclick: (e) => startShift(s, e.currentTarget) }, t("driver.start_shift")))));
+        disabled: mine.some((r) => r.state === "waiting") ? true : null,
+        onclick: (e) => startShift(s, e.currentTarget) }, t("driver.start_shift")),
+      mine.length ? el("div", { class: "shift-records" }, mine.map((r) => recordLine(r, cardView()))) : null)));
   }
 }
 
 async function startShift(shift, button) {
   clearMessages();
   button.disabled = true;
-  try {
-    await api("/api/v1/driver/shift/start", { method: "POST", body: { shift_id: shift.id } });
-    info(t("driver.shift_started"));
-    state.seen = null;
-    await loadShifts();
-    $("shift-title").focus?.();
-  } catch (err) {
-    showError(err);
-    button.disabled = false;
+  // a refusal of an earlier try on this shift is replaced by the new try
+  for (const r of syncState().outbox.filter((x) => x.report === "shift_start" && x.shift_id === shift.id && x.state === "refused")) {
+    await dismiss(r.seq);
   }
+  state.seen = null;
+  await tap({ report: "shift_start", shift_id: shift.id });     // without an answer onSync starts it on the phone
 }
 
 async function endShift() {
+  if (!state.shift) return;
   if (!window.confirm(t("driver.end_confirm"))) return;
   clearMessages();
-  try {
-    await api("/api/v1/driver/shift/end", { method: "POST" });
-    info(t("driver.shift_ended"));
-    state.route = null; state.seen = null; state.fitted = false; state.stepsKey = null;
-    stopSharing();
+  for (const r of syncState().outbox.filter((x) => x.report === "shift_end" && x.state === "refused")) await dismiss(r.seq);
+  await tap({ report: "shift_end", shift_id: state.shift.id });
+}
+
+async function onConfirmed(event) {
+  const { record, answer } = event.detail;
+  if (record.report === "shift_start") {
+    info(t(`driver.done.${record.report}`));
+    state.seen = null;
     await loadShifts();
-  } catch (err) { showError(err); }
+    $("shift-title").focus?.();
+  } else if (record.report === "shift_end") {
+    info(t(`driver.done.${record.report}`));
+    if (!syncState().outbox.some((r) => r.state === "waiting")) {
+      state.route = null; state.seen = null; state.fitted = false; state.stepsKey = null;
+      stopSharing();
+      await loadShifts();
+    }
+  } else {
+    if (answer && answer.id && state.route && state.route.shift && state.route.shift.id === answer.id) {
+      state.route.shift = { ...state.route.shift, ...answer };
+    }
+    // the route as the server has it now, then the note: what the note says is what the list shows
+    clearTimeout(state.reloadTimer);
+    await loadRoute();
+    info(t(`driver.done.${record.report}`));
+  }
 }
 
 // ------------------------------------------------------------------ route
+function scheduleRouteReload(delay = 250) {
+  clearTimeout(state.reloadTimer);
+  state.reloadTimer = setTimeout(() => { loadRoute(); }, delay);
+}
+
 async function loadRoute() {
+  if (!state.user || !state.shift) return;
+  const key = `route:${state.user.id}`;
+  const fetchedAt = Date.now();
+  const call = (state.routeCalls = (state.routeCalls || 0) + 1);
   try {
-    const route = await api("/api/v1/driver/route");
-    const fresh = [];
-    const keys = new Set();
-    for (const step of route.steps) {
-      for (const id of step.booking_ids) {
-        const key = `${id}:${step.kind}`;
-        keys.add(key);
-        if (state.seen && !state.seen.has(key)) fresh.push({ key, step });
-      }
-    }
-    const firstLoad = state.seen === null;
-    state.newKeys = new Set(fresh.map((f) => f.key));
-    state.seen = keys;
-    state.route = route;
-    state.shift = route.shift;
-    state.updatedAt = new Date();
-    for (const key of [...state.arrived]) if (!keys.has(key)) state.arrived.delete(key);
-    renderRoute(firstLoad || fresh.length > 0);
-    const pickups = fresh.filter((f) => f.step.kind === "pickup");
-    if (pickups.length) {
-      info(t("driver.new_rides", { stop: pickups[0].step.stop_name, time: formatTime(pickups[0].step.planned_arrival) }));
-    }
+    const route = await load("/api/v1/driver/route");
+    if (call < (state.routeApplied || 0)) return;          // a later call's answer is shown already
+    state.routeApplied = call;
+    if (route.server_time) setServerTime(route.server_time, fetchedAt + (Date.now() - fetchedAt) / 2);
+    await setValue(key, { route, fetched_at: fetchedAt });
+    takeRoute(route, fetchedAt);
   } catch (err) {
+    if (isNetworkError(err)) {
+      if (!state.route) {
+        const kept = await getValue(key);
+        if (kept && kept.route && kept.route.shift && kept.route.shift.id === state.shift.id) {
+          takeRoute(kept.route, kept.fetched_at, { quiet: true });
+        } else {
+          renderRoute();
+        }
+      }
+      renderConnection();
+      return;
+    }
     if (err instanceof ApiError && err.code === "no_shift") {
+      if (state.shift && state.shift.pending_start) { renderRoute(); return; }
       state.route = null;
       await loadShifts();
       return;
@@ -186,27 +330,193 @@ async function loadRoute() {
   }
 }
 
+function takeRoute(route, fetchedAt, { quiet = false } = {}) {
+  const fresh = [];
+  const keys = new Set();
+  for (const step of route.steps) {
+    for (const id of step.booking_ids || []) {
+      const key = `${id}:${step.kind}`;
+      keys.add(key);
+      if (state.seen && !state.seen.has(key)) fresh.push({ key, step });
+    }
+  }
+  const firstLoad = state.seen === null;
+  state.newKeys = new Set(fresh.map((f) => f.key));
+  state.seen = keys;
+  state.route = route;
+  // what the cards show of the route (not the polylines): an unchanged route is not drawn again
+  state.routeKey = JSON.stringify([route.steps.map(({ polyline, ...rest }) => rest), route.bookings || null]);
+  state.routeAt = fetchedAt;
+  state.names = state.names || {};
+  for (const step of route.steps) for (const id of step.booking_ids || []) {
+    const name = riderOf(step, id).name;
+    if (name) state.names[id] = name;
+  }
+  state.shift = { ...route.shift, pending_start: false };
+  renderRoute(firstLoad || fresh.length > 0);
+  const pickups = fresh.filter((f) => f.step.kind === "pickup");
+  if (pickups.length && !quiet) {
+    info(t("driver.new_rides", { stop: pickups[0].step.stop_name, time: formatTime(pickups[0].step.planned_arrival) }));
+  }
+}
+
+function renderAll() {
+  renderShifts();
+  renderRoute();
+  renderConnection();
+}
+
+/** The cards need: which reports of a booking wait or were refused, whether it arrived, is done. */
+function recordsOf(bookingId, kind) {
+  return syncState().outbox.filter((r) => r.booking_id === bookingId && (r.step_kind === kind || !r.step_kind));
+}
+
+function confirmedOf(bookingId, kind) {
+  return syncState().confirmed.filter((c) => c.booking_id === bookingId && c.step_kind === kind);
+}
+
+/** What the server applied to a booking (route.bookings), {} from servers that do not say. */
+function serverState(id) {
+  return (state.route && state.route.bookings && state.route.bookings[id]) || {};
+}
+
+function bookingView(step, id, rider) {
+  const records = recordsOf(id, step.kind);
+  const confirmed = confirmedOf(id, step.kind);
+  const applied = serverState(id);
+  const all = [...records.filter((r) => r.state === "waiting"), ...confirmed];
+  const arrivedRecord = all.find((r) => r.report === "arrived");
+  const serverArrived = rider.arrivedAt
+    || (step.kind === "pickup" ? applied.arrived_at : applied.dropoff_arrived_at) || null;
+  const final = all.find((r) => ["boarded", "no_show", "dropped_off"].includes(r.report));
+  let finalState = final ? final.report : null;
+  // a report the server applied whose answer never came
+  if (!finalState && step.kind === "pickup" && applied.boarded_at) finalState = "boarded";
+  if (!finalState && step.kind === "pickup" && applied.no_show_at) finalState = "no_show";
+  if (!finalState && step.kind === "dropoff" && applied.completed_at && !applied.no_show_at) finalState = "dropped_off";
+  return {
+    records,
+    arrived: !!(serverArrived || arrivedRecord),
+    arrivedAt: serverArrived || (arrivedRecord ? arrivedRecord.reported_at : null),
+    finalState,
+  };
+}
+
+function breakView(step) {
+  const records = syncState().outbox.filter((r) => r.report === "break_start" || r.report === "break_end");
+  const confirmed = syncState().confirmed.filter((c) => (c.report === "break_start" || c.report === "break_end")
+    && (!state.routeAt || c.at > state.routeAt));
+  const all = [...records.filter((r) => r.state === "waiting"), ...confirmed];
+  const shift = (state.route && state.route.shift) || {};
+  const tappedStart = all.find((r) => r.report === "break_start");
+  const tappedEnd = all.find((r) => r.report === "break_end");
+  const startedAt = (step.status === "started" && shift.break_started_at) || (tappedStart && tappedStart.reported_at)
+    || (step.status === "started" ? step.planned_arrival : null);
+  const endedAt = tappedEnd ? tappedEnd.reported_at : null;
+  return { records, started: !!startedAt, startedAt, ended: !!endedAt };
+}
+
+/** Whether everything to do at a step was tapped (on this phone or applied by the server). */
+function stepDone(step) {
+  if (step.kind === "break") return breakView(step).ended;
+  return step.booking_ids.length > 0 && step.booking_ids.every((id) => !!bookingView(step, id, riderOf(step, id)).finalState);
+}
+
+/** Whether the server's last route shows a report applied (its answer was lost on the way). */
+function appliedOnServer(record) {
+  if (!state.route) return false;
+  const b = record.booking_id ? serverState(record.booking_id) : null;
+  const shift = state.route.shift || {};
+  switch (record.report) {
+    case "arrived": return !!(b && (record.step_kind === "dropoff" ? b.dropoff_arrived_at : b.arrived_at));
+    case "boarded": return !!(b && b.boarded_at);
+    case "no_show": return !!(b && b.no_show_at);
+    case "dropped_off": return !!(b && b.completed_at && !b.no_show_at);
+    case "break_start": return !!shift.break_started_at;
+    case "break_end": return !!shift.break_ended_at;
+    default: return false;
+  }
+}
+
+function cardView() {
+  return {
+    appliedOnServer,
+    next: state.route ? state.route.steps.findIndex((s) => !stepDone(s)) : -1,
+    newKeys: state.newKeys, sendingSeq: syncState().sendingSeq,
+    bookingView, breakView, stepDone, now: serverNow,
+    onReport: report, onBreak: reportBreak, onDismiss: async (seq) => { await dismiss(seq); },
+    onMap: openMapAt,
+  };
+}
+
 function renderRoute(fit = false) {
   const route = state.route;
-  if (!route) return;
-  const s = route.shift;
+  const s = state.shift;
+  if (!s) return;
   $("shift-title").textContent = t("driver.shift_running", { vehicle: s.vehicle_label });
-  $("shift-meta").textContent = t("driver.shift_meta", { from: formatTime(s.start), to: sameDay(s.start, s.end) ? formatTime(s.end) : formatDateTime(s.end), count: route.steps.length });
-  renderLiveState();
-  // an unchanged plan (e.g. after the page's own position report) is not drawn again, so that
-  // nothing flickers and the focus stays where it is
-  const key = JSON.stringify([route.steps, [...state.arrived], [...(state.newKeys || [])]]);
-  if (key !== state.stepsKey) {
-    state.stepsKey = key;
-    const focused = document.activeElement && document.activeElement.closest("#steps [data-report]");
-    const refocus = focused ? `[data-report="${focused.dataset.report}"][data-booking="${focused.dataset.booking}"]` : null;
-    const list = $("steps");
-    list.innerHTML = "";
-    $("route-empty").hidden = route.steps.length > 0;
-    route.steps.forEach((step, i) => list.append(stepCard(step, i)));
-    if (refocus) list.querySelector(refocus)?.focus();
+  $("shift-meta").textContent = t("driver.shift_meta", { from: formatTime(s.start), to: sameDay(s.start, s.end) ? formatTime(s.end) : formatDateTime(s.end), count: route ? route.steps.length : 0 });
+  renderShiftRecords();
+  renderConnection();
+  const view = cardView();
+  // an unchanged plan is not drawn again, so that nothing flickers and the focus stays where it is
+  const noShowOpen = route ? route.steps.flatMap((st) => (st.kind !== "pickup" ? [] : st.booking_ids.map((id) => {
+    const from = noShowFrom(st, riderOf(st, id), bookingView(st, id, riderOf(st, id)));
+    return from === null || serverNow() >= from;
+  }))) : [];
+  const key = JSON.stringify([state.routeKey, syncState().outbox, syncState().confirmed.length, [...state.newKeys],
+    view.sendingSeq, noShowOpen, s.pending_start]);
+  if (route && (fit || state.drawnRoute !== route)) {        // the map follows every new route (polylines)
+    state.drawnRoute = route;
+    drawMap(fit);
   }
-  drawMap(fit);
+  if (key === state.stepsKey) return;
+  state.stepsKey = key;
+  const list = $("steps");
+  const focused = document.activeElement && document.activeElement.closest("#steps [data-report], #steps [data-map]");
+  const refocus = focused ? (focused.dataset.map ? `[data-map="${focused.dataset.map}"]`
+    : `[data-report="${focused.dataset.report}"]${focused.dataset.booking ? `[data-booking="${focused.dataset.booking}"]` : ""}`) : null;
+  list.innerHTML = "";
+  $("route-pending").hidden = !(s.pending_start && !route);
+  $("route-empty").hidden = !route || route.steps.length > 0;
+  if (route) route.steps.forEach((step, i) => list.append(stepCard(step, i, view)));
+  renderOtherReports(route, view);
+  if (refocus) list.querySelector(refocus)?.focus();
+}
+
+/** Reports whose card is not (any more) on the route: a booking the server took off the route
+ *  (cancelled meanwhile, or applied while the answer was lost), a break already over. */
+function renderOtherReports(route, view) {
+  const onCards = new Set();
+  for (const step of (route && route.steps) || []) {
+    for (const id of step.booking_ids || []) onCards.add(`${id}:${step.kind}`);
+    if (step.kind === "break") onCards.add("break");
+  }
+  const others = syncState().outbox.filter((r) => {
+    if (r.report === "shift_start" || r.report === "shift_end") return false;
+    if (r.report === "break_start" || r.report === "break_end") return !onCards.has("break");
+    return !onCards.has(`${r.booking_id}:${r.step_kind}`);
+  });
+  const box = $("other-reports");
+  box.hidden = others.length === 0;
+  const list = $("other-report-list");
+  list.innerHTML = "";
+  for (const r of others) {
+    const who = state.names && state.names[r.booking_id];
+    list.append(el("li", { class: "card other-report", dataset: { booking: r.booking_id || "" } },
+      r.booking_id ? el("p", { class: "other-who" }, `${t(r.step_kind === "dropoff" ? "driver.dropoff" : "driver.pickup")}: `
+        + (who || t("driver.booking", { id: r.booking_id.slice(0, 8) }))) : null,
+      recordLine(r, view)));
+  }
+}
+
+/** Shift start and end waiting or refused, shown in the shift's own card. */
+function renderShiftRecords() {
+  const box = $("shift-records");
+  box.innerHTML = "";
+  const records = syncState().outbox.filter((r) => (r.report === "shift_end" || r.report === "shift_start")
+    && (!state.shift || r.shift_id === state.shift.id));
+  for (const r of records) box.append(recordLine(r, cardView()));
+  $("end-shift").disabled = records.some((r) => r.report === "shift_end" && r.state === "waiting");
 }
 
 function sameDay(a, b) {
@@ -214,101 +524,96 @@ function sameDay(a, b) {
   return day.format(new Date(a)) === day.format(new Date(b));
 }
 
-function renderLiveState() {
-  if (!state.updatedAt) return;
-  $("live-state").textContent = t(state.live ? "driver.live_on" : "driver.live_off", { time: formatTime(state.updatedAt) });
-}
-
-function stepCard(step, index) {
-  const pickup = step.kind === "pickup";
-  const isNew = step.booking_ids.some((id) => state.newKeys && state.newKeys.has(`${id}:${step.kind}`));
-  const who = pickup ? t("driver.boards", { passengers: step.passengers }) : t("driver.leave", { passengers: step.passengers });
-  const wheel = step.wheelchairs ? ` · ${t("driver.wheelchairs", { count: step.wheelchairs })}` : "";
-  const card = el("li", {}, el("article", {
-    class: `card step${index === 0 ? " next" : ""}${isNew ? " new-step" : ""}`,
-    dataset: { kind: step.kind, bookingIds: step.booking_ids.join(" "), index: String(index) },
-    "aria-label": `${index === 0 ? t("driver.next") + ": " : ""}${t(pickup ? "driver.pickup" : "driver.dropoff")} ${step.stop_name} ${formatTime(step.planned_arrival)}`,
-  },
-    el("div", { class: "step-head" },
-      el("span", { class: "step-time" }, formatTime(serviceTime(step))),
-      index === 0 ? el("span", { class: "next-label" }, t("driver.next")) : null,
-      el("span", { class: "step-kind" }, t(pickup ? "driver.pickup" : "driver.dropoff"))),
-    el("div", { class: "step-stop" }, step.stop_name),
-    el("div", { class: "step-who" }, who + wheel),
-    el("div", { class: "small muted" }, pickup
-      ? t("driver.window", { from: formatTime(step.window_earliest), to: formatTime(step.window_latest) })
-        + (early(step) ? " · " + t("driver.arrival", { time: formatTime(step.planned_arrival) }) : "")
-      : t("driver.latest", { time: formatTime(step.window_latest) })),
-    el("div", { class: "btn-row step-navigate" },
-      el("a", { class: "btn", href: `geo:${step.lat},${step.lon}?q=${step.lat},${step.lon}`,
-        "aria-label": t("driver.navigate_to", { stop: step.stop_name }) }, t("driver.navigate"))),
-    step.booking_ids.map((id) => bookingActions(step, id))));
-  return card;
-}
-
-/** When the stop is served: the planned arrival, or the window's start if the vehicle is early. */
-function serviceTime(step) {
-  return early(step) ? step.window_earliest : step.planned_arrival;
-}
-
-function early(step) {
-  return step.kind === "pickup" && new Date(step.planned_arrival) < new Date(step.window_earliest);
-}
-
-function bookingActions(step, id) {
-  const pickup = step.kind === "pickup";
-  const arrivedKey = `${id}:${step.kind}`;
-  const arrived = state.arrived.has(arrivedKey);
-  const buttons = [
-    el("button", { type: "button", class: arrived ? "btn-done" : "", dataset: { report: "arrived", booking: id },
-      "aria-pressed": String(arrived), onclick: (e) => report(step, id, "arrived", e.currentTarget) },
-      arrived ? `✓ ${t("driver.done_arrived")}` : t("driver.arrived")),
-  ];
-  if (pickup) {
-    buttons.push(el("button", { type: "button", class: "btn-success", dataset: { report: "boarded", booking: id },
-      onclick: (e) => report(step, id, "boarded", e.currentTarget) }, t("driver.boarded")));
-    buttons.push(el("button", { type: "button", class: "btn-danger", dataset: { report: "no_show", booking: id },
-      onclick: (e) => report(step, id, "no_show", e.currentTarget) }, t("driver.no_show")));
-  } else {
-    buttons.push(el("button", { type: "button", class: "btn-success", dataset: { report: "dropped_off", booking: id },
-      onclick: (e) => report(step, id, "dropped_off", e.currentTarget) }, t("driver.dropped_off")));
-  }
-  return el("section", { class: "booking-actions", dataset: { booking: id } },
-    el("h3", {}, t("driver.booking", { id: id.slice(0, 8) }),
-      step.callers && step.callers[id] ? el("span", { class: "caller" }, ` · ${step.callers[id]}`) : null),
-    el("div", { class: "btn-row" }, buttons));
-}
-
 async function report(step, id, what, button) {
-  if (state.busy) return;
   if (what === "no_show" && !window.confirm(t("driver.no_show_confirm"))) return;
-  clearMessages();
-  state.busy = true;
   button.disabled = true;
-  try {
-    await api(`/api/v1/driver/bookings/${encodeURIComponent(id)}/${what}`, { method: "POST" });
-    if (what === "arrived") state.arrived.add(`${id}:${step.kind}`);
-    info(t(`driver.done.${what}`));
-    await loadRoute();
-  } catch (err) {
-    showError(err);
-    button.disabled = false;
-    if (err instanceof ApiError && err.code === "not_on_route") await loadRoute();
-  } finally {
-    state.busy = false;
+  // a refusal shown for the same report is replaced by the new tap
+  for (const r of recordsOf(id, step.kind).filter((x) => x.report === what && x.state === "refused")) await dismiss(r.seq);
+  await tap({ report: what, shift_id: state.shift.id, booking_id: id, step_kind: step.kind });
+}
+
+async function reportBreak(step, what, button) {
+  button.disabled = true;
+  for (const r of syncState().outbox.filter((x) => x.report === what && x.state === "refused")) await dismiss(r.seq);
+  await tap({ report: what, shift_id: state.shift.id, step_kind: "break" });
+}
+
+// ------------------------------------------------------------------ connection line
+function onSync(sync) {
+  renderAll();
+  // a shift start tapped without an answer: the shift runs on this phone until the server has it
+  if (state.user && !state.shift && !state.loadingShifts
+      && sync.outbox.some((r) => r.report === "shift_start" && r.state === "waiting" && (r.attempts > 0 || !isOnline()))
+      && !(sync.sending && isOnline())) {
+    state.loadingShifts = true;
+    loadShifts().finally(() => { state.loadingShifts = false; });
   }
+}
+
+function sinceWords(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return t("driver.since_seconds", { n: s });
+  const m = Math.floor(s / 60);
+  if (m < 60) return t("driver.since_minutes", { n: m });
+  return t("driver.since_hours", { h: Math.floor(m / 60), m: m % 60 });
+}
+
+function waitingWords(count) {
+  if (count === 0) return t("driver.waiting_none");
+  return count === 1 ? t("driver.waiting_one") : t("driver.waiting_many", { count });
+}
+
+function renderConnection() {
+  const line = $("live-state");
+  if (!line || !state.user) return;
+  const sync = syncState();
+  const waiting = sync.outbox.filter((r) => r.state === "waiting").length;
+  const refused = sync.outbox.filter((r) => r.state === "refused").length;
+  let text, mode;
+  if (!isOnline()) {
+    mode = "offline";
+    const since = sync.lastContact ? t("driver.offline_since", { since: sinceWords(Date.now() - sync.lastContact) }) : t("driver.offline");
+    const what = waiting ? waitingWords(waiting)
+      : state.routeAt ? t("driver.route_of", { time: formatTime(new Date(state.routeAt)) }) : waitingWords(0);
+    text = `${since} — ${what}`;
+  } else if (waiting) {
+    mode = "sending";
+    text = t("driver.online_sending", { waiting: waitingWords(waiting) });
+  } else {
+    mode = state.live ? "live" : "online";
+    const at = state.routeAt ? formatTime(new Date(state.routeAt)) : formatTime(new Date(sync.lastContact || Date.now()));
+    text = t(state.live ? "driver.live_on" : "driver.live_off", { time: at });
+  }
+  if (refused) text += ` · ${refused === 1 ? t("driver.refused_one") : t("driver.refused_many", { count: refused })}`;
+  const box = $("connection");
+  if (box.dataset.state !== mode) {
+    // the line changes every few seconds; screen readers hear only when the state changes
+    $("connection-announce").textContent = t(`driver.connection_${mode}`, { waiting: waitingWords(waiting) });
+  }
+  box.dataset.state = mode;
+  box.dataset.waiting = String(waiting);
+  if (line.textContent !== text) line.textContent = text;
+}
+
+function tick() {
+  renderConnection();
+  if (state.route) renderRoute();        // no-show buttons open when their time comes
 }
 
 // ------------------------------------------------------------------ map
+function mapPoints() {
+  return state.route.steps.filter((s) => Number.isFinite(s.lat) && Number.isFinite(s.lon));
+}
+
 function drawMap(fit) {
   if (!state.map) state.map = createMap($("map"), { stops: true, label: t("driver.route") });
   const map = state.map;
   const route = state.route;
   const lines = route.steps.map((s) => s.polyline).filter((l) => l && l.length > 1);
   map.setRoute(lines);
-  map.setMarkers("steps", route.steps.map((s, i) => ({
-    lat: s.lat, lon: s.lon, label: String(i + 1), kind: s.kind === "pickup" ? "pickup" : "dropoff",
-  })));
+  map.setMarkers("steps", route.steps.map((s, i) => ({ s, i })).filter(({ s }) => Number.isFinite(s.lat) && Number.isFinite(s.lon))
+    .map(({ s, i }) => ({ lat: s.lat, lon: s.lon, label: s.kind === "break" ? "P" : String(i + 1),
+      kind: s.kind === "pickup" ? "pickup" : s.kind === "break" ? "warning" : "dropoff" })));
   const position = drawVehicle();
   if (fit || !state.fitted) {
     const points = lines.flat();
@@ -318,6 +623,40 @@ function drawMap(fit) {
       map.ready.then(() => map.fitTo(points, { maxZoom: 15, padding: 60 }));
     }
   }
+}
+
+/** The map from a card: over the whole screen on a phone (closed with the button or Escape),
+ *  beside the list on a wide screen; centred on the step's stop. */
+function openMapAt(step, button) {
+  const panel = $("map-panel");
+  state.mapReturn = button;
+  const wide = window.matchMedia("(min-width: 60rem)").matches;
+  if (!wide) {
+    panel.classList.add("map-open");
+    document.body.classList.add("map-is-open");
+    $("map-close").hidden = false;
+    $("map-title").textContent = t("driver.map_title", { stop: step.stop_name });
+    $("map-close").focus();
+  } else {
+    panel.scrollIntoView({ block: "nearest" });
+  }
+  if (state.map) {
+    state.map.setMarkers("focus", [{ lat: step.lat, lon: step.lon, label: "★", kind: "warning" }]);
+    // after the panel took its new size
+    requestAnimationFrame(() => state.map.ready.then(() => state.map.fitTo([[step.lat, step.lon]], { maxZoom: 16 })));
+  }
+  $("map").dataset.focus = `${step.lat},${step.lon}`;
+}
+
+function closeMap() {
+  const panel = $("map-panel");
+  panel.classList.remove("map-open");
+  document.body.classList.remove("map-is-open");
+  $("map-close").hidden = true;
+  $("map-title").textContent = "";
+  if (state.map) state.map.setMarkers("focus", []);
+  if (state.mapReturn && document.body.contains(state.mapReturn)) state.mapReturn.focus();
+  state.mapReturn = null;
 }
 
 /** The vehicle on the map: where this phone is (while sharing), else the last reported position,
@@ -330,20 +669,23 @@ function drawVehicle() {
   let position = null;
   if (own) position = [own.lat, own.lon];
   else if (shift.lat !== null && shift.lon !== null && shift.lat !== undefined) position = [shift.lat, shift.lon];
-  else if (route.steps.length && route.steps[0].polyline.length) position = route.steps[0].polyline[0];
+  else {
+    const first = route.steps.find((s) => s.polyline && s.polyline.length);
+    if (first) position = first.polyline[0];
+  }
   map.setVehicles(position ? [{ id: shift.vehicle_id, label: own ? `${shift.vehicle_label} (${t("driver.my_position")})` : shift.vehicle_label,
     lat: position[0], lon: position[1] }] : []);
-  const el = $("map");
-  el.dataset.vehicleLat = position ? String(position[0]) : "";
-  el.dataset.vehicleLon = position ? String(position[1]) : "";
-  el.dataset.vehicleSource = own ? "device" : position ? "server" : "";
+  const box = $("map");
+  box.dataset.vehicleLat = position ? String(position[0]) : "";
+  box.dataset.vehicleLon = position ? String(position[1]) : "";
+  box.dataset.vehicleSource = own ? "device" : position ? "server" : "";
   return position;
 }
 
 /** Show the driver where they are, together with the route; false when there is no map yet. */
 function fitToOwnPosition(lat, lon) {
   if (!state.map || !state.route) return false;
-  const points = state.route.steps.map((s) => s.polyline).filter((l) => l && l.length > 1).flat();
+  const points = mapPoints().map((s) => s.polyline).filter((l) => l && l.length > 1).flat();
   points.push([lat, lon]);
   state.map.ready.then(() => state.map.fitTo(points, { maxZoom: 15, padding: 60 }));
   return true;
@@ -355,22 +697,45 @@ function startLive() {
     let timer = 0;
     state.source = subscribe("/api/v1/driver/events", (data, event) => {
       state.live = true;
-      renderLiveState();
+      noteContact();
       if (event.type === "hello") return;
       clearTimeout(timer);
       timer = setTimeout(() => loadRoute(), 200);
     }, {
-      onOpen: () => { state.live = true; renderLiveState(); },
-      onError: () => { state.live = false; renderLiveState(); },
+      onOpen: () => { state.live = true; noteContact(); },
+      onError: () => {
+        state.live = false;
+        renderConnection();
+        scheduleRouteReload(1000);           // is the server still there? the route call says
+      },
     });
   }
-  if (!state.poll) state.poll = setInterval(() => loadRoute(), POLL_MS);
 }
 
 function stopLive() {
   if (state.source) { state.source.close(); state.source = null; }
-  if (state.poll) { clearInterval(state.poll); state.poll = 0; }
   state.live = false;
 }
+
+/** Fetch the route regularly: every 20 s while online, every 8 s while the server cannot be
+ *  reached (the first answer sends the waiting reports and shows the route as the server has it). */
+function schedulePoll() {
+  clearTimeout(state.pollTimer);
+  if (!state.user) return;
+  state.pollTimer = setTimeout(async () => {
+    if (state.user) {
+      const wasOffline = !isOnline();
+      if (state.shift) await loadRoute(); else await loadShifts();
+      if (wasOffline && isOnline()) { flush(); if (!state.source || !state.live) { stopLive(); if (state.shift) startLive(); } }
+    }
+    schedulePoll();
+  }, isOnline() ? POLL_MS : PROBE_MS);
+}
+
+window.addEventListener("online", () => {
+  if (!state.user) return;
+  if (state.shift) { loadRoute(); stopLive(); startLive(); } else loadShifts();
+});
+window.addEventListener("offline", () => { renderConnection(); schedulePoll(); });
 
 start();

@@ -171,6 +171,8 @@ export function renderLocationState() {
     key = "off"; text = t("driver.location_off");
   } else if (geo.problem) {
     key = geo.problem; text = t(`driver.location_${geo.problem}`);
+  } else if (geo.failure && geo.failure instanceof ApiError && geo.failure.status === 0) {
+    key = "offline"; text = t("driver.location_offline");
   } else if (geo.failure) {
     key = "failed"; text = t("driver.location_failed", { reason: errorSentence(geo.failure) });
   } else if (geo.sentAt) {
@@ -181,7 +183,7 @@ export function renderLocationState() {
     key = "waiting"; text = t("driver.location_waiting");
   }
   box.dataset.state = key;
-  box.classList.toggle("notice", ["denied", "unavailable", "unsupported", "insecure", "failed"].includes(key));
+  box.classList.toggle("notice", ["denied", "unavailable", "unsupported", "insecure", "failed", "offline"].includes(key));
   if (box.textContent !== text) box.textContent = text;
   const sent = $("location-sent");
   const showTime = geo.sentAt && key !== "off";
