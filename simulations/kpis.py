@@ -7,7 +7,7 @@ served, rejections by cause, pooled share, driving hours) come from
 module adds what a county planner compares services on (load on board, passengers per revenue
 hour, detour as a ratio of sums, waits from the requested time and from the promised window,
 booking lead, deadhead, costs from paid driver hours, subsidy, CO2) and leaves out the live
-view's KPIs whose names would mislead in a plan ("occupancy", a mean of per-trip detours, costs
+view's KPIs a plan measures otherwise (direct passenger-km per vehicle-km, the live detour, costs
 from vehicle presence).
 
 Inputs are the log only (``Event`` objects or dicts with the same fields) and the
@@ -27,9 +27,10 @@ from ride_pool.dispatch.domain import EventKind
 from ride_pool.dispatch.kpis import compute_kpis
 from simulations.errors import SimulationInputError
 
-#: keys of :func:`compute_kpis` the plan leaves out: misleading names, or costs from vehicle
-#: presence (replaced by the cost model below) — see the README's KPI section
-DROPPED_KEYS = ("occupancy", "detour_mean", "detour_p95", "wait_mean_s", "wait_p50_s", "wait_p95_s",
+#: keys of :func:`compute_kpis` the plan leaves out or computes itself (``detour_ratio`` is the same
+#: ratio of sums, computed below with its per-trip p95), and costs from vehicle presence (replaced
+#: by the cost model below) — see the README's KPI section
+DROPPED_KEYS = ("direct_km_per_vehicle_km", "detour_p95", "wait_mean_s", "wait_p50_s", "wait_p95_s",
                 "cost_total_eur", "cost_per_served_trip_eur", "cost_per_served_passenger_eur", "cost_model")
 
 

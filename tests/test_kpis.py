@@ -92,15 +92,15 @@ def test_counts_and_outcome_partition():
     assert k["served_share_net"] == pytest.approx(2 / 6, abs=1e-4)   # 8 requests − 1 rider cancel − 1 no-show
 
 
-def test_waits_rides_occupancy_pooling():
+def test_waits_rides_detour_direct_km_pooling():
     k = compute_kpis(day_log())
     assert k["wait_mean_s"] == 60 and k["wait_p50_s"] == 60 and k["wait_p95_s"] == 60
     assert k["late_share"] == 0
     assert k["ride_mean_s"] == 540
-    assert k["detour_mean"] == pytest.approx((340 / 300 + 740 / 600) / 2, abs=1e-4)
+    assert k["detour_ratio"] == pytest.approx((340 + 740) / (300 + 600), abs=1e-4)
     assert k["passenger_km"] == 12.0          # 1 × 6 km + 2 × 3 km
     assert k["vehicle_km"] == 12.0 and k["empty_km"] == 6.0
-    assert k["occupancy"] == 1.0 and k["empty_km_share"] == 0.5
+    assert k["direct_km_per_vehicle_km"] == 1.0 and k["empty_km_share"] == 0.5
     assert k["pooled_share"] == 1.0           # b2 boarded while b1 was on board
     assert k["driving_hours"] == pytest.approx(5 * 60 / 3600, abs=1e-4)
 
@@ -160,8 +160,8 @@ def test_dicts_give_the_same_kpis_as_events():
 def test_empty_log_gives_none_not_nan_and_is_json_safe():
     k = compute_kpis([])
     assert k["requests"] == 0 and k["served"] == 0
-    for key in ("served_share", "served_share_net", "wait_mean_s", "wait_p95_s", "occupancy", "pooled_share",
-                "detour_mean", "empty_km_share", "cost_per_served_trip_eur", "period_start"):
+    for key in ("served_share", "served_share_net", "wait_mean_s", "wait_p95_s", "direct_km_per_vehicle_km",
+                "pooled_share", "detour_ratio", "empty_km_share", "cost_per_served_trip_eur", "period_start"):
         assert k[key] is None, key
     json.dumps(k, allow_nan=False)
     json.dumps(compute_kpis(day_log()), allow_nan=False)

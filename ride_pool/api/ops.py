@@ -249,7 +249,7 @@ def cancel_booking(booking_id: str, service: Service = Depends(get_service)):
 def kpis(since: str | None = Query(default=None, description="ISO 8601; default: today 00:00 local"),
          service: Service = Depends(get_service)):
     """Live KPIs from the event log: requests, confirmed, rejected by cause, wait (mean, p95),
-    detour, occupancy, vehicle-km."""
+    detour ratio, direct passenger-km per vehicle-km, vehicle-km."""
     from datetime import datetime
 
     tz = service.times.tz

@@ -21,10 +21,13 @@ Definitions (the key names in brackets):
   the request is not in the log, the dispatcher's ``wait_s`` (from the promised window's start)
   stands in. A rider who boards before the asked time waited 0 s (not a negative wait).
   Late [``late_*``]: boarding after the promised window (``late_s`` > 0).
-* ride [``ride_mean_s``], detour factor [``detour_*``]: ride time ÷ direct driving time.
-* occupancy [``occupancy``]: passenger-km ÷ vehicle-km, passenger-km = passengers × direct
-  distance of each dropped-off booking; vehicle-km from VEHICLE_DROVE, empty-km where nobody was
-  on board.
+* ride [``ride_mean_s``]; detour ratio [``detour_ratio``]: Σ ride time ÷ Σ direct driving time
+  of the dropped-off bookings (a ratio of sums, so short trips do not inflate it), with the
+  per-trip ratio's 95th percentile [``detour_p95``].
+* direct passenger-km per vehicle-km [``direct_km_per_vehicle_km``]: Σ passengers × direct
+  distance of each dropped-off booking ÷ vehicle-km (from VEHICLE_DROVE; empty-km where nobody
+  was on board). It is not the load on board (passengers ride detours); the planning KPIs of the
+  simulator (``simulations/kpis.py``) measure that.
 * pooled share [``pooled_share``]: share of dropped-off bookings that were on board together
   with another booking at some moment, from the order of boardings and drop-offs per vehicle.
 * vehicle-hours [``vehicle_hours``]: SHIFT_STARTED to SHIFT_ENDED per shift (a shift still
@@ -138,7 +141,7 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
     cancellations = Counter()
     confirmed = no_shows = 0
     wait, late = [], []
-    ride, detour = [], []
+    ride, detour, ride_direct = [], [], []
     served = served_passengers = 0
     passenger_m = 0.0
     vehicle_m = empty_m = 0.0
@@ -212,6 +215,7 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
                 ride.append(float(data["ride_s"]))
                 if direct_s:
                     detour.append(float(data["ride_s"]) / float(direct_s))
+                    ride_direct.append((float(data["ride_s"]), float(direct_s)))
             if direct_m is not None:
                 passenger_m += passengers * float(direct_m)
             vehicle = _field(e, "vehicle_id")
@@ -295,7 +299,7 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
         "late_share": _round(_ratio(sum(1 for x in late if x > 0), len(late))),
         "late_p95_s": _round(_percentile(late, 95), 1),
         "ride_mean_s": _round(_mean(ride), 1),
-        "detour_mean": _round(_mean(detour)),
+        "detour_ratio": _round(_ratio(sum(r for r, _ in ride_direct), sum(d for _, d in ride_direct))),
         "detour_p95": _round(_percentile(detour, 95)),
         "pooled_share": _round(_ratio(len(pooled & served_bookings), served)),
         "passenger_km": round(passenger_km, 3),
@@ -303,7 +307,7 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
         "empty_km": round(empty_km, 3),
         "reposition_km": round(reposition_m / 1000.0, 3),
         "empty_km_share": _round(_ratio(empty_km, vehicle_km)),
-        "occupancy": _round(_ratio(passenger_km, vehicle_km)),
+        "direct_km_per_vehicle_km": _round(_ratio(passenger_km, vehicle_km)),
         "shifts": len(set(shift_started) | set(shift_ended)),
         "vehicle_hours": round(vehicle_hours, 4),
         "driving_hours": round(driving_s / 3600.0, 4),

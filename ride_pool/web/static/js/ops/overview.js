@@ -42,7 +42,7 @@ export function renderOverview() {
 function formatKpi(key, value) {
   if (value === null || value === undefined) return "–";
   if (key.endsWith("_s")) return t("ops.kpi.min", { value: num(value / 60, 1) });
-  if (key === "occupancy" || key === "detour_mean") return num(value, 2);
+  if (key === "direct_km_per_vehicle_km" || key === "detour_ratio") return num(value, 2);
   if (key.endsWith("_km")) return num(value, 1);
   return num(value, 0);
 }
