@@ -13,6 +13,7 @@ from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
 from ride_pool.api.url_secrets import RefuseTokenInUrl
 from ride_pool.db.engine import write_problem
+from ride_pool.messages import msg
 from ride_pool.settings import Settings, get_settings
 from routing.network import RoadNetwork
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     app.state.service = service
     errors.install(app)
     app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
+    app.add_middleware(errors.LanguageMiddleware)   # messages in the language of Accept-Language
     for module in (auth, riders, drivers, ops):
         app.include_router(module.router)
     app.include_router(privacy.router)      # a rider's data export and account deletion
@@ -63,8 +65,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
         problem = write_problem(service.engine)
         if problem is not None:
             log.error("health: the database does not accept writes: %s", problem)
-            return errors.problem(503, "database_not_writable", "the database does not accept writes (disk full, "
-                                  "read-only file or database?); the service cannot take bookings: tell the operator")
+            return errors.problem(503, "database_not_writable", msg("database_not_writable"))
         d = service.dispatcher
         return {"status": "ok", "network": service.network.name, "synthetic": bool(service.network.synthetic),
                 "shifts": len(d.shifts), "active_bookings": len(d.active_bookings()),

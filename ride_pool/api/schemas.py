@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ride_pool.messages import msg
 from ride_pool.text import InvalidName, Name, StopName, Town, check_name
 
 #: the largest id a path or body may name (ids are 32-bit integers in the database)
@@ -46,10 +47,10 @@ def _caller_name(value: str) -> str:
     """A phone caller's name: 1 to 100 characters once trimmed, on one line."""
     value = value.strip()
     if not value:
-        raise InvalidName("the caller's name is empty; leave caller_name out if the caller gives none")
+        raise InvalidName(msg("caller_name_empty"))
     if len(value) > 100:
-        raise InvalidName(f"the caller's name may have at most 100 characters, this one has {len(value)}; shorten it")
-    return check_name(value, "the caller's name", max_length=100)
+        raise InvalidName(msg("caller_name_too_long", length=len(value)))
+    return check_name(value, msg("the_caller_name"), max_length=100)
 
 
 def _caller_phone(value: str) -> str:
@@ -186,6 +187,9 @@ class QuoteOut(BaseModel):
     quote_id: str
     offers: list[OfferOut]
     reason: Reason | None = None
+    #: why the offered time is what it is when it is not the time asked for (lead time, operating
+    #: hours, early-trip cut-off, closing time, a full fleet), in the request's language
+    time_reason: Reason | None = None
 
 
 class BookingIn(Strict):

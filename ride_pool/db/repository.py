@@ -28,6 +28,7 @@ from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, User
 from ride_pool.db.rows import DEFAULT_AREA, booking_from_row, shift_from_row
 from ride_pool.db.stops import parse_stops_file
 from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift
+from ride_pool.messages import msg
 
 _VEHICLE_FIELDS = {"label", "seats", "wheelchair_places", "depot_lat", "depot_lon", "active"}
 
@@ -132,7 +133,7 @@ class Repository:
         with write_session(self.engine) as session:
             user = session.get(User, user_id)
             if user is None:
-                raise NotFound(f"there is no user {user_id}")
+                raise NotFound(msg("user_unknown", user_id=user_id))
             user.confirm_code_hash, user.confirm_code_expires, user.confirm_attempts = code_hash, int(expires), 0
 
     def confirm_with_code(self, email: str, matches: Callable[[User], bool], *, now: int,
@@ -158,7 +159,7 @@ class Repository:
         with write_session(self.engine) as session:
             user = session.get(User, user_id)
             if user is None:
-                raise NotFound(f"there is no user {user_id}")
+                raise NotFound(msg("user_unknown", user_id=user_id))
             user.confirmed, user.confirm_code_hash, user.confirm_code_expires = True, None, None
             user.confirm_attempts = 0
             return user
@@ -169,7 +170,7 @@ class Repository:
         with write_session(self.engine) as session:
             user = session.get(User, user_id)
             if user is None:
-                raise NotFound(f"there is no user {user_id}")
+                raise NotFound(msg("user_unknown", user_id=user_id))
             user.password_hash = password_hash
             user.token_version = (user.token_version or 0) + 1
             if name is not None:
@@ -224,7 +225,7 @@ class Repository:
             with write_session(self.engine) as session:
                 vehicle = session.get(Vehicle, vehicle_id)
                 if vehicle is None:
-                    raise NotFound(f"there is no vehicle {vehicle_id}")
+                    raise NotFound(msg("vehicle_unknown", vehicle_id=vehicle_id))
                 for name, value in changes.items():
                     setattr(vehicle, name, value)
                 _check_vehicle(vehicle)
@@ -248,17 +249,16 @@ class Repository:
             # the check below; on SQLite the write transaction is exclusive anyway
             vehicle = session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update())
             if vehicle is None:
-                raise NotFound(f"there is no vehicle {vehicle_id}: create it first")
+                raise NotFound(msg("vehicle_unknown_create", vehicle_id=vehicle_id))
             if driver_id is not None and session.get(User, driver_id) is None:
-                raise NotFound(f"there is no user {driver_id} to drive the shift")
+                raise NotFound(msg("driver_user_unknown", user_id=driver_id))
             clash = session.scalar(
                 select(Shift).where(Shift.vehicle_id == vehicle_id, Shift.ended.is_(False),
                                     Shift.start < end, Shift.end > start).order_by(Shift.start).limit(1)
             )
             if clash is not None:
-                raise ShiftOverlap(
-                    f"vehicle {vehicle.label!r} is on shift {clash.id} from {clash.start} to {clash.end} "
-                    f"(epoch s), which overlaps {start} to {end}: choose another time or vehicle"
+                raise ShiftOverlap(msg("shift_overlap", label=repr(vehicle.label), shift_id=clash.id,
+                                       start=clash.start, end=clash.end, new_start=start, new_end=end)
                 )
             shift = Shift(vehicle_id=vehicle_id, start=int(start), end=int(end), driver_id=driver_id,
                           started=False, ended=False, depot_node=int(depot.node), depot_lat=float(depot.lat),
@@ -294,7 +294,7 @@ class Repository:
                 select(Shift, Vehicle).join(Vehicle, Shift.vehicle_id == Vehicle.id).where(Shift.id == shift_id)
             ).first()
         if row is None:
-            raise NotFound(f"there is no shift {shift_id}")
+            raise NotFound(msg("shift_unknown", shift_id=shift_id))
         return shift_from_row(*row)
 
     # --- stops -----------------------------------------------------------------------------------
@@ -384,7 +384,7 @@ class Repository:
             for stop_id, node in nodes.items():
                 stop = session.get(Stop, stop_id)
                 if stop is None:
-                    raise NotFound(f"there is no stop {stop_id}")
+                    raise NotFound(msg("stop_unknown", stop_id=stop_id))
                 stop.node = node
 
     # --- service area ----------------------------------------------------------------------------
@@ -433,7 +433,7 @@ _STOP_FIELDS = {"name", "town", "code", "lat", "lon", "node"}
 
 class DuplicateStopCode(StoreError):
     def __init__(self, code: str):
-        super().__init__(f"a stop with the code {code!r} exists already: choose another code or leave it empty")
+        super().__init__(msg("duplicate_stop_code", code=repr(code)))
         self.code = code
 
 
@@ -451,7 +451,7 @@ def update_stop(engine: Engine, stop_id: int, **changes: Any) -> Stop:
         with write_session(engine) as session:
             stop = session.get(Stop, stop_id)
             if stop is None:
-                raise NotFound(f"there is no stop {stop_id}")
+                raise NotFound(msg("stop_unknown", stop_id=stop_id))
             for name, value in changes.items():
                 setattr(stop, name, value)
     except IntegrityError as error:

@@ -11,6 +11,7 @@ from ride_pool.dispatch.errors import DispatchError, DispatchInputError, NotFoun
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
+from ride_pool.messages import Clock, Day, msg
 
 #: a shift can be started this long before its planned start
 EARLY_START_S = 3600
@@ -27,11 +28,11 @@ class Fleet:
                   start: int, end: int, depot: Place, driver_id: int | None = None) -> VehicleShift:
         """Put a vehicle shift into service (it can take bookings for its hours right away)."""
         if shift_id in self.plans.shifts:
-            raise DispatchError(f"shift {shift_id} exists already")
+            raise DispatchError(msg("shift_exists", shift_id=shift_id))
         if seats < 0 or wheelchair_places < 0 or seats + wheelchair_places == 0:
-            raise DispatchInputError("a vehicle needs at least one seat or wheelchair place")
+            raise DispatchInputError(msg("vehicle_needs_places"))
         if end <= start:
-            raise DispatchInputError("a shift must end after it starts")
+            raise DispatchInputError(msg("shift_end_before_start"))
         shift = VehicleShift(shift_id=shift_id, vehicle_id=vehicle_id, label=label, seats=seats,
                              wheelchair_places=wheelchair_places, start=int(start), end=int(end), depot=depot,
                              anchor_node=depot.node, anchor_time=int(start), driver_id=driver_id)
@@ -48,15 +49,15 @@ class Fleet:
         shift at a time: refused (``driver_has_running_shift``) while another shift of theirs runs."""
         shift = self.plans.shift(shift_id)
         if shift.ended:
-            raise DispatchError(f"shift {shift_id} has ended already")
+            raise DispatchError(msg("shift_ended", shift_id=shift_id))
         new = dataclasses.replace(shift, started=True, driver_id=driver_id if driver_id is not None
                                   else shift.driver_id)
         running = self.running_shift_of(new.driver_id, besides=shift_id)
         if running is not None:
             local = self.plans.rules.local
             raise DispatchError(
-                f"you are driving shift {running.shift_id} of {running.label} ({local(running.start):%H:%M}-"
-                f"{local(running.end):%H:%M}) already; end it before you start shift {shift_id}",
+                msg("driver_has_running_shift", running=running.shift_id, label=running.label,
+                    start=Clock(local(running.start)), end=Clock(local(running.end)), shift_id=shift_id),
                 code="driver_has_running_shift")
         event = Event(self.journal.now(), EventKind.SHIFT_STARTED, "driver", vehicle_id=shift.vehicle_id,
                       shift_id=shift_id, data={"start": shift.start, "end": shift.end, "driver_id": new.driver_id})
@@ -71,8 +72,7 @@ class Fleet:
         if shift.ended:
             return shift
         if shift.route:
-            raise DispatchError(f"shift {shift_id} still has {len(shift.route)} planned stops; serve or "
-                                "cancel them before ending it")
+            raise DispatchError(msg("shift_has_planned_stops", shift_id=shift_id, stops=len(shift.route)))
         now = self.journal.now()
         new = dataclasses.replace(shift, ended=True)
         event = Event(now, EventKind.SHIFT_ENDED, cause, vehicle_id=shift.vehicle_id, shift_id=shift_id,
@@ -104,7 +104,7 @@ class Fleet:
         """The started, not ended shift this driver drives (the earliest if several)."""
         mine = [s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.started and not s.ended]
         if not mine:
-            raise NotFound("you have no running shift; start one with POST /api/v1/driver/shift/start",
+            raise NotFound(msg("no_shift"),
                            code="no_shift")
         return min(mine, key=lambda s: s.start)
 
@@ -117,24 +117,24 @@ class Fleet:
         if shift_id is not None:
             shift = self.plans.shifts.get(shift_id)
             if shift is None:
-                raise NotFound(f"there is no shift {shift_id}")
+                raise NotFound(msg("shift_unknown", shift_id=shift_id))
         else:
             candidates = [s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
                           and s.start - EARLY_START_S <= now < s.end]
             if not candidates:
-                raise NotFound(f"vehicle {vehicle_id} has no shift starting within the hour; ask the operator",
+                raise NotFound(msg("no_shift_for_vehicle", vehicle_id=vehicle_id),
                                code="no_shift")
             shift = min(candidates, key=lambda s: s.start)
         if shift.ended or shift.end <= now:
-            raise DispatchError(f"shift {shift.shift_id} is over", code="shift_over")
+            raise DispatchError(msg("shift_over", shift_id=shift.shift_id), code="shift_over")
         if shift.start - EARLY_START_S > now:
-            raise DispatchError(f"shift {shift.shift_id} starts at {self.plans.rules.local(shift.start):%H:%M}; "
-                                "start it at most an hour before", code="too_early")
+            raise DispatchError(msg("too_early", shift_id=shift.shift_id,
+                                    start=Clock(self.plans.rules.local(shift.start))), code="too_early")
         if shift.driver_id is not None and shift.driver_id != driver_id and not as_operator:
             if shift.started:
-                raise DispatchError(f"shift {shift.shift_id} is already driven by another driver", code="taken")
-            raise DispatchError(f"shift {shift.shift_id} of {shift.label} is planned for another driver; "
-                                "ask the operator to change it", code="assigned_to_another_driver")
+                raise DispatchError(msg("taken", shift_id=shift.shift_id), code="taken")
+            raise DispatchError(msg("assigned_to_another_driver", shift_id=shift.shift_id, label=shift.label),
+                                code="assigned_to_another_driver")
         return self.start_shift(shift.shift_id, driver_id=driver_id)
 
     # ------------------------------------------------------------------ operator changes
@@ -142,10 +142,9 @@ class Fleet:
         """The shift, if an operator may still change it: open and not started."""
         shift = self.plans.shifts.get(shift_id)
         if shift is None or shift.ended:
-            raise NotFound(f"there is no open shift {shift_id}; see GET /api/v1/ops/shifts")
+            raise NotFound(msg("open_shift_unknown", shift_id=shift_id))
         if shift.started:
-            raise DispatchError(f"shift {shift_id} of {shift.label} has started; a running shift cannot be changed "
-                                "(end it, or plan a new one)", code="shift_started")
+            raise DispatchError(msg("shift_started", shift_id=shift_id, label=shift.label), code="shift_started")
         return shift
 
     def assign_driver(self, shift_id: int, driver_id: int | None, cause: str = "operator") -> VehicleShift:
@@ -164,18 +163,18 @@ class Fleet:
     def _check_span(self, start: int, end: int) -> None:
         if end <= start:
             local = self.plans.rules.local
-            raise DispatchInputError(f"end: a shift must end after it starts (it would run from "
-                                     f"{local(start).isoformat()} to {local(end).isoformat()})")
+            raise DispatchInputError(msg("shift_end_not_after_start", start=Day(local(start)),
+                                         end=Day(local(end))))
         if end <= self.journal.now():
-            raise DispatchInputError("end: the shift would end in the past")
+            raise DispatchInputError(msg("shift_end_in_past"))
 
     def _check_no_clash(self, vehicle_id: int, label: str, start: int, end: int, replacing: int | None) -> None:
         clash = sorted((s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
                         and s.shift_id != replacing and s.start < end and s.end > start), key=lambda s: s.start)
         if clash:
             local = self.plans.rules.local
-            raise DispatchError(f"{label} has shift {clash[0].shift_id} from {local(clash[0].start):%H:%M} "
-                                f"to {local(clash[0].end):%H:%M} then: choose other times")
+            raise DispatchError(msg("shift_clash", label=label, shift_id=clash[0].shift_id,
+                                    start=Clock(local(clash[0].start)), end=Clock(local(clash[0].end))))
 
     def check_shift_times(self, vehicle_id: int, label: str, start: int, end: int) -> None:
         """A new shift of vehicle ``vehicle_id`` may run ``start``-``end``: it ends after it starts
@@ -189,7 +188,7 @@ class Fleet:
         shift = self.changeable_shift(shift_id)
         self._check_span(start, end)
         if shift.route:
-            raise DispatchError(f"shift {shift_id} has {len(shift.route)} planned stops; its times cannot change "
-                                "(plan another shift instead)", code="shift_has_stops")
+            raise DispatchError(msg("shift_has_stops", shift_id=shift_id, stops=len(shift.route)),
+                                code="shift_has_stops")
         self._check_no_clash(shift.vehicle_id, shift.label, start, end, replacing=shift_id)
         return shift

@@ -35,6 +35,7 @@ from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
 from ride_pool.dispatch.plans import Leg, LivePlans
 from ride_pool.dispatch.store import Change
+from ride_pool.messages import Clock, Day, Message, msg
 
 #: what a driver can report about a booking on their route (the driver API's path names)
 STEP_REPORTS = ("arrived", "boarded", "no_show", "dropped_off")
@@ -66,18 +67,18 @@ class DriverReports:
         at = int(at)
         local = self.plans.rules.local
         if at > now + CLOCK_SKEW_S:
-            raise ImplausibleReport(f"the report's time {local(at):%H:%M:%S} lies in the future (it is "
-                                    f"{local(now):%H:%M:%S}); check the phone's clock")
+            raise ImplausibleReport(msg("report_in_future", at=Clock(local(at), seconds=True),
+                                        now=Clock(local(now), seconds=True)))
         if at < shift.start - EARLY_START_S:
-            raise ImplausibleReport(f"the report's time {local(at):%Y-%m-%d %H:%M} lies before shift "
-                                    f"{shift.shift_id} could start ({local(shift.start - EARLY_START_S):%H:%M})")
+            raise ImplausibleReport(msg("report_before_shift", at=Day(local(at)), shift_id=shift.shift_id,
+                                        start=Clock(local(shift.start - EARLY_START_S))))
         return at
 
-    def _check_not_before(self, when: int, earliest: int, what: str, why: str) -> None:
+    def _check_not_before(self, when: int, earliest: int, what: Message, why: Message) -> None:
         if when < earliest:
             local = self.plans.rules.local
-            raise ImplausibleReport(f"{what} at {local(when):%H:%M} cannot be: {why} (not before "
-                                    f"{local(earliest):%H:%M}); report it when it happens")
+            raise ImplausibleReport(msg("report_too_soon", what=what, at=Clock(local(when)), why=why,
+                                        earliest=Clock(local(earliest))))
 
     # ------------------------------------------------------------------ driving
     def _drove_event(self, shift: VehicleShift, from_node: int, to_node: int, started: int, now: int,
@@ -108,9 +109,9 @@ class DriverReports:
         plans = self.plans
         shift = plans.shift(shift_id)
         if shift.ended:
-            raise DispatchError(f"shift {shift_id} has ended already")
+            raise DispatchError(msg("shift_ended", shift_id=shift_id))
         if not shift.route:
-            raise DispatchError(f"shift {shift_id} has no planned stop to drive to")
+            raise DispatchError(msg("no_stop_to_drive_to", shift_id=shift_id))
         now = self.journal.now()
         target = plans.step_place(shift.route[0]).node
         if shift.anchor_node == target:
@@ -131,7 +132,7 @@ class DriverReports:
         now = self._report_time(shift, at)
         if node is None:
             if not shift.route:
-                raise DispatchError(f"shift {shift_id} has no planned stop to arrive at")
+                raise DispatchError(msg("no_stop_to_arrive_at", shift_id=shift_id))
             node = plans.step_place(shift.route[0]).node
         node = self.places.check_node(node)
         events = []
@@ -198,11 +199,12 @@ class DriverReports:
         plans = self.plans
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can board")
+            raise DispatchError(msg("cannot_board", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         shift = plans.shift_of_booking(booking, shift_id)
         now = self._report_time(shift, at)
-        self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, "boarding",
-                               f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
+        self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, msg("report_boarding"),
+                               msg("window_opens_at", at=Clock(plans.rules.local(booking.pickup_earliest))))
         v = plans.vehicle_slot_of[shift.shift_id]
         rs = plans.request_slot_of[booking_id]
         codes = [c for c in plans.routes[v] if c != 2 * rs]
@@ -231,13 +233,13 @@ class DriverReports:
     def rider_no_show(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can be "
-                                "reported as not showing up")
+            raise DispatchError(msg("cannot_no_show", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         shift = self.plans.shift_of_booking(booking, shift_id)
         now = self._report_time(shift, at)
         if now < booking.pickup_earliest:
-            raise DispatchError(f"the pickup window of booking {booking_id} has not started yet; wait until "
-                                f"{self.plans.rules.local(booking.pickup_earliest):%H:%M} before reporting a no-show")
+            raise DispatchError(msg("no_show_too_early", booking_id=booking_id,
+                                    at=Clock(self.plans.rules.local(booking.pickup_earliest))))
         event = Event(now, EventKind.RIDER_NO_SHOW, "driver", booking_id=booking_id, vehicle_id=shift.vehicle_id,
                       shift_id=shift.shift_id, rider_id=booking.rider_id)
         return self.bookings.finish(booking, BookingStatus.NO_SHOW, event, no_show=True,
@@ -247,15 +249,16 @@ class DriverReports:
     def rider_dropped_off(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.ONBOARD:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a rider on board can be "
-                                "dropped off")
+            raise DispatchError(msg("cannot_drop_off", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         shift = self.plans.shift_of_booking(booking, shift_id)
         now = self._report_time(shift, at)
         if booking.boarded_at is not None:
             shortest = math.ceil(self.plans.rules.min_ride_fraction * booking.direct_s)
-            self._check_not_before(now, booking.boarded_at + shortest, "the drop-off",
-                                   f"the rider boarded at {self.plans.rules.local(booking.boarded_at):%H:%M:%S} "
-                                   f"and the direct drive takes {max(1, round(booking.direct_s / 60))} min")
+            self._check_not_before(now, booking.boarded_at + shortest, msg("report_dropoff"),
+                                   msg("boarded_at_direct", at=Clock(self.plans.rules.local(booking.boarded_at),
+                                                                     seconds=True),
+                                       minutes=max(1, round(booking.direct_s / 60))))
         rs = self.plans.request_slot_of[booking_id]
         service_end = now + int(self.plans.tables.dropoff_service[rs])
         event = Event(now, EventKind.RIDER_DROPPED_OFF, "driver", booking_id=booking_id,
@@ -273,20 +276,20 @@ class DriverReports:
         ``boarded``, ``no_show`` or ``dropped_off``, ``at`` the time it happened (default now;
         see the module docstring for what is refused as implausible)."""
         if report not in STEP_REPORTS:
-            raise DispatchInputError(f"unknown report {report!r}; one of {', '.join(STEP_REPORTS)}")
+            raise DispatchInputError(msg("unknown_report", report=repr(report), known=", ".join(STEP_REPORTS)))
         shift = self.plans.shift(shift_id)
         step = next((s for s in shift.route if s.booking_id == booking_id), None)
         if step is None:
-            raise NotFound(f"booking {booking_id} is not on your route (any more); reload the route",
+            raise NotFound(msg("not_on_route", booking_id=booking_id),
                            code="not_on_route")
         if report == "arrived":
             when = self._report_time(shift, at)
             if step.kind is StepKind.PICKUP:
                 booking = self.plans.bookings[booking_id]
                 self._check_not_before(when, booking.pickup_earliest - self.plans.rules.early_arrival_s,
-                                       "arriving at the pickup",
-                                       "the pickup window opens at "
-                                       f"{self.plans.rules.local(booking.pickup_earliest):%H:%M}")
+                                       msg("report_arriving"),
+                                       msg("window_opens_at",
+                                           at=Clock(self.plans.rules.local(booking.pickup_earliest))))
             self.vehicle_arrived(shift_id, self.plans.step_place(step).node, at=when)
         elif report == "boarded":
             self.rider_boarded(booking_id, shift_id, at)
