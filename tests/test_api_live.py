@@ -59,7 +59,8 @@ class EventStream:
 
     def __init__(self, url: str, path: str, headers: dict | None = None, params: dict | None = None,
                  read_timeout: float = 10.0):
-        self._client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=read_timeout), headers={"Accept-Language": "en"})
+        self._client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=read_timeout),
+                                    headers={"Accept-Language": "en"})
         self._stream = self._client.stream("GET", path, headers=headers or {}, params=params or {})
 
     def __enter__(self) -> "EventStream":

@@ -110,7 +110,8 @@ def test_without_a_configured_key_each_deployment_signs_with_its_own(database_ur
     second = tmp_path / "second.db"
     shutil.copyfile(sqlite_template, second)
     apps = [create_app_without_key(url, demo_network, clock) for url in (database_url, f"sqlite:///{second}")]
-    with TestClient(apps[0], headers={"Accept-Language": "en"}) as first, TestClient(apps[1], headers={"Accept-Language": "en"}) as other:
+    english = {"Accept-Language": "en"}
+    with TestClient(apps[0], headers=english) as first, TestClient(apps[1], headers=english) as other:
         a, b = first.app.state.service, other.app.state.service
         assert a.settings.secret_key is None and a.tokens.secret_key != b.tokens.secret_key
         assert len(a.tokens.secret_key) >= 32
@@ -122,7 +123,8 @@ def test_without_a_configured_key_each_deployment_signs_with_its_own(database_ur
         with pytest.raises(InvalidToken, match="signature"):
             b.tokens.read(token)
     # a restart keeps the identity: tokens stay valid
-    with TestClient(create_app_without_key(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as again:
+    with TestClient(create_app_without_key(database_url, demo_network, clock),
+                    headers={"Accept-Language": "en"}) as again:
         assert again.app.state.service.tokens.read(token).user_id == 1
 
 
