@@ -557,4 +557,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "ein anderes Fahrzeug.",
                       "vehicle {label} is on shift {shift_id} from {start} to {end} (epoch s), which overlaps "
                       "{new_start} to {new_end}: choose another time or vehicle"),
+    # ------------------------------------------------------------------ places (search, reverse, access)
+    "outside_area": ("Der Punkt lat={lat}, lon={lon} liegt außerhalb des Gebiets, dessen Orte der Dienst kennt; "
+                     "bitte wählen Sie einen Punkt im Bediengebiet.",
+                     "the point lat={lat}, lon={lon} lies outside the area this service knows places of; choose a "
+                     "point inside the service area"),
+    "lat_and_lon": ("Bitte geben Sie Breite und Länge (lat, lon) Ihres Standorts an, oder keines von beiden.",
+                    "give both lat and lon (the rider's position), or neither"),
+    "q_nul": ("q: NUL-Zeichen sind nicht erlaubt.", "q: NUL characters are not allowed"),
+    "no_stop_nearby": ("{where} {place} wird hier nicht an der Tür bedient ({who}), und keine Haltestelle liegt "
+                       "innerhalb von {metres} m Fußweg; bitte wählen Sie eine Haltestelle oder rufen Sie die "
+                       "Disposition an.",
+                       "the {where} point {place} is not served at the door here ({who} are) and no stop lies within "
+                       "{metres} m on foot; choose a stop or call the operator"),
+    "where_pickup": ("Der Abholort", "pickup"),
+    "where_dropoff": ("Der Zielort", "drop-off"),
+    "who_wheelchair": ("an der Tür nur Fahrten mit Rollstuhl", "trips with a wheelchair user"),
+    "who_nobody": ("an der Tür keine Fahrten", "no trips"),
+    "rule_door_to_door": ("door_to_door muss eines von {known} sein, nicht {got}.",
+                          "door_to_door must be one of {known}, got {got}"),
 }

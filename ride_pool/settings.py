@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     limit_quotes_rider_seconds: int = Field(default=60, gt=0)
     limit_bookings_address_count: int = Field(default=30, ge=0)   # bookings per client address
     limit_bookings_address_seconds: int = Field(default=60, gt=0)
+    limit_places_address_count: int = Field(default=120, ge=0)    # place searches per client address
+    limit_places_address_seconds: int = Field(default=60, gt=0)
     limit_login_account_count: int = Field(default=5, ge=0)       # failed logins per account
     limit_login_account_seconds: int = Field(default=900, gt=0)
     limit_login_address_count: int = Field(default=20, ge=0)      # failed logins per client address

@@ -51,3 +51,42 @@ def open_network(spec: str) -> RoadNetwork:
             f"{spec}: expected a network file ending in .npz (make one with 'ride-pool network build') or 'demo'"
         )
     return RoadNetwork.load(path)
+
+
+def build_gazetteer(source: str, network: RoadNetwork):
+    """The places (:class:`~routing.gazetteer.Gazetteer`) of the same source as ``network``:
+    ``demo`` (synthetic), an OSM file, or ``place:NAME`` (osmnx download)."""
+    from routing import gazetteer
+
+    source = source.strip()
+    if source == "demo":
+        return gazetteer.demo_gazetteer(network)
+    if source.startswith(PLACE_PREFIX):
+        return gazetteer.gazetteer_from_place(source[len(PLACE_PREFIX):].strip().strip('"'), network)
+    return gazetteer.gazetteer_from_osm_file(source, network)
+
+
+def open_gazetteer(spec: str, network: RoadNetwork):
+    """The places saved beside the network file ``spec`` (``x.npz`` -> ``x.places.json.gz``); for
+    ``demo`` built on the fly. A network file without one (built before places existed) or whose
+    places belong to another network gives an empty gazetteer: search then finds the stops only."""
+    import logging
+
+    from routing import gazetteer
+
+    if spec.strip() == "demo":
+        return gazetteer.demo_gazetteer(network)
+    path = gazetteer.gazetteer_path(spec)
+    log = logging.getLogger(__name__)
+    if not path.is_file():
+        if network.synthetic and network.source.startswith("SYNTHETIC demo"):
+            return gazetteer.demo_gazetteer(network)
+        log.warning("%s: no places file beside the network; place search finds stops only (rebuild the "
+                    "network with 'ride-pool network build' to get settlements, streets and addresses)", path)
+        return gazetteer.empty_gazetteer(network)
+    places = gazetteer.Gazetteer.load(path)
+    if places.network_source and places.network_source != network.source:
+        log.warning("%s: the places belong to another network (%s); rebuild with 'ride-pool network build'",
+                    path, places.network_source)
+        return gazetteer.empty_gazetteer(network)
+    return places

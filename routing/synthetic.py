@@ -66,6 +66,17 @@ def build_demo_network(municipalities: list[Municipality] | None = None) -> Road
     return builder.assemble()
 
 
+def settlement_layout(municipalities: list[Municipality] | None = None) -> list[tuple[float, float, int, bool, int]]:
+    """The demo's settlements as :func:`build_demo_network` places them: (lat, lon, index of the
+    municipality in AGS order, is the municipality's main settlement, population)."""
+    munis = sorted(municipalities or load_municipalities(), key=lambda m: m.ags)
+    builder = _Builder(munis)
+    builder.place_settlements()
+    lon, lat = builder.to_lonlat(np.array([p[0] for p in builder.s_xy]), np.array([p[1] for p in builder.s_xy]))
+    return [(float(lat[i]), float(lon[i]), builder.s_muni[i], builder.s_is_centre[i], builder.s_pop[i])
+            for i in range(len(builder.s_xy))]
+
+
 class _Builder:
     def __init__(self, munis: list[Municipality]):
         self.munis = munis

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from ride_pool import __version__
 from ride_pool.cli import app
+from routing.gazetteer import Gazetteer
 from routing.network import RoadNetwork
 from routing.travel_times import TravelTimes
 
@@ -69,7 +70,11 @@ def test_build_demo(tmp_path, demo_network):
     assert "SYNTHETIC" in result.stdout and "demo-landkreis-meissen" in result.stdout
     assert f"written      {out}" in result.stdout
     assert RoadNetwork.load(out).same_as(demo_network)
-    assert [p.name for p in tmp_path.iterdir()] == ["demo.npz"]
+    # the places are saved beside the network (the search's gazetteer), nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.npz", "demo.places.json.gz"]
+    places = Gazetteer.load(tmp_path / "demo.places.json.gz")
+    assert places.synthetic and places.network_source == demo_network.source
+    assert places.counts()["settlement"] == demo_network.extra["settlements"]
 
 
 def test_build_osm_file_json(tmp_path, bayreuth_osm, bayreuth_network):

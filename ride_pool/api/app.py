@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from ride_pool.api import audit, auth, docs, drivers, errors, hardening, ops, privacy, riders
+from ride_pool.api import audit, auth, docs, drivers, errors, hardening, map_places, ops, privacy, riders
+from ride_pool.api import places as places_api
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
 from ride_pool.api.url_secrets import RefuseTokenInUrl
@@ -21,13 +22,17 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, network: RoadNetwork | None = None, clock=wall_clock,
-               background: bool = True) -> FastAPI:
-    """The API for ``settings`` (database, network); ``network`` given skips loading it."""
+               background: bool = True, places=None) -> FastAPI:
+    """The API for ``settings`` (database, network); ``network`` given skips loading it. ``places``:
+    the network's :class:`~routing.gazetteer.Gazetteer` (loaded from beside the network file when
+    the network is loaded here; else the demo's for the demo network, none for others)."""
     settings = settings or get_settings()
     if network is None:
-        from routing.sources import open_network
+        from routing.sources import open_gazetteer, open_network
         network = open_network(settings.network)
-    service = Service(settings=settings, network=network, clock=clock, background=background)
+        if places is None:
+            places = open_gazetteer(settings.network, network)
+    service = Service(settings=settings, network=network, clock=clock, background=background, places=places)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -44,7 +49,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     errors.install(app)
     app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
     app.add_middleware(errors.LanguageMiddleware)   # messages in the language of Accept-Language
-    for module in (auth, riders, drivers, ops):
+    for module in (auth, places_api, map_places, riders, drivers, ops):
         app.include_router(module.router)
     app.include_router(privacy.router)      # a rider's data export and account deletion
     app.include_router(audit.router)        # GET /api/v1/ops/audit

@@ -13,7 +13,7 @@ from ride_pool.api.deps import Caller, current_caller, get_service, rider_or_ope
 from ride_pool.api.live import event_stream, stream_ticket
 from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, StopOut, StreamTicketOut
 from ride_pool.api.service import Service
-from ride_pool.api.views import booking_out, json_response, quote_out, resolve_place
+from ride_pool.api.views import booking_out, json_response, quote_out, resolve_place, sync_stops
 from ride_pool.db.repository import Repository
 from ride_pool.dispatch.domain import Booking, RejectCause, TripRequest
 from ride_pool.messages import msg
@@ -39,6 +39,7 @@ def stops(q: str | None = Query(default=None, max_length=100, description="name 
 def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: str,
                rider_confirmed: bool = True) -> QuoteOut:
     repo = Repository(service.engine)
+    sync_stops(service, repo)
     origin = resolve_place(service, repo, body.origin, "origin")
     destination = resolve_place(service, repo, body.destination, "destination")
     times = service.times

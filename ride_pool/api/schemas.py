@@ -155,11 +155,41 @@ class PhoneQuoteIn(QuoteIn):
                                              "and + - ( ) /, 3 to 30 characters", examples=["03521 123456"])
 
 
+class AskedPlaceOut(BaseModel):
+    """The point a rider asked for (their label and coordinates), when the vehicle stops elsewhere."""
+
+    name: str
+    lat: float
+    lon: float
+
+
 class PlaceOut(BaseModel):
+    """Where the vehicle stops. ``access``: ``stop`` (a stop was asked for), ``door`` (picked up or
+    set down at the asked point itself), ``nearest_stop`` (the rules allow no door-to-door service
+    here: the nearest stop, ``walk_m`` metres on foot from the asked point ``asked``)."""
+
     name: str
     lat: float
     lon: float
     stop_id: int | None = None
+    access: Literal["stop", "door", "nearest_stop"] = "door"
+    walk_m: int | None = None
+    asked: AskedPlaceOut | None = None
+
+
+class PlaceResultOut(BaseModel):
+    """A place found by ``GET /api/v1/places`` or ``GET /api/v1/places/reverse``. ``label`` is the
+    full German form ("Dorfstraße 12, Krögis (Käbschütztal)"); ``stop_id`` is set for stops (book
+    them with ``{"stop_id": ...}``, anything else with ``{"lat", "lon", "name": label}``);
+    ``distance_m``: from the given position (search with ``lat``/``lon``, reverse)."""
+
+    kind: Literal["stop", "settlement", "street", "address", "poi"]
+    name: str
+    label: str
+    lat: float
+    lon: float
+    stop_id: int | None = None
+    distance_m: int | None = None
 
 
 class OfferOut(BaseModel):

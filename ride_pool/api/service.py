@@ -77,6 +77,10 @@ class Service:
     #: the data-protection retention job (:mod:`ride_pool.db.privacy`); runs in the background
     #: with the service, or when :meth:`run_retention` is called
     retention: RetentionJob | None = None
+    #: the network's places (routing.gazetteer.Gazetteer); None: the demo's for the demo network
+    places: object | None = None
+    #: place search and reverse look-up over the places and the stops (ride_pool.api.places)
+    place_book: object | None = None
     _dispatch_pool: ThreadPoolExecutor | None = None
     _password_pool: ThreadPoolExecutor | None = None
 
@@ -98,6 +102,8 @@ class Service:
         self.dispatcher.restore(state)
         self.dispatcher.subscribe(self.live.publish)
         self.maps = NetworkMaps(self.network, self.travel_times)
+        from ride_pool.api.place_book import PlaceBook
+        self.place_book = PlaceBook(self.network, self.places, self.engine)
         identity = deployment_identity(self.engine, now=self.clock())
         self.tokens = Tokens(identity.issuer, self.settings.secret_key or identity.secret_key,
                              minutes=self.settings.token_minutes, ticket_seconds=self.settings.stream_ticket_seconds)

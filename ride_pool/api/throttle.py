@@ -26,6 +26,7 @@ _WHAT = {
     "quotes_address": "quotes from your address",
     "quotes_rider": "quotes for your account",
     "bookings_address": "bookings from your address",
+    "places_address": "place searches from your address",
 }
 
 

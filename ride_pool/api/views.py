@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ride_pool.api.schemas import BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
+from ride_pool.api.schemas import AskedPlaceOut, BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
 from ride_pool.api.service import Service
-from ride_pool.db.repository import Repository
+from ride_pool.db.repository import Repository, stops_generation
+from ride_pool.dispatch.access import StopPoint
 from ride_pool.dispatch.domain import Booking, Offer, Place
 from ride_pool.dispatch.errors import OutsideServiceArea
 from ride_pool.dispatch.quotes import Quote
 from ride_pool.messages import Field, msg, render
+from routing.errors import RoutingInputError
 
 
 def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str) -> Place:
@@ -38,10 +42,30 @@ def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str)
         service.stop_places[key] = (d.service_area, p)
         return p
     try:
-        return d.place(place.lat, place.lon, name=place.name or "")
+        point = d.place(place.lat, place.lon)
     except OutsideServiceArea as exc:
         raise HTTPException(422, detail={"code": "outside_service_area", "message": msg(
             "place_outside", field=Field(what), message=exc.message)}) from None
+    # the rider's label (from the search or a reverse look-up); none or "Mein Standort": the
+    # server's reverse look-up ("Dorfstraße 12, Krögis (Käbschütztal)")
+    return dataclasses.replace(point, name=service.place_book.label(place.lat, place.lon, place.name)[:200])
+
+
+def sync_stops(service: Service, repo: Repository) -> None:
+    """Give the dispatcher the stop table (for points served at the nearest stop) when a change of
+    stops has committed since it last got it."""
+    d = service.dispatcher
+    generation = stops_generation()
+    if d.stops.version == generation:
+        return
+    points = []
+    for stop in repo.list_stops():
+        try:
+            node = d.tt.snap(stop.lon, stop.lat)[0]
+        except RoutingInputError:
+            continue        # a stop off the network cannot be driven to
+        points.append(StopPoint(int(stop.id), stop.name, float(stop.lat), float(stop.lon), int(node)))
+    d.set_stops(points, generation)
 
 
 def json_response(body: BaseModel, status_code: int = 200) -> Response:
@@ -51,7 +75,10 @@ def json_response(body: BaseModel, status_code: int = 200) -> Response:
 
 
 def place_out(p: Place) -> PlaceOut:
-    return PlaceOut(name=p.name, lat=p.lat, lon=p.lon, stop_id=p.stop_id)
+    access = p.access or ("stop" if p.stop_id is not None else "door")
+    asked = None if p.asked is None else AskedPlaceOut(name=p.asked.name, lat=p.asked.lat, lon=p.asked.lon)
+    return PlaceOut(name=p.name, lat=p.lat, lon=p.lon, stop_id=p.stop_id, access=access, walk_m=p.walk_m,
+                    asked=asked)
 
 
 def offer_out(service: Service, offer: Offer) -> OfferOut:

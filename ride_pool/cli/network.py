@@ -42,20 +42,27 @@ def network_build(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a road network and save it as one .npz file."""
-    from routing.sources import build_network
+    from routing.gazetteer import gazetteer_path
+    from routing.sources import build_gazetteer, build_network
 
     if out.suffix != ".npz":
         fail(f"{out}: the output file must end in .npz")
     if not out.parent.exists():
         fail(f"{out.parent}: output folder does not exist")
     network = build_network(source, name=name, max_edge_length_m=max_edge_length)
+    places = build_gazetteer(source, network)
     network.save(out)
+    places_file = places.save(gazetteer_path(out))
     summary = network.summary()
     if as_json:
-        typer.echo(json.dumps({**summary, "file": str(out)}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({**summary, "file": str(out), "places_file": str(places_file),
+                               "places": places.counts()}, ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
-        typer.echo(f"written      {out}")
+        counts = places.counts()
+        typer.echo(f"places       {counts['settlement']} settlements, {counts['street']} streets, "
+                   f"{counts['address']} addresses, {counts['poi']} points of interest")
+        typer.echo(f"written      {out}, {places_file}")
 
 
 @network_app.command("info")

@@ -109,7 +109,36 @@ def _demo_network():
     return network
 
 
-def _build_app(url: str, network, host: str, port: int, **settings_changes):
+def _places(spec: str, network):
+    """The places beside the network file ``spec`` (the demo's: built and kept beside its file)."""
+    from routing.errors import RoutingInputError
+    from routing.gazetteer import gazetteer_path
+    from routing.sources import open_gazetteer
+
+    if spec == "demo":
+        from routing.gazetteer import Gazetteer, demo_gazetteer
+
+        path = gazetteer_path(DEMO_NETWORK)
+        if path.is_file():
+            try:
+                places = Gazetteer.load(path)
+                if places.network_source == network.source:
+                    return places
+            except RoutingInputError:
+                pass
+        places = demo_gazetteer(network)
+        try:
+            places.save(path)
+        except OSError:
+            pass
+        return places
+    try:
+        return open_gazetteer(spec, network)
+    except RoutingInputError as exc:
+        fail(str(exc))
+
+
+def _build_app(url: str, network, host: str, port: int, places=None, **settings_changes):
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from ride_pool.api.app import create_app
@@ -119,7 +148,7 @@ def _build_app(url: str, network, host: str, port: int, **settings_changes):
         settings = Settings(database_url=url, host=host, port=port, **settings_changes)
     except (ArgumentError, ValueError) as exc:
         fail(f"--db {url}: {exc}")
-    app = create_app(settings, network=network)
+    app = create_app(settings, network=network, places=places)
     try:
         app.state.service.start()
     except (ArgumentError, OperationalError) as exc:
@@ -170,7 +199,7 @@ def register(app: typer.Typer) -> None:
         _check_settings()
         _check_port(host, port)
         net = _demo_network() if network == "demo" else _open_network(network)
-        application = _build_app(url, net, host, port)
+        application = _build_app(url, net, host, port, places=_places(network, net))
         typer.echo(f"ride_pool serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
         _run(application, host, port)
 
@@ -196,7 +225,8 @@ def register(app: typer.Typer) -> None:
             mailbox = DemoMailbox(echo=typer.echo)
             mail = {"smtp_host": "127.0.0.1", "smtp_port": mailbox.start(), "smtp_starttls": False,
                     "smtp_username": None, "smtp_password": None}
-        application = _build_app(url, _demo_network(), host, port, **mail)
+        net = _demo_network()
+        application = _build_app(url, net, host, port, places=_places("demo", net), **mail)
         seed = seed_demo(application.state.service, vehicles=vehicles)
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         typer.echo("ride_pool demo — Landkreis Meißen (SYNTHETIC road network and stops)")

@@ -104,7 +104,9 @@ def _booking_export(row: BookingRow) -> dict[str, Any]:
     b = booking_from_row(row)
 
     def place(p):
-        return {"name": p.name, "lat": p.lat, "lon": p.lon, "stop_id": p.stop_id}
+        asked = None if p.asked is None else {"name": p.asked.name, "lat": p.asked.lat, "lon": p.asked.lon}
+        return {"name": p.name, "lat": p.lat, "lon": p.lon, "stop_id": p.stop_id, "access": p.access or None,
+                "walk_m": p.walk_m, "asked": asked}
 
     return {"booking_id": b.booking_id, "status": b.status.value, "channel": b.channel,
             "origin": place(b.origin), "destination": place(b.destination), "passengers": b.passengers,

@@ -60,6 +60,11 @@ _STOP_CACHE_GENERATION = [0]
 _STOPS_CHANGED = "ride_pool_stops_changed"
 
 
+def stops_generation() -> int:
+    """A number that changes whenever a change of any stop commits (for caches built from stops)."""
+    return _STOP_CACHE_GENERATION[0]
+
+
 def _forget_stops() -> None:
     _STOP_CACHE_GENERATION[0] += 1
     _STOP_CACHE.clear()

@@ -11,6 +11,7 @@ from typing import Any
 
 from ride_pool.db.models import BookingRow, EventRow, OfferRow, ServiceArea, Shift, Vehicle
 from ride_pool.dispatch.domain import (
+    AskedPoint,
     Booking,
     BookingStatus,
     Event,
@@ -38,23 +39,34 @@ def _float_or_none(value: Any) -> float | None:
 
 
 def place_to_dict(place: Place) -> dict[str, Any]:
+    asked = place.asked
     return {"node": int(place.node), "lat": float(place.lat), "lon": float(place.lon),
-            "name": place.name, "stop_id": _int_or_none(place.stop_id)}
+            "name": place.name, "stop_id": _int_or_none(place.stop_id), "access": place.access or None,
+            "walk_m": _int_or_none(place.walk_m), "asked_name": asked.name if asked else None,
+            "asked_lat": float(asked.lat) if asked else None, "asked_lon": float(asked.lon) if asked else None}
 
 
 def place_from_dict(data: dict[str, Any]) -> Place:
+    asked = None
+    if data.get("asked_lat") is not None and data.get("asked_lon") is not None:
+        asked = AskedPoint(data.get("asked_name") or "", data["asked_lat"], data["asked_lon"])
     return Place(node=data["node"], lat=data["lat"], lon=data["lon"], name=data.get("name", ""),
-                 stop_id=data.get("stop_id"))
+                 stop_id=data.get("stop_id"), access=data.get("access") or "", walk_m=data.get("walk_m"),
+                 asked=asked)
 
 
-def _place_columns(prefix: str, place: Place) -> dict[str, Any]:
-    return {f"{prefix}_{name}": value for name, value in place_to_dict(place).items()}
+#: the columns of a place; a booking's ends also keep how the rider gets on and off (0004)
+_PLACE_COLUMNS = ("node", "lat", "lon", "name", "stop_id")
+_RIDER_PLACE_COLUMNS = _PLACE_COLUMNS + ("access", "walk_m", "asked_name", "asked_lat", "asked_lon")
 
 
-def _place_from_columns(prefix: str, row: Any) -> Place:
-    return Place(node=getattr(row, f"{prefix}_node"), lat=getattr(row, f"{prefix}_lat"),
-                 lon=getattr(row, f"{prefix}_lon"), name=getattr(row, f"{prefix}_name"),
-                 stop_id=getattr(row, f"{prefix}_stop_id"))
+def _place_columns(prefix: str, place: Place, names: tuple[str, ...] = _PLACE_COLUMNS) -> dict[str, Any]:
+    data = place_to_dict(place)
+    return {f"{prefix}_{name}": data[name] for name in names}
+
+
+def _place_from_columns(prefix: str, row: Any, names: tuple[str, ...] = _PLACE_COLUMNS) -> Place:
+    return place_from_dict({name: getattr(row, f"{prefix}_{name}") for name in names})
 
 
 def booking_to_row(booking: Booking) -> dict[str, Any]:
@@ -62,8 +74,8 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
     return {
         "booking_id": b.booking_id,
         "rider_id": _int_or_none(b.rider_id),
-        **_place_columns("origin", b.origin),
-        **_place_columns("destination", b.destination),
+        **_place_columns("origin", b.origin, _RIDER_PLACE_COLUMNS),
+        **_place_columns("destination", b.destination, _RIDER_PLACE_COLUMNS),
         "passengers": int(b.passengers),
         "wheelchairs": int(b.wheelchairs),
         "pickup_earliest": int(b.pickup_earliest),
@@ -95,8 +107,8 @@ def booking_from_row(row: BookingRow) -> Booking:
     return Booking(
         booking_id=row.booking_id,
         rider_id=row.rider_id,
-        origin=_place_from_columns("origin", row),
-        destination=_place_from_columns("destination", row),
+        origin=_place_from_columns("origin", row, _RIDER_PLACE_COLUMNS),
+        destination=_place_from_columns("destination", row, _RIDER_PLACE_COLUMNS),
         passengers=row.passengers,
         wheelchairs=row.wheelchairs,
         pickup_earliest=row.pickup_earliest,

@@ -20,7 +20,8 @@ import threading
 import uuid
 from typing import Callable, ContextManager
 
-from ride_pool.dispatch import recovery, route_steps
+from ride_pool.dispatch import access, recovery, route_steps
+from ride_pool.dispatch.access import StopDirectory, StopPoint
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
 from ride_pool.dispatch.bookings import BookingDesk, LookupNeeded
@@ -42,6 +43,7 @@ from ride_pool.dispatch.reports import DriverReports
 from ride_pool.dispatch.route_steps import PlannedStep, RouteStep
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.dispatch.store import AreaSettings, Change, InMemoryStore, Store, StoredState
+from routing.geo import haversine_m
 from routing.travel_times import TravelTimes
 
 #: ``set_area(polygon=KEEP)``: leave the service area as it is
@@ -72,6 +74,9 @@ class Dispatcher:
         new_id = new_id or _new_id
         self._lock = lock if lock is not None else threading.RLock()
         self._quotes = QuoteDesk(self.plans, self.journal, self.riders, new_id)
+        #: the service's stops, for points served at the nearest stop (see :meth:`set_stops`)
+        self.stops = StopDirectory(float(travel_times.network.node_lat.mean()))
+        self._quotes.serve = self._serve_access
         self._bookings = BookingDesk(self.plans, self.journal, self.riders, new_id)
         self._reports = DriverReports(self.plans, self.journal, self.places, self._bookings)
         self._fleet = Fleet(self.plans, self.journal)
@@ -130,6 +135,23 @@ class Dispatcher:
     def place(self, lat: float, lon: float, name: str = "", stop_id: int | None = None) -> Place:
         """A pickup/drop-off place at a coordinate (snapped to the nearest road node, in the area)."""
         return self.places.place(lat, lon, name, stop_id)
+
+    def set_stops(self, stops: list[StopPoint], version: object = None) -> None:
+        """The stops points that are not served at the door are taken to (the service's stop
+        table; ``version`` tells callers whether they changed since)."""
+        self.stops.replace(stops, version)
+
+    def _serve_access(self, request: TripRequest):
+        plans = self.plans
+        net = self.tt.network
+
+        def walk_road_m(a: int, b: int) -> int:
+            return min(plans.distance_m(a, b), plans.distance_m(b, a))
+
+        def straight_m(lat: float, lon: float, node: int) -> float:
+            return float(haversine_m(lon, lat, float(net.node_lon[node]), float(net.node_lat[node])))
+
+        return access.serve(request, plans.rules, self.stops, self.places.place_at_node, walk_road_m, straight_m)
 
     def place_at_node(self, node: int, name: str = "", stop_id: int | None = None) -> Place:
         return self.places.place_at_node(node, name, stop_id)

@@ -50,6 +50,7 @@ class RejectCause(StrEnum):
     OFFER_UNKNOWN = "offer_unknown"
     OFFER_NO_LONGER_AVAILABLE = "offer_no_longer_available"
     OFFER_ALREADY_BOOKED = "offer_already_booked"
+    NO_STOP_NEARBY = "no_stop_nearby"    # no door-to-door service here and no stop within walking distance
 
 
 class EventKind(StrEnum):
@@ -82,6 +83,15 @@ CALLER_PHONE_MAX = 30
 
 
 @dataclass(frozen=True)
+class AskedPoint:
+    """A point a rider asked to be picked up at or taken to, with the label they gave it."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
 class Place:
     """A point riders are picked up at or dropped off at: a road node, optionally a named stop."""
 
@@ -90,6 +100,13 @@ class Place:
     lon: float
     name: str = ""
     stop_id: int | None = None
+    #: how the rider gets here (see :mod:`~ride_pool.dispatch.access`): "stop" (a stop was
+    #: asked for), "door" (the asked point itself), "nearest_stop" (the nearest stop to the asked
+    #: point, ``walk_m`` metres on foot); "" for places no rider asked for (depots, vehicles)
+    access: str = ""
+    walk_m: int | None = None
+    #: the point the rider asked for and its label, when the vehicle stops elsewhere
+    asked: AskedPoint | None = None
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,18 @@ class QuoteDesk:
         self.riders = riders
         self.new_id = new_id
         self._prune_at = 512
+        #: ``serve(request)``: the request with its points served at the door or the nearest stop
+        #: (:func:`ride_pool.dispatch.access.serve`), or the refusal; None: every point at the door
+        self.serve: Callable[[TripRequest], TripRequest | tuple[RejectCause, str]] | None = None
 
     def quote(self, request: TripRequest) -> Quote:
         """Offers (binding pickup windows) for ``request``, or the reason there is none."""
         plans, r = self.plans, self.plans.rules
         request = validate_request(request, r, plans.tt.network)
+        served = self.serve(request) if self.serve is not None else request
+        refused = served if isinstance(served, tuple) else None
+        if refused is None:
+            request = served
         now = self.journal.now()
         quote_id = self.new_id()
         o, d = request.origin, request.destination
@@ -83,6 +90,8 @@ class QuoteDesk:
             self.journal.publish([received, event])
             return Quote(quote_id, [], cause, str(message), requested, direct_s, direct_m, reject_reason=message)
 
+        if refused is not None:
+            return reject(*refused)
         if o.node == d.node:
             return reject(RejectCause.SAME_PLACE, msg("same_place"))
         if direct_s >= UNREACHABLE_S:

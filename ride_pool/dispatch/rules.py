@@ -26,6 +26,9 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 |  |  | driving time is refused as implausible |
 | ``alternatives`` | 4 | later (or earlier, for arrive-by) windows tried, each half a window apart |
 | ``reoptimise_every_s`` / ``reoptimise_time_limit_s`` | 60 / 2 | background optimiser cadence and budget |
+| ``door_to_door`` | "all" | who is picked up and set down at a point that is not a stop: ``"all"``, |
+|  |  | ``"wheelchair"`` (trips with a wheelchair user; everyone else at the nearest stop), ``"none"`` |
+| ``max_walk_m`` | 1,000 | the nearest stop may be at most this far on foot from the asked point |
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from ride_pool.messages import Duration, Hours, Message, msg
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: the values of the rule ``door_to_door``
+DOOR_TO_DOOR = ("all", "wheelchair", "none")
 
 
 #: the largest number a rule may have (about 115 days in seconds)
@@ -68,7 +73,7 @@ def _minutes(text: str, what: str) -> int:
 _WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
           "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
-          "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s")
+          "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s", "max_walk_m")
 _REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
@@ -110,6 +115,10 @@ class ServiceRules:
     reoptimise_time_limit_s: float = 2.0
     #: cost per second of delay of a planned rider when comparing insertions (0 = driving cost only)
     delay_weight: float = 0.0
+    #: who is served at a point that is not a stop (see ride_pool.dispatch.access): "all",
+    #: "wheelchair" or "none"; the others walk to the nearest stop, at most max_walk_m metres
+    door_to_door: str = "all"
+    max_walk_m: int = 1000
 
     def __post_init__(self) -> None:
         for name in _WHOLE:
@@ -155,6 +164,10 @@ class ServiceRules:
             raise RulesError(msg("rule_ride_factor"))
         if not self.reoptimise_time_limit_s > 0:
             raise RulesError(msg("rule_not_positive", name="reoptimise_time_limit_s"))
+        if self.door_to_door not in DOOR_TO_DOOR:
+            raise RulesError(msg("rule_door_to_door", known=", ".join(DOOR_TO_DOOR), got=repr(self.door_to_door)))
+        if self.max_walk_m < 0:
+            raise RulesError(msg("rule_negative", name="max_walk_m"))
         if self.delay_weight < 0:
             raise RulesError(msg("rule_negative", name="delay_weight"))
         if not 0 <= self.min_ride_fraction <= 1:
