@@ -11,7 +11,7 @@ import { $, clearMessages, info, showError } from "/static/js/rider/messages.js"
 import {
   loadBookings, openBooking, renderBooking, renderBookings, setUpBookings, showBooked, stopLive,
 } from "/static/js/rider/bookings.js";
-import { planTrip, renderTrip, setUpTrip, showTrip } from "/static/js/rider/trip.js";
+import { planTrip, renderTrip, setUpTrip, showTrip, tripNote } from "/static/js/rider/trip.js";
 import { loadFavourites, onFavouritesChange } from "/static/js/rider/favourites.js";
 import { setUpAccount, showAccount } from "/static/js/rider/account.js";
 
@@ -154,9 +154,8 @@ function onDeleted(message) {
 function onReturnTrip(origin, destination, pickupAfter) {
   location.hash = "#/book";
   planTrip(origin, destination, { pickupAfter });
-  info(t("rider.return_trip_info"));
-  state.keepInfo = true;
-  setTimeout(() => $("find").focus(), 0);
+  tripNote(t("rider.return_trip_info"));      // next to the "Fahrt suchen" button, which gets the focus
+  setTimeout(() => { $("find").focus({ preventScroll: true }); $("find").scrollIntoView({ block: "center" }); }, 0);
 }
 
 function favouritesLoaded() {

@@ -243,7 +243,7 @@ export function renderOffers(list, offers, { onBook, withPlan = false, timeReaso
     const windowId = `offer-window-${o.offer_id}`;
     const details = [];
     if (o.direct_minutes !== undefined && o.direct_minutes !== null) {
-      details.push(t("trip.offer_direct", { minutes: Math.round(o.direct_minutes) }));
+      details.push(t("trip.offer_direct", { minutes: Math.max(1, Math.round(o.direct_minutes)) }));
     }
     details.push(t("trip.offer_valid", { time: formatTime(o.expires_at) }));
     return el("li", {}, el("article", { class: "card offer", dataset: { offerId: o.offer_id } },

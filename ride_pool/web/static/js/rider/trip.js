@@ -57,7 +57,7 @@ export function setUpTrip({ onBooked, offerTtlS }) {
       trip.pick = trip.pick === which ? null : which;
       renderPlaces();
       if (trip.pick) {
-        $("map").scrollIntoView({ block: "center", behavior: "smooth" });
+        $("map").scrollIntoView({ block: "center" });
         $("map").querySelector("canvas")?.focus({ preventScroll: true });
       }
     });
@@ -83,6 +83,9 @@ export function showTrip() {
   }
   renderTrip();
 }
+
+/** A note for the rider next to the "Fahrt suchen" button (read out politely). */
+export function tripNote(text) { setStatus(text); }
 
 /** Redraw what depends on the language. */
 export function renderTrip() {
@@ -117,13 +120,29 @@ function choose(which, place) {
   renderPlaces();
 }
 
-/** A problem with the trip (an ApiError, a sentence or null to clear) next to the "Fahrt suchen" button. */
-function findMessage(problem) {
-  const box = $("find-message");
-  if (!problem) { box.textContent = ""; box.hidden = true; return; }
+/**
+ * A problem with the trip (an ApiError, a sentence or null to clear) next to the "Fahrt suchen"
+ * button; a missing place (which: "origin" | "destination") next to its field, which gets the
+ * focus, scrolled to the middle of the screen.
+ */
+function findMessage(problem, which = null) {
+  for (const id of ["find-message", "origin-problem", "destination-problem"]) {
+    const box = $(id);
+    box.textContent = ""; box.hidden = true;
+  }
+  for (const w of PLACES) $(`${w}-search`).removeAttribute("aria-invalid");
+  if (!problem) return;
+  const box = $(which ? `${which}-problem` : "find-message");
   box.textContent = typeof problem === "string" ? problem : errorSentence(problem);
   box.hidden = false;
-  box.scrollIntoView({ block: "nearest" });
+  if (which) {
+    const field = $(`${which}-search`);
+    field.setAttribute("aria-invalid", "true");
+    field.focus({ preventScroll: true });
+    $(`place-${which}`).scrollIntoView({ block: "center" });
+  } else {
+    box.scrollIntoView({ block: "nearest" });
+  }
 }
 
 function locate(which) {
@@ -220,14 +239,14 @@ async function findOffers({ again = false } = {}) {
   clearMessages();
   findMessage(null);
   const { origin, destination } = trip;
-  if (!origin) { findMessage(t("rider.need_origin")); $("origin-search").focus(); return; }
-  if (!destination) { findMessage(t("rider.need_destination")); $("destination-search").focus(); return; }
-  if (samePlace(origin, destination)) { findMessage(t("rider.same_place")); $("destination-search").focus(); return; }
+  if (!origin) { findMessage(t("rider.need_origin"), "origin"); return; }
+  if (!destination) { findMessage(t("rider.need_destination"), "destination"); return; }
+  if (samePlace(origin, destination)) { findMessage(t("rider.same_place"), "destination"); return; }
   const counts = readCounts($("passengers"), $("wheelchairs"));
-  if (counts.problem) { findMessage(t(counts.problem)); counts.field.focus(); return; }
+  if (counts.problem) { findMessage(t(counts.problem)); counts.field.focus({ preventScroll: true }); return; }
   const mode = trip.when.mode();
   const time = trip.when.localTime();
-  if (mode !== "now" && !time) { findMessage(t("trip.need_time")); $("trip-date").focus(); return; }
+  if (mode !== "now" && !time) { findMessage(t("trip.need_time")); $("trip-date").focus({ preventScroll: true }); return; }
   setBusy(true);
   setStatus(t("rider.searching"));
   try {
