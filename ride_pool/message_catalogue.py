@@ -32,7 +32,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "invalid_request": ("Bitte prüfen Sie Ihre Eingaben.", "check the values of the request"),
     "too_many_requests": ("Zu viele Anfragen; bitte warten Sie etwas.", "too many requests; wait a little"),
     "error": ("Das hat nicht geklappt.", "the request failed"),
-    "no_route": ("Kein Weg gefunden: {path} {method}; die Schnittstelle ist unter /docs beschrieben.",
+    "no_route": ("Diese Adresse gibt es nicht: {method} {path}; die Schnittstelle ist unter /docs beschrieben.",
                  "there is no {method} {path}; see /docs for the API"),
     "wrong_method": ("{path} nimmt {method} nicht an; die Schnittstelle ist unter /docs beschrieben.",
                      "{path} does not accept {method}; see /docs for the API"),
@@ -361,9 +361,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "max_ride_factor must be at least 1.0 (a ride cannot be shorter than the direct trip)"),
     "rule_ride_fraction": ("min_ride_fraction muss zwischen 0 und 1 liegen (ein Anteil der direkten Fahrzeit).",
                            "min_ride_fraction must be between 0 and 1 (a share of the direct driving time)"),
-    "rule_early_before": ("early_trip_before muss eine Ortszeit 'HH:MM' oder null sein.",
+    "rule_early_before": ("early_trip_before muss eine Ortszeit 'HH:MM' oder 'null' sein.",
                           "early_trip_before must be a local time 'HH:MM' or null"),
-    "rule_early_before_null": ("early_trip_before muss eine Ortszeit 'HH:MM' oder null (keine Frühfahrt-Regel) "
+    "rule_early_before_null": ("early_trip_before muss eine Ortszeit 'HH:MM' oder 'null' (keine Frühfahrt-Regel) "
                                "sein.",
                                "early_trip_before must be a local time 'HH:MM' or null (no early-trip rule)"),
     "rule_unknown": ("Unbekannte Regel(n) {unknown}; bekannt sind: {known}.",
@@ -394,6 +394,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit_quotes_address": ("Anfragen von Ihrer Adresse", "quotes from your address"),
     "limit_quotes_rider": ("Anfragen für Ihr Konto", "quotes for your account"),
     "limit_bookings_address": ("Buchungen von Ihrer Adresse", "bookings from your address"),
+    "limit_places_address": ("Ortssuchen von Ihrer Adresse", "place searches from your address"),
     "limit_this_account": ("dieses Konto", "this account"),
     "limit_your_address": ("Ihre Adresse", "your address"),
     "too_many_logins": ("Zu viele fehlgeschlagene Anmeldungen für {what} ({count} in {span}); bitte versuchen Sie es "

@@ -36,6 +36,12 @@ def in_view(page, selector: str) -> bool:
         return r.height > 0 && r.top >= 0 && r.top < window.innerHeight; }""", selector)
 
 
+def fits_the_screen(page) -> None:
+    """Nothing is wider than the phone's screen (no sideways scrolling with large text)."""
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+
+
 def choose_first(page, which: str, text: str, kind: str) -> str:
     """Type ``text`` into the place search ``which`` and take the first result of ``kind``;
     returns the label shown as chosen."""
@@ -79,6 +85,7 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         wait_for_map(page, "#map")
         page.wait_for_function("() => Number(document.getElementById('map').dataset.places || 0) > 10")
         assert canvas_is_drawn(page, "#map")
+        fits_the_screen(page)
         shot(page, "rider_01_start")
 
         # -- a message next to what caused it, read out by screen readers: the missing place, shown
@@ -124,6 +131,7 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         assert reason.count() == 1 and "Warum diese Zeit?" in reason.inner_text(), text
         assert re.search(r"\d+ (Min\.|Std\.)", reason.inner_text()), reason.inner_text()   # "30 Min.", German form
         german_only(page)
+        fits_the_screen(page)
         shot(page, "rider_04_offer")
 
         # -- booked: the places keep their names (no "Mein Standort", no coordinates)
@@ -133,6 +141,7 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         assert "Käbschütztal" in facts and "Arztpraxis" in facts, facts
         assert "Punkt auf der Karte" not in facts and "Mein Standort" not in facts
         german_only(page)
+        fits_the_screen(page)
         shot(page, "rider_05_booked")
 
         # -- the way back in one tap: the places swapped, "Abfahrt ab" an hour after the arrival
@@ -170,6 +179,7 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         assert page.locator("#booking-list .booking-item").count() >= 2
         assert page.locator('#booking-list [data-action="return-trip"]').count() >= 2
         german_only(page)
+        fits_the_screen(page)
         shot(page, "rider_08_history")
 
         # the driver and the operator see the names the rider chose

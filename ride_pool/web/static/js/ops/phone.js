@@ -21,7 +21,10 @@ const phone = {
 export function setUpPhone() {
   const error = (e) => showError($("#phone-error"), e);
   phone.origin = stopSearch($("#origin-input"), $("#origin-list"), { onError: error });
-  phone.destination = stopSearch($("#destination-input"), $("#destination-list"), { onError: error });
+  // the caller's destination near where the caller is picked up first ("Arzt": the doctor nearby)
+  phone.destination = stopSearch($("#destination-input"), $("#destination-list"), {
+    onError: error, near: () => (phone.origin.selected ? stopPlace(phone.origin.selected) : null),
+  });
   phone.when = timeChoice($("#phone-form"), "time_mode", { datetime: $("#trip-time") });
   $("#phone-form").addEventListener("submit", onQuote);
 }
