@@ -66,8 +66,8 @@ def test_as_soon_as_possible_at_night_says_why(demo_api, clock):
             "destination": demo_api.stop(KLIPPHAUSEN)}
     out = demo_api.client.post("/api/v1/quotes", headers={**rider, **GERMAN}, json=body).json()
     assert out["offers"] and out["offers"][0]["pickup_earliest"] == iso(local(1, 8, 0)), out
-    assert out["time_reason"] == {"code": "earliest_operating_hours", "message":
-                                  "Der Rufbus fährt erst wieder ab heute 08:00 Uhr (Betriebszeiten: Mo–So 08:00–20:00)."}
+    assert out["time_reason"] == {"code": "earliest_operating_hours", "message": "Der Rufbus fährt erst wieder ab "
+                                  "heute 08:00 Uhr (Betriebszeiten: Mo–So 08:00–20:00)."}
     out = demo_api.client.post("/api/v1/quotes", headers={**rider, **ENGLISH}, json=body).json()
     assert out["time_reason"]["message"] == \
         "the service runs again from today 08:00 (operating hours: Mon–Sun 08:00–20:00)"
@@ -76,3 +76,13 @@ def test_as_soon_as_possible_at_night_says_why(demo_api, clock):
     out = demo_api.client.post("/api/v1/quotes", headers={**rider, **GERMAN}, json=body).json()
     assert out["time_reason"]["code"] == "earliest_lead_time", out
     assert "30 Min." in out["time_reason"]["message"]
+
+
+def test_kpi_causes_have_names_in_german(demo_api):
+    rider = demo_api.headers(*RIDER)
+    demo_api.quote(rider, demo_api.stop(COSWIG), demo_api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 23, 30)))
+    kpis = demo_api.client.get("/api/v1/ops/kpis", headers={**demo_api.operator, **GERMAN}).json()
+    assert kpis["rejections_by_cause"] == {"outside_operating_hours": 1}, kpis
+    assert kpis["cause_names"] == {"outside_operating_hours": "außerhalb der Betriebszeiten"}
+    kpis = demo_api.client.get("/api/v1/ops/kpis", headers={**demo_api.operator, **ENGLISH}).json()
+    assert kpis["cause_names"] == {"outside_operating_hours": "outside the operating hours"}

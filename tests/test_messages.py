@@ -62,6 +62,7 @@ def codes_in_source() -> set[str]:
                                                      text))
     found.update(f"what_{w}" for w in re.findall(r'what="([a-z]+)"', text))
     found.update(c.value for c in RejectCause)
+    found.update(f"cause_{c.value}" for c in RejectCause)          # the KPIs name every cause
     from ride_pool.api.errors import _HTTP_CODES, _VALIDATION
     found.update(_HTTP_CODES.values())
     found.update(_VALIDATION.values())

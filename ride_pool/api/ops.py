@@ -39,7 +39,8 @@ from ride_pool.dispatch.dispatcher import KEEP
 from ride_pool.dispatch.errors import DispatchInputError
 from ride_pool.dispatch.fleet import EARLY_START_S
 from ride_pool.dispatch.kpis import compute_kpis
-from ride_pool.messages import Message, msg
+from ride_pool.message_catalogue import CATALOGUE
+from ride_pool.messages import Message, msg, render
 from ride_pool.text import Name, StopName, Town
 
 router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depends(operator_only)])
@@ -267,6 +268,11 @@ def kpis(since: str | None = Query(default=None, description="ISO 8601; default:
     events = [event for _, event in service.store.event_rows(since_time=t0)]
     result = compute_kpis(events)
     result["since"] = service.times.iso(t0).isoformat()
+    # the causes in words, in the request's language: {code: text}
+    causes = set()
+    for name in ("rejections_by_cause", "refusals_by_cause", "cancellations_by_cause"):
+        causes.update(result.get(name) or {})
+    result["cause_names"] = {c: render(msg("cause_" + c)) if "cause_" + c in CATALOGUE else c for c in sorted(causes)}
     return result
 
 

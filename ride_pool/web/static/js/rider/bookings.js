@@ -4,7 +4,7 @@
 
 import { api, ApiError, subscribe } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
-import { formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
+import { durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
 import { accessSentence, placeName } from "/static/js/trip-form.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
@@ -240,7 +240,7 @@ function liveSentence(b) {
   if (!eta) return "";
   const minutes = minutesUntil(eta);
   return minutes <= 1 ? t("rider.live_pickup_now", { time: formatTime(eta) })
-    : t("rider.live_pickup", { time: formatTime(eta), minutes });
+    : t("rider.live_pickup", { time: formatTime(eta), minutes, duration: durationWords(minutes) });
 }
 
 async function cancelBooking() {
