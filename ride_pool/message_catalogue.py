@@ -602,4 +602,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cause_shift_ended": ("Schicht beendet", "shift ended"),
     "cause_account_deleted": ("Konto gelöscht", "account deleted"),
     "cause_unknown": ("unbekannt", "unknown"),
+    # ------------------------------------------------------------------ favourites
+    "too_many_favourites": ("Sie haben schon {most} Favoriten; bitte löschen Sie erst einen.",
+                            "you have {most} favourites already; delete one first"),
+    "favourite_unknown": ("Den Favoriten {favourite_id} gibt es nicht (mehr).",
+                          "there is no favourite {favourite_id}"),
 }
