@@ -525,8 +525,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stop_file_utf8": ("Die Haltestellendatei muss UTF-8-Text (CSV) sein.", "the stop file must be UTF-8 text (CSV)"),
     "stop_file_nul": ("Die Haltestellendatei enthält NUL-Zeichen: Senden Sie die CSV-Textdatei selbst.",
                       "the stop file contains NUL characters: send the CSV text file itself"),
-    "stop_file_problems": ("Die Haltestellendatei hat Fehler; nichts wurde eingelesen. Einzelheiten (englisch): "
-                           "{detail}", "{detail}"),
     "far_from_road": ("zu weit von jeder Straße", "far from any road"),
     "unknown_rider": ("Ein Fahrgastkonto {email} gibt es nicht; lassen Sie das Feld leer.",
                       "there is no rider account {email}; leave it empty"),
@@ -607,4 +605,68 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "you have {most} favourites already; delete one first"),
     "favourite_unknown": ("Den Favoriten {favourite_id} gibt es nicht (mehr).",
                           "there is no favourite {favourite_id}"),
+    # ------------------------------------------------------------------ stop files (ride_pool/stop_files.py)
+    "stops_list": ("Haltestellenliste", "stop list"),
+    "stops_empty": ("{source}: Die Datei ist leer: erwartet wird eine Kopfzeile wie "
+                    "'stop_id,stop_name,stop_lat,stop_lon' und eine Zeile je Haltestelle.",
+                    "{source}: the file is empty: expected a header line such as "
+                    "'stop_id,stop_name,stop_lat,stop_lon' and one line per stop"),
+    "stops_header_long": ("{source}: Zeile 1: Die Kopfzeile hat {length} Zeichen: erwartet wird eine Kopfzeile wie "
+                          "'stop_id,stop_name,stop_lat,stop_lon'.",
+                          "{source}: line 1: the header line has {length} characters: expected a header line such "
+                          "as 'stop_id,stop_name,stop_lat,stop_lon'"),
+    "stops_column": ("Spalte {number}", "column {number}"),
+    "stops_field_long": ("Das Feld {field} hat {size} Zeichen; ein Feld darf höchstens {most} haben.",
+                         "the field {field} has {size} characters; a field may have at most {most}"),
+    "stops_field_about": ("Das Feld {field} hat etwa {size} Zeichen; ein Feld darf höchstens {most} haben (ein "
+                          "Anführungszeichen, das nie geschlossen wird?).",
+                          "the field {field} has about {size} characters; a field may have at most {most} (a quote "
+                          "that is never closed?)"),
+    "stops_field_count": ("hat {fields} Felder, die Kopfzeile aber {header}: Bitte prüfen Sie die Trennzeichen "
+                          "({delimiter}) und Anführungszeichen in dieser Zeile.",
+                          "has {fields} fields but the header has {header}: check the separators ({delimiter}) and "
+                          "quotes on this line"),
+    "stops_duplicate_id": ("Die Haltestellennummer {code} steht schon in Zeile {line}: Nummern müssen eindeutig "
+                           "sein.", "stop id {code} is used on line {line} already: stop ids must be unique"),
+    "stops_line": ("  Zeile {line}: {problem}", "  line {line}: {problem}"),
+    "stops_more": ("\n  … und {more} weitere", "\n  ... and {more} more"),
+    "stops_problems": ("{source}: {count} Fehler, nichts wurde eingelesen; bitte beheben Sie sie und lesen Sie die "
+                       "Datei erneut ein:\n{listed}{tail}",
+                       "{source}: {count} problem(s), nothing was imported; fix them and import the file again:"
+                       "\n{listed}{tail}"),
+    "stops_none": ("{source}: Die Datei hat eine Kopfzeile, aber keine Haltestellen (GTFS-Zeilen mit location_type "
+                   "1-4 sind keine Haltestellen).",
+                   "{source}: the file has a header but no stops (GTFS rows with location_type 1-4 are not stops)"),
+    "stops_csv_error": ("{source}: Zeile {line}: {detail}: Bitte prüfen Sie die Anführungszeichen in dieser Zeile.",
+                        "{source}: line {line}: {detail}: check the quotes on this line"),
+    "stops_no_file": ("{path}: Diese Datei gibt es nicht: Bitte prüfen Sie den Pfad.",
+                      "{path}: no such file: check the path"),
+    "stops_not_utf8": ("{path}: kein UTF-8-Text (Byte {byte}): Bitte speichern Sie die Datei als UTF-8.",
+                       "{path}: not UTF-8 text (byte {byte}): save the file as UTF-8"),
+    "stops_unreadable": ("{path}: Die Datei lässt sich nicht lesen ({detail}): Bitte geben Sie den Pfad einer "
+                         "Haltestellendatei an.",
+                         "{path}: cannot be read ({detail}): give the path of a stop file"),
+    "stops_missing_columns": ("{source}: Zeile 1: Spalte(n) fehlen: {needed}. Die Kopfzeile hat: {header}. Erwartet "
+                              "wird GTFS-stops.txt (stop_id, stop_name, stop_lat, stop_lon) oder eine Tabelle mit "
+                              "id, name, city, latitude, longitude.",
+                              "{source}: line 1: missing column(s): {needed}. The header has: {header}. Expected "
+                              "GTFS stops.txt (stop_id, stop_name, stop_lat, stop_lon) or a table with id, name, "
+                              "city, latitude, longitude"),
+    "stops_name_empty": ("Der Haltestellenname ist leer: Bitte tragen Sie ihn ein.",
+                         "the stop name is empty: fill it in"),
+    "stops_the_name": ("Der Haltestellenname", "stop name"),
+    "stops_the_town": ("Der Ort", "town"),
+    "stops_bad_name": ("{field} {text} {problem}", "the {field} {text} {problem}"),
+    "stops_zero_position": ("Breite und Länge sind beide 0: Bitte tragen Sie die Lage der Haltestelle ein.",
+                            "latitude and longitude are both 0: fill in the stop's position"),
+    "stops_latitude": ("Die Breite", "latitude"),
+    "stops_longitude": ("Die Länge", "longitude"),
+    "stops_coordinate_empty": ("{what} ist leer: Bitte tragen Sie die Lage der Haltestelle in Dezimalgrad ein.",
+                               "the {what} is empty: fill in the stop's position in decimal degrees"),
+    "stops_coordinate_not_number": ("{what} {text} ist keine Zahl: Bitte schreiben Sie Dezimalgrad wie 51.1636.",
+                                    "the {what} {text} is not a number: write decimal degrees such as 51.1636"),
+    "stops_coordinate_range": ("{what} {text} liegt außerhalb von -{limit}..{limit}: Bitte schreiben Sie Dezimalgrad "
+                               "(Breite und Länge vertauscht? Dezimalpunkt vergessen?).",
+                               "the {what} {text} is outside -{limit}..{limit}: write decimal degrees (latitude and "
+                               "longitude swapped? decimal point missing?)"),
 }

@@ -235,6 +235,27 @@ class Plural(_Localised):
 
 
 @dataclass(frozen=True)
+class Joined(_Localised):
+    """Several messages (or values) in one text, each rendered in the language, joined by ``sep``."""
+
+    items: tuple
+    sep: str = "\n"
+
+    def render(self, lang: str) -> str:
+        return self.sep.join(str(localise(item, lang)) for item in self.items)
+
+
+@dataclass(frozen=True)
+class OneOf(_Localised):
+    """Alternatives: "a or b or c" / "a oder b oder c"."""
+
+    items: tuple
+
+    def render(self, lang: str) -> str:
+        return (" oder " if lang == "de" else " or ").join(str(localise(i, lang)) for i in self.items)
+
+
+@dataclass(frozen=True)
 class Field(_Localised):
     """The name of a request field: German words for the ones riders see ("Start", "Ziel"), the
     field name itself otherwise."""

@@ -63,6 +63,7 @@ def codes_in_source() -> set[str]:
     found.update(f"what_{w}" for w in re.findall(r'what="([a-z]+)"', text))
     found.update(c.value for c in RejectCause)
     found.update(f"cause_{c.value}" for c in RejectCause)          # the KPIs name every cause
+    found.update(f"stops_{w}" for w in re.findall(r'_coordinate\([^,]+,\s*"([a-z]+)"', text))
     from ride_pool.api.errors import _HTTP_CODES, _VALIDATION
     found.update(_HTTP_CODES.values())
     found.update(_VALIDATION.values())

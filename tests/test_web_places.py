@@ -42,13 +42,14 @@ def fits_the_screen(page) -> None:
     assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
 
 
-def choose_first(page, which: str, text: str, kind: str) -> str:
-    """Type ``text`` into the place search ``which`` and take the first result of ``kind``;
-    returns the label shown as chosen."""
+def choose_first(page, which: str, text: str, kind: str, expect: str | None = None) -> str:
+    """Type ``text`` into the place search ``which`` and take the first result of ``kind`` (that
+    shows ``expect``, once the results for the whole text are there); returns the label shown as
+    chosen."""
     field = page.locator(f"#{which}-search")
     field.click()
     field.type(text, delay=60)
-    option = page.locator(f'#{which}-results [role=option][data-kind="{kind}"]').first
+    option = page.locator(f'#{which}-results [role=option][data-kind="{kind}"]', has_text=expect or "").first
     option.wait_for(state="visible")
     option.click()
     page.wait_for_function(f"() => document.getElementById('{which}-chosen').textContent.trim().length > 0")
@@ -101,12 +102,13 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         shot(page, "rider_02_message_at_field")
 
         # -- by village name: "Käbschütztal" is a village, not a stop
-        origin = choose_first(page, "origin", "Käbschütz", "settlement")
+        origin = choose_first(page, "origin", "Käbschütz", "settlement", "Käbschütztal")
         assert "Käbschütztal" in origin, origin
         # -- and to the doctor: "Arzt" finds the doctor's practice (a place, not a stop)
         page.locator("#destination-search").click()
         page.locator("#destination-search").type("Arzt", delay=60)
-        page.locator('#destination-results [role=option][data-kind="poi"]').first.wait_for(state="visible")
+        page.locator('#destination-results [role=option][data-kind="poi"]', has_text="Arzt").first.wait_for(
+            state="visible")
         options = page.locator("#destination-results [role=option]").all_inner_texts()
         assert any("Arztpraxis" in o for o in options), options
         shot(page, "rider_03_search_arzt")
@@ -198,8 +200,8 @@ def test_an_expired_offer_is_asked_for_again(web_server, web_api, new_page, vill
             page.goto(web_server.url("/"))
             log_in(page, village_rider, PASSWORD)
             page.wait_for_selector("#view-book:not([hidden])")
-            choose_first(page, "origin", "Meißen Bahnhof", "stop")
-            choose_first(page, "destination", "Arzt Meißen", "poi")
+            choose_first(page, "origin", "Meißen Bahnhof", "stop", "Meißen")
+            choose_first(page, "destination", "Arzt Meißen", "poi", "Meißen")
             page.click("#find")
             page.wait_for_selector("#offer-list .offer")
             first = page.locator("#offer-list .offer").first.get_attribute("data-offer-id")
@@ -224,6 +226,9 @@ def test_operator_phone_booking_finds_a_callers_village_and_doctor(web_server, w
     assert any("Meißen" in o for o in page.locator("#origin-list [role=option]").all_inner_texts())
     page.locator("#origin-list [role=option]").first.click()
     page.locator("#destination-input").type("Arzt", delay=40)
-    page.locator('#destination-list [role=option][data-kind="poi"]').first.wait_for(state="visible")
-    time.sleep(0.2)
+    page.locator('#destination-list [role=option][data-kind="poi"]', has_text="Arzt").first.wait_for(state="visible")
+    time.sleep(0.3)
+    # near the caller's pickup first: the doctor in Meißen before the ones in other towns
+    first = page.locator('#destination-list [role=option][data-kind="poi"]').first.inner_text()
+    assert "Meißen" in first, first
     shot(page, "ops_phone_places")

@@ -169,8 +169,7 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         try:
             parsed = parse_stops_text(text)
         except StopImportError as exc:
-            raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg(
-                "stop_file_problems", detail=str(exc))}) from None
+            raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
         d = service.dispatcher
         # points far from any road are sorted out for all stops at once (one by one, each refusal
         # costs milliseconds: a county's station list would take half a minute)

@@ -47,6 +47,6 @@ class UnknownRider(StoreError, LookupError):
 class StopImportError(StoreError, ValueError):
     """A stop file cannot be imported; ``problems`` lists ``(line, what to fix)``."""
 
-    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None):
+    def __init__(self, message: Message | str, problems: list | None = None):
         super().__init__(message)
         self.problems = problems or []
