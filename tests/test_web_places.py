@@ -134,6 +134,7 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         assert re.search(r"\d+ (Min\.|Std\.)", reason.inner_text()), reason.inner_text()   # "30 Min.", German form
         german_only(page)
         fits_the_screen(page)
+        page.wait_for_timeout(700)                     # the smooth scroll to the answer has ended
         shot(page, "rider_04_offer")
 
         # -- booked: the places keep their names (no "Mein Standort", no coordinates)
@@ -213,6 +214,31 @@ def test_an_expired_offer_is_asked_for_again(web_server, web_api, new_page, vill
             shot(page, "rider_09_offer_renewed")
         finally:
             web_api.put("/api/v1/ops/service-area", {"rules": {"offer_ttl_s": 300}}, headers=op)
+
+
+def test_my_location_is_named_by_the_street_or_village_there(web_server, web_api, new_page, village_rider):
+    with running_vehicle(web_api, OPERATOR, "Fahrerpasswort-1234", "GPS"):
+        stops = {s["name"]: s for s in web_api.get("/api/v1/stops", limit=5000)}
+        near = stops["Meißen, Bahnhof"]
+        page = new_page(*PHONE)
+        page.context.grant_permissions(["geolocation"])
+        page.context.set_geolocation({"latitude": near["lat"] + 0.002, "longitude": near["lon"] + 0.002})
+        page.goto(web_server.url("/"))
+        log_in(page, village_rider, PASSWORD)
+        page.wait_for_selector("#view-book:not([hidden])")
+        page.click('#place-origin [data-action="locate"]')
+        page.wait_for_function("() => { const t = document.getElementById('origin-chosen').textContent;"
+                               " return t.startsWith('Mein Standort: ') && t.length > 16; }")
+        chosen = page.locator("#origin-chosen").inner_text()
+        assert "Punkt auf der Karte" not in chosen and not re.search(r"\d+\.\d{3}", chosen), chosen
+        label = chosen.removeprefix("Mein Standort: ")
+        choose_first(page, "destination", "Arzt", "poi", "Arzt")
+        page.click("#find")
+        page.locator("#offer-list .offer button").first.click()
+        page.wait_for_selector("#view-booking:not([hidden]) #booking-facts dd")
+        facts = page.locator("#booking-facts").inner_text()
+        assert label in facts and "Mein Standort" not in facts, facts
+        shot(page, "rider_10_my_location_booked")
 
 
 def test_operator_phone_booking_finds_a_callers_village_and_doctor(web_server, web_api, new_page):

@@ -348,7 +348,9 @@ export function createMap(element, { stops = true, places = true, tileUrl = null
     for (const p of state.places) {
       const style = PLACE_STYLE[p.type] || PLACE_STYLE.hamlet;
       if (state.zoom < style[1]) continue;
-      const [sx, sy] = toScreen(p.x, p.y);
+      const [sx, y] = toScreen(p.x, p.y);
+      // close in, the name goes above the village centre (where a stop and its name often are)
+      const sy = state.zoom >= 13 ? y - 18 : y;
       if (sx < -80 || sy < -20 || sx > state.width + 80 || sy > state.height + 20) continue;
       ctx.font = style[0];
       const w = ctx.measureText(p.name).width + 6, h = 18;

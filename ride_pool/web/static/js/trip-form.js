@@ -134,6 +134,11 @@ export function stopSearch(input, list, { onChoose = () => {}, onError = () => {
     });
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    // on a phone the list must not open below the screen (or under the keyboard): the field goes up
+    const box = list.getBoundingClientRect();
+    if (box.bottom > window.innerHeight && input.getBoundingClientRect().top > window.innerHeight * 0.3) {
+      input.scrollIntoView({ block: "start" });
+    }
   }
 
   async function search() {
