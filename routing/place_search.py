@@ -160,9 +160,10 @@ class PlaceIndex:
             if not hits:
                 continue
             best = np.zeros(n)
-            for k, s in hits.items():
-                ids = self.post_ids[k]
-                np.maximum.at(best, ids, s * self.post_weight[k])
+            keys = list(hits)
+            ids = np.concatenate([self.post_ids[k] for k in keys])
+            scores = np.concatenate([hits[k] * self.post_weight[k] for k in keys])
+            np.maximum.at(best, ids, scores)
             total += best
             matched += best > 0
         most = int(matched.max())

@@ -237,3 +237,19 @@ def test_osm_network_places_loaded_beside_its_file(tmp_path, database_url, bayre
         r = client.get("/api/v1/places/reverse", params={"lat": address["lat"], "lon": address["lon"]})
         assert r.status_code == 200 and r.json()["label"] == "Stöckigstraße 2, Ruh (Bindlach)"
         assert r.json()["distance_m"] == 0
+
+
+def test_stops_outside_the_service_area_are_not_offered(demo_api):
+    """A stop in a hole of the service area is no pickup: the point then has no stop nearby."""
+    api = demo_api
+    lat, lon = 51.141188, 13.412263          # the stop "Käbschütztal, Zentrum"
+    hole = [[lon - 0.001, lat - 0.001], [lon + 0.001, lat - 0.001], [lon + 0.001, lat + 0.001],
+            [lon - 0.001, lat + 0.001], [lon - 0.001, lat - 0.001]]
+    outer = [[13.0, 50.9], [14.0, 50.9], [14.0, 51.6], [13.0, 51.6], [13.0, 50.9]]
+    r = api.put("/api/v1/ops/service-area", headers=api.operator, json={
+        "polygon": {"type": "Polygon", "coordinates": [outer, hole]}, "rules": {"door_to_door": "none"}})
+    assert r.status_code == 200, r.text
+    r = api.quote(rider(api), point(NEAR_KAEBSCHUETZTAL, "Dorfstraße 12"), doctor(api),
+                  pickup_after=iso(local(0, 11)))  # noqa: F405
+    assert r.status_code == 200, r.text
+    assert r.json()["reason"]["code"] == "no_stop_nearby", r.json()

@@ -225,3 +225,21 @@ def test_demo_search(demo_index):
     # the rider's position decides among equal matches
     riesa = first(demo_index, "Arzt", lat=51.3025, lon=13.3046)
     assert riesa.name == "Arztpraxis Riesa"
+
+
+def test_open_gazetteer_beside_the_network_file(tmp_path, bayreuth_network, bayreuth_places, demo_network, caplog):
+    from routing.sources import open_gazetteer
+
+    path = bayreuth_network.save(tmp_path / "bayreuth.npz")
+    # no places file (a network built before places existed): the service runs, search finds stops only
+    assert open_gazetteer(str(path), bayreuth_network).entries == ()
+    assert "no places file" in caplog.text
+    # places of another network are not used
+    Gazetteer(bayreuth_places.entries, network_source="another network").save(gazetteer_path(path))
+    assert open_gazetteer(str(path), bayreuth_network).entries == ()
+    assert "belong to another network" in caplog.text
+    Gazetteer(bayreuth_places.entries, network_source=bayreuth_network.source).save(gazetteer_path(path))
+    assert open_gazetteer(str(path), bayreuth_network).entries == bayreuth_places.entries
+    # the demo's are built when missing
+    demo_path = demo_network.save(tmp_path / "demo.npz")
+    assert open_gazetteer(str(demo_path), demo_network).counts()["settlement"] == demo_network.extra["settlements"]

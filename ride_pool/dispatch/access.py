@@ -78,12 +78,12 @@ def door_to_door_allowed(rules: ServiceRules, wheelchairs: int) -> bool:
 
 
 def serve(request: TripRequest, rules: ServiceRules, stops: StopDirectory, place_at_node, walk_road_m,
-          straight_m) -> TripRequest | tuple[RejectCause, str]:
+          straight_m, usable=lambda stop: True) -> TripRequest | tuple[RejectCause, str]:
     """``request`` with each point that is not a stop served as the rules say: at the point itself
     (access ``door``) or at the nearest stop (``nearest_stop``, with the walking distance and the
     asked point), or the refusal (``no_stop_nearby``). ``place_at_node(node, name, stop_id)``,
-    ``walk_road_m(a, b)`` (road metres between two nodes) and ``straight_m(lat, lon, node)`` come
-    from the dispatcher."""
+    ``walk_road_m(a, b)`` (road metres between two nodes), ``straight_m(lat, lon, node)`` and
+    ``usable(stop)`` (the stop lies in the service area) come from the dispatcher."""
     ends = {}
     for what, place in (("origin", request.origin), ("destination", request.destination)):
         if place.stop_id is not None:
@@ -99,6 +99,8 @@ def serve(request: TripRequest, rules: ServiceRules, stops: StopDirectory, place
         to_road = straight_m(place.lat, place.lon, place.node)
         best: tuple[int, StopPoint] | None = None
         for stop, _ in stops.near(place.lat, place.lon, rules.max_walk_m):
+            if not usable(stop):
+                continue
             walk = to_road + walk_road_m(place.node, stop.node) + straight_m(stop.lat, stop.lon, stop.node)
             if walk <= rules.max_walk_m and (best is None or walk < best[0]):
                 best = (int(round(walk)), stop)

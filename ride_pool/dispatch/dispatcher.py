@@ -151,7 +151,12 @@ class Dispatcher:
         def straight_m(lat: float, lon: float, node: int) -> float:
             return float(haversine_m(lon, lat, float(net.node_lon[node]), float(net.node_lat[node])))
 
-        return access.serve(request, plans.rules, self.stops, self.places.place_at_node, walk_road_m, straight_m)
+        def usable(stop: StopPoint) -> bool:
+            area = self.places.area
+            return area is None or area.contains(stop.lon, stop.lat)
+
+        return access.serve(request, plans.rules, self.stops, self.places.place_at_node, walk_road_m, straight_m,
+                            usable)
 
     def place_at_node(self, node: int, name: str = "", stop_id: int | None = None) -> Place:
         return self.places.place_at_node(node, name, stop_id)
