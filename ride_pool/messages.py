@@ -60,6 +60,15 @@ def scope_language(scope) -> str:
     return language_of(header)
 
 
+class Refused(ValueError):
+    """A value a check refuses (in request models and row checks), with its catalogue message
+    (``str()`` is the English text; the API renders ``message`` in the request's language)."""
+
+    def __init__(self, message: "Message"):
+        super().__init__(str(message))
+        self.message = message
+
+
 class UnknownMessage(KeyError):
     """A message key without a catalogue entry (a programming error, caught by the tests)."""
 

@@ -28,7 +28,7 @@ from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, User
 from ride_pool.db.rows import DEFAULT_AREA, booking_from_row, shift_from_row
 from ride_pool.db.stops import parse_stops_file
 from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift
-from ride_pool.messages import msg
+from ride_pool.messages import Refused, msg
 
 _VEHICLE_FIELDS = {"label", "seats", "wheelchair_places", "depot_lat", "depot_lon", "active"}
 
@@ -224,8 +224,8 @@ class Repository:
         ``depot_lon``, ``active``; raises :class:`NotFound` or :class:`DuplicateVehicleLabel`."""
         unknown = set(changes) - _VEHICLE_FIELDS
         if unknown:
-            raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a vehicle; "
-                             f"changeable: {', '.join(sorted(_VEHICLE_FIELDS))}")
+            raise Refused(msg("vehicle_fields", unknown=", ".join(sorted(unknown)),
+                              known=", ".join(sorted(_VEHICLE_FIELDS))))
         try:
             with write_session(self.engine) as session:
                 vehicle = session.get(Vehicle, vehicle_id)
@@ -248,7 +248,7 @@ class Repository:
         ``depot``. Raises :class:`ShiftOverlap` if the vehicle has another shift (not ended) in
         that time, :class:`NotFound` for an unknown vehicle or driver."""
         if end <= start:
-            raise ValueError(f"a shift must end after it starts (start {start}, end {end})")
+            raise Refused(msg("shift_end_before_start"))
         with write_session(self.engine) as session:
             # the vehicle's row lock (PostgreSQL) keeps two overlapping shifts from both passing
             # the check below; on SQLite the write transaction is exclusive anyway
@@ -419,14 +419,13 @@ class Repository:
 
 def _check_vehicle(vehicle: Vehicle) -> None:
     if not vehicle.label or not vehicle.label.strip():
-        raise ValueError("a vehicle needs a label (e.g. its number plate)")
+        raise Refused(msg("vehicle_label_missing"))
     if vehicle.seats is None or vehicle.seats < 1:
-        raise ValueError(f"vehicle {vehicle.label!r} needs at least 1 seat, not {vehicle.seats}")
+        raise Refused(msg("vehicle_seats", label=repr(vehicle.label), seats=vehicle.seats))
     if vehicle.wheelchair_places is None or vehicle.wheelchair_places < 0:
-        raise ValueError(f"vehicle {vehicle.label!r}: wheelchair places cannot be negative")
+        raise Refused(msg("vehicle_wheelchair_places", label=repr(vehicle.label)))
     if not (-90 <= vehicle.depot_lat <= 90 and -180 <= vehicle.depot_lon <= 180):
-        raise ValueError(f"vehicle {vehicle.label!r}: depot ({vehicle.depot_lat}, {vehicle.depot_lon}) "
-                         "is not a latitude/longitude in degrees")
+        raise Refused(msg("vehicle_depot", label=repr(vehicle.label), lat=vehicle.depot_lat, lon=vehicle.depot_lon))
 
 
 # --- edits of stops and shifts (operations dashboard) ------------------------------------------
@@ -448,10 +447,10 @@ def update_stop(engine: Engine, stop_id: int, **changes: Any) -> Stop:
     they were made with."""
     unknown = set(changes) - _STOP_FIELDS
     if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a stop; "
-                         f"changeable: {', '.join(sorted(_STOP_FIELDS - {'node'}))}")
+        raise Refused(msg("stop_fields", unknown=", ".join(sorted(unknown)),
+                          known=", ".join(sorted(_STOP_FIELDS - {"node"}))))
     if "name" in changes and not (changes["name"] or "").strip():
-        raise ValueError("a stop needs a name, e.g. 'Coswig, Bahnhof'")
+        raise Refused(msg("stop_name_missing"))
     try:
         with write_session(engine) as session:
             stop = session.get(Stop, stop_id)
