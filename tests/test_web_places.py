@@ -171,6 +171,7 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         page.click("#find")
         page.wait_for_selector("#offer-list .offer")
         assert "Punkt auf der Karte" not in page.locator("#offer-list").inner_text()
+        page.wait_for_timeout(700)                     # the smooth scroll to the answer has ended
         shot(page, "rider_07_map_tap_offer")
         page.locator("#offer-list .offer button").first.click()
         page.wait_for_selector("#view-booking:not([hidden]) #booking-facts dd")

@@ -275,9 +275,10 @@ export function renderOffers(list, offers, { onBook, withPlan = false, timeReaso
  * Where the vehicle stops for a place of an offer or booking (PlaceOut): at the door of the place
  * asked for, at a stop, or at the nearest stop with the walk to it ("pickup" or "dropoff").
  */
-export function accessSentence(place, which) {
+export function accessSentence(place, which, { short = false } = {}) {
   if (!place) return "";
   const name = placeName(place);
+  if (short) which = "where";              // beside the place's name: only how it is served
   if (place.access === "door") return t(`trip.${which}_door`, { place: name });
   if (place.access === "nearest_stop") {
     const asked = place.asked ? placeName(place.asked) : "";

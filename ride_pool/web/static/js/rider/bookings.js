@@ -178,8 +178,8 @@ export function renderBooking(fit = false) {
   const facts = [
     ["rider.fact.from", placeName(b.origin)],
     ["rider.fact.to", placeName(b.destination)],
-    ...(b.origin.access && b.origin.access !== "stop" ? [["rider.fact.pickup_where", accessSentence(b.origin, "pickup")]] : []),
-    ...(b.destination.access && b.destination.access !== "stop" ? [["rider.fact.dropoff_where", accessSentence(b.destination, "dropoff")]] : []),
+    ...(b.origin.access && b.origin.access !== "stop" ? [["rider.fact.pickup_where", accessSentence(b.origin, "pickup", { short: true })]] : []),
+    ...(b.destination.access && b.destination.access !== "stop" ? [["rider.fact.dropoff_where", accessSentence(b.destination, "dropoff", { short: true })]] : []),
     ["rider.fact.window", t("rider.window_value", { day: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest) })],
     ["rider.fact.arrival", formatTime(b.dropoff_latest)],
     ["rider.fact.people", b.wheelchairs ? t("rider.people_value", { passengers: b.passengers, wheelchairs: b.wheelchairs }) : String(b.passengers)],
