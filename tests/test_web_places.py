@@ -64,9 +64,14 @@ def german_only(page, selector: str = "#main") -> None:
 
 @pytest.fixture
 def village_rider(web_api):
+    """A confirmed rider account; afterwards its open bookings are cancelled, so that the demo's
+    shifts can end for the other browser tests of the session."""
     email = f"oma-{uuid.uuid4().hex[:8]}@example.org"
-    web_api.register(email, PASSWORD, "Erika Krögis")
-    return email
+    headers = web_api.register(email, PASSWORD, "Erika Krögis")
+    yield email
+    for b in web_api.get("/api/v1/bookings", headers=headers):
+        if b["status"] == "confirmed":
+            web_api.post(f"/api/v1/bookings/{b['booking_id']}/cancel", headers=headers)
 
 
 def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server, web_api, new_page,
