@@ -97,7 +97,7 @@ _RELIGION_WORD = {"muslim": "Moschee", "jewish": "Synagoge", "buddhist": "Tempel
 class GazetteerEntry:
     """One place: ``kind`` (see :data:`KINDS`), the ``name`` people say, the full German
     ``label``, a point, more ``words`` that find it (category words), its ``rank`` (bigger places
-    first among equal matches), and for streets the indices of its points in the street points."""
+    first among equal matches) and, for stops, the stop's id."""
 
     kind: str
     name: str
@@ -111,8 +111,8 @@ class GazetteerEntry:
 
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
-    """The places of one network. ``street_points``: (lat, lon, entry index) of every point of
-    every named street, for reverse look-ups."""
+    """The places of one network. ``street_lat/lon/entry``: the points along every named street
+    (at most 20 m apart) and the index of the street's entry, for reverse look-ups."""
 
     entries: tuple[GazetteerEntry, ...]
     street_lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -127,12 +127,6 @@ class Gazetteer:
     def counts(self) -> dict[str, int]:
         c = Counter(e.kind for e in self.entries)
         return {k: c.get(k, 0) for k in KINDS}
-
-    def with_entries(self, extra: list[GazetteerEntry]) -> "Gazetteer":
-        """This gazetteer with ``extra`` entries in front (e.g. the stops); street points follow."""
-        shift = len(extra)
-        return Gazetteer(tuple(extra) + self.entries, self.street_lat, self.street_lon, self.street_entry + shift,
-                         self.source, self.attribution, self.synthetic, self.network_source)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:

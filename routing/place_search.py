@@ -146,8 +146,7 @@ class PlaceIndex:
         return found
 
     # ------------------------------------------------------------------ search
-    def search(self, query: str, limit: int = 10, lat: float | None = None, lon: float | None = None,
-               kinds: frozenset[str] | None = None) -> list[Found]:
+    def search(self, query: str, limit: int = 10, lat: float | None = None, lon: float | None = None) -> list[Found]:
         qwords = list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]
         n = len(self.entries)
         if not qwords or n == 0 or limit <= 0:
@@ -170,10 +169,6 @@ class PlaceIndex:
         if most == 0:
             return []
         candidates = np.flatnonzero(matched == most)
-        if kinds is not None:
-            candidates = np.array([i for i in candidates if self.entries[i].kind in kinds], dtype=np.int64)
-            if not len(candidates):
-                return []
         score = total[candidates] / len(qwords) + self.static_bonus[candidates]
         if most < len(qwords):
             score -= 0.3 * (len(qwords) - most) / len(qwords)
