@@ -42,6 +42,19 @@ def fits_the_screen(page) -> None:
     assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
 
 
+def markers_clear_of_controls(page, selector: str = "#map") -> None:
+    """The map's pins (``data-marker-boxes``) are inside the map and not under its zoom buttons."""
+    boxes = page.evaluate(f"() => JSON.parse(document.querySelector('{selector}').dataset.markerBoxes || '[]')")
+    assert boxes, "no pins drawn"
+    map_box = page.locator(selector).bounding_box()
+    controls = page.locator(f"{selector} .map-controls").bounding_box()
+    cx0, cy0 = controls["x"] - map_box["x"], controls["y"] - map_box["y"]
+    cx1, cy1 = cx0 + controls["width"], cy0 + controls["height"]
+    for left, top, right, bottom in boxes:
+        assert 0 <= left and right <= map_box["width"] and 0 <= top and bottom <= map_box["height"], boxes
+        assert right <= cx0 or left >= cx1 or bottom <= cy0 or top >= cy1, (boxes, (cx0, cy0, cx1, cy1))
+
+
 def choose_first(page, which: str, text: str, kind: str, expect: str | None = None) -> str:
     """Type ``text`` into the place search ``which`` and take the first result of ``kind`` (that
     shows ``expect``, once the results for the whole text are there); returns the label shown as
@@ -124,6 +137,12 @@ def test_village_rider_books_by_village_name_by_arzt_and_by_a_map_tap(web_server
         # the doctor is kept as a favourite (a prompt asks for the name)
         page.click('#place-destination [data-action="save-favourite"]')
         page.wait_for_selector('#destination-favourites [data-favourite="Arzt"]')
+
+        # both places are on the map, clear of its zoom buttons
+        page.wait_for_function("() => JSON.parse(document.getElementById('map').dataset.markerBoxes || '[]')"
+                               ".length === 2")
+        page.wait_for_timeout(300)
+        markers_clear_of_controls(page)
 
         # -- "Fahrt suchen": the answer scrolls into view, focused, with why the time is what it is
         page.click("#find")

@@ -389,9 +389,11 @@ export function createMap(element, { stops = true, places = true, tileUrl = null
   }
 
   function drawMarkers() {
+    const boxes = [];
     for (const list of state.layers.values()) {
       for (const m of list) {
         const [sx, sy] = toScreen(m.x, m.y);
+        boxes.push([Math.round(sx - 12), Math.round(sy - 35), Math.round(sx + 12), Math.round(sy)]);
         const colour = MARKER_COLOURS[m.kind] || "#555f69";
         const short = m.short !== undefined ? m.short : (m.label && m.label.length <= 3 ? m.label : "");
         drawPin(sx, sy, colour, short);
@@ -402,6 +404,8 @@ export function createMap(element, { stops = true, places = true, tileUrl = null
         }
       }
     }
+    // where the pins are, in CSS pixels of the map ([left, top, right, bottom]; for tests and tools)
+    element.dataset.markerBoxes = JSON.stringify(boxes);
   }
 
   function drawVehicles() {
