@@ -19,16 +19,6 @@ from ride_pool.messages import Duration, msg
 #: before it: a key's lock is ``_ATTEMPT_LOCKS[crc32(key) % len]`` (striped: no lock per key kept)
 _ATTEMPT_LOCKS = tuple(threading.Lock() for _ in range(64))
 
-#: what each limit counts, for the 429 message
-_WHAT = {
-    "register": "registrations from your address",
-    "confirm_resend": "new confirmation codes for this address",
-    "quotes_address": "quotes from your address",
-    "quotes_rider": "quotes for your account",
-    "bookings_address": "bookings from your address",
-    "places_address": "place searches from your address",
-}
-
 
 def setting_limit(service: Service, name: str) -> Limit:
     """The limit ``name`` (e.g. ``register``) as the settings give it."""
