@@ -5,7 +5,7 @@
 
 import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
-import { addTranslations, berlinNowParts, formatDay, formatTime, t } from "/static/js/i18n.js";
+import { addTranslations, berlinNowParts, durationWords, formatDay, formatTime, t } from "/static/js/i18n.js";
 import tripTexts from "/static/js/i18n/trip.js";
 
 addTranslations(tripTexts);
@@ -248,7 +248,8 @@ export function renderOffers(list, offers, { onBook, withPlan = false, timeReaso
     const windowId = `offer-window-${o.offer_id}`;
     const details = [];
     if (o.direct_minutes !== undefined && o.direct_minutes !== null) {
-      details.push(t("trip.offer_direct", { minutes: Math.max(1, Math.round(o.direct_minutes)) }));
+      const minutes = Math.max(1, Math.round(o.direct_minutes));
+      details.push(t("trip.offer_direct", { minutes, duration: durationWords(minutes) }));
     }
     details.push(t("trip.offer_valid", { time: formatTime(o.expires_at) }));
     return el("li", {}, el("article", { class: "card offer", dataset: { offerId: o.offer_id } },
