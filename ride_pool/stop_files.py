@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ride_pool.messages import Joined, Message, OneOf, msg
 from ride_pool.text import name_problem
 
 COLUMNS = {
@@ -62,10 +63,12 @@ MAX_LINE = 100_000
 
 
 class StopFileError(ValueError):
-    """A stop file cannot be read; ``problems`` lists ``(line, what to fix)``."""
+    """A stop file cannot be read; ``problems`` lists ``(line, what to fix)`` (catalogue
+    messages; ``str()`` of each and of the error is the English text)."""
 
-    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None):
-        super().__init__(message)
+    def __init__(self, message: Message, problems: list[tuple[int, Message]] | None = None):
+        super().__init__(str(message))
+        self.message = message
         self.problems = problems or []
 
 
@@ -95,22 +98,21 @@ def read_stop_file(path_or_text: str | Path, *, require_names: bool = True) -> l
     return read_stop_text(text, source, require_names=require_names)
 
 
-def read_stop_text(text: str, source: str = "stop list", *, require_names: bool = True) -> list[StopRow]:
+def read_stop_text(text: str, source: str | Message | None = None, *, require_names: bool = True) -> list[StopRow]:
     """The stops of a stop file's ``text`` (e.g. an upload; never read as a path), like
     :func:`read_stop_file`; ``source`` names it in error messages. With ``require_names`` False
     a table without names (a plain latitude/longitude list) is read too, its stops named ``""``."""
+    source = source or msg("stops_list")
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise StopFileError(f"{source}: the file is empty: expected a header line such as "
-                           "'stop_id,stop_name,stop_lat,stop_lon' and one line per stop")
+        raise StopFileError(msg("stops_empty", source=source))
     delimiter = max(",;\t", key=lines[0].count)
     header_line = lines[0]
     del lines
     problems: list[tuple[int, str]] = []
     if len(header_line) > MAX_LINE:
-        raise StopFileError(f"{source}: line 1: the header line has {len(header_line)} characters: expected a "
-                           "header line such as 'stop_id,stop_name,stop_lat,stop_lon'")
+        raise StopFileError(msg("stops_header_long", source=source, length=len(header_line)))
     header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
     reader = csv.reader(_short_lines(text, header, delimiter, problems), delimiter=delimiter)
     next(reader)
@@ -124,15 +126,15 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         line = reader.line_num
         if not any(field.strip() for field in fields):
             continue
-        too_long = [(header[i] if i < len(header) else f"column {i + 1}", len(f))
+        too_long = [(header[i] if i < len(header) else msg("stops_column", number=i + 1), len(f))
                     for i, f in enumerate(fields) if len(f) > MAX_FIELD]
         if too_long:
-            problems.extend((line, f"the field {name} has {size} characters; a field may have at most {MAX_FIELD}")
+            problems.extend((line, msg("stops_field_long", field=name, size=size, most=MAX_FIELD))
                             for name, size in too_long)
             continue
         if len(fields) != len(header):
-            problems.append((line, f"has {len(fields)} fields but the header has {len(header)}: "
-                                   f"check the separators ({delimiter!r}) and quotes on this line"))
+            problems.append((line, msg("stops_field_count", fields=len(fields), header=len(header),
+                                       delimiter=repr(delimiter))))
             continue
         if location_type is not None and fields[location_type].strip() not in ("", "0"):
             continue
@@ -140,8 +142,7 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
         stop, stop_problems = _stop(value, decimal_comma, require_names)
         if stop.code is not None:
             if stop.code in seen_codes:
-                stop_problems.append(f"stop id {stop.code!r} is used on line {seen_codes[stop.code]} "
-                                     "already: stop ids must be unique")
+                stop_problems.append(msg("stops_duplicate_id", code=repr(stop.code), line=seen_codes[stop.code]))
             else:
                 seen_codes[stop.code] = line
         problems.extend((line, problem) for problem in stop_problems)
@@ -149,14 +150,14 @@ def read_stop_text(text: str, source: str = "stop list", *, require_names: bool 
 
     problems.sort(key=lambda problem: problem[0])
     if problems:
-        listed = "\n".join(f"  line {line}: {problem}" for line, problem in problems[:MAX_LISTED_PROBLEMS])
+        listed = Joined(tuple(msg("stops_line", line=line, problem=problem)
+                              for line, problem in problems[:MAX_LISTED_PROBLEMS]))
         more = len(problems) - MAX_LISTED_PROBLEMS
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        raise StopFileError(f"{source}: {len(problems)} problem(s), nothing was imported; fix them and "
-                           f"import the file again:\n{listed}{tail}", problems)
+        tail = msg("stops_more", more=more) if more > 0 else ""
+        raise StopFileError(msg("stops_problems", source=source, count=len(problems), listed=listed, tail=tail),
+                            problems)
     if not stops:
-        raise StopFileError(f"{source}: the file has a header but no stops (GTFS rows with "
-                           "location_type 1-4 are not stops)")
+        raise StopFileError(msg("stops_none", source=source))
     return stops
 
 
@@ -170,9 +171,8 @@ def _short_lines(text: str, header: list[str], delimiter: str, problems: list[tu
             continue
         parts = line.split(delimiter)
         index = max(range(len(parts)), key=lambda i: len(parts[i]))
-        column = header[index] if index < len(header) else f"column {index + 1}"
-        problems.append((number, f"the field {column} has about {len(parts[index])} characters; a field may have "
-                                 f"at most {MAX_FIELD} (a quote that is never closed?)"))
+        column = header[index] if index < len(header) else msg("stops_column", number=index + 1)
+        problems.append((number, msg("stops_field_about", field=column, size=len(parts[index]), most=MAX_FIELD)))
         yield "\n"
 
 
@@ -182,21 +182,22 @@ def _rows(reader, source: str) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as error:
-        raise StopFileError(f"{source}: line {reader.line_num}: {error}: check the quotes on this line") from None
+        raise StopFileError(msg("stops_csv_error", source=source, line=reader.line_num, detail=str(error))) \
+            from None
 
 
 def _read(path_or_text: str | Path) -> tuple[str, str]:
     if isinstance(path_or_text, str) and ("\n" in path_or_text or "\r" in path_or_text):
-        return "stop list", path_or_text.lstrip("\ufeff")
+        return msg("stops_list"), path_or_text.lstrip("\ufeff")
     path = Path(path_or_text)
     try:
         return str(path), path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise StopFileError(f"{path}: no such file: check the path") from None
+        raise StopFileError(msg("stops_no_file", path=str(path))) from None
     except UnicodeDecodeError as error:
-        raise StopFileError(f"{path}: not UTF-8 text (byte {error.start}): save the file as UTF-8") from None
+        raise StopFileError(msg("stops_not_utf8", path=str(path), byte=error.start)) from None
     except OSError as error:
-        raise StopFileError(f"{path}: cannot be read ({error.strerror}): give the path of a stop file") from None
+        raise StopFileError(msg("stops_unreadable", path=str(path), detail=error.strerror)) from None
 
 
 def _find_columns(source: str, header: list[str], required: tuple[str, ...]) -> dict[str, int]:
@@ -208,45 +209,41 @@ def _find_columns(source: str, header: list[str], required: tuple[str, ...]) -> 
                 break
     missing = [field for field in required if field not in columns]
     if missing:
-        needed = "; ".join(f"{' or '.join(COLUMNS[field])}" for field in missing)
-        raise StopFileError(
-            f"{source}: line 1: missing column(s): {needed}. The header has: {', '.join(header)}. "
-            "Expected GTFS stops.txt (stop_id, stop_name, stop_lat, stop_lon) or a table with "
-            "id, name, city, latitude, longitude"
-        )
+        needed = Joined(tuple(OneOf(tuple(COLUMNS[field])) for field in missing), "; ")
+        raise StopFileError(msg("stops_missing_columns", source=source, needed=needed, header=", ".join(header)))
     return columns
 
 
-def _stop(value: dict[str, str], decimal_comma: bool, require_names: bool) -> tuple[StopRow, list[str]]:
+def _stop(value: dict[str, str], decimal_comma: bool, require_names: bool) -> tuple[StopRow, list[Message]]:
     problems = []
     name = value.get("name") or value.get("town", "")  # a stop named just after its village
     if not name and require_names:
-        problems.append("the stop name is empty: fill it in")
+        problems.append(msg("stops_name_empty"))
     town = value.get("town", "")
-    for field, text in (("stop name", name), ("town", town if town != name else "")):
+    for field, text in (("stops_the_name", name), ("stops_the_town", town if town != name else "")):
         problem = name_problem(text, formulas=False) if text else None
         if problem:
-            problems.append(f"the {field} {text[:40]!r} {problem}")
+            problems.append(msg("stops_bad_name", field=msg(field), text=repr(text[:40]), problem=problem))
     lat = _coordinate(value["lat"], "latitude", 90, decimal_comma, problems)
     lon = _coordinate(value["lon"], "longitude", 180, decimal_comma, problems)
     if lat == 0 and lon == 0:
-        problems.append("latitude and longitude are both 0: fill in the stop's position")
+        problems.append(msg("stops_zero_position"))
     code = value.get("code") or None
     number = next((int(v) for v in (value.get("number", ""), code or "") if v.isascii() and v.isdigit()), None)
     return StopRow(code, number, name, value.get("town", ""), lat, lon), problems
 
 
-def _coordinate(text: str, what: str, limit: float, decimal_comma: bool, problems: list[str]) -> float | None:
+def _coordinate(text: str, what: str, limit: float, decimal_comma: bool, problems: list[Message]) -> float | None:
+    what = msg("stops_" + what)
     if not text:
-        problems.append(f"the {what} is empty: fill in the stop's position in decimal degrees")
+        problems.append(msg("stops_coordinate_empty", what=what))
         return None
     try:
         number = float(text.replace(",", ".") if decimal_comma else text)
     except ValueError:
-        problems.append(f"the {what} {text!r} is not a number: write decimal degrees such as 51.1636")
+        problems.append(msg("stops_coordinate_not_number", what=what, text=repr(text)))
         return None
     if not math.isfinite(number) or not -limit <= number <= limit:
-        problems.append(f"the {what} {text} is outside -{limit}..{limit}: write decimal degrees "
-                        "(latitude and longitude swapped? decimal point missing?)")
+        problems.append(msg("stops_coordinate_range", what=what, text=text, limit=limit))
         return None
     return number

@@ -25,6 +25,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
+from ride_pool.messages import Message, msg
+
 #: the longest name (characters, once trimmed)
 MAX_NAME = 200
 #: direction marks, embeddings, overrides and isolates; zero-width space, word joiner and the
@@ -42,36 +44,39 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 class InvalidName(ValueError):
-    """A name that cannot be accepted; the message says what to change."""
+    """A name that cannot be accepted; the message (a catalogue message) says what to change."""
+
+    def __init__(self, message: Message | str):
+        super().__init__(str(message))
+        self.message = message
 
 
-def name_problem(value: str, *, formulas: bool = True, max_length: int = MAX_NAME) -> str | None:
-    """What is wrong with ``value`` (already trimmed) as a name, or None. ``formulas`` False also
-    refuses a leading ``=``, ``+`` or ``@`` (stop names and towns)."""
+def name_problem(value: str, *, formulas: bool = True, max_length: int = MAX_NAME) -> Message | None:
+    """What is wrong with ``value`` (already trimmed) as a name, or None (``str()`` of the message
+    is its English text). ``formulas`` False also refuses a leading ``=``, ``+`` or ``@`` (stop
+    names and towns)."""
     if not value:
-        return "is empty or only blanks: give a name"
+        return msg("name_empty")
     if len(value) > max_length:
-        return f"has {len(value)} characters; at most {max_length} are allowed"
+        return msg("name_too_long", length=len(value), most=max_length)
     for char in value:
         if char in _INVISIBLE:
-            return (f"contains the invisible character U+{ord(char):04X} ({unicodedata.name(char, 'format')}), "
-                    "which changes how the text is shown: type the name again without it")
+            return msg("name_invisible", code=f"U+{ord(char):04X}", char=unicodedata.name(char, "format"))
         if unicodedata.category(char) in _CONTROL_CATEGORIES:
-            return (f"contains the control character U+{ord(char):04X}: line breaks, tabs and other control "
-                    "characters are not allowed; write the name on one line")
+            return msg("name_control", code=f"U+{ord(char):04X}")
     if not formulas and value.startswith(_STOP_NAME_FORMULA_STARTS):
-        return (f"starts with {value[0]!r}, which spreadsheets read as a formula: "
-                "remove it (a stop name starts with a letter or digit)")
+        return msg("name_formula", start=repr(value[0]))
     return None
 
 
-def check_name(value: str, what: str = "the name", *, formulas: bool = True, max_length: int = MAX_NAME) -> str:
+def check_name(value: str, what: Message | None = None, *, formulas: bool = True,
+               max_length: int = MAX_NAME) -> str:
     """``value`` trimmed, if it is an acceptable name; else :class:`InvalidName` starting with
-    ``what``."""
+    ``what`` (default "the name")."""
     trimmed = value.strip()
     problem = name_problem(trimmed, formulas=formulas, max_length=max_length)
     if problem:
-        raise InvalidName(f"{what} {problem}")
+        raise InvalidName(msg("name_problem", what=what or msg("the_name"), problem=problem))
     return trimmed
 
 

@@ -212,7 +212,7 @@ def api(database_url, demo_network, clock, monkeypatch):
     """An app on an empty database (no stops, vehicles or accounts)."""
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
     app = make_app(database_url, demo_network, clock)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         yield Api(client, clock)
 
 
@@ -222,7 +222,7 @@ def live_api(database_url, demo_network, clock, monkeypatch):
     and ``live_api.url`` the server's base URL."""
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
     app = make_app(database_url, demo_network, clock)
-    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30, headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock, app=app)
         api.url = url
         yield api

@@ -53,7 +53,7 @@ def test_bookings_routes_and_keys_survive_a_restart(database_url, demo_network, 
     from ride_pool.api import security
 
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         seed_demo(api.service, now=clock())
         rider = api.headers(*RIDER)
@@ -66,7 +66,7 @@ def test_bookings_routes_and_keys_survive_a_restart(database_url, demo_network, 
         route = api.get("/api/v1/driver/route", headers=driver).json()
         seen = api.booking(rider, booking["booking_id"])
 
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         rider = api.headers(*RIDER)
         assert api.booking(rider, booking["booking_id"]) == seen

@@ -43,7 +43,7 @@ def fuzz_app(tmp_path_factory):
                      network=open_network("demo"), background=False)
     app.state.service.start()
     seed_demo(app.state.service, vehicles=3)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         def token(email, password):
             r = client.post("/api/v1/auth/token", data={"username": email, "password": password})
             assert r.status_code == 200, r.text

@@ -26,7 +26,7 @@ def test_concurrent_bookings_for_the_last_seat_exactly_one_wins(live_api):
     results: list[tuple[int, dict]] = [None] * RIDERS   # type: ignore[list-item]
 
     def book(i: int) -> None:
-        with httpx.Client(base_url=api.url, timeout=30) as client:
+        with httpx.Client(base_url=api.url, timeout=30, headers={"Accept-Language": "en"}) as client:
             barrier.wait(timeout=10)
             r = client.post("/api/v1/bookings", json={"offer_id": offers[i]["offer_id"]},
                             headers={**riders[i], "Idempotency-Key": f"race-{i}"})
@@ -59,7 +59,8 @@ class EventStream:
 
     def __init__(self, url: str, path: str, headers: dict | None = None, params: dict | None = None,
                  read_timeout: float = 10.0):
-        self._client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=read_timeout))
+        self._client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=read_timeout),
+                                    headers={"Accept-Language": "en"})
         self._stream = self._client.stream("GET", path, headers=headers or {}, params=params or {})
 
     def __enter__(self) -> "EventStream":

@@ -212,7 +212,7 @@ def test_phone_caller_survives_a_restart_and_shows_on_the_driver_route(database_
     from ride_pool.demo import seed_demo
 
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         seed_demo(api.service, now=clock())
         body = {"origin": api.stop(COSWIG), "destination": api.stop(KLIPPHAUSEN), "pickup_after": iso(local(0, 10)),
@@ -227,7 +227,7 @@ def test_phone_caller_survives_a_restart_and_shows_on_the_driver_route(database_
                               json={**body, "pickup_after": iso(local(0, 14)), "caller_name": "Otto Muster"}
                               ).json()["offers"][0]
 
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         listed = {b["booking_id"]: b for b in api.get("/api/v1/ops/bookings", headers=api.operator).json()}
         assert (listed[booking["booking_id"]]["caller_name"], listed[booking["booking_id"]]["caller_phone"]) == \

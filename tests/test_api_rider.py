@@ -191,7 +191,7 @@ def test_a_key_from_before_a_restart_is_refused_with_a_new_offer(database_url, d
     from ride_pool.demo import seed_demo
 
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         seed_demo(api.service, now=clock())
         rider = api.headers(*RIDER)
@@ -199,7 +199,7 @@ def test_a_key_from_before_a_restart_is_refused_with_a_new_offer(database_url, d
         booking = api.book(rider, offer["offer_id"], key="kept-key").json()
         assert api.post(f"/api/v1/bookings/{booking['booking_id']}/cancel", headers=rider).status_code == 200
 
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         rider = api.headers(*RIDER)
         assert booking["booking_id"] not in api.service.dispatcher.bookings

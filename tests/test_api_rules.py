@@ -208,11 +208,11 @@ def test_invalid_rules_and_polygons_are_422_and_change_nothing(demo_api):
 
 def test_rules_survive_a_restart(database_url, demo_network, clock):
     change = {"window_s": 900, "min_lead_s": 600}
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         seed_demo(api.service, now=clock())
         _set_rules(api, **change)
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         rules = api.get("/api/v1/ops/service-area", headers=api.operator).json()["rules"]
         assert {k: rules[k] for k in change} == change

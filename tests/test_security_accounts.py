@@ -45,7 +45,7 @@ def make_accounts(database_url, demo_network, clock, monkeypatch, mailbox):
     def make(**changes) -> Api:
         app = create_app(_settings(database_url, mailbox, **changes), network=demo_network, clock=clock,
                          background=False)
-        client = TestClient(app)
+        client = TestClient(app, headers={"Accept-Language": "en"})
         client.__enter__()
         clients.append(client)
         return Api(client, clock)
@@ -110,7 +110,7 @@ def test_failed_logins_are_limited_per_client_address(accounts):
     # 20 failures from this address: a fifth account (even with its right password) is refused
     assert_problem(_login(accounts, "fresh@example.org", "frisches-passwort"), 429, "too_many_logins")
     # ... from this address only
-    elsewhere = TestClient(accounts.app, client=("203.0.113.50", 40000))
+    elsewhere = TestClient(accounts.app, client=("203.0.113.50", 40000), headers={"Accept-Language": "en"})
     assert _login(accounts, "fresh@example.org", "frisches-passwort", client=elsewhere).status_code == 200
 
 
@@ -291,7 +291,7 @@ def test_registrations_are_limited_per_client_address(accounts):
     assert int(answers[-1].headers["Retry-After"]) > 0 and detail["retry_after_s"] > 0
     assert len(Repository(accounts.service.engine).list_users()) == 5
     # another address may still register
-    elsewhere = TestClient(accounts.app, client=("198.51.100.7", 40000))
+    elsewhere = TestClient(accounts.app, client=("198.51.100.7", 40000), headers={"Accept-Language": "en"})
     assert _register(accounts, "human@example.org", "mensch-password", client=elsewhere).status_code == 202
 
 

@@ -162,7 +162,7 @@ def test_database_and_wal_files_are_owner_only(tmp_path, demo_network):
     try:
         app = create_app(Settings(database_url=f"sqlite:///{path}", secret_key="m" * 40), network=demo_network,
                          background=False)
-        with TestClient(app) as client:
+        with TestClient(app, headers={"Accept-Language": "en"}) as client:
             r = client.post("/api/v1/auth/register", json={"email": "modes@example.org", "name": "Mode",
                                                            "password": "a-long-enough-password"})
             assert r.status_code < 500, r.text

@@ -240,7 +240,7 @@ def _book_on_a_seeded_demo(database_url, network, clock, key: str):
     ``Idempotency-Key: key``, stop. Returns the offer, the booking and the database engine."""
     from ride_pool.demo import seed_demo
 
-    with TestClient(make_app(database_url, network, clock)) as client:
+    with TestClient(make_app(database_url, network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         seed_demo(api.service, now=clock())
         rider = api.headers(*RIDER)
@@ -252,7 +252,7 @@ def test_idempotency_key_reused_after_a_restart(database_url, demo_network, cloc
     """Active booking (restored into memory) and the database's copy both know the request."""
     monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
     offer, booking, _ = _book_on_a_seeded_demo(database_url, demo_network, clock, "kept-key")
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         rider = api.headers(*RIDER)
         assert booking["booking_id"] in api.service.dispatcher.bookings
@@ -276,7 +276,7 @@ def test_bookings_stored_without_a_request_hash_match_any_request(database_url, 
     _, booking, engine = _book_on_a_seeded_demo(database_url, demo_network, clock, "old-key")
     with write_session(engine) as s:
         s.execute(update(BookingRow).values(idempotency_hash=None))
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         rider = api.headers(*RIDER)
         fresh = api.offer(rider, api.stop(COSWIG), api.stop(KLIPPHAUSEN), pickup_after=iso(local(0, 13)))
@@ -311,7 +311,7 @@ def test_shift_times_with_and_without_offset(api, start, end):
 ])
 def test_impossible_shift_times_are_422_not_500(api, start, end, code):
     fleet = Fleet(api)
-    api.client = TestClient(api.app, raise_server_exceptions=False)
+    api.client = TestClient(api.app, raise_server_exceptions=False, headers={"Accept-Language": "en"})
     for method, path in (("post", "/api/v1/ops/shifts"), ("patch", f"/api/v1/ops/shifts/{fleet.shifts[0]['id']}")):
         body = {"start": start, "end": end}
         if method == "post":

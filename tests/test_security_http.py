@@ -408,11 +408,11 @@ def test_holes_survive_a_restart(database_url, demo_network, clock):
     from api_support import Api, make_app
 
     polygon = {"type": "Polygon", "coordinates": [AREA, HOLE]}
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         api.add_user(*OPERATOR, role="operator")
         assert _put_area(api, polygon).status_code == 200
-    with TestClient(make_app(database_url, demo_network, clock)) as client:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
         api = Api(client, clock)
         assert api.get("/api/v1/ops/service-area", headers=api.operator).json()["polygon"] == polygon
         assert not api.service.dispatcher.places.area.contains(13.527816, 51.076367)   # Klipphausen, in the hole

@@ -347,7 +347,7 @@ def test_retention_job_runs_with_the_service(database_url, demo_network, clock, 
     monkeypatch.setattr(privacy.RetentionJob, "run_once", lambda self: runs.append(self.clock()) or original(self))
     app = create_app(Settings(database_url=database_url, secret_key="k" * 40, retention_interval_s=3600),
                      network=demo_network, clock=clock, background=True)
-    with TestClient(app):
+    with TestClient(app, headers={"Accept-Language": "en"}):
         job = app.state.service.retention
         for _ in range(200):
             if runs:

@@ -80,7 +80,7 @@ def second_deployment(sqlite_template, tmp_path, demo_network, clock):
     path = tmp_path / "second" / "ride_pool.db"
     path.parent.mkdir()
     shutil.copyfile(sqlite_template, path)
-    with TestClient(make_app(f"sqlite:///{path}", demo_network, clock)) as client:
+    with TestClient(make_app(f"sqlite:///{path}", demo_network, clock), headers={"Accept-Language": "en"}) as client:
         yield client
 
 
@@ -110,7 +110,8 @@ def test_without_a_configured_key_each_deployment_signs_with_its_own(database_ur
     second = tmp_path / "second.db"
     shutil.copyfile(sqlite_template, second)
     apps = [create_app_without_key(url, demo_network, clock) for url in (database_url, f"sqlite:///{second}")]
-    with TestClient(apps[0]) as first, TestClient(apps[1]) as other:
+    english = {"Accept-Language": "en"}
+    with TestClient(apps[0], headers=english) as first, TestClient(apps[1], headers=english) as other:
         a, b = first.app.state.service, other.app.state.service
         assert a.settings.secret_key is None and a.tokens.secret_key != b.tokens.secret_key
         assert len(a.tokens.secret_key) >= 32
@@ -122,7 +123,8 @@ def test_without_a_configured_key_each_deployment_signs_with_its_own(database_ur
         with pytest.raises(InvalidToken, match="signature"):
             b.tokens.read(token)
     # a restart keeps the identity: tokens stay valid
-    with TestClient(create_app_without_key(database_url, demo_network, clock)) as again:
+    with TestClient(create_app_without_key(database_url, demo_network, clock),
+                    headers={"Accept-Language": "en"}) as again:
         assert again.app.state.service.tokens.read(token).user_id == 1
 
 
@@ -206,7 +208,7 @@ def test_logout_ends_this_token_only(demo_api, demo_network, clock, database_url
     with read_session(demo_api.service.engine) as s:
         assert s.get(RevokedToken, claims.jti).expires_at == claims.expires_at
     # another process on the same database (or a restart) refuses it too
-    with TestClient(make_app(database_url, demo_network, clock)) as again:
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as again:
         assert_problem(again.get("/api/v1/bookings", headers=_bearer(first)), 401, "token_revoked")
         assert again.get("/api/v1/bookings", headers=_bearer(second)).status_code == 200
 
@@ -412,7 +414,7 @@ def test_access_log_has_no_query_string(demo_network, clock, database_url):
             time.sleep(0.02)
         logging.getLogger("uvicorn.access").addHandler(keep)
         port = server.servers[0].sockets[0].getsockname()[1]
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, headers={"Accept-Language": "en"}) as client:
             token = app.state.service.tokens.issue(_row(1, "operator"))
             assert client.get("/api/v1/stops", params={"q": "Anna Berg", "ticket": "abc"}).status_code == 200
             assert client.get("/api/v1/health", params={"access_token": token}).status_code == 400
@@ -462,7 +464,7 @@ def test_driver_opens_only_the_streams_of_bookings_on_a_shift_they_drive(live_ap
     on_shift = driver_ids.index(api.service.dispatcher.driver_of_booking(bid))
     own, other = fleet.drivers[on_shift], fleet.drivers[1 - on_shift]
     path = f"/api/v1/bookings/{bid}/events"
-    with httpx.Client(base_url=api.url, timeout=10) as client:
+    with httpx.Client(base_url=api.url, timeout=10, headers={"Accept-Language": "en"}) as client:
         with client.stream("GET", path, headers=other) as r:
             assert r.status_code == 404, r.status_code
             assert r.read() and r.json()["detail"]["code"] == "not_found"

@@ -130,7 +130,7 @@ def _burst(base: str, headers: dict, rider: int, stops: list[int], times: list[s
 
 def _book_until_gone(base, headers, rider, stops, times, attempts, answered, stop, seed) -> None:
     rng = random.Random(seed)
-    with httpx.Client(base_url=base, headers=headers, timeout=10) as c:
+    with httpx.Client(base_url=base, headers={**headers, "Accept-Language": "en"}, timeout=10) as c:
         while not stop.is_set():
             a, b = rng.sample(stops, 2)
             try:

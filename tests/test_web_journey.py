@@ -157,7 +157,9 @@ def test_rider_driver_operator_journey(web_server, web_api, new_page, one_vehicl
     shot(rider, "rider-completed-phone")
     rider.set_viewport_size({"width": 1280, "height": 800})
     rider.click("#tab-bookings")
-    rider.wait_for_selector(f'#booking-list [data-booking-id="{booking_id}"]')
+    # a ride done is in the history ("Frühere Fahrten"), not among the upcoming ones
+    rider.wait_for_selector(f'#history-list [data-booking-id="{booking_id}"]')
+    assert rider.locator(f'#booking-list [data-booking-id="{booking_id}"]').count() == 0
     shot(rider, "rider-bookings-desktop")
 
     # -- the operator dashboard counts the ride
@@ -203,14 +205,14 @@ def test_rider_page_in_english_and_desktop(web_server, new_page, one_vehicle):
     page.click('[data-lang="en"]')
     assert page.get_attribute("html", "lang") == "en"
     assert page.text_content("#find") == "Find a ride"
-    # an API error is shown as a plain sentence: same stop as origin and destination
+    # a problem is shown as a plain sentence at its field: same stop as origin and destination
     page.fill("#origin-search", "Meißen")
     page.click('#origin-results [role=option]:has-text("Meißen, Zentrum")')
     page.fill("#destination-search", "Meißen")
     page.click('#destination-results [role=option]:has-text("Meißen, Zentrum")')
     page.click("#find")
-    page.wait_for_selector("#offers-reason:not([hidden])")
-    assert "no offer" in page.text_content("#offers-reason")
+    page.wait_for_selector("#destination-problem:not([hidden])")
+    assert "same place" in page.text_content("#destination-problem")
     # tapping the map chooses a place
     page.click("#place-destination [data-action=pick]")
     box = page.locator("#map canvas").bounding_box()

@@ -112,7 +112,7 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     page.get_by_role("button", name="Angebote suchen").click()
     alert = page.locator("#phone-error")
     assert alert.get_attribute("role") == "alert"
-    assert "Bitte wählen Sie die Start-Haltestelle" in alert.inner_text()
+    assert "Bitte wählen Sie den Startort" in alert.inner_text()
 
     # --- vehicles: create one, a depot outside the area is refused with a sentence
     page.get_by_role("tab", name="Fahrzeuge").click()

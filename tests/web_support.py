@@ -60,7 +60,7 @@ class WebApi:
 
     def __init__(self, base: str):
         self.base = base
-        self.client = httpx.Client(base_url=base, timeout=30)
+        self.client = httpx.Client(base_url=base, timeout=30, headers={"Accept-Language": "en"})
 
     def login(self, email: str, password: str) -> dict:
         r = self.client.post("/api/v1/auth/token", data={"username": email, "password": password})

@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from ride_pool.api import audit, auth, docs, drivers, errors, hardening, ops, privacy, riders
+from ride_pool.api import audit, auth, docs, drivers, errors, favourites, hardening, map_places, ops, privacy, riders
 from ride_pool.api import places as places_api
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
 from ride_pool.api.url_secrets import RefuseTokenInUrl
 from ride_pool.db.engine import write_problem
+from ride_pool.messages import msg
 from ride_pool.settings import Settings, get_settings
 from routing.network import RoadNetwork
 
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     app.state.service = service
     errors.install(app)
     app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
-    for module in (auth, places_api, riders, drivers, ops):
+    app.add_middleware(errors.LanguageMiddleware)   # messages in the language of Accept-Language
+    for module in (auth, places_api, map_places, riders, favourites, drivers, ops):
         app.include_router(module.router)
     app.include_router(privacy.router)      # a rider's data export and account deletion
     app.include_router(audit.router)        # GET /api/v1/ops/audit
@@ -68,8 +70,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
         problem = write_problem(service.engine)
         if problem is not None:
             log.error("health: the database does not accept writes: %s", problem)
-            return errors.problem(503, "database_not_writable", "the database does not accept writes (disk full, "
-                                  "read-only file or database?); the service cannot take bookings: tell the operator")
+            return errors.problem(503, "database_not_writable", msg("database_not_writable"))
         d = service.dispatcher
         return {"status": "ok", "network": service.network.name, "synthetic": bool(service.network.synthetic),
                 "shifts": len(d.shifts), "active_bookings": len(d.active_bookings()),

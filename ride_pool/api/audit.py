@@ -31,6 +31,7 @@ from ride_pool.api.schemas import MAX_ID
 from ride_pool.api.service import Service
 from ride_pool.db import audit
 from ride_pool.db.repository import Repository
+from ride_pool.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +165,8 @@ def _time(service: Service, value: str | None, name: str) -> int | None:
     try:
         return service.times.epoch(datetime.fromisoformat(value))
     except (ValueError, OverflowError):
-        raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                         f"{name} must be an ISO 8601 time, e.g. 2026-03-03T00:00:00+01:00"}) from None
+        raise HTTPException(422, detail={"code": "invalid_request", "message": msg("not_iso_time", name=name)}) \
+            from None
 
 
 @router.get("/audit", response_model=list[AuditEntryOut])

@@ -34,6 +34,7 @@ from ride_pool.api.service import Service
 from ride_pool.api.throttle import count, count_address, login_locked, password_attempt, setting_limit
 from ride_pool.db.errors import DuplicateEmail
 from ride_pool.db.repository import Repository, normalise_email
+from ride_pool.messages import msg, render
 
 router = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
 log = logging.getLogger(__name__)
@@ -82,9 +83,7 @@ def forget_caller(service: Service, user_id: int) -> None:
 # --- registration and confirmation ---------------------------------------------------------------
 
 def _sent(email: str) -> RegistrationOut:
-    return RegistrationOut(status="confirmation_sent", email=email, message=(
-        "check your e-mail: we sent a confirmation code to this address (if it already has an account, "
-        "its owner got a note instead); confirm with POST /api/v1/auth/confirm"))
+    return RegistrationOut(status="confirmation_sent", email=email, message=render(msg("confirmation_sent")))
 
 
 def new_code() -> tuple[str, str]:
@@ -162,9 +161,7 @@ async def confirm(body: ConfirmIn, service: Service = Depends(get_service)) -> C
     user = await service.in_password_thread(_confirm, service, body.email, body.code.strip())
     if user is None:
         raise HTTPException(422, detail={
-            "code": "wrong_confirmation_code", "message": (
-                "the code is wrong or has expired (or was tried too often); check it, or ask for a new "
-                "code with POST /api/v1/auth/confirm/resend"),
+            "code": "wrong_confirmation_code", "message": msg("wrong_confirmation_code"),
             "max_attempts": service.settings.confirm_max_attempts})
     forget_caller(service, user.id)
     return ConfirmedOut(email=user.email)
@@ -200,7 +197,7 @@ def _check_password(service: Service, email: str, password: str, address: str):
 
 def _wrong_login() -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail={
-        "code": "wrong_login", "message": "e-mail or password is wrong"}, headers={"WWW-Authenticate": "Bearer"})
+        "code": "wrong_login", "message": msg("wrong_login")}, headers={"WWW-Authenticate": "Bearer"})
 
 
 @router.post("/token", response_model=TokenOut)
@@ -216,7 +213,7 @@ async def token(request: Request, form: OAuth2PasswordRequestForm = Depends(),
     service.limiter.clear("login_account", email, setting_limit(service, "login_account"))
     if user.disabled:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
-            "code": "account_disabled", "message": "this account is disabled; ask the operator to enable it"})
+            "code": "account_disabled", "message": msg("account_disabled_login")})
     return TokenOut(access_token=service.tokens.issue(user), role=user.role.value, user_id=user.id)
 
 
@@ -235,7 +232,7 @@ async def logout(token: str | None = Depends(oauth2), caller: Caller = Depends(c
 def me(caller: Caller = Depends(current_caller), service: Service = Depends(get_service)) -> UserOut:
     user = Repository(service.engine).get_user(caller.user_id)
     if user is None:
-        raise HTTPException(401, detail={"code": "not_authenticated", "message": "this account no longer exists"})
+        raise HTTPException(401, detail={"code": "not_authenticated", "message": msg("account_gone")})
     return user_out(user)
 
 
@@ -244,7 +241,7 @@ def _change_password(service: Service, user_id: int, current: str, new: str, add
     repo = Repository(service.engine)
     user = repo.get_user(user_id)
     if user is None:
-        raise HTTPException(401, detail={"code": "not_authenticated", "message": "this account no longer exists"})
+        raise HTTPException(401, detail={"code": "not_authenticated", "message": msg("account_gone")})
     if not password_attempt(service, user.email, address, current, user.password_hash):
         return user, False
     return repo.set_password(user_id, security.hash_password(new)), True
@@ -260,7 +257,6 @@ async def change_password(body: PasswordChangeIn, request: Request, caller: Call
                                                      body.current_password, body.new_password,
                                                      client_address(request))
     if not changed:
-        raise HTTPException(422, detail={"code": "wrong_password", "message":
-                                         "the current password is wrong; enter the one you log in with"})
+        raise HTTPException(422, detail={"code": "wrong_password", "message": msg("wrong_password")})
     forget_caller(service, user.id)
     return TokenOut(access_token=service.tokens.issue(user), role=user.role.value, user_id=user.id)

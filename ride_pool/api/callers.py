@@ -22,6 +22,7 @@ from ride_pool.api.security import InvalidToken, TokenClaims
 from ride_pool.api.tokens import Tokens
 from ride_pool.db import accounts
 from ride_pool.db.accounts import AccountState
+from ride_pool.messages import msg
 
 #: how long an account's state (and a token's not being ended) is taken from memory
 ACCOUNT_SECONDS = 5.0
@@ -57,7 +58,7 @@ class Callers:
                 self._claims.clear()
             self._claims[token] = claims
         elif claims.expires_at <= self.now():
-            raise InvalidToken("the token has expired")
+            raise InvalidToken(msg("token_expired", what=msg("what_token")))
         return claims
 
     def cached(self, token: str) -> AccountState | None:
@@ -99,7 +100,7 @@ class Callers:
         self._remember(claims.user_id, state, self.now())
         self._accept(claims, state, ended=ended or claims["tok"] in self._ended)
         if not accounts.use_once(self.engine, claims.jti, claims.expires_at):
-            raise InvalidToken(f"this ticket was used already; get a new one with POST {path}/ticket",
+            raise InvalidToken(msg("ticket_used", path=path),
                                "invalid_ticket")
         return state
 
@@ -140,14 +141,13 @@ class Callers:
     @staticmethod
     def _accept(claims: TokenClaims, state: AccountState | None, *, ended: bool) -> AccountState:
         if ended:
-            raise InvalidToken("this token was ended by logging out; log in again", "token_revoked")
+            raise InvalidToken(msg("token_logged_out"), "token_revoked")
         if state is None or state.deleted:
-            raise InvalidToken("the account of this token no longer exists; log in with another account",
+            raise InvalidToken(msg("account_deleted"),
                                "account_deleted")
         if state.disabled:
-            raise InvalidToken("this account is disabled; ask the operator to enable it, then log in again",
+            raise InvalidToken(msg("account_disabled"),
                                "account_disabled")
         if claims.version != state.token_version:
-            raise InvalidToken("this token was ended (the password was changed or the account was disabled "
-                               "since it was issued); log in again", "token_revoked")
+            raise InvalidToken(msg("token_revoked"), "token_revoked")
         return state

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ride_pool.api import security
 from ride_pool.api.service import Service
+from ride_pool.messages import Message, msg
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -32,7 +33,7 @@ async def get_service(request: Request) -> Service:
     return request.app.state.service
 
 
-def _unauthorised(message: str, code: str = "not_authenticated") -> HTTPException:
+def _unauthorised(message: Message, code: str = "not_authenticated") -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": code, "message": message},
                          headers={"WWW-Authenticate": "Bearer"})
 
@@ -49,14 +50,14 @@ async def current_caller(request: Request, token: str | None = Depends(oauth2),
     neither disabled nor deleted (:class:`~ride_pool.api.callers.Callers`; the database is read
     only when the caller's memory of the account is older than a few seconds)."""
     if not token:
-        raise _unauthorised("log in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
+        raise _unauthorised(msg("log_in_first"))
     callers = service.callers
     try:
         state = callers.cached(token)
         if state is None:
             state = await run_in_threadpool(callers.check, token)
     except security.InvalidToken as exc:
-        message = str(exc) if "log in" in str(exc) else f"{exc}; log in again"
+        message = exc.message if "log in" in str(exc) else msg("log_in_again", reason=exc.message)
         raise _unauthorised(message, exc.code) from None
     caller = _caller(state, callers.claims(token).jti)
     request.state.caller = caller      # who made the request, for the audit log (api/audit.py)
@@ -73,7 +74,7 @@ async def stream_caller(request: Request, token: str | None = Depends(oauth2),
     try:
         state = await run_in_threadpool(service.callers.check_ticket, ticket, request.url.path)
     except security.InvalidToken as exc:
-        raise _unauthorised(str(exc), exc.code) from None
+        raise _unauthorised(exc.message, exc.code) from None
     return _caller(state)
 
 
@@ -82,7 +83,7 @@ def require(*roles: str, source=current_caller):
     async def check(caller: Caller = Depends(source)) -> Caller:
         if caller.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail={
-                "code": "forbidden", "message": f"this needs the {' or '.join(roles)} role; you are a {caller.role}"})
+                "code": "forbidden", "message": msg("role_needed", roles=" / ".join(roles), role=caller.role)})
         return caller
     return check
 

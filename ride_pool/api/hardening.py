@@ -20,6 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ride_pool.messages import Message as MessageText
+from ride_pool.messages import msg, scope_language
+
 #: the path whose bodies are stop files (``POST /api/v1/ops/stops/import``), with their own limit
 STOP_UPLOAD_PATH = "/api/v1/ops/stops/import"
 
@@ -35,8 +38,7 @@ class BodyTooLarge(HTTPException):
     def __init__(self, limit: int):
         super().__init__(413, detail={
             "code": "too_large", "limit_bytes": limit,
-            "message": f"the request body is larger than {_megabytes(limit)} ({limit} bytes), the most this "
-                       "server accepts here; send less data (stop files may be split)"})
+            "message": msg("too_large_body", size=_megabytes(limit), limit=limit)})
 
 
 class BodyLimit:
@@ -56,7 +58,7 @@ class BodyLimit:
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             # refused before the body is read; the server closes the connection afterwards
-            await _too_large(limit)(scope, receive, send)
+            await _too_large(limit, scope_language(scope))(scope, receive, send)
             return
 
         received = 0
@@ -83,12 +85,13 @@ class BodyLimit:
             # raised where no exception handler turned it into an answer (e.g. in a middleware)
             if response_started:
                 raise
-            await _too_large(limit)(scope, receive, send)
+            await _too_large(limit, scope_language(scope))(scope, receive, send)
 
 
-def _too_large(limit: int) -> JSONResponse:
+def _too_large(limit: int, lang: str) -> JSONResponse:
     error = BodyTooLarge(limit)
-    return JSONResponse({"detail": error.detail}, status_code=413, headers={"Connection": "close"})
+    detail = {k: (v.render(lang) if isinstance(v, MessageText) else v) for k, v in error.detail.items()}
+    return JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
 
 
 def origin_of(url: str | None) -> str | None:

@@ -15,6 +15,8 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from ride_pool.messages import Message
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -75,7 +77,7 @@ def client_address(request: Request) -> str:
     return client.host if client is not None else "unknown"
 
 
-def too_many(retry_after: int, message: str, code: str = "too_many_requests") -> HTTPException:
+def too_many(retry_after: int, message: Message, code: str = "too_many_requests") -> HTTPException:
     """A 429 answer with ``Retry-After``."""
     return HTTPException(429, detail={"code": code, "message": message, "retry_after_s": retry_after},
                          headers={"Retry-After": str(retry_after)})

@@ -39,6 +39,8 @@ from ride_pool.dispatch.dispatcher import KEEP
 from ride_pool.dispatch.errors import DispatchInputError
 from ride_pool.dispatch.fleet import EARLY_START_S
 from ride_pool.dispatch.kpis import compute_kpis
+from ride_pool.message_catalogue import CATALOGUE
+from ride_pool.messages import Message, msg, render
 from ride_pool.text import Name, StopName, Town
 
 router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depends(operator_only)])
@@ -49,14 +51,15 @@ def vehicle_out(v) -> VehicleOut:
                       depot_lat=v.depot_lat, depot_lon=v.depot_lon, active=v.active)
 
 
-def driver_account(repo: Repository, email: str | None, missing: str) -> int | None:
+def driver_account(repo: Repository, email: str | None, missing: Message) -> int | None:
     """The user id of the driver account ``email`` (None for no email); 422 ``missing`` + email if
     there is no such account or it is not a driver's."""
     if not email:
         return None
     driver = repo.get_user_by_email(email)
     if driver is None or driver.role.value != "driver":
-        raise HTTPException(422, detail={"code": "unknown_driver", "message": f"{missing} {email}"})
+        raise HTTPException(422, detail={"code": "unknown_driver", "message": msg("field_message", field=missing,
+                                                                                   message=email)})
     return driver.id
 
 
@@ -73,7 +76,8 @@ def create_vehicle(body: VehicleIn, service: Service = Depends(get_service)):
             body.label, body.seats, wheelchair_places=body.wheelchair_places, depot_lat=body.depot_lat,
             depot_lon=body.depot_lon))
     except ValueError as exc:
-        raise HTTPException(422, detail={"code": "invalid_request", "message": str(exc)}) from None
+        raise HTTPException(422, detail={"code": "invalid_request",
+                                         "message": getattr(exc, "message", str(exc))}) from None
 
 
 @router.patch("/vehicles/{vehicle_id}", response_model=VehicleOut)
@@ -88,7 +92,8 @@ def update_vehicle(body: VehiclePatch, vehicle_id: int = Path(ge=1, le=MAX_ID),
     try:
         return vehicle_out(Repository(service.engine).update_vehicle(vehicle_id, **changes))
     except ValueError as exc:
-        raise HTTPException(422, detail={"code": "invalid_request", "message": str(exc)}) from None
+        raise HTTPException(422, detail={"code": "invalid_request",
+                                         "message": getattr(exc, "message", str(exc))}) from None
 
 
 @router.get("/shifts", response_model=list[ShiftOut])
@@ -109,13 +114,13 @@ def create_shift(body: ShiftIn, service: Service = Depends(get_service)):
     vehicle = repo.get_vehicle(body.vehicle_id)
     if vehicle is None:
         raise HTTPException(422, detail={"code": "unknown_vehicle",
-                                         "message": f"there is no vehicle {body.vehicle_id}"})
+                                         "message": msg("unknown_vehicle", vehicle_id=body.vehicle_id)})
     if not vehicle.active:
         raise HTTPException(409, detail={"code": "vehicle_inactive", "message":
-                                         f"vehicle {vehicle.label} is inactive; activate it first"})
+                                         msg("vehicle_inactive", label=vehicle.label)})
     start, end = service.times.epoch(body.start, "start"), service.times.epoch(body.end, "end")
     service.dispatcher.check_shift_times(vehicle.id, vehicle.label, start, end)
-    driver_id = driver_account(repo, body.driver_email, "there is no driver account")
+    driver_id = driver_account(repo, body.driver_email, msg("no_driver_account"))
     depot = service.dispatcher.place(vehicle.depot_lat, vehicle.depot_lon, name=f"Depot {vehicle.label}")
     return shift_out(service, plan_shift(service, vehicle, start, end, depot, driver_id=driver_id,
                                          **break_of(service, body)))
@@ -148,27 +153,24 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         form = await request.form()
         upload = form.get("file")
         if upload is None or not hasattr(upload, "read"):
-            raise HTTPException(422, detail={"code": "invalid_request",
-                                             "message": "send the stop file as form field 'file'"})
+            raise HTTPException(422, detail={"code": "invalid_request", "message": msg("stop_file_field")})
         raw = await upload.read()
     else:
         raw = await request.body()
     if not raw:
-        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": "the stop file is empty"})
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_empty")})
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise HTTPException(422, detail={"code": "invalid_stop_file", "message":
-                                         "the stop file must be UTF-8 text (CSV)"}) from None
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_utf8")}) from None
     if "\x00" in text:
-        raise HTTPException(422, detail={"code": "invalid_stop_file", "message":
-                                         "the stop file contains NUL characters: send the CSV text file itself"})
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_nul")})
 
     def work():
         try:
             parsed = parse_stops_text(text)
         except StopImportError as exc:
-            raise HTTPException(422, detail={"code": "invalid_stop_file", "message": str(exc)}) from None
+            raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
         d = service.dispatcher
         # points far from any road are sorted out for all stops at once (one by one, each refusal
         # costs milliseconds: a county's station list would take half a minute)
@@ -177,7 +179,7 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         for stop, ok in zip(parsed, near):
             try:
                 if not ok:
-                    raise DispatchInputError("far from any road")
+                    raise DispatchInputError(msg("far_from_road"))
                 stop["node"] = d.place(stop["lat"], stop["lon"]).node
                 kept.append(stop)
             except DispatchInputError:
@@ -221,7 +223,7 @@ def phone_quote(body: PhoneQuoteIn, request: Request, service: Service = Depends
         rider = Repository(service.engine).get_user_by_email(body.rider_email)
         if rider is None:
             raise HTTPException(422, detail={"code": "unknown_rider", "message":
-                                             f"there is no rider account {body.rider_email}; leave it empty"})
+                                             msg("unknown_rider", email=body.rider_email)})
         rider_id = rider.id
     return make_quote(service, body, rider_id, "phone")
 
@@ -259,13 +261,18 @@ def kpis(since: str | None = Query(default=None, description="ISO 8601; default:
         except (ValueError, OverflowError):     # OverflowError: e.g. 0001-01-01 local is before year 1 UTC
             raise HTTPException(422, detail={
                 "code": "invalid_request",
-                "message": "since must be an ISO 8601 time, e.g. 2026-03-03T00:00:00+01:00"}) from None
+                "message": msg("not_iso_time", name="since")}) from None
     else:
         now = datetime.fromtimestamp(service.clock(), tz)
         t0 = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
     events = [event for _, event in service.store.event_rows(since_time=t0)]
     result = compute_kpis(events)
     result["since"] = service.times.iso(t0).isoformat()
+    # the causes in words, in the request's language: {code: text}
+    causes = set()
+    for name in ("rejections_by_cause", "refusals_by_cause", "cancellations_by_cause"):
+        causes.update(result.get(name) or {})
+    result["cause_names"] = {c: render(msg("cause_" + c)) if "cause_" + c in CATALOGUE else c for c in sorted(causes)}
     return result
 
 
@@ -358,14 +365,14 @@ def update_stop(body: StopPatch, stop_id: int = Path(ge=1, le=MAX_ID), service: 
 
     changes = body.model_dump(exclude_none=True)
     if not changes:
-        raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                         "nothing to change: send name, town, code, lat or lon"})
+        raise HTTPException(422, detail={"code": "invalid_request",
+                                         "message": msg("nothing_to_change", fields="name, town, code, lat, lon")})
     if "code" in changes:
         changes["code"] = changes["code"].strip() or None
     repo = Repository(service.engine)
     current = repo.get_stop(stop_id)
     if current is None:
-        raise HTTPException(404, detail={"code": "not_found", "message": f"there is no stop {stop_id}"})
+        raise HTTPException(404, detail={"code": "not_found", "message": msg("stop_unknown", stop_id=stop_id)})
     if "lat" in changes or "lon" in changes:
         place = service.dispatcher.place(changes.get("lat", current.lat), changes.get("lon", current.lon),
                                          name=changes.get("name", current.name))  # 422 outside the area
@@ -373,7 +380,8 @@ def update_stop(body: StopPatch, stop_id: int = Path(ge=1, le=MAX_ID), service: 
     try:
         return stop_out(update_stop_row(service.engine, stop_id, **changes))
     except ValueError as exc:
-        raise HTTPException(422, detail={"code": "invalid_request", "message": str(exc)}) from None
+        raise HTTPException(422, detail={"code": "invalid_request",
+                                         "message": getattr(exc, "message", str(exc))}) from None
 
 
 class ShiftPatch(Strict):
@@ -397,13 +405,13 @@ def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), servic
     d = service.dispatcher
     fields = body.model_fields_set
     if not fields:
-        raise HTTPException(422, detail={"code": "invalid_request", "message":
-                                         "nothing to change: send start, end, driver_email or the break"})
+        raise HTTPException(422, detail={"code": "invalid_request",
+                                         "message": msg("nothing_to_change", fields="start, end, driver_email, break")})
     live = d.changeable_shift(shift_id)
     driver_id = live.driver_id
     if "driver_email" in fields:
         driver_id = driver_account(Repository(service.engine), body.driver_email,
-                                   "driver_email: there is no driver account")
+                                   msg("field_message", field="driver_email", message=msg("no_driver_account")))
     start = service.times.epoch(body.start, "start") if body.start is not None else live.start
     end = service.times.epoch(body.end, "end") if body.end is not None else live.end
     planned_break = break_of(service, body, live)
@@ -437,8 +445,7 @@ def disable_account(user_id: int = Path(ge=1, le=MAX_ID), caller: Caller = Depen
                     service: Service = Depends(get_service)):
     """Disable an account: its tokens are refused at once and it cannot log in until enabled."""
     if user_id == caller.user_id:
-        raise HTTPException(409, detail={"code": "own_account", "message": "you cannot disable your own "
-                                         "account; ask another operator to do it"})
+        raise HTTPException(409, detail={"code": "own_account", "message": msg("own_account")})
     user = account_rows.set_disabled(service.engine, user_id, True)
     service.callers.forget(user_id)
     return _account_state_out(user)

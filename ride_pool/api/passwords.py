@@ -10,6 +10,8 @@ from importlib import resources
 
 from fastapi import HTTPException
 
+from ride_pool.messages import Message, msg
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 
@@ -18,9 +20,10 @@ class WeakPassword(ValueError):
     """A password the rules refuse; ``code`` names the rule (``password_too_short``,
     ``password_blank``, ``password_too_common``)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
+    def __init__(self, code: str, message: Message):
+        super().__init__(str(message))
         self.code = code
+        self.message = message
 
 
 @lru_cache(maxsize=1)
@@ -43,16 +46,14 @@ def _invisible(character: str) -> bool:
 def check_password(password: str) -> None:
     """Raise :class:`WeakPassword` if ``password`` breaks a rule."""
     if all(_invisible(c) for c in password):
-        raise WeakPassword("password_blank", "the password must not be empty or only blanks; choose a password "
-                           f"of at least {MIN_LENGTH} characters")
+        raise WeakPassword("password_blank", msg("password_blank", min_length=MIN_LENGTH))
     if len(password) < MIN_LENGTH:
-        raise WeakPassword("password_too_short", f"the password has {len(password)} characters; it needs at "
-                           f"least {MIN_LENGTH} (a few words in a row are easy to remember)")
+        raise WeakPassword("password_too_short", msg("password_too_short", length=len(password),
+                                                     min_length=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise WeakPassword("password_too_long", f"the password may have at most {MAX_LENGTH} characters")
+        raise WeakPassword("password_too_long", msg("password_too_long", max_length=MAX_LENGTH))
     if password.strip().lower() in common_passwords():
-        raise WeakPassword("password_too_common", "this password is one of the most common ones and is guessed "
-                           "first; choose another")
+        raise WeakPassword("password_too_common", msg("password_too_common"))
 
 
 def require_good_password(password: str) -> None:
@@ -60,5 +61,5 @@ def require_good_password(password: str) -> None:
     try:
         check_password(password)
     except WeakPassword as exc:
-        raise HTTPException(422, detail={"code": exc.code, "message": str(exc), "min_length": MIN_LENGTH}) \
+        raise HTTPException(422, detail={"code": exc.code, "message": exc.message, "min_length": MIN_LENGTH}) \
             from None

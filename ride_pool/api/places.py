@@ -15,6 +15,7 @@ from ride_pool.api.deps import get_service
 from ride_pool.api.place_book import PlaceBook
 from ride_pool.api.schemas import PlaceResultOut
 from ride_pool.api.service import Service
+from ride_pool.messages import msg
 from routing.place_search import Found
 
 router = APIRouter(prefix="/api/v1", tags=["places"])
@@ -47,10 +48,9 @@ def search_places(request: Request,
     OpenStreetMap contributors (ODbL) for OSM networks (header ``X-Data-Attribution``)."""
     throttle.count_address(service, request, "places_address")
     if (lat is None) != (lon is None):
-        raise HTTPException(422, detail={"code": "invalid_request",
-                                         "message": "give both lat and lon (the rider's position), or neither"})
+        raise HTTPException(422, detail={"code": "invalid_request", "message": msg("lat_and_lon")})
     if "\x00" in q:
-        raise HTTPException(422, detail={"code": "invalid_request", "message": "q: NUL characters are not allowed"})
+        raise HTTPException(422, detail={"code": "invalid_request", "message": msg("q_nul")})
     book: PlaceBook = service.place_book
     found = book.search(q, limit, lat, lon)
     body = "[" + ",".join(result_out(f).model_dump_json() for f in found) + "]"
@@ -72,8 +72,7 @@ def reverse_place(request: Request, lat: float = Query(ge=-90, le=90), lon: floa
     book: PlaceBook = service.place_book
     found = book.reverse(lat, lon)
     if found is None:
-        raise HTTPException(422, detail={"code": "outside_area", "message":
-                                         f"the point lat={lat:.5f}, lon={lon:.5f} lies outside the area this "
-                                         "service knows places of; choose a point inside the service area"})
+        raise HTTPException(422, detail={"code": "outside_area", "message": msg(
+            "outside_area", lat=f"{lat:.5f}", lon=f"{lon:.5f}")})
     return Response(result_out(found).model_dump_json(), media_type="application/json",
                     headers={"X-Data-Attribution": _ascii_header(book.attribution)})

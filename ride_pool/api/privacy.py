@@ -26,6 +26,7 @@ from ride_pool.db import audit, privacy
 from ride_pool.db.repository import Repository
 from ride_pool.dispatch.domain import BookingStatus
 from ride_pool.dispatch.errors import DispatchError
+from ride_pool.messages import msg
 
 router = APIRouter(prefix="/api/v1/me", tags=["accounts"])
 
@@ -53,8 +54,7 @@ def export(caller: Caller = Depends(current_caller), service: Service = Depends(
     service.store.flush()       # quotes written behind are part of the data too
     data = privacy.export_account(service.engine, caller.user_id)
     if data is None:
-        raise HTTPException(401, detail={"code": "not_authenticated", "message":
-                                         "this account no longer exists; log in again"})
+        raise HTTPException(401, detail={"code": "not_authenticated", "message": msg("account_gone_login")})
     body = {"exported_at": service.clock(), **data}
     content = json.dumps(_with_iso_times(body, service.times.iso), ensure_ascii=False, indent=1).encode()
     stamp = datetime.fromtimestamp(service.clock(), service.times.tz).strftime("%Y-%m-%d")
@@ -76,23 +76,20 @@ async def delete_account(body: DeleteIn, request: Request, caller: Caller = Depe
     repo = Repository(service.engine)
     user = await run_in_threadpool(repo.get_user, caller.user_id)
     if user is None or user.deleted_at is not None:
-        raise HTTPException(401, detail={"code": "not_authenticated", "message":
-                                         "this account no longer exists; log in again"})
+        raise HTTPException(401, detail={"code": "not_authenticated", "message": msg("account_gone_login")})
     # a wrong password counts as a failed log-in (a stolen token must not become a password oracle)
     address = client_address(request)
     throttle.login_locked(service, user.email, address)
     if not await service.in_password_thread(throttle.password_attempt, service, user.email, address, body.password,
                                             user.password_hash):
-        raise HTTPException(403, detail={"code": "wrong_password", "message":
-                                         "the password is wrong; enter the password of this account to delete it"})
+        raise HTTPException(403, detail={"code": "wrong_password", "message": msg("wrong_password_delete")})
     return await run_in_threadpool(_delete, service, caller)
 
 
 def _delete(service: Service, caller: Caller) -> dict:
     d = service.dispatcher
     if any(b.status is BookingStatus.ONBOARD for b in d.active_bookings_of(caller.user_id)):
-        raise HTTPException(409, detail={"code": "ride_in_progress", "message":
-                                         "you are on board a ride; delete the account once it has ended"})
+        raise HTTPException(409, detail={"code": "ride_in_progress", "message": msg("ride_in_progress")})
     cancelled = _cancel_active(service, caller.user_id)
     now = service.clock()
     booking_ids = privacy.delete_account(service.engine, caller.user_id, now)

@@ -16,6 +16,7 @@ from ride_pool.api.service import Service
 from ride_pool.api.views import booking_out, json_response, quote_out, resolve_place, sync_stops
 from ride_pool.db.repository import Repository
 from ride_pool.dispatch.domain import Booking, RejectCause, TripRequest
+from ride_pool.messages import msg
 
 router = APIRouter(prefix="/api/v1", tags=["riders"])
 
@@ -49,7 +50,7 @@ def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: s
                           caller_phone=getattr(body, "caller_phone", None), rider_confirmed=rider_confirmed)
     quote = service.dispatcher.quote(request)
     if quote.reject_cause is RejectCause.IN_THE_PAST:      # a time already passed is bad input
-        raise HTTPException(422, detail={"code": quote.reject_cause.value, "message": quote.reject_message})
+        raise HTTPException(422, detail={"code": quote.reject_cause.value, "message": quote.reject_reason})
     return quote_out(service, quote)
 
 
@@ -103,7 +104,8 @@ def own_booking(service: Service, booking_id: str, caller: Caller) -> Booking:
     if booking is None and _BOOKING_ID.match(booking_id):
         booking = Repository(service.engine).get_booking(booking_id)
     if booking is None or not _may_see(service, booking, caller):
-        raise HTTPException(404, detail={"code": "not_found", "message": f"you have no booking {booking_id}"})
+        raise HTTPException(404, detail={"code": "not_found", "message": msg("booking_not_yours",
+                                                                           booking_id=booking_id)})
     return booking
 
 

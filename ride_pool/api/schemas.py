@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from ride_pool.messages import Refused, msg
 from ride_pool.text import InvalidName, Name, StopName, Town, check_name
 
 #: the largest id a path or body may name (ids are 32-bit integers in the database)
@@ -30,12 +31,12 @@ def _email(value: str) -> str:
                 return f"{local_part}@{domain.lower()}"
             except EmailNotValidError:
                 pass
-        raise ValueError(f"not a valid e-mail address: {exc}") from None
+        raise Refused(msg("email_invalid", detail=str(exc))) from None
 
 
 def _plausible_time(value: datetime) -> datetime:
     if not 2000 <= value.year <= 2199:
-        raise ValueError("must be a date and time between the years 2000 and 2199, e.g. 2026-03-03T09:30:00+01:00")
+        raise Refused(msg("time_implausible"))
     return value
 
 
@@ -46,10 +47,10 @@ def _caller_name(value: str) -> str:
     """A phone caller's name: 1 to 100 characters once trimmed, on one line."""
     value = value.strip()
     if not value:
-        raise InvalidName("the caller's name is empty; leave caller_name out if the caller gives none")
+        raise InvalidName(msg("caller_name_empty"))
     if len(value) > 100:
-        raise InvalidName(f"the caller's name may have at most 100 characters, this one has {len(value)}; shorten it")
-    return check_name(value, "the caller's name", max_length=100)
+        raise InvalidName(msg("caller_name_too_long", length=len(value)))
+    return check_name(value, msg("the_caller_name"), max_length=100)
 
 
 def _caller_phone(value: str) -> str:
@@ -57,12 +58,11 @@ def _caller_phone(value: str) -> str:
     once trimmed, at least 3 digits."""
     value = value.strip()
     if not _PHONE_CHARS.fullmatch(value):
-        raise ValueError("a phone number may only contain digits, spaces and + - ( ) /, e.g. 03521 123456 or "
-                         "+49 3521 123456")
+        raise Refused(msg("phone_characters"))
     if not 3 <= len(value) <= 30:
-        raise ValueError(f"a phone number has 3 to 30 characters, this one has {len(value)}")
+        raise Refused(msg("phone_length", length=len(value)))
     if sum(c.isdigit() for c in value) < 3:
-        raise ValueError("a phone number needs at least 3 digits, e.g. 03521 123456")
+        raise Refused(msg("phone_digits"))
     return value
 
 
@@ -96,7 +96,7 @@ class Strict(BaseModel):
     @classmethod
     def _no_nul(cls, data):
         if _has_nul(data):
-            raise ValueError("text must not contain NUL characters (\\u0000)")
+            raise Refused(msg("text_nul"))
         return data
 
 
@@ -117,11 +117,11 @@ class PlaceIn(Strict):
     def _one_kind(self):
         has_point = self.lat is not None or self.lon is not None
         if self.stop_id is None and not has_point:
-            raise ValueError("give either stop_id or lat and lon")
+            raise Refused(msg("place_stop_or_point"))
         if self.stop_id is not None and has_point:
-            raise ValueError("give either stop_id or lat and lon, not both")
+            raise Refused(msg("place_not_both"))
         if has_point and (self.lat is None or self.lon is None):
-            raise ValueError("a point needs both lat and lon")
+            raise Refused(msg("point_needs_both"))
         return self
 
 
@@ -136,9 +136,9 @@ class QuoteIn(Strict):
     @model_validator(mode="after")
     def _times(self):
         if self.pickup_after is not None and self.arrive_by is not None:
-            raise ValueError("give either pickup_after or arrive_by, not both")
+            raise Refused(msg("pickup_after_and_arrive_by"))
         if self.wheelchairs > self.passengers:
-            raise ValueError("wheelchairs cannot exceed passengers (a wheelchair user is a passenger too)")
+            raise Refused(msg("wheelchairs_exceed_passengers"))
         return self
 
 
@@ -216,6 +216,9 @@ class QuoteOut(BaseModel):
     quote_id: str
     offers: list[OfferOut]
     reason: Reason | None = None
+    #: why the offered time is what it is when it is not the time asked for (lead time, operating
+    #: hours, early-trip cut-off, closing time, a full fleet), in the request's language
+    time_reason: Reason | None = None
 
 
 class BookingIn(Strict):
@@ -398,7 +401,7 @@ class ReportIn(Strict):
     @model_validator(mode="after")
     def _one_time(self):
         if self.reported_at is not None and self.time is not None and self.reported_at != self.time:
-            raise ValueError("give reported_at (or its older name time), not both")
+            raise Refused(msg("reported_at_twice"))
         return self
 
     @property
@@ -413,7 +416,7 @@ class ShiftStartIn(ReportIn):
     @model_validator(mode="after")
     def _one(self):
         if (self.shift_id is None) == (self.vehicle_id is None):
-            raise ValueError("give either shift_id or vehicle_id")
+            raise Refused(msg("shift_or_vehicle"))
         return self
 
 

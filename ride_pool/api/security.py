@@ -21,6 +21,8 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from ride_pool.messages import Message, msg
+
 ALGORITHM = "HS256"
 ARGON2_MEMORY_KIB = 19_456
 ARGON2_TIME_COST = 2
@@ -35,9 +37,10 @@ class InvalidToken(Exception):
     """A bearer token (or stream ticket) that cannot be accepted; the message says why, ``code``
     names the reason for the API's answer (the fix is always to log in again)."""
 
-    def __init__(self, message: str, code: str = "not_authenticated"):
-        super().__init__(message)
+    def __init__(self, message: Message, code: str = "not_authenticated"):
+        super().__init__(str(message))
         self.code = code
+        self.message = message
 
 
 class TokenClaims(dict):
@@ -137,44 +140,41 @@ def decode_stream_ticket(ticket: str, secret_key: str, *, issuer: str, path: str
         claims = _decode(ticket, secret_key, issuer=issuer, audience=issuer + TICKET_AUDIENCE_SUFFIX, now=now,
                          what="ticket")
     except InvalidToken as error:
-        raise InvalidToken(f"{error}; get a new ticket with POST {path}/ticket", "invalid_ticket") from None
+        raise InvalidToken(msg("ticket_invalid", reason=error.message, path=path), "invalid_ticket") from None
     if claims.get("path") != path:
-        raise InvalidToken(f"this ticket opens another event stream, not {path}; get one with POST {path}/ticket",
-                           "invalid_ticket")
+        raise InvalidToken(msg("ticket_other_stream", path=path), "invalid_ticket")
     if not isinstance(claims.get("tok"), str):
-        raise InvalidToken(f"this ticket names no login; get a new one with POST {path}/ticket", "invalid_ticket")
+        raise InvalidToken(msg("ticket_no_login", path=path), "invalid_ticket")
     return claims
 
 
 def _decode(token: str, secret_key: str, *, issuer: str, audience: str, now: float | None, what: str) -> TokenClaims:
+    what = msg("what_" + what)
     try:
         # expiry is checked below against ``now`` (an injected clock in tests), not by PyJWT
         claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], issuer=issuer, audience=audience,
                             options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False})
     except jwt.InvalidSignatureError:
-        raise InvalidToken(f"the {what}'s signature is not valid (not issued by this service, or the "
-                           "server's secret key changed)") from None
+        raise InvalidToken(msg("token_signature", what=what)) from None
     except jwt.MissingRequiredClaimError as error:
-        raise InvalidToken(f"the {what} lacks the {error.claim!r} claim (issued by an older version or "
-                           "another service)") from None
+        raise InvalidToken(msg("token_claim_missing", what=what, claim=repr(error.claim))) from None
     except jwt.InvalidIssuerError:
-        raise InvalidToken(f"the {what} was issued by another deployment of the service, not this one") from None
+        raise InvalidToken(msg("token_other_issuer", what=what)) from None
     except jwt.InvalidAudienceError:
-        raise InvalidToken(f"the {what} is not meant for this use or this deployment") from None
+        raise InvalidToken(msg("token_other_audience", what=what)) from None
     except jwt.InvalidAlgorithmError:
-        raise InvalidToken(f"the {what} is not signed with {ALGORITHM}") from None
+        raise InvalidToken(msg("token_algorithm", what=what, algorithm=ALGORITHM)) from None
     except jwt.InvalidTokenError as error:
-        raise InvalidToken(f"not a valid bearer {what} ({error}): send 'Authorization: Bearer <token>' "
-                           "with the token from logging in") from None
+        raise InvalidToken(msg("token_malformed", what=what, detail=str(error))) from None
     # ASCII digits only, no leading zero: "01" or an Arabic-Indic "١" would also read as user 1
     if not (isinstance(claims["sub"], str) and claims["sub"].isascii() and claims["sub"].isdigit()
             and claims["sub"] == str(int(claims["sub"]))):
-        raise InvalidToken(f"the {what}'s subject is not a user id")
+        raise InvalidToken(msg("token_subject", what=what))
     if not isinstance(claims["ver"], int) or not isinstance(claims["exp"], int) \
             or not isinstance(claims["iat"], int) or not isinstance(claims["jti"], str) or not claims["jti"]:
-        raise InvalidToken(f"the {what}'s claims are malformed")
+        raise InvalidToken(msg("token_claims", what=what))
     if claims["exp"] <= int(time.time() if now is None else now):
-        raise InvalidToken(f"the {what} has expired")
+        raise InvalidToken(msg("token_expired", what=what))
     return TokenClaims(claims)
 
 

@@ -4,6 +4,7 @@ restored from the database, live-update broker, map renderings, caller caches an
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import time
@@ -154,7 +155,10 @@ class Service:
         latencies spread. Other endpoints stay in the general pool and share the lock as before."""
         if self._dispatch_pool is None:
             self._dispatch_pool = ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch")
-        return await asyncio.get_running_loop().run_in_executor(self._dispatch_pool, partial(fn, *args))
+        # with the caller's context: the request's language (ride_pool.messages.current_language)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._dispatch_pool,
+                                                                partial(context.run, fn, *args))
 
     async def in_password_thread(self, fn, *args):
         """``fn(*args)`` on the service's password threads (one per core).

@@ -12,20 +12,12 @@ from fastapi import Request
 from ride_pool.api import security
 from ride_pool.api.limits import Limit, client_address, too_many
 from ride_pool.api.service import Service
+from ride_pool.message_catalogue import CATALOGUE
+from ride_pool.messages import Duration, msg
 
 #: locks that make one password attempt of an account (or from an address) wait for the one
 #: before it: a key's lock is ``_ATTEMPT_LOCKS[crc32(key) % len]`` (striped: no lock per key kept)
 _ATTEMPT_LOCKS = tuple(threading.Lock() for _ in range(64))
-
-#: what each limit counts, for the 429 message
-_WHAT = {
-    "register": "registrations from your address",
-    "confirm_resend": "new confirmation codes for this address",
-    "quotes_address": "quotes from your address",
-    "quotes_rider": "quotes for your account",
-    "bookings_address": "bookings from your address",
-    "places_address": "place searches from your address",
-}
 
 
 def setting_limit(service: Service, name: str) -> Limit:
@@ -39,8 +31,8 @@ def count(service: Service, name: str, key: str) -> None:
     limit = setting_limit(service, name)
     wait = service.limiter.hit(name, key, limit)
     if wait is not None:
-        raise too_many(wait, f"too many {_WHAT.get(name, name)}: at most {limit.count} in {limit.seconds} s; "
-                       f"try again in {wait} s")
+        raise too_many(wait, msg("too_many_requests_of", what=msg("limit_" + name) if "limit_" + name in CATALOGUE
+                                 else name, count=limit.count, span=Duration(limit.seconds), wait=Duration(wait)))
 
 
 def count_address(service: Service, request: Request, name: str) -> None:
@@ -58,12 +50,13 @@ def quote_allowed(service: Service, request: Request, rider_id: int | None) -> N
 def login_locked(service: Service, email: str, address: str) -> None:
     """429 ``too_many_logins`` if the account or the client address had too many failed password
     attempts lately (log-ins, password changes, account deletions)."""
-    for name, key, what in (("login_account", email, "this account"), ("login_address", address, "your address")):
+    for name, key, what in (("login_account", email, msg("limit_this_account")),
+                            ("login_address", address, msg("limit_your_address"))):
         limit = setting_limit(service, name)
         wait = service.limiter.test(name, key, limit)
         if wait is not None:
-            raise too_many(wait, f"too many failed log-ins for {what} ({limit.count} in {limit.seconds // 60} "
-                           f"minutes); try again in {wait} s", code="too_many_logins")
+            raise too_many(wait, msg("too_many_logins", what=what, count=limit.count, span=Duration(limit.seconds),
+                                     wait=Duration(wait)), code="too_many_logins")
 
 
 def login_failed(service: Service, email: str, address: str) -> None:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from fastapi import HTTPException
 
 from ride_pool.dispatch.rules import ServiceRules
+from ride_pool.messages import Clock, Day, Field, msg
 
 
 def _gap_end(value: datetime, tz: ZoneInfo) -> datetime:
@@ -51,9 +52,8 @@ def local_epoch(value: datetime, tz: ZoneInfo, field: str = "time") -> int:
             valid = _gap_end(value, tz)
             raise HTTPException(422, detail={
                 "code": "nonexistent_local_time", "field": field, "suggestion": valid.isoformat(),
-                "message": f"{field}: {value:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks are put "
-                           f"forward that night; the next valid time is {valid:%H:%M} ({valid.isoformat()}), so "
-                           f"choose {valid:%H:%M} or later, or send the time with its UTC offset"})
+                "message": msg("nonexistent_local_time", field=Field(field), at=Day(value), zone=tz.key,
+                               valid=Clock(valid), valid_iso=valid.isoformat())})
         value = local
     return int(value.astimezone(timezone.utc).timestamp())
 

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ride_pool.messages import msg, scope_language
+
 #: what replaces a query string in the access log
 REDACTED = "…"
 
@@ -34,9 +36,7 @@ class RefuseTokenInUrl:
             if any(name == "access_token" for name, _ in parse_qsl(query, keep_blank_values=True)):
                 response = JSONResponse(status_code=400, content={"detail": {
                     "code": "token_in_url",
-                    "message": "a token in the URL is not accepted (URLs are logged): send it in the "
-                               "'Authorization: Bearer <token>' header; event streams take a ?ticket= "
-                               "from POST <stream path>/ticket"}})
+                    "message": msg("token_in_url").render(scope_language(scope))}})
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

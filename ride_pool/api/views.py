@@ -15,6 +15,7 @@ from ride_pool.dispatch.access import StopPoint
 from ride_pool.dispatch.domain import Booking, Offer, Place
 from ride_pool.dispatch.errors import OutsideServiceArea
 from ride_pool.dispatch.quotes import Quote
+from ride_pool.messages import Field, msg, render
 from routing.errors import RoutingInputError
 
 
@@ -25,7 +26,7 @@ def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str)
         stop = repo.stop_info(place.stop_id)
         if stop is None:
             raise HTTPException(422, detail={"code": "unknown_stop", "message":
-                                f"{what}: there is no stop {place.stop_id}; pick one from GET /api/v1/stops"})
+                                msg("unknown_stop", field=Field(what), stop_id=place.stop_id)})
         # the place of a stop (snapped once; again when the stop or the service area changes)
         key = (stop.id, stop.lat, stop.lon, stop.name)
         known = service.stop_places.get(key)
@@ -34,7 +35,8 @@ def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str)
         try:
             p = d.place(stop.lat, stop.lon, name=stop.name, stop_id=stop.id)
         except OutsideServiceArea as exc:
-            raise HTTPException(422, detail={"code": "outside_service_area", "message": f"{what}: {exc}"}) from None
+            raise HTTPException(422, detail={"code": "outside_service_area", "message": msg(
+                "place_outside", field=Field(what), message=exc.message)}) from None
         if len(service.stop_places) > 50_000:
             service.stop_places.clear()
         service.stop_places[key] = (d.service_area, p)
@@ -42,7 +44,8 @@ def resolve_place(service: Service, repo: Repository, place: PlaceIn, what: str)
     try:
         point = d.place(place.lat, place.lon)
     except OutsideServiceArea as exc:
-        raise HTTPException(422, detail={"code": "outside_service_area", "message": f"{what}: {exc}"}) from None
+        raise HTTPException(422, detail={"code": "outside_service_area", "message": msg(
+            "place_outside", field=Field(what), message=exc.message)}) from None
     # the rider's label (from the search or a reverse look-up); none or "Mein Standort": the
     # server's reverse look-up ("Dorfstraße 12, Krögis (Käbschütztal)")
     return dataclasses.replace(point, name=service.place_book.label(place.lat, place.lon, place.name)[:200])
@@ -90,8 +93,14 @@ def offer_out(service: Service, offer: Offer) -> OfferOut:
 
 
 def quote_out(service: Service, quote: Quote) -> QuoteOut:
-    reason = Reason(code=quote.reject_cause.value, message=quote.reject_message) if quote.reject_cause else None
-    return QuoteOut(quote_id=quote.quote_id, offers=[offer_out(service, o) for o in quote.offers], reason=reason)
+    """The quote in the request's language: the refusal (``reason``) and why the offered time is
+    what it is (``time_reason``), each a code and a text."""
+    reason = Reason(code=quote.reject_cause.value, message=render(quote.reject_reason or quote.reject_message)) \
+        if quote.reject_cause else None
+    time_reason = Reason(code=quote.time_reason[0], message=render(quote.time_reason[1])) \
+        if quote.time_reason and quote.offers else None
+    return QuoteOut(quote_id=quote.quote_id, offers=[offer_out(service, o) for o in quote.offers], reason=reason,
+                    time_reason=time_reason)
 
 
 def booking_eta(service: Service, booking: Booking) -> dict:

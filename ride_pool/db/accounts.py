@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from ride_pool.db.engine import read_session, write_session
 from ride_pool.db.errors import NotFound
 from ride_pool.db.models import Deployment, RevokedToken, User
+from ride_pool.messages import msg
 
 DEPLOYMENT_ROW = 1
 
@@ -124,7 +125,7 @@ def set_disabled(engine: Engine, user_id: int, disabled: bool) -> User:
     with write_session(engine) as session:
         user = session.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound(f"there is no account {user_id}: list the accounts with GET /api/v1/ops/users")
+            raise NotFound(msg("account_unknown", user_id=user_id))
         changes: dict = {"disabled": disabled}
         if disabled:
             changes["token_version"] = User.token_version + 1

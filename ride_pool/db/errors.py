@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from ride_pool.dispatch.store import DuplicateKey
+from ride_pool.messages import Message, msg
 
 
 class StoreError(Exception):
-    """Base class of the database layer's own errors."""
+    """Base class of the database layer's own errors; ``message`` is the catalogue message
+    (``str()`` its English text) when there is one."""
+
+    def __init__(self, message: Message | str = ""):
+        super().__init__(str(message))
+        self.message = message
 
 
 class NotFound(StoreError, LookupError):
@@ -15,13 +21,13 @@ class NotFound(StoreError, LookupError):
 
 class DuplicateEmail(StoreError):
     def __init__(self, email: str):
-        super().__init__(f"a user with the e-mail address {email!r} exists already: log in, or use another address")
+        super().__init__(msg("duplicate_email", email=repr(email)))
         self.email = email
 
 
 class DuplicateVehicleLabel(StoreError):
     def __init__(self, label: str):
-        super().__init__(f"a vehicle labelled {label!r} exists already: choose another label")
+        super().__init__(msg("duplicate_vehicle_label", label=repr(label)))
         self.label = label
 
 
@@ -41,6 +47,6 @@ class UnknownRider(StoreError, LookupError):
 class StopImportError(StoreError, ValueError):
     """A stop file cannot be imported; ``problems`` lists ``(line, what to fix)``."""
 
-    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None):
+    def __init__(self, message: Message | str, problems: list | None = None):
         super().__init__(message)
         self.problems = problems or []

@@ -363,3 +363,20 @@ class AuditRow(Base):
     target_kind: Mapped[str] = mapped_column(String(30))
     target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class FavouritePlace(Base):
+    """A rider's favourite place ("Zuhause", "Arzt"): a name the rider gave, the place's label and
+    point (and its stop, if it is one); one name once per account (0004_favourites)."""
+
+    __tablename__ = "favourite_places"
+    __table_args__ = (UniqueConstraint("user_id", "name"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    stop_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)

@@ -38,7 +38,8 @@ from sqlalchemy import Engine, and_, delete, func, or_, select
 
 from ride_pool.db.audit import PERSONAL_KEYS, erase_account_details
 from ride_pool.db.engine import read_session, write_session
-from ride_pool.db.models import AuditRow, BookingRow, DriverReportRow, EventRow, OfferRow, User
+from ride_pool.db.favourites import delete_all as delete_all_favourites
+from ride_pool.db.models import AuditRow, BookingRow, DriverReportRow, EventRow, FavouritePlace, OfferRow, User
 from ride_pool.db.rows import booking_from_row, place_from_dict, place_to_dict
 from ride_pool.dispatch.domain import (
     ANONYMOUS_DECIMALS,
@@ -87,6 +88,8 @@ def export_account(engine: Engine, user_id: int) -> dict[str, Any] | None:
             chunk = booking_ids[start:start + _BATCH]
             events.update((row.id, row) for row in session.scalars(select(EventRow)
                                                                   .where(EventRow.booking_id.in_(chunk))))
+        favourites = list(session.scalars(select(FavouritePlace).where(FavouritePlace.user_id == user_id)
+                                          .order_by(FavouritePlace.id)))
         audit = list(session.scalars(select(AuditRow).where(or_(
             AuditRow.actor_id == user_id,
             and_(AuditRow.target_kind == "account", AuditRow.target_id == str(user_id)))).order_by(AuditRow.id)))
@@ -96,6 +99,8 @@ def export_account(engine: Engine, user_id: int) -> dict[str, Any] | None:
                         "disabled": bool(user.disabled), "no_show_count": user.no_show_count,
                         "deleted_at": user.deleted_at},
             "bookings": [_booking_export(row) for row in bookings],
+            "favourites": [{"id": f.id, "name": f.name, "label": f.label, "lat": f.lat, "lon": f.lon,
+                            "stop_id": f.stop_id, "created_at": f.created_at} for f in favourites],
             "quotes": [{"offer_id": o.offer_id, "quote_id": o.quote_id, "request": o.request,
                         "pickup_earliest": o.pickup_earliest, "pickup_latest": o.pickup_latest,
                         "dropoff_latest": o.dropoff_latest, "expires_at": o.expires_at,
@@ -160,6 +165,7 @@ def delete_account(engine: Engine, user_id: int, now: int) -> list[str]:
         _erase_events(session, select(EventRow).where(EventRow.rider_id == user_id))
         _erase_events_of_bookings(session, booking_ids)
         erase_account_details(session, user_id)
+        delete_all_favourites(session, user_id)
     return booking_ids
 
 

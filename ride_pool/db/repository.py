@@ -28,6 +28,7 @@ from ride_pool.db.models import BookingRow, ServiceArea, Shift, Stop, User, User
 from ride_pool.db.rows import DEFAULT_AREA, booking_from_row, shift_from_row
 from ride_pool.db.stops import parse_stops_file
 from ride_pool.dispatch.domain import Booking, BookingStatus, Place, VehicleShift
+from ride_pool.messages import Refused, msg
 
 _VEHICLE_FIELDS = {"label", "seats", "wheelchair_places", "depot_lat", "depot_lon", "active"}
 
@@ -137,7 +138,7 @@ class Repository:
         with write_session(self.engine) as session:
             user = session.get(User, user_id)
             if user is None:
-                raise NotFound(f"there is no user {user_id}")
+                raise NotFound(msg("user_unknown", user_id=user_id))
             user.confirm_code_hash, user.confirm_code_expires, user.confirm_attempts = code_hash, int(expires), 0
 
     def confirm_with_code(self, email: str, matches: Callable[[User], bool], *, now: int,
@@ -163,7 +164,7 @@ class Repository:
         with write_session(self.engine) as session:
             user = session.get(User, user_id)
             if user is None:
-                raise NotFound(f"there is no user {user_id}")
+                raise NotFound(msg("user_unknown", user_id=user_id))
             user.confirmed, user.confirm_code_hash, user.confirm_code_expires = True, None, None
             user.confirm_attempts = 0
             return user
@@ -174,7 +175,7 @@ class Repository:
         with write_session(self.engine) as session:
             user = session.get(User, user_id)
             if user is None:
-                raise NotFound(f"there is no user {user_id}")
+                raise NotFound(msg("user_unknown", user_id=user_id))
             user.password_hash = password_hash
             user.token_version = (user.token_version or 0) + 1
             if name is not None:
@@ -223,13 +224,13 @@ class Repository:
         ``depot_lon``, ``active``; raises :class:`NotFound` or :class:`DuplicateVehicleLabel`."""
         unknown = set(changes) - _VEHICLE_FIELDS
         if unknown:
-            raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a vehicle; "
-                             f"changeable: {', '.join(sorted(_VEHICLE_FIELDS))}")
+            raise Refused(msg("vehicle_fields", unknown=", ".join(sorted(unknown)),
+                              known=", ".join(sorted(_VEHICLE_FIELDS))))
         try:
             with write_session(self.engine) as session:
                 vehicle = session.get(Vehicle, vehicle_id)
                 if vehicle is None:
-                    raise NotFound(f"there is no vehicle {vehicle_id}")
+                    raise NotFound(msg("vehicle_unknown", vehicle_id=vehicle_id))
                 for name, value in changes.items():
                     setattr(vehicle, name, value)
                 _check_vehicle(vehicle)
@@ -247,23 +248,22 @@ class Repository:
         ``depot``. Raises :class:`ShiftOverlap` if the vehicle has another shift (not ended) in
         that time, :class:`NotFound` for an unknown vehicle or driver."""
         if end <= start:
-            raise ValueError(f"a shift must end after it starts (start {start}, end {end})")
+            raise Refused(msg("shift_end_before_start"))
         with write_session(self.engine) as session:
             # the vehicle's row lock (PostgreSQL) keeps two overlapping shifts from both passing
             # the check below; on SQLite the write transaction is exclusive anyway
             vehicle = session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update())
             if vehicle is None:
-                raise NotFound(f"there is no vehicle {vehicle_id}: create it first")
+                raise NotFound(msg("vehicle_unknown_create", vehicle_id=vehicle_id))
             if driver_id is not None and session.get(User, driver_id) is None:
-                raise NotFound(f"there is no user {driver_id} to drive the shift")
+                raise NotFound(msg("driver_user_unknown", user_id=driver_id))
             clash = session.scalar(
                 select(Shift).where(Shift.vehicle_id == vehicle_id, Shift.ended.is_(False),
                                     Shift.start < end, Shift.end > start).order_by(Shift.start).limit(1)
             )
             if clash is not None:
-                raise ShiftOverlap(
-                    f"vehicle {vehicle.label!r} is on shift {clash.id} from {clash.start} to {clash.end} "
-                    f"(epoch s), which overlaps {start} to {end}: choose another time or vehicle"
+                raise ShiftOverlap(msg("shift_overlap", label=repr(vehicle.label), shift_id=clash.id,
+                                       start=clash.start, end=clash.end, new_start=start, new_end=end)
                 )
             shift = Shift(vehicle_id=vehicle_id, start=int(start), end=int(end), driver_id=driver_id,
                           started=False, ended=False, depot_node=int(depot.node), depot_lat=float(depot.lat),
@@ -299,7 +299,7 @@ class Repository:
                 select(Shift, Vehicle).join(Vehicle, Shift.vehicle_id == Vehicle.id).where(Shift.id == shift_id)
             ).first()
         if row is None:
-            raise NotFound(f"there is no shift {shift_id}")
+            raise NotFound(msg("shift_unknown", shift_id=shift_id))
         return shift_from_row(*row)
 
     # --- stops -----------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ class Repository:
             for stop_id, node in nodes.items():
                 stop = session.get(Stop, stop_id)
                 if stop is None:
-                    raise NotFound(f"there is no stop {stop_id}")
+                    raise NotFound(msg("stop_unknown", stop_id=stop_id))
                 stop.node = node
 
     # --- service area ----------------------------------------------------------------------------
@@ -419,14 +419,13 @@ class Repository:
 
 def _check_vehicle(vehicle: Vehicle) -> None:
     if not vehicle.label or not vehicle.label.strip():
-        raise ValueError("a vehicle needs a label (e.g. its number plate)")
+        raise Refused(msg("vehicle_label_missing"))
     if vehicle.seats is None or vehicle.seats < 1:
-        raise ValueError(f"vehicle {vehicle.label!r} needs at least 1 seat, not {vehicle.seats}")
+        raise Refused(msg("vehicle_seats", label=repr(vehicle.label), seats=vehicle.seats))
     if vehicle.wheelchair_places is None or vehicle.wheelchair_places < 0:
-        raise ValueError(f"vehicle {vehicle.label!r}: wheelchair places cannot be negative")
+        raise Refused(msg("vehicle_wheelchair_places", label=repr(vehicle.label)))
     if not (-90 <= vehicle.depot_lat <= 90 and -180 <= vehicle.depot_lon <= 180):
-        raise ValueError(f"vehicle {vehicle.label!r}: depot ({vehicle.depot_lat}, {vehicle.depot_lon}) "
-                         "is not a latitude/longitude in degrees")
+        raise Refused(msg("vehicle_depot", label=repr(vehicle.label), lat=vehicle.depot_lat, lon=vehicle.depot_lon))
 
 
 # --- edits of stops and shifts (operations dashboard) ------------------------------------------
@@ -438,7 +437,7 @@ _STOP_FIELDS = {"name", "town", "code", "lat", "lon", "node"}
 
 class DuplicateStopCode(StoreError):
     def __init__(self, code: str):
-        super().__init__(f"a stop with the code {code!r} exists already: choose another code or leave it empty")
+        super().__init__(msg("duplicate_stop_code", code=repr(code)))
         self.code = code
 
 
@@ -448,15 +447,15 @@ def update_stop(engine: Engine, stop_id: int, **changes: Any) -> Stop:
     they were made with."""
     unknown = set(changes) - _STOP_FIELDS
     if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a stop; "
-                         f"changeable: {', '.join(sorted(_STOP_FIELDS - {'node'}))}")
+        raise Refused(msg("stop_fields", unknown=", ".join(sorted(unknown)),
+                          known=", ".join(sorted(_STOP_FIELDS - {"node"}))))
     if "name" in changes and not (changes["name"] or "").strip():
-        raise ValueError("a stop needs a name, e.g. 'Coswig, Bahnhof'")
+        raise Refused(msg("stop_name_missing"))
     try:
         with write_session(engine) as session:
             stop = session.get(Stop, stop_id)
             if stop is None:
-                raise NotFound(f"there is no stop {stop_id}")
+                raise NotFound(msg("stop_unknown", stop_id=stop_id))
             for name, value in changes.items():
                 setattr(stop, name, value)
     except IntegrityError as error:

@@ -20,13 +20,13 @@ def parse_stops_file(path_or_text: str | Path) -> list[dict[str, Any]]:
     try:
         return [stop.as_dict() for stop in read_stop_file(path_or_text)]
     except StopFileError as error:
-        raise StopImportError(str(error), error.problems) from None
+        raise StopImportError(error.message, error.problems) from None
 
 
-def parse_stops_text(text: str, source: str = "stop list") -> list[dict[str, Any]]:
+def parse_stops_text(text: str, source: str | None = None) -> list[dict[str, Any]]:
     """The stops of a stop file's ``text`` (e.g. an upload; never read as a path), like
     :func:`parse_stops_file`; ``source`` names it in error messages."""
     try:
         return [stop.as_dict() for stop in read_stop_text(text, source)]
     except StopFileError as error:
-        raise StopImportError(str(error), error.problems) from None
+        raise StopImportError(error.message, error.problems) from None

@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 
 from ride_pool.dispatch.domain import AskedPoint, RejectCause, TripRequest
 from ride_pool.dispatch.rules import ServiceRules
+from ride_pool.messages import msg
 
 #: how many of the straight-line nearest stops are compared by walking distance
 CANDIDATES = 6
@@ -104,12 +105,11 @@ def serve(request: TripRequest, rules: ServiceRules, stops: StopDirectory, place
             if walk <= rules.max_walk_m and (best is None or walk < best[0]):
                 best = (int(round(walk)), stop)
         if best is None:
-            where = "pickup" if what == "origin" else "drop-off"
-            who = "trips with a wheelchair user" if rules.door_to_door == "wheelchair" else "no trips"
-            return (RejectCause.NO_STOP_NEARBY,
-                    f"the {where} point {place.name or f'{place.lat:.5f}, {place.lon:.5f}'} is not served at the "
-                    f"door here ({who} are) and no stop lies within {rules.max_walk_m} m on foot; choose a stop "
-                    "or call the operator")
+            return (RejectCause.NO_STOP_NEARBY, msg(
+                "no_stop_nearby", where=msg("where_pickup" if what == "origin" else "where_dropoff"),
+                place=place.name or f"{place.lat:.5f}, {place.lon:.5f}",
+                who=msg("who_wheelchair" if rules.door_to_door == "wheelchair" else "who_nobody"),
+                metres=rules.max_walk_m))
         walk, stop = best
         at_stop = place_at_node(stop.node, stop.name, stop.stop_id)
         ends[what] = dataclasses.replace(at_stop, lat=stop.lat, lon=stop.lon, access="nearest_stop", walk_m=walk,

@@ -18,6 +18,7 @@ import shapely
 
 from ride_pool.dispatch.domain import Place
 from ride_pool.dispatch.errors import DispatchInputError, OutsideServiceArea
+from ride_pool.messages import Message, msg
 from routing.errors import RoutingInputError
 from routing.travel_times import TravelTimes
 
@@ -29,12 +30,10 @@ MAX_AREA_POINTS = 10_000
 #: the error code of a refused polygon
 INVALID_AREA = "invalid_area"
 
-_POLYGON_FORM = ("the service area must be a GeoJSON Polygon {\"type\": \"Polygon\", \"coordinates\": "
-                 "[[[lon, lat], ...], <holes: [[lon, lat], ...], ...>]} or a list of [lon, lat] points")
 _WHERE = re.compile(r"^(?P<what>[^\[]*)\[(?P<lon>[-0-9.eE+]+) (?P<lat>[-0-9.eE+]+)")
 
 
-def _refuse(message: str):
+def _refuse(message: Message):
     return DispatchInputError(message, code=INVALID_AREA)
 
 
@@ -44,40 +43,40 @@ def _rings(polygon) -> list[np.ndarray]:
     if isinstance(polygon, dict):
         rings = polygon.get("coordinates")
         if polygon.get("type", "Polygon") != "Polygon" or not isinstance(rings, (list, tuple)) or not rings:
-            raise _refuse(_POLYGON_FORM)
+            raise _refuse(msg("area_form"))
     out = []
     for number, ring in enumerate(rings):
-        what = "the service area polygon" if number == 0 else f"hole {number} of the service area polygon"
+        what = msg("area_outer") if number == 0 else msg("area_hole", number=number)
         if not isinstance(ring, (list, tuple, np.ndarray)) or not all(
                 isinstance(p, (list, tuple, np.ndarray)) and len(p) == 2
                 and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in p) for p in ring):
-            raise _refuse(f"{what} must be a ring of at least 3 [lon, lat] points (numbers)")
+            raise _refuse(msg("area_ring_numbers", what=what))
         pts = np.asarray(ring, dtype=np.float64)
         if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3 or not np.isfinite(pts).all():
-            raise _refuse(f"{what} must be a ring of at least 3 [lon, lat] points")
+            raise _refuse(msg("area_ring", what=what))
         if np.any(np.abs(pts[:, 0]) > 180) or np.any(np.abs(pts[:, 1]) > 90):
-            raise _refuse("service area points must be [lon, lat] in WGS84 degrees")
+            raise _refuse(msg("area_degrees"))
         out.append(pts)
     return out
 
 
-def _explain(reason: str) -> str:
+def _explain(reason: str) -> Message:
     """GEOS's reason for an invalid polygon as a sentence an operator can act on."""
     match = _WHERE.match(reason)
     what = (match.group("what") if match else reason).strip()
-    where = f" at lon {float(match.group('lon')):.6f}, lat {float(match.group('lat')):.6f}" if match else ""
+    where = msg("area_where", lon=f"{float(match.group('lon')):.6f}", lat=f"{float(match.group('lat')):.6f}") \
+        if match else ""
     if "Self-intersection" in what:
-        return (f"the service area polygon crosses itself{where}: draw its border so that it never crosses "
-                "(split the area at that point, or use holes for areas left out)")
+        return msg("area_self_intersection", where=where)
     if what == "Hole lies outside shell":
-        return f"a hole of the service area polygon lies outside its outer ring{where}: remove it or move it inside"
+        return msg("area_hole_outside", where=where)
     if what in ("Nested holes", "Holes are nested"):
-        return f"a hole of the service area polygon lies inside another hole{where}: remove one of them"
+        return msg("area_nested_holes", where=where)
     if what == "Interior is disconnected":
-        return f"the holes of the service area polygon cut the area in pieces{where}: make the area one piece"
+        return msg("area_disconnected", where=where)
     if what.startswith("Too few points"):
-        return f"a ring of the service area polygon has fewer than 3 different points{where}"
-    return f"the service area polygon is not a valid polygon ({what}{where})"
+        return msg("area_too_few_points", where=where)
+    return msg("area_invalid", reason=what, where=where)
 
 
 class ServiceArea:
@@ -91,8 +90,7 @@ class ServiceArea:
         rings = _rings(polygon)
         total = sum(len(r) for r in rings)
         if checked and total > MAX_AREA_POINTS:
-            raise _refuse(f"the service area polygon has {total} points; at most {MAX_AREA_POINTS} are allowed: "
-                          "simplify its border (a few metres of detail are enough)")
+            raise _refuse(msg("area_too_many_points", total=total, most=MAX_AREA_POINTS))
         shape = shapely.Polygon(rings[0], rings[1:])
         reason = shapely.is_valid_reason(shape)
         if reason != "Valid Geometry":
@@ -127,24 +125,23 @@ class Places:
         try:
             lat, lon = float(lat), float(lon)
         except (TypeError, ValueError):
-            raise DispatchInputError("lat and lon must be numbers (WGS84 degrees)") from None
+            raise DispatchInputError(msg("coordinates_not_numbers")) from None
         if not (np.isfinite(lat) and np.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
-            raise DispatchInputError(f"invalid coordinate lat={lat}, lon={lon}: latitude must be in [-90, 90] and "
-                                     "longitude in [-180, 180]")
+            raise DispatchInputError(msg("coordinates_invalid", lat=lat, lon=lon))
         if self.area is not None and not self.area.contains(lon, lat):
-            raise OutsideServiceArea(f"the point lat={lat:.5f}, lon={lon:.5f} lies outside the service area")
+            raise OutsideServiceArea(msg("point_outside_area", lat=f"{lat:.5f}", lon=f"{lon:.5f}"))
         try:
             node, _ = self.tt.snap(lon, lat)
         except RoutingInputError as exc:
-            raise OutsideServiceArea(f"the point lat={lat:.5f}, lon={lon:.5f} lies outside the service area "
-                                     f"({exc})") from None
+            raise OutsideServiceArea(msg("point_far_from_road", lat=f"{lat:.5f}", lon=f"{lon:.5f}",
+                                         detail=str(exc))) from None
         return Place(node=node, lat=lat, lon=lon, name=name, stop_id=stop_id)
 
     def place_at_node(self, node: int, name: str = "", stop_id: int | None = None) -> Place:
         """The place of road node ``node`` (its coordinates)."""
         net = self.tt.network
         if not 0 <= int(node) < net.node_count:
-            raise DispatchInputError(f"node {node} is not in the road network (0..{net.node_count - 1})")
+            raise DispatchInputError(msg("node_unknown", node=node, last=net.node_count - 1))
         return Place(node=int(node), lat=float(net.node_lat[node]), lon=float(net.node_lon[node]), name=name,
                      stop_id=stop_id)
 
@@ -156,12 +153,12 @@ class Places:
         try:
             node, _ = self.tt.snap(float(lon), float(lat))
         except (RoutingInputError, TypeError, ValueError) as exc:
-            raise DispatchInputError(str(exc)) from None
+            raise DispatchInputError(msg("position_not_snapped", detail=str(exc))) from None
         return Place(node=node, lat=float(lat), lon=float(lon))
 
     def check_node(self, node) -> int:
         """``node`` as an ``int`` if it is a road node (else :class:`DispatchInputError`)."""
         net = self.tt.network
         if isinstance(node, bool) or not isinstance(node, numbers.Integral) or not 0 <= node < net.node_count:
-            raise DispatchInputError(f"node {node!r} is not in the road network (0..{net.node_count - 1})")
+            raise DispatchInputError(msg("node_unknown", node=repr(node), last=net.node_count - 1))
         return int(node)

@@ -21,6 +21,7 @@ from ride_pool.dispatch.errors import BookingRefused, DispatchError, Idempotency
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, DuplicateKey
+from ride_pool.messages import Message, msg
 from routing.darp.insertion import best_insertions, insert_into_route
 
 
@@ -55,7 +56,7 @@ class BookingDesk:
         try:
             return self.plans.bookings[booking_id]
         except KeyError:
-            raise NotFound(f"booking {booking_id} is not known") from None
+            raise NotFound(msg("booking_unknown", booking_id=booking_id)) from None
 
     # ------------------------------------------------------------------ idempotency
     def remember(self, booking: Booking) -> None:
@@ -82,9 +83,8 @@ class BookingDesk:
         it was made by that same request; else :class:`IdempotencyKeyReused`. A booking stored
         before request hashes were kept (``idempotency_hash`` None) matches any request."""
         if booking.idempotency_hash is not None and booking.idempotency_hash != idempotency_hash(scope, offer_id):
-            raise IdempotencyKeyReused(
-                f"the Idempotency-Key {booking.idempotency_key!r} was already used for another booking request "
-                f"(booking {booking.booking_id}); send a new key for a new booking")
+            raise IdempotencyKeyReused(msg("idempotency_key_reused", key=repr(booking.idempotency_key),
+                                           booking_id=booking.booking_id))
         return booking
 
     def stored_booking(self, scope: str, key: str) -> Booking | None:
@@ -153,22 +153,22 @@ class BookingDesk:
         plans, r = self.plans, self.plans.rules
         now = self.journal.now()
         if offer is None:
-            raise BookingRefused(RejectCause.OFFER_UNKNOWN, f"offer {offer_id} is not known; ask for a new quote")
+            raise BookingRefused(RejectCause.OFFER_UNKNOWN, msg("offer_unknown", offer_id=offer_id))
         if offer.booking_id is not None:
             raise BookingRefused(RejectCause.OFFER_ALREADY_BOOKED,
-                                 f"offer {offer_id} has already been booked as booking {offer.booking_id}",
+                                 msg("offer_already_booked", offer_id=offer_id, booking_id=offer.booking_id),
                                  plans.bookings.get(offer.booking_id))
         req = offer.request
 
-        def refuse(cause: RejectCause, message: str):
+        def refuse(cause: RejectCause, message: Message):
             event = Event(now, EventKind.BOOKING_REFUSED, cause.value, rider_id=req.rider_id,
-                          data={"offer_id": offer_id, "quote_id": offer.quote_id, "message": message})
+                          data={"offer_id": offer_id, "quote_id": offer.quote_id, "message": str(message)})
             self.journal.commit(Change(events=[event]), durable=False)
             self.journal.publish([event])
             raise BookingRefused(cause, message)
 
         if offer.expires_at < now:
-            refuse(RejectCause.OFFER_EXPIRED, "the offer has expired; ask for a new quote")
+            refuse(RejectCause.OFFER_EXPIRED, msg("offer_expired"))
         broken = rider_rule(req, r, self.riders, confirmed=rider_confirmed)
         if broken:
             refuse(*broken)
@@ -178,8 +178,7 @@ class BookingDesk:
                               delay_weight=r.delay_weight)
         v = ins.best_vehicle
         if v < 0:
-            refuse(RejectCause.OFFER_NO_LONGER_AVAILABLE, "another booking took the place this offer needed; "
-                   "ask for a new quote")
+            refuse(RejectCause.OFFER_NO_LONGER_AVAILABLE, msg("offer_no_longer_available"))
         shift = plans.shift_at(v)
         rs = plans.tables.alloc()
         plans.tables.fill_request(rs, new)
@@ -231,7 +230,8 @@ class BookingDesk:
         if booking.status is BookingStatus.CANCELLED:
             return booking
         if booking.status is not BookingStatus.CONFIRMED:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value} and can no longer be cancelled")
+            raise DispatchError(msg("booking_not_cancellable", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         now = self.journal.now()
         return self.finish(booking, BookingStatus.CANCELLED, Event(
             now, EventKind.BOOKING_CANCELLED, cause, booking_id=booking_id, vehicle_id=booking.vehicle_id,

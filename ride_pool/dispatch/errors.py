@@ -7,16 +7,21 @@ itself; the simulator and tests catch them like any exception.
 from __future__ import annotations
 
 from ride_pool.dispatch.domain import Booking, RejectCause
+from ride_pool.messages import Message
 
 
 class DispatchError(Exception):
-    """An operation that does not fit the current state (the message says why)."""
+    """An operation that does not fit the current state (the message says why).
+
+    ``message`` is a catalogue :class:`~ride_pool.messages.Message` (rendered in the client's
+    language by the API; ``str(exc)`` is the English text)."""
 
     status = 409
     default_code = "conflict"
 
-    def __init__(self, message: str, *, code: str | None = None, **extra):
-        super().__init__(message)
+    def __init__(self, message: Message | str, *, code: str | None = None, **extra):
+        super().__init__(str(message))
+        self.message = message
         self.code = code or getattr(getattr(self, "cause", None), "value", None) or self.default_code
         #: more fields of the answer's ``detail`` (plain JSON values, e.g. an ISO time)
         self.extra = extra
@@ -39,7 +44,7 @@ class NotFound(DispatchError):
 class BookingRefused(DispatchError):
     """Booking an offer failed: ``cause`` names why (an unknown offer is a 404, the rest 409)."""
 
-    def __init__(self, cause: RejectCause, message: str, booking: Booking | None = None):
+    def __init__(self, cause: RejectCause, message: Message | str, booking: Booking | None = None):
         self.cause = cause
         super().__init__(message, code=cause.value)
         self.booking = booking

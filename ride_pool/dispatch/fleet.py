@@ -18,6 +18,7 @@ from ride_pool.dispatch.report_times import (  # noqa: F401  (EARLY_START_S impo
     received,
 )
 from ride_pool.dispatch.store import Change
+from ride_pool.messages import Clock, Day, Duration, msg
 
 
 class Fleet:
@@ -34,15 +35,14 @@ class Fleet:
             return
         local = self.plans.rules.local
         if earliest is None or latest is None or break_s <= 0:
-            raise DispatchInputError("a break needs break_start_earliest, break_start_latest and break_minutes > 0",
-                                     code="invalid_break")
+            raise DispatchInputError(msg("break_incomplete"), code="invalid_break")
         if latest < earliest:
-            raise DispatchInputError(f"the break's latest start {local(latest):%H:%M} lies before its earliest "
-                                     f"{local(earliest):%H:%M}", code="invalid_break")
+            raise DispatchInputError(msg("break_latest_before_earliest", latest=Clock(local(latest)),
+                                         earliest=Clock(local(earliest))), code="invalid_break")
         if earliest < start or latest + break_s > end:
-            raise DispatchInputError(f"the break ({local(earliest):%H:%M}-{local(latest):%H:%M}, "
-                                     f"{break_s // 60} min) must lie within the shift ({local(start):%H:%M}-"
-                                     f"{local(end):%H:%M})", code="invalid_break")
+            raise DispatchInputError(msg("break_outside_shift", earliest=Clock(local(earliest)),
+                                         latest=Clock(local(latest)), length=Duration(break_s),
+                                         start=Clock(local(start)), end=Clock(local(end))), code="invalid_break")
 
     def add_shift(self, shift_id: int, vehicle_id: int, label: str, seats: int, wheelchair_places: int,
                   start: int, end: int, depot: Place, driver_id: int | None = None, *,
@@ -52,11 +52,11 @@ class Fleet:
         its planned break (``break_s`` seconds beginning within [``break_earliest``,
         ``break_latest``] at ``break_place``, default the depot; see :meth:`LivePlans.plan_break`)."""
         if shift_id in self.plans.shifts:
-            raise DispatchError(f"shift {shift_id} exists already")
+            raise DispatchError(msg("shift_exists", shift_id=shift_id))
         if seats < 0 or wheelchair_places < 0 or seats + wheelchair_places == 0:
-            raise DispatchInputError("a vehicle needs at least one seat or wheelchair place")
+            raise DispatchInputError(msg("vehicle_needs_places"))
         if end <= start:
-            raise DispatchInputError("a shift must end after it starts")
+            raise DispatchInputError(msg("shift_end_before_start"))
         self.check_break(start, end, break_earliest, break_latest, break_s)
         shift = VehicleShift(shift_id=shift_id, vehicle_id=vehicle_id, label=label, seats=seats,
                              wheelchair_places=wheelchair_places, start=int(start), end=int(end), depot=depot,
@@ -86,9 +86,9 @@ class Fleet:
         same driver: 409 ``already_reported``."""
         shift = self.plans.shift(shift_id)
         if shift.ended:
-            raise DispatchError(f"shift {shift_id} has ended already")
+            raise DispatchError(msg("shift_ended", shift_id=shift_id))
         if shift.started and (driver_id is None or driver_id == shift.driver_id):
-            raise AlreadyReported(f"shift {shift_id} was started already; nothing changed",
+            raise AlreadyReported(msg("shift_started_already", shift_id=shift_id),
                                   state={"shift_id": shift_id, "started": True, "ended": False,
                                          "started_at": iso_of(self.plans, shift.started_at)})
         now = self.journal.now()
@@ -99,8 +99,8 @@ class Fleet:
         if running is not None:
             local = self.plans.rules.local
             raise DispatchError(
-                f"you are driving shift {running.shift_id} of {running.label} ({local(running.start):%H:%M}-"
-                f"{local(running.end):%H:%M}) already; end it before you start shift {shift_id}",
+                msg("driver_has_running_shift", running=running.shift_id, label=running.label,
+                    start=Clock(local(running.start)), end=Clock(local(running.end)), shift_id=shift_id),
                 code="driver_has_running_shift")
         event = Event(when, EventKind.SHIFT_STARTED, "driver", vehicle_id=shift.vehicle_id, shift_id=shift_id,
                       data=received({"start": shift.start, "end": shift.end, "driver_id": new.driver_id}, when, now))
@@ -117,8 +117,7 @@ class Fleet:
             return shift
         stops = self.plans.booking_steps(shift)
         if stops:
-            raise DispatchError(f"shift {shift_id} still has {len(stops)} planned stops; serve or "
-                                "cancel them before ending it")
+            raise DispatchError(msg("shift_has_planned_stops", shift_id=shift_id, stops=len(stops)))
         now = self.journal.now()
         started = shift.started_at if shift.started_at is not None else shift.start - EARLY_START_S
         when = check_report_time(self.plans, shift, at, now, not_before=max(
@@ -155,7 +154,7 @@ class Fleet:
         """The started, not ended shift this driver drives (the earliest if several)."""
         mine = [s for s in self.plans.shifts.values() if s.driver_id == driver_id and s.started and not s.ended]
         if not mine:
-            raise NotFound("you have no running shift; start one with POST /api/v1/driver/shift/start",
+            raise NotFound(msg("no_shift"),
                            code="no_shift")
         return min(mine, key=lambda s: s.start)
 
@@ -169,7 +168,7 @@ class Fleet:
                      and s.ended_at is not None and s.ended_at >= now - self.plans.rules.report_max_age_s]
             if ended:
                 last = max(ended, key=lambda s: s.ended_at)
-                raise AlreadyReported(f"shift {last.shift_id} was ended already; nothing changed",
+                raise AlreadyReported(msg("shift_ended_already", shift_id=last.shift_id),
                                       state={"shift_id": last.shift_id, "started": True, "ended": True,
                                              "ended_at": iso_of(self.plans, last.ended_at)})
         return self.end_shift(self.driver_shift(driver_id).shift_id, "driver", at)
@@ -183,24 +182,24 @@ class Fleet:
         if shift_id is not None:
             shift = self.plans.shifts.get(shift_id)
             if shift is None:
-                raise NotFound(f"there is no shift {shift_id}")
+                raise NotFound(msg("shift_unknown", shift_id=shift_id))
         else:
             candidates = [s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
                           and s.start - EARLY_START_S <= now < s.end]
             if not candidates:
-                raise NotFound(f"vehicle {vehicle_id} has no shift starting within the hour; ask the operator",
+                raise NotFound(msg("no_shift_for_vehicle", vehicle_id=vehicle_id),
                                code="no_shift")
             shift = min(candidates, key=lambda s: s.start)
         if shift.ended or shift.end <= now:
-            raise DispatchError(f"shift {shift.shift_id} is over", code="shift_over")
+            raise DispatchError(msg("shift_over", shift_id=shift.shift_id), code="shift_over")
         if shift.start - EARLY_START_S > now:
-            raise DispatchError(f"shift {shift.shift_id} starts at {self.plans.rules.local(shift.start):%H:%M}; "
-                                "start it at most an hour before", code="too_early")
+            raise DispatchError(msg("too_early", shift_id=shift.shift_id,
+                                    start=Clock(self.plans.rules.local(shift.start))), code="too_early")
         if shift.driver_id is not None and shift.driver_id != driver_id and not as_operator:
             if shift.started:
-                raise DispatchError(f"shift {shift.shift_id} is already driven by another driver", code="taken")
-            raise DispatchError(f"shift {shift.shift_id} of {shift.label} is planned for another driver; "
-                                "ask the operator to change it", code="assigned_to_another_driver")
+                raise DispatchError(msg("taken", shift_id=shift.shift_id), code="taken")
+            raise DispatchError(msg("assigned_to_another_driver", shift_id=shift.shift_id, label=shift.label),
+                                code="assigned_to_another_driver")
         return self.start_shift(shift.shift_id, driver_id=driver_id, at=at)
 
     # ------------------------------------------------------------------ operator changes
@@ -208,10 +207,9 @@ class Fleet:
         """The shift, if an operator may still change it: open and not started."""
         shift = self.plans.shifts.get(shift_id)
         if shift is None or shift.ended:
-            raise NotFound(f"there is no open shift {shift_id}; see GET /api/v1/ops/shifts")
+            raise NotFound(msg("open_shift_unknown", shift_id=shift_id))
         if shift.started:
-            raise DispatchError(f"shift {shift_id} of {shift.label} has started; a running shift cannot be changed "
-                                "(end it, or plan a new one)", code="shift_started")
+            raise DispatchError(msg("shift_started", shift_id=shift_id, label=shift.label), code="shift_started")
         return shift
 
     def assign_driver(self, shift_id: int, driver_id: int | None, cause: str = "operator") -> VehicleShift:
@@ -230,18 +228,18 @@ class Fleet:
     def _check_span(self, start: int, end: int) -> None:
         if end <= start:
             local = self.plans.rules.local
-            raise DispatchInputError(f"end: a shift must end after it starts (it would run from "
-                                     f"{local(start).isoformat()} to {local(end).isoformat()})")
+            raise DispatchInputError(msg("shift_end_not_after_start", start=Day(local(start)),
+                                         end=Day(local(end))))
         if end <= self.journal.now():
-            raise DispatchInputError("end: the shift would end in the past")
+            raise DispatchInputError(msg("shift_end_in_past"))
 
     def _check_no_clash(self, vehicle_id: int, label: str, start: int, end: int, replacing: int | None) -> None:
         clash = sorted((s for s in self.plans.shifts.values() if s.vehicle_id == vehicle_id and not s.ended
                         and s.shift_id != replacing and s.start < end and s.end > start), key=lambda s: s.start)
         if clash:
             local = self.plans.rules.local
-            raise DispatchError(f"{label} has shift {clash[0].shift_id} from {local(clash[0].start):%H:%M} "
-                                f"to {local(clash[0].end):%H:%M} then: choose other times")
+            raise DispatchError(msg("shift_clash", label=label, shift_id=clash[0].shift_id,
+                                    start=Clock(local(clash[0].start)), end=Clock(local(clash[0].end))))
 
     def check_shift_times(self, vehicle_id: int, label: str, start: int, end: int) -> None:
         """A new shift of vehicle ``vehicle_id`` may run ``start``-``end``: it ends after it starts
@@ -256,7 +254,7 @@ class Fleet:
         self._check_span(start, end)
         stops = self.plans.booking_steps(shift)
         if stops:
-            raise DispatchError(f"shift {shift_id} has {len(stops)} planned stops; its times cannot change "
-                                "(plan another shift instead)", code="shift_has_stops")
+            raise DispatchError(msg("shift_has_stops", shift_id=shift_id, stops=len(stops)),
+                                code="shift_has_stops")
         self._check_no_clash(shift.vehicle_id, shift.label, start, end, replacing=shift_id)
         return shift

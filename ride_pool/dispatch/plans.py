@@ -24,6 +24,7 @@ from ride_pool.dispatch.domain import Booking, BookingStatus, Offer, Place, Step
 from ride_pool.dispatch.errors import DispatchError, NotFound
 from ride_pool.dispatch.locations import LocationTable
 from ride_pool.dispatch.rules import ServiceRules
+from ride_pool.messages import msg
 from routing.darp.insertion import NewRequest, insert_into_route
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
 from routing.darp.snapshot import flat_snapshots, fleet_snapshots, route_snapshots
@@ -233,7 +234,7 @@ class LivePlans:
         try:
             return self.shifts[shift_id]
         except KeyError:
-            raise NotFound(f"shift {shift_id} is not known to the dispatcher") from None
+            raise NotFound(msg("shift_not_known", shift_id=shift_id)) from None
 
     def shift_at(self, v: int) -> VehicleShift:
         """The shift of vehicle slot ``v``."""
@@ -405,10 +406,10 @@ class LivePlans:
         """The shift planned to serve ``booking`` (which must be ``shift_id`` when given)."""
         v = self.vehicle_of(booking)
         if v is None:
-            raise DispatchError(f"booking {booking.booking_id} is not planned on any vehicle")
+            raise DispatchError(msg("booking_not_planned", booking_id=booking.booking_id))
         shift = self.shift_at(v)
         if shift_id is not None and shift.shift_id != shift_id:
-            raise DispatchError(f"booking {booking.booking_id} is planned on another vehicle, not on shift {shift_id}")
+            raise DispatchError(msg("booking_on_other_vehicle", booking_id=booking.booking_id, shift_id=shift_id))
         return shift
 
     def step_place(self, step: Step) -> Place:

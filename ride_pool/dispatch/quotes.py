@@ -8,19 +8,25 @@ from typing import Callable
 
 import numpy as np
 
-from ride_pool.dispatch.admission import RiderLedger, earliest_allowed, past_time_rule, rider_rule, validate_request
+from ride_pool.dispatch.admission import RiderLedger, earliest_allowed_why, past_time_rule, rider_rule, validate_request
 from ride_pool.dispatch.domain import Event, EventKind, Offer, RejectCause, TripRequest
 from ride_pool.dispatch.errors import NotFound
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
+from ride_pool.messages import Message, msg
 from routing.darp.insertion import NewRequest, best_insertions
 
 
 @dataclass
 class Quote:
-    """The answer to a trip request: one offer, or the cause and message why there is none."""
+    """The answer to a trip request: one offer, or the cause and message why there is none.
+
+    ``reject_reason`` is the catalogue message (``reject_message`` its English text);
+    ``time_reason`` says why the offered time is what it is when it is not the time asked for
+    (``(code, message)``: the lead time, the operating hours, the early-trip cut-off, the closing
+    time, or a full fleet at the time asked for)."""
 
     quote_id: str
     offers: list[Offer]
@@ -29,6 +35,8 @@ class Quote:
     requested_time: int | None = None
     direct_s: int | None = None
     direct_m: int | None = None
+    reject_reason: Message | None = None
+    time_reason: tuple[str, Message] | None = None
 
 
 class QuoteDesk:
@@ -59,49 +67,48 @@ class QuoteDesk:
         M = plans.locations.matrix
         direct_s = int(M[so, sd])
         direct_m = plans.distance_m(o.node, d.node) if direct_s < UNREACHABLE_S else 0
+        time_reason = None
         if request.arrive_by is not None:
             requested = int(request.arrive_by) - r.pickup_service_s(request.wheelchairs) - direct_s - r.window_s
         elif request.pickup_after is not None:
             requested = int(request.pickup_after)
         else:
-            requested = earliest_allowed(r, now, request.channel, r.window_s
-                                         + r.pickup_service_s(request.wheelchairs) + direct_s)
+            requested, time_reason = earliest_allowed_why(r, now, request.channel, r.window_s
+                                                          + r.pickup_service_s(request.wheelchairs) + direct_s)
         received = Event(now, EventKind.REQUEST_RECEIVED, request.channel, rider_id=request.rider_id, data={
             "quote_id": quote_id, "origin_node": o.node, "destination_node": d.node,
             "passengers": request.passengers, "wheelchairs": request.wheelchairs, "requested_time": requested,
             "direct_s": direct_s, "direct_m": direct_m, "channel": request.channel,
             "arrive_by": request.arrive_by})
 
-        def reject(cause: RejectCause, message: str) -> Quote:
+        def reject(cause: RejectCause, message: Message) -> Quote:
             if cause is RejectCause.IN_THE_PAST:
                 cause, message = past_time_rule(request, r, now, message)
             event = Event(now, EventKind.REQUEST_REJECTED, cause.value, rider_id=request.rider_id,
-                          data={"quote_id": quote_id, "message": message})
+                          data={"quote_id": quote_id, "message": str(message)})
             self.journal.commit(Change(events=[received, event]), durable=False)
             self.journal.publish([received, event])
-            return Quote(quote_id, [], cause, message, requested, direct_s, direct_m)
+            return Quote(quote_id, [], cause, str(message), requested, direct_s, direct_m, reject_reason=message)
 
         if refused is not None:
             return reject(*refused)
         if o.node == d.node:
-            return reject(RejectCause.SAME_PLACE, "origin and destination are the same place; choose a different "
-                          "destination")
+            return reject(RejectCause.SAME_PLACE, msg("same_place"))
         if direct_s >= UNREACHABLE_S:
-            return reject(RejectCause.OUTSIDE_SERVICE_AREA, "the destination cannot be reached by road from the "
-                          "origin within the service area")
+            return reject(RejectCause.OUTSIDE_SERVICE_AREA, msg("destination_unreachable"))
         broken = rider_rule(request, r, self.riders)
         if broken:
             return reject(*broken)
         seats = request.passengers - request.wheelchairs
         t = plans.tables
         if not np.any(~t.ended & (t.seat_capacity >= seats) & (t.wheelchair_capacity >= request.wheelchairs)):
-            return reject(RejectCause.NO_VEHICLE_FITS, f"no vehicle has room for {request.passengers} passengers "
-                          f"with {request.wheelchairs} wheelchairs; split the group or call the operator")
+            return reject(RejectCause.NO_VEHICLE_FITS, msg("no_vehicle_fits", passengers=request.passengers,
+                                                           wheelchairs=request.wheelchairs))
         ps, ds = r.pickup_service_s(request.wheelchairs), r.dropoff_service_s(request.wheelchairs)
         max_ride = r.max_ride_s(direct_s)
         W, step = r.window_s, max(60, r.window_s // 2)
         if request.arrive_by is not None and int(request.arrive_by) < now:
-            return reject(RejectCause.IN_THE_PAST, "the arrival time has already passed; choose a later time")
+            return reject(RejectCause.IN_THE_PAST, msg("arrival_in_the_past"))
         snaps = plans.snapshots(now)
         for k in range(r.alternatives + 1):
             if request.arrive_by is not None:
@@ -134,9 +141,10 @@ class QuoteDesk:
                 raise
             self.journal.publish([received, event])
             self._prune_offers(now)
-            return Quote(quote_id, [offer], None, "", requested, direct_s, direct_m)
-        return reject(RejectCause.NO_VEHICLE_AVAILABLE, "no vehicle can make this trip around that time; try "
-                      "another time")
+            if k > 0:       # the time asked for (or the earliest allowed) had no room in any vehicle
+                time_reason = ("fleet_busy", msg("fleet_busy"))
+            return Quote(quote_id, [offer], None, "", requested, direct_s, direct_m, time_reason=time_reason)
+        return reject(RejectCause.NO_VEHICLE_AVAILABLE, msg("no_vehicle_available"))
 
     def _make_offer(self, quote_id, request, v, ins, new: NewRequest, now, direct_s, direct_m, alternative) -> Offer:
         i, j = int(ins.pickup_position[v]), int(ins.dropoff_position[v])
@@ -160,7 +168,7 @@ class QuoteDesk:
         """The rider does not take an offer (recorded for the KPIs)."""
         offer = self.plans.offers.get(offer_id)
         if offer is None:
-            raise NotFound(f"offer {offer_id} is not known")
+            raise NotFound(msg("offer_not_known", offer_id=offer_id))
         event = Event(self.journal.now(), EventKind.OFFER_DECLINED, cause, rider_id=offer.request.rider_id,
                       data={"offer_id": offer_id, "quote_id": offer.quote_id})
         self.journal.commit(Change(events=[event]), durable=False)

@@ -15,6 +15,7 @@ from ride_pool.dispatch.errors import DispatchError
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, StoredState
+from ride_pool.messages import msg
 from routing.darp.insertion import best_insertions, insert_into_route
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def restore(state: StoredState, plans: LivePlans, riders: RiderLedger, bookings:
             journal: Journal) -> None:
     """Rebuild the live state of a fresh dispatcher from ``state``."""
     if plans.shifts or plans.bookings:
-        raise DispatchError("restore() needs a fresh dispatcher")
+        raise DispatchError(msg("restore_needs_fresh"))
     riders.no_shows = dict(state.no_shows)
     for booking in state.bookings:
         plans.bookings[booking.booking_id] = booking

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ride_pool.dispatch.domain import Booking, BookingStatus, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, DispatchInputError
 from ride_pool.dispatch.plans import LivePlans
+from ride_pool.messages import Clock, Day, Duration, msg
 
 #: a shift can be started this long before its planned start
 EARLY_START_S = 3600
@@ -49,18 +50,17 @@ def check_report_time(plans: LivePlans, shift: VehicleShift, at: int | None, now
     rules = plans.rules
     local = rules.local
     if at > now + rules.report_clock_skew_s:
-        raise ReportTimeRefused(f"the report's time {local(at):%H:%M:%S} lies in the future (it is "
-                                f"{local(now):%H:%M:%S}); check the phone's clock", code="report_in_future",
+        raise ReportTimeRefused(msg("report_in_future", at=Clock(local(at), seconds=True),
+                                    now=Clock(local(now), seconds=True)), code="report_in_future",
                                 reported_at=iso_of(plans, at), server_time=iso_of(plans, now))
     if at < now - rules.report_max_age_s:
-        raise ReportTimeRefused(f"the report's time {local(at):%Y-%m-%d %H:%M} is more than "
-                                f"{rules.report_max_age_s // 3600} h old; tell the operator what happened "
-                                "instead", code="report_too_old", reported_at=iso_of(plans, at))
+        raise ReportTimeRefused(msg("report_too_old", at=Day(local(at)), age=Duration(rules.report_max_age_s)),
+                                code="report_too_old", reported_at=iso_of(plans, at))
     if not_before is None:
         not_before = shift.started_at if shift.started_at is not None else shift.start - EARLY_START_S
     if at < not_before:
-        raise ReportTimeRefused(f"the report's time {local(at):%Y-%m-%d %H:%M:%S} lies before shift "
-                                f"{shift.shift_id} started ({local(not_before):%H:%M:%S})",
+        raise ReportTimeRefused(msg("report_before_shift", at=Day(local(at)), shift_id=shift.shift_id,
+                                    start=Clock(local(not_before), seconds=True)),
                                 code="report_before_shift", reported_at=iso_of(plans, at),
                                 shift_started_at=iso_of(plans, not_before))
     return at

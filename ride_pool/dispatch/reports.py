@@ -54,6 +54,7 @@ from ride_pool.dispatch.report_times import (  # noqa: F401  (importable from he
     received,
 )
 from ride_pool.dispatch.store import Change
+from ride_pool.messages import Clock, Message, msg
 
 #: what a driver can report about a booking on their route (the driver API's path names)
 STEP_REPORTS = ("arrived", "boarded", "no_show", "dropped_off")
@@ -82,20 +83,20 @@ class DriverReports:
         """When the report happened: ``at`` (now if None), if the clock allows it."""
         return check_report_time(self.plans, shift, at, self.journal.now())
 
-    def _check_order(self, when: int, earlier: int | None, what: str, step: str) -> None:
+    def _check_order(self, when: int, earlier: int | None, what: Message, step: Message) -> None:
         """``what`` at ``when`` comes after ``step``, reported for ``earlier`` (if it was)."""
         if earlier is not None and when < earlier:
             local = self.plans.rules.local
-            raise ReportTimeRefused(f"{what} at {local(when):%H:%M:%S} lies before {step} at "
-                                    f"{local(earlier):%H:%M:%S}, reported earlier; send the reports in the order "
-                                    "they happened", code="report_out_of_order",
-                                    reported_at=iso_of(self.plans, when), earlier_step_at=iso_of(self.plans, earlier))
+            raise ReportTimeRefused(msg("report_out_of_order", what=what, at=Clock(local(when), seconds=True),
+                                        step=step, earlier=Clock(local(earlier), seconds=True)),
+                                    code="report_out_of_order", reported_at=iso_of(self.plans, when),
+                                    earlier_step_at=iso_of(self.plans, earlier))
 
-    def _check_not_before(self, when: int, earliest: int, what: str, why: str) -> None:
+    def _check_not_before(self, when: int, earliest: int, what: Message, why: Message) -> None:
         if when < earliest:
             local = self.plans.rules.local
-            raise ImplausibleReport(f"{what} at {local(when):%H:%M} cannot be: {why} (not before "
-                                    f"{local(earliest):%H:%M}); report it when it happens")
+            raise ImplausibleReport(msg("report_too_soon", what=what, at=Clock(local(when)), why=why,
+                                        earliest=Clock(local(earliest))))
 
     # ------------------------------------------------------------------ driving
     def _drove_event(self, shift: VehicleShift, from_node: int, to_node: int, started: int, now: int,
@@ -126,9 +127,9 @@ class DriverReports:
         plans = self.plans
         shift = plans.shift(shift_id)
         if shift.ended:
-            raise DispatchError(f"shift {shift_id} has ended already")
+            raise DispatchError(msg("shift_ended", shift_id=shift_id))
         if not shift.route:
-            raise DispatchError(f"shift {shift_id} has no planned stop to drive to")
+            raise DispatchError(msg("no_stop_to_drive_to", shift_id=shift_id))
         now = self.journal.now()
         target = plans.step_place(shift.route[0]).node
         if shift.anchor_node == target:
@@ -151,7 +152,7 @@ class DriverReports:
         now = self._report_time(shift, at)
         if node is None:
             if not shift.route:
-                raise DispatchError(f"shift {shift_id} has no planned stop to arrive at")
+                raise DispatchError(msg("no_stop_to_arrive_at", shift_id=shift_id))
             node = plans.step_place(shift.route[0]).node
         node = self.places.check_node(node)
         events = []
@@ -223,13 +224,14 @@ class DriverReports:
         plans = self.plans
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can board")
+            raise DispatchError(msg("cannot_board", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         shift = plans.shift_of_booking(booking, shift_id)
         received_at = self.journal.now()
         now = self._report_time(shift, at)
-        self._check_order(now, booking.arrived_at, "boarding", "the arrival at the pickup")
-        self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, "boarding",
-                               f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
+        self._check_order(now, booking.arrived_at, msg("report_boarding"), msg("step_arrival_at_pickup"))
+        self._check_not_before(now, booking.pickup_earliest - plans.rules.early_boarding_s, msg("report_boarding"),
+                               msg("window_opens_at", at=Clock(plans.rules.local(booking.pickup_earliest))))
         v = plans.vehicle_slot_of[shift.shift_id]
         rs = plans.request_slot_of[booking_id]
         codes = [c for c in plans.routes[v] if c != 2 * rs]
@@ -262,20 +264,20 @@ class DriverReports:
     def rider_no_show(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.CONFIRMED:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a confirmed rider can be "
-                                "reported as not showing up")
+            raise DispatchError(msg("cannot_no_show", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         shift = self.plans.shift_of_booking(booking, shift_id)
         received_at = self.journal.now()
         now = self._report_time(shift, at)
-        self._check_order(now, booking.arrived_at, "the no-show", "the arrival at the pickup")
+        self._check_order(now, booking.arrived_at, msg("report_no_show"), msg("step_arrival_at_pickup"))
         possible = self.no_show_possible_from(booking)
         if now < possible:
             local = self.plans.rules.local
-            window = (f"the pickup window has not started yet (it opens at {local(booking.pickup_earliest):%H:%M})"
+            window = (msg("pickup_window_not_open", at=Clock(local(booking.pickup_earliest)))
                       if now < booking.pickup_earliest else
-                      f"the pickup window opened at {local(booking.pickup_earliest):%H:%M}")
-            raise DispatchError(f"a no-show can be reported from {local(possible):%H:%M} on: {window}, and the "
-                                f"rider gets {max(1, round(self.plans.rules.no_show_wait_s / 60))} min to come",
+                      msg("pickup_window_opened", at=Clock(local(booking.pickup_earliest))))
+            raise DispatchError(msg("no_show_too_early", possible=Clock(local(possible)), window=window,
+                                    wait=max(1, round(self.plans.rules.no_show_wait_s / 60))),
                                 code="no_show_too_early", possible_from=iso_of(self.plans, possible))
         event = Event(now, EventKind.RIDER_NO_SHOW, "driver", booking_id=booking_id, vehicle_id=shift.vehicle_id,
                       shift_id=shift.shift_id, rider_id=booking.rider_id, data=received({}, now, received_at))
@@ -286,18 +288,19 @@ class DriverReports:
     def rider_dropped_off(self, booking_id: str, shift_id: int | None = None, at: int | None = None) -> Booking:
         booking = self.bookings.booking(booking_id)
         if booking.status is not BookingStatus.ONBOARD:
-            raise DispatchError(f"booking {booking_id} is {booking.status.value}; only a rider on board can be "
-                                "dropped off")
+            raise DispatchError(msg("cannot_drop_off", booking_id=booking_id,
+                                    status=msg("status_" + booking.status.value)))
         shift = self.plans.shift_of_booking(booking, shift_id)
         received_at = self.journal.now()
         now = self._report_time(shift, at)
-        self._check_order(now, booking.boarded_at, "the drop-off", "the boarding")
-        self._check_order(now, booking.dropoff_arrived_at, "the drop-off", "the arrival at the drop-off")
+        self._check_order(now, booking.boarded_at, msg("report_dropoff"), msg("report_boarding"))
+        self._check_order(now, booking.dropoff_arrived_at, msg("report_dropoff"), msg("report_arriving_dropoff"))
         if booking.boarded_at is not None:
             shortest = math.ceil(self.plans.rules.min_ride_fraction * booking.direct_s)
-            self._check_not_before(now, booking.boarded_at + shortest, "the drop-off",
-                                   f"the rider boarded at {self.plans.rules.local(booking.boarded_at):%H:%M:%S} "
-                                   f"and the direct drive takes {max(1, round(booking.direct_s / 60))} min")
+            self._check_not_before(now, booking.boarded_at + shortest, msg("report_dropoff"),
+                                   msg("boarded_at_direct", at=Clock(self.plans.rules.local(booking.boarded_at),
+                                                                     seconds=True),
+                                       minutes=max(1, round(booking.direct_s / 60))))
         rs = self.plans.request_slot_of[booking_id]
         service_end = now + int(self.plans.tables.dropoff_service[rs])
         data = {"ride_s": now - (booking.boarded_at or now), "direct_s": booking.direct_s,
@@ -330,18 +333,19 @@ class DriverReports:
         }[report]
         state = booking_state(self.plans, booking)
         if done:
-            raise AlreadyReported(f"{report} of booking {booking.booking_id} was reported already (the booking "
-                                  f"is {status.value}); nothing changed", state=state)
+            raise AlreadyReported(msg("already_reported", report=msg("report_" + report),
+                                      booking_id=booking.booking_id, status=msg("status_" + status.value)),
+                                  state=state)
         if status is not BookingStatus.CANCELLED and not status.active:
-            raise DispatchError(f"booking {booking.booking_id} is {status.value}; {report} cannot be reported "
-                                "for it any more", code="booking_finished", state=state)
+            raise DispatchError(msg("booking_finished", booking_id=booking.booking_id, report=msg("report_" + report),
+                                    status=msg("status_" + status.value)), code="booking_finished", state=state)
 
     def step_report(self, shift_id: int, booking_id: str, report: str, at: int | None = None) -> VehicleShift:
         """A driver's report on a booking of their route: ``arrived`` (at its next stop),
         ``boarded``, ``no_show`` or ``dropped_off``, ``at`` the time it happened (default now;
         see the module docstring for what is refused)."""
         if report not in STEP_REPORTS:
-            raise DispatchInputError(f"unknown report {report!r}; one of {', '.join(STEP_REPORTS)}")
+            raise DispatchInputError(msg("unknown_report", report=repr(report), known=", ".join(STEP_REPORTS)))
         plans = self.plans
         shift = plans.shift(shift_id)
         booking = plans.bookings.get(booking_id)
@@ -349,7 +353,7 @@ class DriverReports:
         if booking is None or booking.vehicle_id == shift.vehicle_id or on_route is not None:
             self._already_applied(booking, report, at)
         if on_route is None:
-            raise NotFound(f"booking {booking_id} is not on your route (any more); reload the route",
+            raise NotFound(msg("not_on_route", booking_id=booking_id),
                            code="not_on_route")
         step = shift.route[on_route]
         if report == "arrived":
@@ -357,10 +361,10 @@ class DriverReports:
             place = plans.step_place(step)
             if step.kind is StepKind.PICKUP:
                 self._check_not_before(when, booking.pickup_earliest - plans.rules.early_arrival_s,
-                                       "arriving at the pickup",
-                                       f"the pickup window opens at {plans.rules.local(booking.pickup_earliest):%H:%M}")
+                                       msg("report_arriving"),
+                                       msg("window_opens_at", at=Clock(plans.rules.local(booking.pickup_earliest))))
             else:
-                self._check_order(when, booking.boarded_at, "arriving at the drop-off", "the boarding")
+                self._check_order(when, booking.boarded_at, msg("report_arriving_dropoff"), msg("report_boarding"))
             # everybody boarding (leaving) at this stop with this booking: the driver is there for all
             a = b = on_route
             while a > 0 and shift.route[a - 1].kind is step.kind and plans.step_place(shift.route[a - 1]).node \
@@ -388,9 +392,9 @@ class DriverReports:
         plans = self.plans
         shift = plans.shift(shift_id)
         if not shift.has_break:
-            raise DispatchError(f"shift {shift_id} has no planned break; ask the operator", code="no_break_planned")
+            raise DispatchError(msg("no_break_planned", shift_id=shift_id), code="no_break_planned")
         if shift.break_started_at is not None:
-            raise AlreadyReported(f"the break of shift {shift_id} was started already; nothing changed",
+            raise AlreadyReported(msg("break_started_already", shift_id=shift_id),
                                   state=self._break_state(shift))
         received_at = self.journal.now()
         when = self._report_time(shift, at)
@@ -413,16 +417,15 @@ class DriverReports:
         plans = self.plans
         shift = plans.shift(shift_id)
         if not shift.has_break:
-            raise DispatchError(f"shift {shift_id} has no planned break; ask the operator", code="no_break_planned")
+            raise DispatchError(msg("no_break_planned", shift_id=shift_id), code="no_break_planned")
         if shift.break_ended_at is not None:
-            raise AlreadyReported(f"the break of shift {shift_id} was ended already; nothing changed",
+            raise AlreadyReported(msg("break_ended_already", shift_id=shift_id),
                                   state=self._break_state(shift))
         if shift.break_started_at is None:
-            raise DispatchError(f"the break of shift {shift_id} has not started; start it first",
-                                code="break_not_started")
+            raise DispatchError(msg("break_not_started", shift_id=shift_id), code="break_not_started")
         received_at = self.journal.now()
         when = self._report_time(shift, at)
-        self._check_order(when, shift.break_started_at, "the end of the break", "its start")
+        self._check_order(when, shift.break_started_at, msg("report_break_end"), msg("report_break_start"))
         new = dataclasses.replace(shift, break_ended_at=when, anchor_time=when)
         event = Event(when, EventKind.BREAK_ENDED, "driver", vehicle_id=shift.vehicle_id, shift_id=shift_id,
                       data=received({"break_s": when - shift.break_started_at, "planned_s": int(shift.break_s)},

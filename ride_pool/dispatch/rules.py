@@ -45,6 +45,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ride_pool.dispatch.domain import RejectCause
+from ride_pool.messages import Duration, Hours, Message, msg
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -57,13 +58,17 @@ RULE_MAX = 10_000_000
 
 
 class RulesError(ValueError):
-    """Service rules that cannot work; the message says which field to fix."""
+    """Service rules that cannot work; the message (a catalogue message) says which field to fix."""
+
+    def __init__(self, message: Message | str):
+        super().__init__(str(message))
+        self.message = message
 
 
 def _minutes(text: str, what: str) -> int:
     m = _HHMM.match(str(text))
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise RulesError(f"{what} must be a local time 'HH:MM' (00:00..24:00), got {text!r}")
+        raise RulesError(msg("rule_not_hhmm", what=what, got=repr(text)))
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
@@ -129,29 +134,28 @@ class ServiceRules:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
                     or value != int(value):
-                raise RulesError(f"{name} must be a whole number, got {value!r}")
+                raise RulesError(msg("rule_not_whole", name=name, got=repr(value)))
             object.__setattr__(self, name, int(value))
         for name in _REAL:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-                raise RulesError(f"{name} must be a number, got {value!r}")
+                raise RulesError(msg("rule_not_number", name=name, got=repr(value)))
             object.__setattr__(self, name, float(value))
         try:
             object.__setattr__(self, "_tz", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise RulesError(f"timezone {self.timezone!r} is unknown; use an IANA name such as "
-                             "'Europe/Berlin'") from None
+            raise RulesError(msg("rule_timezone", timezone=repr(self.timezone))) from None
         if not isinstance(self.operating_hours, dict):
-            raise RulesError("operating_hours must map weekdays to [open, close], e.g. {'mon': ['05:00', '23:00']}")
+            raise RulesError(msg("rule_hours_form"))
         hours = {}
         for day, span in dict(self.operating_hours).items():
             if day not in WEEKDAYS:
-                raise RulesError(f"operating_hours: {day!r} is not a weekday; use one of {', '.join(WEEKDAYS)}")
+                raise RulesError(msg("rule_hours_weekday", day=repr(day), known=", ".join(WEEKDAYS)))
             if not isinstance(span, (list, tuple)) or len(span) != 2:
-                raise RulesError(f"operating_hours.{day} must be [open, close], e.g. ['05:00', '23:00']")
+                raise RulesError(msg("rule_hours_span", day=day))
             a, b = _minutes(span[0], f"operating_hours.{day} open"), _minutes(span[1], f"operating_hours.{day} close")
             if a >= b:
-                raise RulesError(f"operating_hours.{day}: open {span[0]} must be before close {span[1]}")
+                raise RulesError(msg("rule_hours_order", day=day, open=span[0], close=span[1]))
             hours[day] = (a, b)
         object.__setattr__(self, "_hours", hours)
         for name in ("min_lead_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
@@ -159,27 +163,27 @@ class ServiceRules:
                      "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs", "early_arrival_s",
                      "early_boarding_s", "report_clock_skew_s", "no_show_wait_s"):
             if int(getattr(self, name)) < 0:
-                raise RulesError(f"{name} must not be negative")
+                raise RulesError(msg("rule_negative", name=name))
         for name in ("horizon_s", "window_s", "offer_ttl_s", "max_passengers", "reoptimise_every_s",
                      "report_max_age_s"):
             if int(getattr(self, name)) <= 0:
-                raise RulesError(f"{name} must be positive")
+                raise RulesError(msg("rule_not_positive", name=name))
         if self.horizon_s <= self.min_lead_s:
-            raise RulesError("horizon_s must be longer than min_lead_s")
+            raise RulesError(msg("rule_horizon_lead"))
         if not self.max_ride_factor >= 1.0:
-            raise RulesError("max_ride_factor must be at least 1.0 (a ride cannot be shorter than the direct trip)")
+            raise RulesError(msg("rule_ride_factor"))
         if not self.reoptimise_time_limit_s > 0:
-            raise RulesError("reoptimise_time_limit_s must be positive")
+            raise RulesError(msg("rule_not_positive", name="reoptimise_time_limit_s"))
         if self.door_to_door not in DOOR_TO_DOOR:
-            raise RulesError(f"door_to_door must be one of {', '.join(DOOR_TO_DOOR)}, got {self.door_to_door!r}")
+            raise RulesError(msg("rule_door_to_door", known=", ".join(DOOR_TO_DOOR), got=repr(self.door_to_door)))
         if self.max_walk_m < 0:
-            raise RulesError("max_walk_m must not be negative")
+            raise RulesError(msg("rule_negative", name="max_walk_m"))
         if self.delay_weight < 0:
-            raise RulesError("delay_weight must not be negative")
+            raise RulesError(msg("rule_negative", name="delay_weight"))
         if not 0 <= self.min_ride_fraction <= 1:
-            raise RulesError("min_ride_fraction must be between 0 and 1 (a share of the direct driving time)")
+            raise RulesError(msg("rule_ride_fraction"))
         if self.early_trip_before is not None and not isinstance(self.early_trip_before, str):
-            raise RulesError("early_trip_before must be a local time 'HH:MM' or null")
+            raise RulesError(msg("rule_early_before"))
         if self.early_trip_before is not None:
             object.__setattr__(self, "_early_before", _minutes(self.early_trip_before, "early_trip_before"))
         object.__setattr__(self, "_book_by", _minutes(self.early_trip_book_by, "early_trip_book_by"))
@@ -194,7 +198,7 @@ class ServiceRules:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise RulesError(f"unknown service rule(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise RulesError(msg("rule_unknown", unknown=", ".join(unknown), known=", ".join(sorted(known))))
         return cls(**data)
 
     def replace(self, **changes) -> "ServiceRules":
@@ -213,27 +217,27 @@ class ServiceRules:
                 if not isinstance(value, dict) or not all(
                         isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
                         for span in value.values()):
-                    raise RulesError('operating_hours must map weekdays to [open, close], e.g. '
-                                     '{"mon": ["05:00", "23:00"]}; a weekday left out has no service')
+                    raise RulesError(msg("rule_hours_form_json"))
             elif name == "early_trip_before":
                 if value is not None and not isinstance(value, str):
-                    raise RulesError("early_trip_before must be a local time 'HH:MM' or null (no early-trip rule)")
+                    raise RulesError(msg("rule_early_before_null"))
             elif isinstance(default, str):
                 if not isinstance(value, str):
-                    raise RulesError(f"{name} must be a string, e.g. {default!r}")
+                    raise RulesError(msg("rule_not_text", name=name, example=repr(default)))
             elif isinstance(default, float):
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                         or abs(value) > RULE_MAX:
-                    raise RulesError(f"{name} must be a number, e.g. {default!r}")
+                    raise RulesError(msg("rule_number_example", name=name, example=repr(default)))
             elif isinstance(default, int):
                 if isinstance(value, bool) or not isinstance(value, int) or abs(value) > RULE_MAX:
-                    raise RulesError(f"{name} must be a whole number up to {RULE_MAX:,}, e.g. {default!r}")
+                    raise RulesError(msg("rule_whole_example", name=name, most=f"{RULE_MAX:,}",
+                                         example=repr(default)))
         try:
             return ServiceRules.from_dict({**current, **changes})
         except RulesError:
             raise
         except (TypeError, ValueError) as exc:
-            raise RulesError(f"the rules do not fit together: {exc}") from None
+            raise RulesError(msg("rule_misfit", detail=str(exc))) from None
 
     def local(self, t: int) -> datetime:
         return datetime.fromtimestamp(t, self._tz)
@@ -306,24 +310,20 @@ class ServiceRules:
         return int((evening + timedelta(minutes=self._book_by)).timestamp())
 
     def check_pickup(self, pickup_earliest: int, arrival: int, now: int, channel: str,
-                     *, dropoff_only: bool = False) -> tuple[RejectCause, str] | None:
+                     *, dropoff_only: bool = False) -> tuple[RejectCause, Message] | None:
         """Which rule a trip with this pickup window start and expected arrival breaks, if any."""
         if pickup_earliest < now - 60 and not dropoff_only:
-            return RejectCause.IN_THE_PAST, "the requested time has already passed; choose a later time"
+            return RejectCause.IN_THE_PAST, msg("in_the_past")
         if pickup_earliest < now + self.min_lead_s and channel != "simulation":
-            return (RejectCause.MIN_LEAD_TIME,
-                    f"pickups must be booked at least {self.min_lead_s // 60} minutes ahead; choose a later time")
+            return (RejectCause.MIN_LEAD_TIME, msg("min_lead_time", lead=Duration(self.min_lead_s)))
         if pickup_earliest > now + self.horizon_s:
-            return (RejectCause.BOOKING_HORIZON,
-                    f"pickups can be booked at most {self.horizon_s // 86400} days ahead; choose an earlier day")
+            return (RejectCause.BOOKING_HORIZON, msg("booking_horizon", horizon=Duration(self.horizon_s)))
         until = self.open_until(pickup_earliest)
         if until is None or arrival > until:
-            return (RejectCause.OUTSIDE_OPERATING_HOURS,
-                    "the trip lies outside the operating hours ("
-                    + ", ".join(f"{d} {h[0]}–{h[1]}" for d, h in self.operating_hours.items()) + ")")
+            return (RejectCause.OUTSIDE_OPERATING_HOURS, msg("outside_operating_hours",
+                                                             hours=Hours.of(self.operating_hours)))
         cutoff = self.early_cutoff(pickup_earliest)
         if cutoff is not None and now > cutoff and channel == "app":
-            return (RejectCause.EARLY_MORNING_CUTOFF,
-                    f"trips before {self.early_trip_before} must be booked by {self.early_trip_book_by} "
-                    "the evening before; choose a later time or call the operator")
+            return (RejectCause.EARLY_MORNING_CUTOFF, msg("early_morning_cutoff", before=self.early_trip_before,
+                                                          book_by=self.early_trip_book_by))
         return None

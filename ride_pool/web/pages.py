@@ -128,4 +128,5 @@ def install(app: FastAPI) -> None:
                 "tile_attribution": getattr(settings, "tile_attribution", "") or "",
                 "timezone": rules.timezone if rules else "Europe/Berlin",
                 "min_lead_s": rules.min_lead_s if rules else None, "window_s": rules.window_s if rules else None,
+                "offer_ttl_s": rules.offer_ttl_s if rules else None,
                 "network": service.network.name, "synthetic": bool(service.network.synthetic)}

@@ -11,7 +11,7 @@
 // Every call dispatches "ride-pool:contact" on window with {ok: true, date} when the server answered
 // (whatever the status; date: its Date header) and {ok: false} when it could not be reached.
 
-import { t, has } from "/static/js/i18n.js";
+import { getLanguage, t, has } from "/static/js/i18n.js";
 
 const TOKEN_KEY = "ride_pool.token";
 const ROLE_KEY = "ride_pool.role";
@@ -69,7 +69,8 @@ function contact(ok, date = null) {
  * Returns the parsed JSON (null for an empty answer); throws ApiError.
  */
 export async function api(path, { method, body, form, headers, signal } = {}) {
-  const h = { Accept: "application/json", ...(headers || {}) };
+  // the server's messages in the page's language (German unless the rider switched to English)
+  const h = { Accept: "application/json", "Accept-Language": getLanguage(), ...(headers || {}) };
   const token = getToken();
   if (token && !("Authorization" in h)) h.Authorization = `Bearer ${token}`;
   if (h.Authorization === "") delete h.Authorization;      // explicitly without the token
@@ -178,11 +179,11 @@ export function errorSentence(err) {
   }
   if (err.status === 0) return t("err.network");
   const key = `err.${err.code}`;
-  if (has(key)) return t(key, { message: err.message, wait: waitWords(err.detail && err.detail.retry_after_s) });
+  if (has(key)) return t(key, { message: sentence(err.message), wait: waitWords(err.detail && err.detail.retry_after_s) });
   if (err.status >= 500) return t("err.internal_error");
   if (err.status === 401) return t("err.not_authenticated");
-  // the API's own message says what to fix; in German it is introduced by a German sentence
-  return t("err.generic", { message: sentence(err.message) });
+  // the API's own message (in the page's language, see Accept-Language above) says what to fix
+  return sentence(err.message) || t("err.generic", { message: "" });
 }
 
 /**

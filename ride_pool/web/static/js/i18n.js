@@ -127,6 +127,17 @@ export function minutesUntil(iso) {
   return d ? Math.round((d.getTime() - Date.now()) / 60000) : null;
 }
 
+/** A span of minutes in words: "8 Std. 12 Min." / "8 h 12 min", "2 Tage 3 Std." (not "492 Min."). */
+export function durationWords(minutes) {
+  const total = Math.max(0, Math.round(Number(minutes) || 0));
+  const days = Math.floor(total / 1440), hours = Math.floor((total % 1440) / 60), mins = total % 60;
+  const parts = [];
+  if (days) parts.push(t(days === 1 ? "duration.day" : "duration.days", { n: days }));
+  if (hours) parts.push(t("duration.hours", { n: hours }));
+  if (mins || !parts.length) parts.push(t("duration.minutes", { n: mins }));
+  return parts.slice(0, 2).join(" ");
+}
+
 /** The current Berlin date and time as values for <input type="date"> and <input type="time">. */
 export function berlinNowParts(offsetMinutes = 0) {
   const d = new Date(Date.now() + offsetMinutes * 60000);

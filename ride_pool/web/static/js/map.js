@@ -81,6 +81,21 @@ function loadNetwork() {
   return networkPromise;
 }
 
+let placesPromise = null;
+/** The names of the settlements for the map (GET /api/v1/places/map: towns, villages, hamlets). */
+function loadPlaceNames() {
+  if (!placesPromise) {
+    placesPromise = fetch("/api/v1/places/map").then((r) => (r.ok ? r.json() : [])).catch(() => []);
+  }
+  return placesPromise;
+}
+// settlement kinds: [font, min zoom]
+const PLACE_STYLE = {
+  city: ["bold 15px system-ui, sans-serif", 7], town: ["bold 14px system-ui, sans-serif", 9],
+  suburb: ["600 12px system-ui, sans-serif", 12], village: ["600 13px system-ui, sans-serif", 10.5],
+  hamlet: ["12px system-ui, sans-serif", 12.5], isolated_dwelling: ["12px system-ui, sans-serif", 14],
+};
+
 let stopsPromise = null;
 function loadStops() {
   if (!stopsPromise) {
@@ -114,7 +129,7 @@ function prepareNetwork(geojson) {
   return { byClass, bounds: [minX, minY, maxX, maxY], synthetic: !!props.synthetic, attribution: props.attribution || "" };
 }
 
-export function createMap(element, { stops = true, tileUrl = null, label = null } = {}) {
+export function createMap(element, { stops = true, places = true, tileUrl = null, label = null } = {}) {
   element.classList.add("map");
   element.dataset.rendered = "false";
   element.innerHTML = "";
@@ -151,7 +166,7 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
   const ctx = canvas.getContext("2d");
   const state = {
     cx: 0.5, cy: 0.5, zoom: 10, width: 0, height: 0, dpr: 1,
-    network: null, stops: [], vehicles: [], route: [], layers: new Map(),
+    network: null, stops: [], vehicles: [], route: [], layers: new Map(), places: [],
     tileUrl: tileUrl || element.dataset.tileUrl || null, tiles: new Map(),
     clickHandlers: [], fitted: false, frame: 0, destroyed: false,
   };
@@ -193,14 +208,28 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
     redraw(true);
   }
 
+  /** The margins that keep what is fitted clear of the map's own controls: the zoom buttons on
+   *  the right, the status note at the top, the credits at the bottom, and a pin's height above
+   *  its point. */
+  function margins(padding) {
+    const controlsWidth = controls.offsetWidth || 44;
+    return {
+      left: padding, right: padding + controlsWidth + 8,
+      top: padding + 36, bottom: padding + 14,
+    };
+  }
+
   function fitBounds([minX, minY, maxX, maxY], padding = 24, maxZoom = 16) {
     if (!(maxX >= minX) || !(maxY >= minY) || state.width < 2) return;
+    const m = margins(padding);
     const w = Math.max(maxX - minX, 1e-9), h = Math.max(maxY - minY, 1e-9);
-    const zx = Math.log2((state.width - 2 * padding) / (w * TILE));
-    const zy = Math.log2((state.height - 2 * padding) / (h * TILE));
+    const zx = Math.log2(Math.max(40, state.width - m.left - m.right) / (w * TILE));
+    const zy = Math.log2(Math.max(40, state.height - m.top - m.bottom) / (h * TILE));
     state.zoom = clampZoom(Math.min(zx, zy, maxZoom));
-    state.cx = (minX + maxX) / 2;
-    state.cy = (minY + maxY) / 2;
+    // the centre shifted so that the box sits in the free part of the map
+    const scale = TILE * 2 ** state.zoom;
+    state.cx = (minX + maxX) / 2 + (m.right - m.left) / 2 / scale;
+    state.cy = (minY + maxY) / 2 - (m.top - m.bottom) / 2 / scale;
     state.fitted = true;
   }
 
@@ -308,6 +337,34 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
     }
   }
 
+  /** Settlement names, the more important first; a name that would overlap one already drawn
+   *  (or the zoom buttons) is left out. */
+  function drawPlaces() {
+    if (!state.places.length) return;
+    const taken = [];
+    const cw = (controls.offsetWidth || 44) + 16, ch = (controls.offsetHeight || 96) + 12;
+    taken.push([state.width - cw, 0, state.width, ch]);
+    ctx.textBaseline = "middle"; ctx.textAlign = "center";
+    for (const p of state.places) {
+      const style = PLACE_STYLE[p.type] || PLACE_STYLE.hamlet;
+      if (state.zoom < style[1]) continue;
+      const [sx, y] = toScreen(p.x, p.y);
+      // close in, the name goes above the village centre (where a stop and its name often are)
+      const sy = state.zoom >= 13 ? y - 18 : y;
+      if (sx < -80 || sy < -20 || sx > state.width + 80 || sy > state.height + 20) continue;
+      ctx.font = style[0];
+      const w = ctx.measureText(p.name).width + 6, h = 18;
+      const box = [sx - w / 2, sy - h / 2, sx + w / 2, sy + h / 2];
+      if (taken.some((b) => box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1])) continue;
+      taken.push(box);
+      ctx.lineWidth = 4; ctx.strokeStyle = "rgba(255,255,255,.92)";
+      ctx.strokeText(p.name, sx, sy);
+      ctx.fillStyle = p.type === "city" || p.type === "town" ? "#1a1f24" : "#3d454d";
+      ctx.fillText(p.name, sx, sy);
+    }
+    ctx.textAlign = "start";
+  }
+
   function drawLabel(text, x, y, colour) {
     ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,.9)";
     ctx.strokeText(text, x, y);
@@ -332,9 +389,11 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
   }
 
   function drawMarkers() {
+    const boxes = [];
     for (const list of state.layers.values()) {
       for (const m of list) {
         const [sx, sy] = toScreen(m.x, m.y);
+        boxes.push([Math.round(sx - 12), Math.round(sy - 35), Math.round(sx + 12), Math.round(sy)]);
         const colour = MARKER_COLOURS[m.kind] || "#555f69";
         const short = m.short !== undefined ? m.short : (m.label && m.label.length <= 3 ? m.label : "");
         drawPin(sx, sy, colour, short);
@@ -345,6 +404,8 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
         }
       }
     }
+    // where the pins are, in CSS pixels of the map ([left, top, right, bottom]; for tests and tools)
+    element.dataset.markerBoxes = JSON.stringify(boxes);
   }
 
   function drawVehicles() {
@@ -376,6 +437,7 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
     drawTiles();
     drawNetwork();
     drawRoute();
+    if (places) drawPlaces();
     if (stops) drawStops();
     drawMarkers();
     drawVehicles();
@@ -490,6 +552,16 @@ export function createMap(element, { stops = true, tileUrl = null, label = null 
     if (state.destroyed) return api;
     state.network = network;
     setStopsInternal(stopList);
+    if (places) {
+      loadPlaceNames().then((list) => {
+        const order = Object.keys(PLACE_STYLE);
+        state.places = (list || []).filter((p) => p && p.name && Number.isFinite(+p.lat) && Number.isFinite(+p.lon))
+          .map((p) => ({ name: p.name, type: p.type || "village", x: projX(+p.lon), y: projY(+p.lat) }))
+          .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+        element.dataset.places = String(state.places.length);
+        redraw();
+      });
+    }
     const credits = [config.tile_attribution, network.attribution].filter(Boolean).join(" · ");
     if (credits) {
       attribution.textContent = credits; attribution.title = credits; attribution.tabIndex = 0;

@@ -11,7 +11,8 @@ import { $, clearMessages, info, showError } from "/static/js/rider/messages.js"
 import {
   loadBookings, openBooking, renderBooking, renderBookings, setUpBookings, showBooked, stopLive,
 } from "/static/js/rider/bookings.js";
-import { renderTrip, setUpTrip, showTrip } from "/static/js/rider/trip.js";
+import { planTrip, renderTrip, setUpTrip, showTrip, tripNote } from "/static/js/rider/trip.js";
+import { loadFavourites, onFavouritesChange } from "/static/js/rider/favourites.js";
 import { setUpAccount, showAccount } from "/static/js/rider/account.js";
 
 addTranslations(riderTexts);
@@ -36,14 +37,15 @@ async function start() {
   $("logout").addEventListener("click", () => { logout(); state.user = null; stopLive(); info(t("rider.logged_out")); state.keepInfo = true; render(); });
   window.addEventListener("ride-pool:logged-out", () => { state.user = null; stopLive(); render(); });
   window.addEventListener("hashchange", () => route());
-  setUpTrip({ onBooked });
-  setUpBookings();
+  const config = await loadConfig();        // the same request as the map's (one fetch per page)
+  setUpTrip({ onBooked, offerTtlS: config.offer_ttl_s });
+  setUpBookings({ onReturnTrip });
+  onFavouritesChange(() => { if (state.user && currentRoute().view === "book") renderTrip(); });
   setUpAccount({ onDeleted });
   if (location.pathname.startsWith("/bookings/")) {
     const id = decodeURIComponent(location.pathname.slice("/bookings/".length));
     history.replaceState(null, "", `/#/bookings/${encodeURIComponent(id)}`);
   }
-  const config = await loadConfig();        // the same request as the map's (one fetch per page)
   if (config.min_lead_s) state.minLeadMinutes = Math.round(config.min_lead_s / 60);
   try {
     state.user = getToken() ? await me() : null;
@@ -53,6 +55,7 @@ async function start() {
   if (state.user && state.user.role === "driver") {
     state.user = null;   // a driver's token from the driver page: riders log in here
   }
+  if (state.user) favouritesLoaded();
   route();
 }
 
@@ -65,6 +68,7 @@ async function onLogin(e) {
     await login(email, password);
     state.user = await me();
     $("login-password").value = "";
+    favouritesLoaded();
     route();
   } catch (err) { showError(err); }
 }
@@ -123,6 +127,7 @@ async function onConfirm(e) {
     await login(email, password);
     state.user = await me();
     showConfirm(null);
+    favouritesLoaded();
     route();
   } catch (err) { showError(err); }
 }
@@ -143,6 +148,18 @@ function onDeleted(message) {
   info(message);
   state.keepInfo = true;
   route();
+}
+
+/** Book the way back (or the same trip again): the trip form with the places set. */
+function onReturnTrip(origin, destination, pickupAfter) {
+  location.hash = "#/book";
+  planTrip(origin, destination, { pickupAfter });
+  tripNote(t("rider.return_trip_info"));      // next to the "Fahrt suchen" button, which gets the focus
+  setTimeout(() => { $("find").focus({ preventScroll: true }); $("find").scrollIntoView({ block: "center" }); }, 0);
+}
+
+function favouritesLoaded() {
+  loadFavourites().catch((err) => console.error(err));
 }
 
 function onBooked(booking) {

@@ -5,7 +5,7 @@
 
 import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
-import { addTranslations, berlinNowParts, formatDay, formatTime, t } from "/static/js/i18n.js";
+import { addTranslations, berlinNowParts, durationWords, formatDay, formatTime, t } from "/static/js/i18n.js";
 import tripTexts from "/static/js/i18n/trip.js";
 
 addTranslations(tripTexts);
@@ -17,15 +17,33 @@ const MAX_WHEELCHAIRS = 2;
 
 // ------------------------------------------------------------------ places
 
-/** A stop of GET /api/v1/stops as a place of the trip. */
-export function stopPlace(stop) {
-  return { stop_id: stop.id, lat: stop.lat, lon: stop.lon, name: stop.name };
+/**
+ * A place of the trip ({stop_id?, lat, lon, name, kind?}) from a stop of GET /api/v1/stops
+ * ({id, name, ...}) or a place of GET /api/v1/places ({kind, name, label, lat, lon, stop_id}).
+ * The name is the full German label ("Dorfstraße 12, Krögis (Käbschütztal)"), which the server
+ * keeps with the booking and shows to drivers and operators.
+ */
+export function stopPlace(item) {
+  if (!item) return null;
+  const stopId = item.stop_id !== undefined ? item.stop_id : item.id;
+  const place = { lat: +item.lat, lon: +item.lon, name: item.label || item.name || "" };
+  if (stopId) place.stop_id = stopId;
+  if (item.kind) place.kind = item.kind;
+  return place;
 }
+export const placeOf = stopPlace;
 
 /** A place's name; a point without one (tapped on the map) by its coordinates. */
 export function placeName(place) {
   if (!place) return "";
-  return place.name || t("trip.map_point", { lat: place.lat.toFixed(4), lon: place.lon.toFixed(4) });
+  return place.name || t("trip.map_point", { lat: Number(place.lat).toFixed(4), lon: Number(place.lon).toFixed(4) });
+}
+
+/** Two trip places are the same (the same stop, or the same point). */
+export function samePlace(a, b) {
+  if (!a || !b) return false;
+  if (a.stop_id || b.stop_id) return a.stop_id === b.stop_id;
+  return Math.abs(a.lat - b.lat) < 1e-6 && Math.abs(a.lon - b.lon) < 1e-6;
 }
 
 function placeBody(place) {
@@ -42,16 +60,33 @@ export function quoteBody(origin, destination, { passengers, wheelchairs }, mode
   return body;
 }
 
-// ------------------------------------------------------------------ stop search
+/** The label of the place at a point (GET /api/v1/places/reverse), or null when none is known. */
+export async function placeAt(lat, lon) {
+  try {
+    const found = await api(`/api/v1/places/reverse?lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`);
+    return found && (found.label || found.name) ? found : null;
+  } catch (err) {
+    return null;
+  }
+}
+
+/** What kind of place a search result is, in words ("Haltestelle", "Ort", "Straße", "Adresse", "Ziel"). */
+export function kindWord(kind) {
+  return kind ? t(`trip.kind.${kind}`) : "";
+}
+
+// ------------------------------------------------------------------ place search
 
 /**
- * A stop search: input (role=combobox) and its result list (ul, role=listbox). Typing asks
- * GET /api/v1/stops?q=…; arrow keys move through the results (focus stays in the input), Enter
- * takes the highlighted or first one, Escape closes; a click or tap takes one too. The stop's name
- * goes into the input, then onChoose(stop) runs. onError(err) when the search fails.
- * Returns {input, selected, reset()}: selected is the chosen stop until the text is edited.
+ * A place search: input (role=combobox) and its result list (ul, role=listbox). Typing asks
+ * GET /api/v1/places?q=… (villages, streets, addresses, stops and places such as "Arzt"; near
+ * the point near() gives first); arrow keys move through the results (focus stays in the input),
+ * Enter takes the highlighted or first one, Escape closes; a click or tap takes one too. The
+ * place's label goes into the input, then onChoose(place) runs with the search result
+ * ({kind, name, label, lat, lon, stop_id}). onError(err) when the search fails.
+ * Returns {input, selected, reset()}: selected is the chosen result until the text is edited.
  */
-export function stopSearch(input, list, { onChoose = () => {}, onError = () => {} } = {}) {
+export function stopSearch(input, list, { onChoose = () => {}, onError = () => {}, near = () => null } = {}) {
   const combo = { input, selected: null, options: [], active: -1 };
   let seq = 0;
   let timer = 0;
@@ -63,12 +98,12 @@ export function stopSearch(input, list, { onChoose = () => {}, onError = () => {
     combo.active = -1;
   }
 
-  function choose(stop) {
-    combo.selected = stop;
-    input.value = stop.name;
+  function choose(place) {
+    combo.selected = place;
+    input.value = place.label || place.name;
     input.removeAttribute("aria-invalid");
     close();
-    onChoose(stop);
+    onChoose(place);
   }
 
   function highlight(i) {
@@ -79,32 +114,42 @@ export function stopSearch(input, list, { onChoose = () => {}, onError = () => {
     if (current) { input.setAttribute("aria-activedescendant", current.id); current.scrollIntoView({ block: "nearest" }); }
   }
 
-  function render(stops) {
-    combo.options = stops;
+  function render(places) {
+    combo.options = places;
     combo.active = -1;
     list.replaceChildren();
-    if (!stops.length) {
+    if (!places.length) {
       list.append(el("li", { class: "combo-empty", role: "option", "aria-disabled": "true", id: `${list.id}-none` },
         t("trip.no_results")));
     }
-    stops.forEach((s, i) => {
+    places.forEach((p, i) => {
+      const detail = p.label && p.label !== p.name && p.label.startsWith(p.name) ? p.label.slice(p.name.length).replace(/^,\s*/, "") : "";
       list.append(el("li", {
-        role: "option", id: `${list.id}-${i}`, "aria-selected": "false", dataset: { stopId: s.id },
+        role: "option", id: `${list.id}-${i}`, "aria-selected": "false",
+        dataset: { kind: p.kind || "stop", stopId: p.stop_id || "" },
         onmousedown: (e) => e.preventDefault(),      // the input keeps the focus (no blur closing the list)
-        onclick: () => choose(s),
-      }, s.name, s.town && !s.name.startsWith(s.town) ? el("span", { class: "town" }, s.town) : null));
+        onclick: () => choose(p),
+      }, el("span", { class: "kind", dataset: { kind: p.kind || "stop" } }, kindWord(p.kind || "stop")),
+      el("span", { class: "name" }, p.name), detail ? el("span", { class: "town" }, detail) : null));
     });
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    // on a phone the list must not open below the screen (or under the keyboard): the field goes up
+    const box = list.getBoundingClientRect();
+    if (box.bottom > window.innerHeight && input.getBoundingClientRect().top > window.innerHeight * 0.3) {
+      input.scrollIntoView({ block: "start" });
+    }
   }
 
   async function search() {
     const q = input.value.trim();
     const mine = ++seq;
     if (!q) { close(); return; }
+    const at = near();
+    const where = at ? `&lat=${at.lat.toFixed(5)}&lon=${at.lon.toFixed(5)}` : "";
     try {
-      const stops = await api(`/api/v1/stops?q=${encodeURIComponent(q)}&limit=${SEARCH_RESULTS}`);
-      if (mine === seq && document.activeElement === input) render(stops);
+      const places = await api(`/api/v1/places?q=${encodeURIComponent(q)}&limit=${SEARCH_RESULTS}${where}`);
+      if (mine === seq && document.activeElement === input) render(places);
     } catch (err) {
       onError(err);
     }
@@ -125,14 +170,17 @@ export function stopSearch(input, list, { onChoose = () => {}, onError = () => {
   input.addEventListener("blur", () => {
     // an exact name typed (or pasted) counts as chosen
     if (!combo.selected) {
-      const exact = combo.options.find((s) => s.name.toLowerCase() === input.value.trim().toLowerCase());
+      const typed = input.value.trim().toLowerCase();
+      const exact = combo.options.find((p) => p.name.toLowerCase() === typed || (p.label || "").toLowerCase() === typed);
       if (exact) combo.selected = exact;
     }
     setTimeout(close, 100);
   });
   combo.reset = () => { combo.selected = null; combo.options = []; input.value = ""; close(); };
+  combo.search = search;
   return combo;
 }
+export const placeSearch = stopSearch;
 
 // ------------------------------------------------------------------ when
 
@@ -195,12 +243,13 @@ export function readCounts(passengersField, wheelchairsField) {
  * withPlan: also the planned pickup and arrival (for the dispatcher; riders go by the window,
  * as the plan may still move inside it).
  */
-export function renderOffers(list, offers, { onBook, withPlan = false }) {
+export function renderOffers(list, offers, { onBook, withPlan = false, timeReason = null }) {
   list.replaceChildren(...offers.map((o) => {
     const windowId = `offer-window-${o.offer_id}`;
     const details = [];
     if (o.direct_minutes !== undefined && o.direct_minutes !== null) {
-      details.push(t("trip.offer_direct", { minutes: Math.round(o.direct_minutes) }));
+      const minutes = Math.max(1, Math.round(o.direct_minutes));
+      details.push(t("trip.offer_direct", { minutes, duration: durationWords(minutes) }));
     }
     details.push(t("trip.offer_valid", { time: formatTime(o.expires_at) }));
     return el("li", {}, el("article", { class: "card offer", dataset: { offerId: o.offer_id } },
@@ -209,7 +258,10 @@ export function renderOffers(list, offers, { onBook, withPlan = false }) {
         o.alternative ? el("span", { class: "badge" }, t("trip.offer_alternative")) : null),
       el("span", { class: "muted" }, formatDay(o.pickup_earliest)),
       el("span", { class: "arrival" }, t("trip.offer_arrival", { time: formatTime(o.dropoff_latest) })),
-      el("span", { class: "small muted" }, `${placeName(o.origin)} → ${placeName(o.destination)}`),
+      el("p", { class: "access", dataset: { access: o.origin.access || "stop" } }, accessSentence(o.origin, "pickup")),
+      el("p", { class: "access", dataset: { access: o.destination.access || "stop" } }, accessSentence(o.destination, "dropoff")),
+      timeReason ? el("p", { class: "time-reason", dataset: { code: timeReason.code } },
+        el("strong", {}, t("trip.why_this_time")), " ", timeReason.message) : null,
       withPlan && o.planned_pickup ? el("span", { class: "small muted" },
         t("trip.offer_plan", { pickup: formatTime(o.planned_pickup), dropoff: formatTime(o.planned_dropoff) })) : null,
       el("span", { class: "small muted" }, details.join(" · ")),
@@ -220,17 +272,36 @@ export function renderOffers(list, offers, { onBook, withPlan = false }) {
   }));
 }
 
+/**
+ * Where the vehicle stops for a place of an offer or booking (PlaceOut): at the door of the place
+ * asked for, at a stop, or at the nearest stop with the walk to it ("pickup" or "dropoff").
+ */
+export function accessSentence(place, which, { short = false } = {}) {
+  if (!place) return "";
+  const name = placeName(place);
+  if (short) which = "where";              // beside the place's name: only how it is served
+  if (place.access === "door") return t(`trip.${which}_door`, { place: name });
+  if (place.access === "nearest_stop") {
+    const asked = place.asked ? placeName(place.asked) : "";
+    const walk = Number.isFinite(+place.walk_m) ? Math.max(10, Math.round(+place.walk_m / 10) * 10) : null;
+    return t(`trip.${which}_nearest_stop`, { stop: name, asked, metres: walk === null ? "?" : walk,
+      minutes: walk === null ? "?" : Math.max(1, Math.round(walk / 70)) });
+  }
+  return t(`trip.${which}_stop`, { stop: name });
+}
+
 /** While an offer is being booked every book button in list is disabled and the pressed one says so. */
 export function setBooking(list, button, busy) {
   for (const b of list.querySelectorAll(".offer button")) b.disabled = busy;
   if (button) button.textContent = t(busy ? "trip.booking_in_progress" : "trip.book");
 }
 
-/** A quote's reason {code, message} as a sentence: the table's text, else the API's own message. */
+/** A quote's reason {code, message} as a sentence: the API's own message (in the page's language,
+ *  naming the rule and what to do), else the table's text for the code. */
 export function reasonSentence(reason) {
+  const m = String(reason.message || "").trim();
+  if (m) return m[0].toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".");
   const key = `reason.${reason.code}`;
-  const text = t(key, { message: reason.message || "" });
-  if (text !== key) return text.replace(" ()", "");      // a rule's detail in brackets, when given
-  const m = String(reason.message || "");
-  return m ? m[0].toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? "" : ".") : "";
+  const text = t(key, { message: "" });
+  return text !== key ? text.replace(" ()", "") : "";
 }

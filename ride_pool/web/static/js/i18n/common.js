@@ -3,6 +3,10 @@
 export default {
   de: {
     "common.today": "heute",
+    "duration.day": "{n} Tag",
+    "duration.days": "{n} Tage",
+    "duration.hours": "{n} Std.",
+    "duration.minutes": "{n} Min.",
     "common.tomorrow": "morgen",
     "common.login": "Anmelden",
     "common.logout": "Abmelden",
@@ -72,6 +76,10 @@ export default {
   },
   en: {
     "common.today": "today",
+    "duration.day": "{n} day",
+    "duration.days": "{n} days",
+    "duration.hours": "{n} h",
+    "duration.minutes": "{n} min",
     "common.tomorrow": "tomorrow",
     "common.login": "Log in",
     "common.logout": "Log out",

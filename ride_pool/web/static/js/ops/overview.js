@@ -67,7 +67,7 @@ function renderKpis() {
   }
   const causes = Object.entries(k.rejections_by_cause || {});
   $("#kpi-rejections").textContent = causes
-    .map(([code, n]) => `${n} × ${code.replaceAll("_", " ")}`).join(", ");
+    .map(([code, n]) => `${n} × ${(k.cause_names || {})[code] || code.replaceAll("_", " ")}`).join(", ");
   $("#kpi-since").textContent = k.since ? t("ops.kpi.since", { time: formatDateTime(k.since) }) : "";
 }
 

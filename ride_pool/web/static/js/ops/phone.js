@@ -6,7 +6,9 @@
 import { api, newIdempotencyKey } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
 import { formatDay, formatTime, t } from "/static/js/i18n.js";
-import { quoteBody, readCounts, reasonSentence, renderOffers, setBooking, stopPlace, stopSearch, timeChoice } from "/static/js/trip-form.js";
+import {
+  accessSentence, quoteBody, readCounts, reasonSentence, renderOffers, samePlace, setBooking, stopPlace, stopSearch, timeChoice,
+} from "/static/js/trip-form.js";
 import { $, announce, callerText, clearMessages, showError } from "/static/js/ops/common.js";
 
 const phone = {
@@ -19,7 +21,10 @@ const phone = {
 export function setUpPhone() {
   const error = (e) => showError($("#phone-error"), e);
   phone.origin = stopSearch($("#origin-input"), $("#origin-list"), { onError: error });
-  phone.destination = stopSearch($("#destination-input"), $("#destination-list"), { onError: error });
+  // the caller's destination near where the caller is picked up first ("Arzt": the doctor nearby)
+  phone.destination = stopSearch($("#destination-input"), $("#destination-list"), {
+    onError: error, near: () => (phone.origin.selected ? stopPlace(phone.origin.selected) : null),
+  });
   phone.when = timeChoice($("#phone-form"), "time_mode", { datetime: $("#trip-time") });
   $("#phone-form").addEventListener("submit", onQuote);
 }
@@ -46,7 +51,9 @@ async function onQuote(event) {
   const destination = phone.destination.selected;
   if (!origin) { invalid(phone.origin, "ops.phone.pick_origin"); return; }
   if (!destination) { invalid(phone.destination, "ops.phone.pick_destination"); return; }
-  if (origin.id === destination.id) { phone.destination.input.focus(); showError(err, t("ops.phone.same_stop")); return; }
+  if (samePlace(stopPlace(origin), stopPlace(destination))) {
+    phone.destination.input.focus(); showError(err, t("ops.phone.same_stop")); return;
+  }
   const counts = readCounts($("#passengers"), $("#wheelchairs"));
   if (counts.problem) { counts.field.focus(); showError(err, t(counts.problem)); return; }
   const mode = phone.when.mode();
@@ -65,6 +72,7 @@ async function onQuote(event) {
     const quote = await api("/api/v1/ops/quotes", { method: "POST", body });
     announce("quoted");
     phone.offers = quote.offers;
+    phone.timeReason = quote.time_reason || null;
     showOffers();
     if (!quote.offers.length) {
       const reason = quote.reason || { code: "no_vehicle_available", message: "" };
@@ -83,7 +91,7 @@ function showOffers() {
   const box = $("#phone-offers");
   if (!phone.offers.length) { box.replaceChildren(); return; }
   const list = el("ul", { class: "offer-list" });
-  renderOffers(list, phone.offers, { onBook: book, withPlan: true });
+  renderOffers(list, phone.offers, { onBook: book, withPlan: true, timeReason: phone.timeReason });
   box.replaceChildren(el("h3", {}, t("ops.phone.offers")), list);
 }
 
@@ -125,6 +133,8 @@ function renderConfirmation() {
       date: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest),
       origin: b.origin.name, destination: b.destination.name, latest: formatTime(b.dropoff_latest),
     })),
+    el("p", {}, accessSentence(b.origin, "pickup")),
+    el("p", {}, accessSentence(b.destination, "dropoff")),
     el("p", {}, t("ops.phone.booked_vehicle", { label: b.vehicle ? b.vehicle.label : "–", id: b.booking_id.slice(0, 8) })),
     el("p", { class: "muted" }, t("ops.phone.tell")),
     el("button", { type: "button", class: "btn-small", onclick: resetPhoneForm }, t("ops.phone.new")));

@@ -4,23 +4,58 @@
 
 import { api, ApiError, subscribe } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
-import { formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
+import { durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
-import { placeName } from "/static/js/trip-form.js";
+import { accessSentence, placeName } from "/static/js/trip-form.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
 
 const ACTIVE = new Set(["confirmed", "onboard"]);
 const POLL_MS = 15000;
 
 const ride = {
+  onReturnTrip: null,        // (origin, destination, pickupAfter) from the page: plan a trip
   list: [],
   booking: null, bookingId: null, bookingMissing: false, updatedAt: null,
   source: null, poll: 0,
   map: null, vehicleFitted: false,
 };
 
-export function setUpBookings() {
+export function setUpBookings({ onReturnTrip } = {}) {
+  ride.onReturnTrip = onReturnTrip;
   $("cancel").addEventListener("click", cancelBooking);
+  $("return-trip").addEventListener("click", () => { if (ride.booking) returnTrip(ride.booking); });
+}
+
+/** Where the rider wanted to go (the place asked for; a booking served at the nearest stop keeps it). */
+function askedPlace(p) {
+  const a = p.asked || p;
+  const place = { lat: a.lat, lon: a.lon, name: a.name || p.name };
+  if (!p.asked && p.stop_id) place.stop_id = p.stop_id;
+  return place;
+}
+
+/** Local "YYYY-MM-DDTHH:MM" of an ISO time plus minutes, rounded up to 5 minutes. */
+function localPlus(iso, minutes) {
+  const d = new Date(Date.parse(iso) + minutes * 60000);
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/Berlin", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(d).map((p) => [p.type, p.value]));
+  let h = Number(parts.hour), m = Math.ceil(Number(parts.minute) / 5) * 5;
+  if (m === 60) { m = 0; h = Math.min(23, h + 1); }
+  return `${parts.year}-${parts.month}-${parts.day}T${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+}
+
+/** The way back of b: from its destination to its origin, an hour after the latest arrival. */
+function returnTrip(b) {
+  if (!ride.onReturnTrip) return;
+  const later = Date.parse(b.dropoff_latest) > Date.now();
+  ride.onReturnTrip(askedPlace(b.destination), askedPlace(b.origin), later ? localPlus(b.dropoff_latest, 60) : null);
+}
+
+/** The same trip again (from the history), at a time the rider chooses. */
+function sameTripAgain(b) {
+  if (ride.onReturnTrip) ride.onReturnTrip(askedPlace(b.origin), askedPlace(b.destination), null);
 }
 
 /** A booking just made: shown at once when its page opens. */
@@ -38,17 +73,31 @@ export async function loadBookings() {
 }
 
 export function renderBookings() {
-  const list = $("booking-list");
-  list.innerHTML = "";
+  const upcoming = ride.list.filter((b) => ACTIVE.has(b.status));
+  // the history: rides done, cancelled or missed, the latest first
+  const past = ride.list.filter((b) => !ACTIVE.has(b.status))
+    .sort((a, b) => Date.parse(b.pickup_earliest) - Date.parse(a.pickup_earliest));
+  upcoming.sort((a, b) => Date.parse(a.pickup_earliest) - Date.parse(b.pickup_earliest));
   $("bookings-empty").hidden = ride.list.length > 0;
-  for (const b of ride.list) {
-    list.append(el("li", { class: "booking-item" }, el("a", { href: `#/bookings/${encodeURIComponent(b.booking_id)}` },
+  $("upcoming-section").hidden = !upcoming.length;
+  $("history-section").hidden = !past.length;
+  $("booking-list").replaceChildren(...upcoming.map((b) => bookingItem(b, false)));
+  $("history-list").replaceChildren(...past.map((b) => bookingItem(b, true)));
+}
+
+function bookingItem(b, history) {
+  return el("li", { class: "booking-item" },
+    el("a", { href: `#/bookings/${encodeURIComponent(b.booking_id)}` },
       el("article", { class: "card", dataset: { bookingId: b.booking_id } },
         el("div", { class: "card-title" },
           el("span", { class: "route-line" }, `${placeName(b.origin)} → ${placeName(b.destination)}`),
           el("span", { class: "badge", dataset: { status: b.status } }, t(`rider.status.${b.status}`))),
-        el("span", { class: "muted" }, t("rider.window_value", { day: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest) }))))));
-  }
+        el("span", { class: "muted" }, t("rider.window_value", { day: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest) })))),
+    el("div", { class: "btn-row item-actions" },
+      el("button", { type: "button", class: "btn-small", dataset: { action: "return-trip" }, onclick: () => returnTrip(b) },
+        t("rider.return_trip")),
+      history ? el("button", { type: "button", class: "btn-small", dataset: { action: "again" }, onclick: () => sameTripAgain(b) },
+        t("rider.same_trip_again")) : null));
 }
 
 // ------------------------------------------------------------------ one booking, live
@@ -119,6 +168,7 @@ export function renderBooking(fit = false) {
     $("booking-live").textContent = ride.bookingMissing ? "" : t("common.loading");
     $("booking-facts").innerHTML = "";
     $("cancel").hidden = true;
+    $("return-trip").hidden = true;
     return;
   }
   const status = $("booking-status");
@@ -128,6 +178,8 @@ export function renderBooking(fit = false) {
   const facts = [
     ["rider.fact.from", placeName(b.origin)],
     ["rider.fact.to", placeName(b.destination)],
+    ...(b.origin.access && b.origin.access !== "stop" ? [["rider.fact.pickup_where", accessSentence(b.origin, "pickup", { short: true })]] : []),
+    ...(b.destination.access && b.destination.access !== "stop" ? [["rider.fact.dropoff_where", accessSentence(b.destination, "dropoff", { short: true })]] : []),
     ["rider.fact.window", t("rider.window_value", { day: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest) })],
     ["rider.fact.arrival", formatTime(b.dropoff_latest)],
     ["rider.fact.people", b.wheelchairs ? t("rider.people_value", { passengers: b.passengers, wheelchairs: b.wheelchairs }) : String(b.passengers)],
@@ -142,6 +194,7 @@ export function renderBooking(fit = false) {
   }
   $("booking-updated").textContent = ride.updatedAt ? t("rider.updated", { time: formatTime(ride.updatedAt) }) : "";
   $("cancel").hidden = b.status !== "confirmed";
+  $("return-trip").hidden = b.status === "cancelled";
   // the vehicle while the ride is open: on the map where it reported last, or plainly "not yet"
   const v = ACTIVE.has(b.status) ? b.vehicle : null;
   const located = !!(v && v.lat !== null && v.lat !== undefined && v.lon !== null && v.lon !== undefined);
@@ -187,7 +240,7 @@ function liveSentence(b) {
   if (!eta) return "";
   const minutes = minutesUntil(eta);
   return minutes <= 1 ? t("rider.live_pickup_now", { time: formatTime(eta) })
-    : t("rider.live_pickup", { time: formatTime(eta), minutes });
+    : t("rider.live_pickup", { time: formatTime(eta), minutes, duration: durationWords(minutes) });
 }
 
 async function cancelBooking() {

@@ -1,46 +1,67 @@
-// The rider's "new ride" view (#/book): where from and to (stop search, my location or a tap on the
-// map), when, how many people, the offers of POST /api/v1/quotes and booking one of them.
+// The rider's "new ride" view (#/book): where from and to (a place search over villages, streets,
+// addresses, stops and places like "Arzt"; my location or a tap on the map, both labelled by
+// GET /api/v1/places/reverse; the rider's favourite places), when, how many people, the offers of
+// POST /api/v1/quotes and booking one of them.
+//
+// Messages appear where the rider looks: a problem with the search next to the "Fahrt suchen"
+// button (#find-message, role=alert), the search itself shows as busy, the result is scrolled into
+// view and its heading focused; a failed booking is explained in the offer's card. An offer that
+// expires is asked for again by itself.
 
-import { api, newIdempotencyKey } from "/static/js/api.js";
+import { api, ApiError, errorSentence, newIdempotencyKey } from "/static/js/api.js";
+import { el } from "/static/js/dom.js";
 import { t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
 import {
-  placeName, quoteBody, readCounts, reasonSentence, renderOffers, setBooking, stopPlace, stopSearch, timeChoice,
+  placeAt, placeName, quoteBody, readCounts, reasonSentence, renderOffers, samePlace, setBooking, stopPlace, stopSearch,
+  timeChoice,
 } from "/static/js/trip-form.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
+import { favouriteFor, renderFavourites, saveFavourite } from "/static/js/rider/favourites.js";
 
 const PLACES = ["origin", "destination"];
+//: booking answers after which the rider simply gets a fresh offer
+const REQUOTE = new Set(["offer_expired", "offer_unknown", "offer_no_longer_available"]);
+const DEFAULT_OFFER_TTL_S = 300;
 
 const trip = {
-  origin: null, destination: null,       // {stop_id?, lat, lon, name}
+  origin: null, destination: null,       // {stop_id?, lat, lon, name, kind?}
   pick: null,                            // "origin" | "destination" while choosing on the map
-  offers: [], reason: null,
+  offers: [], reason: null, timeReason: null,
   keys: new Map(),                       // offer_id -> Idempotency-Key (the same for a retry)
   map: null, fitted: null, pickedOnMap: false,
-  when: null,
+  when: null, position: null,
   onBooked: null,
+  busy: false,
+  expiryTimer: 0, offerTtlS: DEFAULT_OFFER_TTL_S, requoted: false,
 };
 
 /** Wire the form once; onBooked(booking) after a booking went through. */
-export function setUpTrip({ onBooked }) {
+export function setUpTrip({ onBooked, offerTtlS }) {
   trip.onBooked = onBooked;
+  if (offerTtlS) trip.offerTtlS = offerTtlS;
   for (const which of PLACES) {
     const box = $(`place-${which}`);
     stopSearch($(`${which}-search`), $(`${which}-results`), {
-      onChoose: (stop) => {
+      onChoose: (found) => {
         $(`${which}-search`).value = "";       // the choice is shown under the field (#<which>-chosen)
-        choose(which, stopPlace(stop));
+        choose(which, stopPlace(found));
         const next = which === "origin" && !trip.destination ? $("destination-search") : $("find");
         next.focus();
       },
-      onError: showError,
+      onError: (err) => findMessage(err),
+      near: () => trip.position || (trip.origin && which === "destination" ? trip.origin : null),
     });
     box.querySelector('[data-action="locate"]').addEventListener("click", () => locate(which));
     box.querySelector('[data-action="pick"]').addEventListener("click", () => {
       trip.pick = trip.pick === which ? null : which;
       renderPlaces();
-      if (trip.pick) $("map").querySelector("canvas")?.focus();
+      if (trip.pick) {
+        $("map").scrollIntoView({ block: "center" });
+        $("map").querySelector("canvas")?.focus({ preventScroll: true });
+      }
     });
+    box.querySelector('[data-action="save-favourite"]').addEventListener("click", () => onSaveFavourite(which));
   }
   $("swap").addEventListener("click", () => {
     [trip.origin, trip.destination] = [trip.destination, trip.origin];
@@ -57,11 +78,14 @@ export function setUpTrip({ onBooked }) {
 /** Open the view (the map is made the first time). */
 export function showTrip() {
   if (!trip.map) {
-    trip.map = createMap($("map"), { stops: true, label: t("rider.map_hint") });
+    trip.map = createMap($("map"), { stops: true, places: true, label: t("rider.map_hint") });
     trip.map.onClick(onMapClick);
   }
   renderTrip();
 }
+
+/** A note for the rider next to the "Fahrt suchen" button (read out politely). */
+export function tripNote(text) { setStatus(text); }
 
 /** Redraw what depends on the language. */
 export function renderTrip() {
@@ -70,36 +94,98 @@ export function renderTrip() {
   if (trip.map) trip.map.setLabel(t("rider.map_hint"));
 }
 
+/**
+ * Start a new trip from origin to destination (e.g. the way back of a booking, a favourite):
+ * the places are set, the time is "departure from" pickupAfter (local "YYYY-MM-DDTHH:MM") when given.
+ */
+export function planTrip(origin, destination, { pickupAfter = null } = {}) {
+  trip.origin = origin; trip.destination = destination;
+  trip.pick = null; trip.fitted = null;
+  clearOffers();
+  if (pickupAfter) {
+    const radio = $("trip-form").querySelector('input[name="when"][value="pickup_after"]');
+    radio.checked = true;
+    $("trip-date").value = pickupAfter.slice(0, 10);
+    $("trip-time").value = pickupAfter.slice(11, 16);
+    trip.when.sync();
+  }
+  renderPlaces();
+}
+
 function choose(which, place) {
   trip[which] = place;
   trip.pick = null;
   clearOffers();
+  findMessage(null);
   renderPlaces();
+}
+
+/**
+ * A problem with the trip (an ApiError, a sentence or null to clear) next to the "Fahrt suchen"
+ * button; a missing place (which: "origin" | "destination") next to its field, which gets the
+ * focus, scrolled to the middle of the screen.
+ */
+function findMessage(problem, which = null) {
+  for (const id of ["find-message", "origin-problem", "destination-problem"]) {
+    const box = $(id);
+    box.textContent = ""; box.hidden = true;
+  }
+  for (const w of PLACES) $(`${w}-search`).removeAttribute("aria-invalid");
+  if (!problem) return;
+  const box = $(which ? `${which}-problem` : "find-message");
+  box.textContent = typeof problem === "string" ? problem : errorSentence(problem);
+  box.hidden = false;
+  if (which) {
+    const field = $(`${which}-search`);
+    field.setAttribute("aria-invalid", "true");
+    field.focus({ preventScroll: true });
+    $(`place-${which}`).scrollIntoView({ block: "center" });
+  } else {
+    box.scrollIntoView({ block: "nearest" });
+  }
 }
 
 function locate(which) {
   clearMessages();
-  if (!navigator.geolocation) { showError(t("rider.no_geolocation")); return; }
-  info(t("rider.locating"));
-  navigator.geolocation.getCurrentPosition((pos) => {
-    info("");
-    choose(which, { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6), name: t("rider.my_position") });
-    if (trip.map) trip.map.fitTo([[pos.coords.latitude, pos.coords.longitude]], { maxZoom: 14 });
-  }, () => { info(""); showError(t("rider.no_geolocation")); }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  findMessage(null);
+  if (!navigator.geolocation) { findMessage(t("rider.no_geolocation")); return; }
+  setStatus(t("rider.locating"));
+  navigator.geolocation.getCurrentPosition(async (pos) => {
+    const lat = +pos.coords.latitude.toFixed(6), lon = +pos.coords.longitude.toFixed(6);
+    trip.position = { lat, lon };
+    const found = await placeAt(lat, lon);
+    setStatus("");
+    // the place's label (street, house number, village) is what the driver and the operator see
+    choose(which, { lat, lon, name: found ? (found.label || found.name) : "", kind: "me" });
+    if (trip.map) trip.map.fitTo([[lat, lon]], { maxZoom: 14 });
+  }, () => { setStatus(""); findMessage(t("rider.no_geolocation")); },
+  { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
 }
 
-function onMapClick(lat, lon, hit) {
+async function onMapClick(lat, lon, hit) {
   const which = trip.pick || (!trip.origin ? "origin" : !trip.destination ? "destination" : null);
-  if (!which) return;
+  if (!which) { setStatus(t("rider.map_both_chosen")); return; }
   trip.pickedOnMap = true;         // the map stays where the rider tapped
-  if (hit && hit.stop) choose(which, stopPlace(hit.stop));
-  else choose(which, { lat: +lat.toFixed(6), lon: +lon.toFixed(6), name: "" });
+  if (hit && hit.stop) { choose(which, stopPlace(hit.stop)); return; }
+  const point = { lat: +lat.toFixed(6), lon: +lon.toFixed(6), name: "" };
+  choose(which, point);            // shown at once; the name follows
+  const found = await placeAt(point.lat, point.lon);
+  if (found && trip[which] === point) {
+    trip[which] = { ...point, name: found.label || found.name };
+    trip.pickedOnMap = true;
+    renderPlaces();
+  }
 }
 
 function renderPlaces() {
   for (const which of PLACES) {
-    $(`${which}-chosen`).textContent = placeName(trip[which]);
+    const place = trip[which];
+    $(`${which}-chosen`).textContent = place
+      ? (place.kind === "me" ? t("rider.my_position_at", { place: placeName(place) }) : placeName(place)) : "";
     $(`place-${which}`).querySelector('[data-action="pick"]').setAttribute("aria-pressed", String(trip.pick === which));
+    const save = $(`place-${which}`).querySelector('[data-action="save-favourite"]');
+    save.hidden = !place || !!favouriteFor(place);
+    renderFavourites($(`${which}-favourites`), (fav) => choose(which, fav.place));
   }
   $("map-hint").textContent = trip.pick
     ? t("rider.map_hint_pick", { which: t(trip.pick === "origin" ? "rider.from" : "rider.to") })
@@ -114,43 +200,92 @@ function renderPlaces() {
   if (markers.length === 2 && key !== trip.fitted && !trip.pickedOnMap) {
     trip.fitted = key;
     const map = trip.map;
-    map.ready.then(() => map.fitTo(markers, { maxZoom: 14, padding: 50 }));
+    map.ready.then(() => map.fitTo(markers, { maxZoom: 14 }));
   }
   trip.pickedOnMap = false;
 }
 
+async function onSaveFavourite(which) {
+  const place = trip[which];
+  if (!place) return;
+  const name = window.prompt(t("rider.favourite_name_prompt"), place.kind === "poi" ? placeName(place).split(",")[0] : "");
+  if (name === null) return;
+  try {
+    await saveFavourite(name.trim() || placeName(place), place);
+    setStatus(t("rider.favourite_saved", { name: name.trim() || placeName(place) }));
+  } catch (err) { findMessage(err); }
+  renderPlaces();
+}
+
 function clearOffers() {
-  trip.offers = []; trip.reason = null;
+  trip.offers = []; trip.reason = null; trip.timeReason = null;
+  clearTimeout(trip.expiryTimer);
   showOffers();
 }
 
-async function findOffers() {
+function setStatus(text) { $("find-status").textContent = text; }
+
+function setBusy(busy) {
+  trip.busy = busy;
+  const button = $("find");
+  button.disabled = busy;
+  button.setAttribute("aria-busy", String(busy));
+  button.textContent = t(busy ? "rider.searching_button" : "rider.find");
+  $("trip-form").setAttribute("aria-busy", String(busy));
+}
+
+async function findOffers({ again = false } = {}) {
+  if (trip.busy) return;
   clearMessages();
+  findMessage(null);
   const { origin, destination } = trip;
-  if (!origin) { showError(t("rider.need_origin")); $("origin-search").focus(); return; }
-  if (!destination) { showError(t("rider.need_destination")); $("destination-search").focus(); return; }
+  if (!origin) { findMessage(t("rider.need_origin"), "origin"); return; }
+  if (!destination) { findMessage(t("rider.need_destination"), "destination"); return; }
+  if (samePlace(origin, destination)) { findMessage(t("rider.same_place"), "destination"); return; }
   const counts = readCounts($("passengers"), $("wheelchairs"));
-  if (counts.problem) { showError(t(counts.problem)); counts.field.focus(); return; }
+  if (counts.problem) { findMessage(t(counts.problem)); counts.field.focus({ preventScroll: true }); return; }
   const mode = trip.when.mode();
   const time = trip.when.localTime();
-  if (mode !== "now" && !time) { showError(t("trip.need_time")); $("trip-date").focus(); return; }
-  const button = $("find");
-  button.disabled = true;
-  info(t("rider.searching"));
+  if (mode !== "now" && !time) { findMessage(t("trip.need_time")); $("trip-date").focus({ preventScroll: true }); return; }
+  setBusy(true);
+  setStatus(t("rider.searching"));
   try {
     const quote = await api("/api/v1/quotes", { method: "POST", body: quoteBody(origin, destination, counts, mode, time) });
     trip.offers = quote.offers || [];
     trip.reason = quote.reason || null;
-    info("");
+    trip.timeReason = quote.time_reason || null;
+    trip.requoted = again;
+    setStatus(trip.offers.length ? t("rider.found_offers", { count: trip.offers.length }) : t("rider.no_offer"));
     showOffers();
+    watchExpiry();
+    // the answer is where the rider looks next: scrolled into view, its heading (or the book button) focused
+    const section = $("offers");
+    section.scrollIntoView({ block: "start", behavior: again ? "auto" : "smooth" });
     const first = $("offer-list").querySelector("button");
-    if (first) first.focus();
+    (first || $("offers-title")).focus({ preventScroll: true });
   } catch (err) {
-    info("");
-    showError(err);
+    setStatus("");
+    findMessage(err);
   } finally {
-    button.disabled = false;
+    setBusy(false);
   }
+}
+
+/** An offer is only held for a few minutes: then a new one is asked for by itself. */
+function watchExpiry() {
+  clearTimeout(trip.expiryTimer);
+  if (!trip.offers.length) return;
+  const now = Date.now();
+  const byServer = Math.min(...trip.offers.map((o) => Date.parse(o.expires_at) - now));
+  // the server's clock decides; a browser clock far off falls back to the rule's validity
+  const ms = byServer > 0 && byServer <= trip.offerTtlS * 1000 + 5000 ? byServer : trip.offerTtlS * 1000;
+  trip.expiryTimer = setTimeout(() => requote("rider.offer_renewed"), ms + 1000);
+}
+
+async function requote(noteKey) {
+  if (!trip.origin || !trip.destination || trip.busy) return;
+  await findOffers({ again: true });
+  if (trip.offers.length) setStatus(t(noteKey));
 }
 
 function showOffers() {
@@ -158,8 +293,13 @@ function showOffers() {
   $("offers").hidden = none && !trip.reason;
   const reason = $("offers-reason");
   reason.hidden = !trip.reason || !none;
-  if (trip.reason && none) reason.textContent = `${t("rider.no_offer")} ${reasonSentence(trip.reason)}`;
-  renderOffers($("offer-list"), trip.offers, { onBook: book });
+  if (trip.reason && none) {
+    reason.replaceChildren(el("strong", {}, t("rider.no_offer")), " ", reasonSentence(trip.reason));
+  }
+  const note = $("offers-note");
+  note.hidden = !trip.requoted || none;
+  note.textContent = trip.requoted ? t("rider.offer_renewed") : "";
+  renderOffers($("offer-list"), trip.offers, { onBook: book, timeReason: trip.timeReason });
 }
 
 async function book(offer, button) {
@@ -167,13 +307,25 @@ async function book(offer, button) {
   let key = trip.keys.get(offer.offer_id);
   if (!key) { key = newIdempotencyKey(); trip.keys.set(offer.offer_id, key); }
   setBooking($("offer-list"), button, true);
+  const card = button.closest(".offer");
+  card.querySelector(".offer-error")?.remove();
   try {
     const booking = await api("/api/v1/bookings", { method: "POST", body: { offer_id: offer.offer_id }, headers: { "Idempotency-Key": key } });
     clearOffers();
     trip.origin = null; trip.destination = null;
+    setStatus("");
     trip.onBooked(booking);
   } catch (err) {
-    showError(err);
     setBooking($("offer-list"), button, false);
+    if (err instanceof ApiError && REQUOTE.has(err.code)) {
+      // the offer is gone: the rider gets a fresh one without asking again
+      await requote(err.code === "offer_expired" ? "rider.offer_renewed" : "rider.offer_taken_renewed");
+      return;
+    }
+    // the reason stays with the offer that caused it, read out by screen readers
+    card.append(el("p", { class: "alert offer-error", role: "alert" }, errorSentence(err)));
+    button.focus();
   }
 }
+
+export { showError };
