@@ -180,6 +180,8 @@ def audit_log(since: str | None = Query(default=None, description="ISO 8601; ent
               limit: int = Query(default=100, ge=1, le=500),
               service: Service = Depends(get_service)) -> list[AuditEntryOut]:
     """Operator changes (and account deletions), newest first."""
+    if before_id is not None and before_id > MAX_ID:     # every id lies before it: no bound (the database
+        before_id = None                                  # refuses numbers past its integer range)
     actor_id = None
     if actor:
         if actor.strip().isdigit():
