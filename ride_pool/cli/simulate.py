@@ -142,7 +142,8 @@ def simulate(
                                               "combination is a scenario."),
     hubs: Optional[Path] = typer.Option(None, "--hubs", help="Hubs (CSV: name, lat, lon, weight[, kind]) that "
                                         "attract a share of the trips: stations, hospitals, schools, the regional "
-                                        "centre. Default: the centres of towns with ≥ 10,000 inhabitants."),
+                                        "centre. Default: the centres of towns with ≥ 10,000 inhabitants and, "
+                                        "with --stops, the stations among the stops (Bahnhof, Bf, Hbf, Haltepunkt or a kind column)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed trips per day (CSV: trips, "
                                             "optionally per hour, per zone [with mean_km] or per zone pair "
                                             "from_zone,to_zone): fits the demand scale, the hourly profile and, "
@@ -208,6 +209,12 @@ def _read_json(path: Path, what: str):
         return json.loads(path.read_text("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SimulationInputError(f"{path}: not a JSON {what} ({exc})") from None
+
+
+def station_hubs(region) -> list:
+    from simulations.county import station_hubs as stations
+
+    return stations(region)
 
 
 def _decay_text(decay: dict | None) -> str:
@@ -325,7 +332,9 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
                          f"{base.demand_config.zone_count} zones with {base.demand_config.zone_share:.0%} of the trips "
                          f"inside" + ("" if base.demand_config.zones_on else " (zones off)")
                          + f", {base.demand_config.hub_share:.0%} to or from hubs ("
-                         + (str(hubs) if hubs else "towns ≥ 10,000 inhabitants") + "), "
+                         + (str(hubs) if hubs else "towns ≥ 10,000 inhabitants"
+                                                   + (f" and {len(station_hubs(loaded))} stations of the stop table"
+                                                      if loaded.stops else "")) + "), "
                          f"{base.demand_config.advance_share:.0%} booked ≥ 1 h ahead, day type {day.day_type}"),
         "requests": str(requests_csv) if requests_csv else "demand model", "date": date,
         "operating hours": "–".join(base.rules.operating_hours[weekday]),   # service_day rejected closed days
