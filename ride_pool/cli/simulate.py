@@ -143,7 +143,8 @@ def simulate(
     hubs: Optional[Path] = typer.Option(None, "--hubs", help="Hubs (CSV: name, lat, lon, weight[, kind]) that "
                                         "attract a share of the trips: stations, hospitals, schools, the regional "
                                         "centre. Default: the centres of towns with ≥ 10,000 inhabitants and, "
-                                        "with --stops, the stations among the stops (Bahnhof, Bf, Hbf, Haltepunkt or a kind column)."),
+                                        "with --stops, the stations among the stops (Bahnhof, Bf, Hbf, Haltepunkt or a "
+                                        "kind column)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed trips per day (CSV: trips, "
                                             "optionally per hour, per zone [with mean_km] or per zone pair "
                                             "from_zone,to_zone): fits the demand scale, the hourly profile and, "
