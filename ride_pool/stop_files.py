@@ -15,7 +15,12 @@ field       columns                                required
 ``lon``     ``stop_lon``, ``longitude``, ``lon``,  yes
             ``lng``
 ``town``    ``city``, ``town``, ``municipality``   no
+``kind``    ``kind``, ``stop_kind``, ``type``,     no
+            ``stop_type``
 ==========  =====================================  =========
+
+``kind`` (e.g. ``station``, ``bus``) is kept for the simulator, which makes stations hubs of its
+demand model; the database import ignores it.
 
 A stop's ``number`` is its ``numeric_id`` or else its ``code`` when that is all digits (VVO lists
 both ``de:14627:4852`` and ``33004852``), None otherwise.
@@ -51,6 +56,7 @@ COLUMNS = {
     "lat": ("stop_lat", "latitude", "lat"),
     "lon": ("stop_lon", "longitude", "lon", "lng"),
     "town": ("city", "town", "municipality"),
+    "kind": ("kind", "stop_kind", "type", "stop_type"),
 }
 REQUIRED = ("name", "lat", "lon")
 #: problems listed in the error message (all are in ``StopFileError.problems``)
@@ -82,6 +88,8 @@ class StopRow:
     town: str
     lat: float
     lon: float
+    #: the file's kind/type column ("" without one)
+    kind: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """``{code, name, town, lat, lon}``: what ``Repository.import_stops`` takes."""
@@ -230,7 +238,7 @@ def _stop(value: dict[str, str], decimal_comma: bool, require_names: bool) -> tu
         problems.append(msg("stops_zero_position"))
     code = value.get("code") or None
     number = next((int(v) for v in (value.get("number", ""), code or "") if v.isascii() and v.isdigit()), None)
-    return StopRow(code, number, name, value.get("town", ""), lat, lon), problems
+    return StopRow(code, number, name, value.get("town", ""), lat, lon, value.get("kind", "")), problems
 
 
 def _coordinate(text: str, what: str, limit: float, decimal_comma: bool, problems: list[Message]) -> float | None:

@@ -17,8 +17,11 @@ default). Defaults and their sources: ``simulations/README.md`` ("Demand model")
   the trips, half of them towards the hub and half back. Hubs come from a CSV (``--hubs``: name,
   lat, lon, weight[, kind]); by default they are the centres of the towns with at least
   ``hub_min_population`` inhabitants, weighted by population (in a rural county the stations,
-  hospitals and secondary schools lie in the towns). A hub is chosen with weight × exp(−d ÷
-  mean straight-line trip length).
+  hospitals and secondary schools lie in the towns) and, when the simulation has a stop table,
+  its railway stations (:func:`station_hubs`): each weighted by the population of its municipality
+  divided among that municipality's stations, so a town's stations together attract as much as
+  its centre (feeder trips to the train). ``--hubs FILE`` replaces both. A hub is chosen with
+  weight × exp(−d ÷ mean straight-line trip length).
 * **Distance decay.** A trip's straight-line length is drawn from a gamma distribution with shape
   2 (the length distribution of an exponential decay over an even spread of places) and mean
   ``mean_trip_km`` ÷ ``circuity`` (road km per straight-line km); the destination is a settlement
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,14 +95,57 @@ def zones(region, zone_count: int) -> np.ndarray:
     return cache[key]
 
 
-def default_hubs(region, min_population: float) -> list[Hub]:
+#: a stop named like a railway station: "Bahnhof", "Hauptbahnhof", "Busbahnhof", "Bf", "Hbf",
+#: "Haltepunkt" as a word of their own ("Bahnhofstraße" is a street, not a station)
+STATION_NAME = re.compile(r"(?<!\w)(\w*bahnhof|hbf|bf|haltepunkt)(?!\w)", re.IGNORECASE)
+#: values of a stop file's kind/type column that mean a station
+STATION_KINDS = frozenset({"station", "rail", "railway", "railway_station", "rail_station", "train",
+                           "train_station", "bahnhof", "bf", "hbf", "haltepunkt", "s-bahn", "sbahn", "hub"})
+
+
+def is_station(name: str, kind: str, kinds_given: bool) -> bool:
+    """A stop is a station by its kind when the file has a kind/type column, else by its name."""
+    if kinds_given:
+        return kind.strip().lower().replace(" ", "_") in STATION_KINDS
+    return bool(STATION_NAME.search(name))
+
+
+def station_hubs(region) -> list[Hub]:
+    """The stations of the region's stop table as hubs (none without stops).
+
+    Stops with the same name in the same municipality (the platforms of one station) are one hub,
+    at the first of them. Weight: the population of the station's municipality divided among the
+    stations of that municipality.
+    """
+    stops = getattr(region, "stops", None) or []
+    if not stops:
+        return []
+    kinds_given = any(s.kind.strip() for s in stops)
+    found: dict[tuple[int, str], int] = {}
+    for i, stop in enumerate(stops):
+        if not is_station(stop.name, stop.kind, kinds_given):
+            continue
+        name = stop.name.strip()
+        if stop.town and stop.town.lower() not in name.lower():
+            name = f"{stop.town.strip()} {name}"
+        found.setdefault((int(region.stop_municipality[i]), name), i)
+    per_muni: dict[int, int] = {}
+    for muni, _ in found:
+        per_muni[muni] = per_muni.get(muni, 0) + 1
+    return [Hub(name, int(region.stop_nodes[i]), float(region.population[muni]) / per_muni[muni], "station")
+            for (muni, name), i in found.items()]
+
+
+def default_hubs(region, min_population: float, stations: bool = True) -> list[Hub]:
+    """The centres of towns with at least ``min_population`` inhabitants (weight: population) and,
+    with ``stations``, the stations of the stop table (:func:`station_hubs`)."""
     out = [Hub(m.name.split(",")[0], int(region.centre_nodes[i]), float(m.population), "town centre")
            for i, m in enumerate(region.municipalities) if m.population >= min_population]
     if not out:     # no town that large: the largest one
         i = int(np.argmax(region.population))
         out = [Hub(region.municipalities[i].name.split(",")[0], int(region.centre_nodes[i]),
                    float(region.population[i]), "town centre")]
-    return out
+    return out + (station_hubs(region) if stations else [])
 
 
 def read_hubs(path: str | Path, region) -> list[Hub]:
@@ -159,7 +206,8 @@ def county_destinations(region, config, origins: np.ndarray, rng, hubs: list[Hub
     node_zone = zone_of[muni]
     by_muni = [np.flatnonzero(muni == m) for m in range(len(region.municipalities))]
     by_zone = {z: np.flatnonzero(node_zone == z) for z in np.unique(node_zone)}
-    hubs = hubs if hubs is not None else default_hubs(region, config.hub_min_population)
+    hubs = hubs if hubs is not None else default_hubs(region, config.hub_min_population,
+                                                      getattr(config, "station_hubs", True))
     hub_xy = region.node_xy[np.array([h.node for h in hubs], dtype=np.int64)]
     hub_w = np.array([h.weight for h in hubs], dtype=np.float64)
     mean_sl_m = config.mean_trip_km * 1000.0 / config.circuity
@@ -204,4 +252,5 @@ def county_destinations(region, config, origins: np.ndarray, rng, hubs: list[Hub
     return out
 
 
-__all__ = ["Hub", "settlement_nodes", "zones", "default_hubs", "read_hubs", "county_destinations"]
+__all__ = ["Hub", "settlement_nodes", "zones", "default_hubs", "station_hubs", "is_station", "read_hubs",
+           "county_destinations"]

@@ -128,6 +128,8 @@ class DemandConfig:
     hub_share: float = 0.3
     hub_min_population: float = 10_000
     hubs_csv: str | None = None
+    #: with a stop table, its stations are hubs too (unless ``hubs_csv`` is given)
+    station_hubs: bool = True
     #: demand on Saturdays and on Sundays/holidays relative to a weekday, and their profiles
     saturday_factor: float = 1.3
     sunday_factor: float = 0.6

@@ -156,6 +156,9 @@ class Stop:
     name: str
     lat: float
     lon: float
+    #: the stop file's town and kind/type columns ("" without them)
+    town: str = ""
+    kind: str = ""
 
 
 def read_stops(path: str | Path) -> list[Stop]:
@@ -165,7 +168,7 @@ def read_stops(path: str | Path) -> list[Stop]:
         rows = read_stop_file(Path(path), require_names=False)
     except StopFileError as exc:
         raise SimulationInputError(str(exc)) from None
-    return [Stop(row.number if row.number is not None else index, row.name, row.lat, row.lon)
+    return [Stop(row.number if row.number is not None else index, row.name, row.lat, row.lon, row.town, row.kind)
             for index, row in enumerate(rows)]
 
 

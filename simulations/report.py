@@ -5,7 +5,8 @@ The recommended fleet per scenario (a combination of ``--param`` values) and dem
 **smallest fleet meeting every target in every seed**, found to the vehicle by bisection after the
 grid (:mod:`simulations.sizing`); the report shows it with the spread over seeds, the binding
 target, warnings where the rules rather than the fleet set a target, the peak-hour lower bound
-beside it, and every KPI next to the published ranges of rural services.
+beside it, and every KPI next to comparison ranges for rural services (each marked with its
+source, or as an assumption without one).
 """
 
 from __future__ import annotations
@@ -31,17 +32,22 @@ LEADING_COLUMNS = ("region", "scenario", "fleet", "demand", "seed", "stage", "re
 #: columns whose values depend on the machine's speed (left out when comparing kpis.csv files)
 WALL_CLOCK_COLUMNS = ("wall_s",)
 
-#: Published ranges of rural demand-responsive services: KPI key -> (low, high, source).
-#: See simulations/README.md ("Published ranges") for the full references and their caveats.
+#: Comparison ranges shown beside the KPIs: KPI key -> (low, high, reference key in REFERENCES).
+#: None of these numbers could be traced to a checked publication (issue 19 review, December 2026:
+#: the searches found the publications listed as Q1–Q4, but not these figures in them), so every
+#: range is marked "A" — an assumption, unsourced — until someone replaces it with a figure whose
+#: source they have read. See simulations/README.md ("Comparison ranges in the report").
 PUBLISHED_RANGES: dict[str, tuple[float, float, str]] = {
-    "passengers_per_vehicle_hour": (1.0, 3.0, "R1"),
-    "mean_load_on_board": (1.1, 1.6, "R2"),
-    "pooled_share": (0.2, 0.6, "R3"),
-    "detour_ratio": (1.2, 1.6, "R2"),
-    "empty_km_share": (0.3, 0.5, "R2"),
-    "direct_mean_km": (1.3, 8.0, "R4"),
-    "cost_per_passenger_eur": (10.0, 40.0, "R5"),
+    "passengers_per_vehicle_hour": (1.0, 3.0, "A"),
+    "mean_load_on_board": (1.1, 1.6, "A"),
+    "pooled_share": (0.2, 0.6, "A"),
+    "detour_ratio": (1.2, 1.6, "A"),
+    "empty_km_share": (0.3, 0.5, "A"),
+    "direct_mean_km": (1.3, 8.0, "A"),
+    "cost_per_passenger_eur": (10.0, 40.0, "A"),
 }
+#: the reference key of a range that is an assumption without a checked source
+UNSOURCED = "A"
 
 # --------------------------------------------------------------------------- kpis.csv
 def flatten(row: dict, prefix: str = "") -> dict:
@@ -261,12 +267,11 @@ def _range_text(key: str) -> str:
     if key not in PUBLISHED_RANGES:
         return "–"
     lo, hi, ref = PUBLISHED_RANGES[key]
-    if key in ("pooled_share", "empty_km_share"):
-        return f"{lo:.0%}–{hi:.0%} [{ref}]"
-    return f"{lo:g}–{hi:g} [{ref}]"
+    text = f"{lo:.0%}–{hi:.0%}" if key in ("pooled_share", "empty_km_share") else f"{lo:g}–{hi:g}"
+    return f"{text} [{ref}]" + (" *" if ref == UNSOURCED else "")
 
 
-#: (key, German label, English label, formatter) of the KPI table beside the published ranges
+#: (key, German label, English label, formatter) of the KPI table beside the comparison ranges
 KPI_TABLE = (
     ("passengers_per_vehicle_hour", "Fahrgäste je Fahrzeugstunde im Einsatz", "passengers per revenue vehicle-hour",
      lambda v: _fmt(v, 2)),
@@ -299,26 +304,52 @@ KPI_TABLE = (
     ("co2_kg", "CO₂ je Betriebstag (kg)", "CO₂ per service day (kg)", lambda v: _fmt(v, 0)),
 )
 
-#: reference list of the published ranges (German, English)
+#: reference list (German, English): "A" explains the unsourced ranges; Q1–Q4 are publications that
+#: were found and checked to exist and say what is quoted here (as context, not as the ranges)
 REFERENCES = (
-    ("R1", "US National Transit Database, Verkehrsart Demand Response: um 2 Fahrgäste je Fahrzeugstunde im "
-           "Einsatz; Bandbreite ländlicher Bedarfsverkehre 1–3 (TCRP Synthesis 141, 2019).",
-           "US National Transit Database, mode demand response: about 2 passengers per revenue hour; rural "
-           "general-public DRT 1–3 (TCRP Synthesis 141, 2019)."),
-    ("R2", "Bandbreiten ländlicher On-Demand-Verkehre in Deutschland, zusammengestellt in der Prüfung des "
-           "Simulators (Issue 19) — vor Verwendung mit den Betreiberberichten abgleichen.",
-           "Ranges of rural on-demand services in Germany as compiled in the simulator's review (issue 19) — "
-           "check against operators' reports before use."),
-    ("R3", "Bündelungsquoten städtischer Dienste 50–60 %, ländlicher darunter (Issue 19).",
-           "Pooled share of urban services 50–60 %, rural services lower (issue 19)."),
-    ("R4", "Gebuchte Fahrten ländlicher Bedarfsverkehre 1,3–8 km (Issue 19); MiD 2017: mittlere Wegelänge im "
-           "ländlichen Raum um 14 km über alle Verkehrsmittel.",
-           "Booked trips of rural DRT 1.3–8 km (issue 19); MiD 2017: mean trip length in rural areas about 14 km "
-           "over all modes."),
-    ("R5", "Kosten je Fahrgast ländlicher Bedarfsverkehre, grobe Bandbreite aus Evaluationsberichten (Difu 2021, "
-           "Gies & Langer: Mit On-Demand-Angeboten ÖPNV-Bedarfsverkehre modernisieren) — nicht geprüft.",
-           "Cost per passenger of rural DRT, rough range from evaluation reports (Difu 2021, Gies & Langer) — "
-           "not verified."),
+    (UNSOURCED, "Annahme, ohne Quelle: Arbeitswerte dieses Projekts (teils aus der Prüfung in Issue 19 übernommen). "
+                "Für keine dieser Bandbreiten wurde eine Veröffentlichung gefunden und gelesen, die genau diese Zahlen "
+                "nennt. Vor einer Vorlage im Kreistag mit eigenen Betreiberdaten oder mit den Quellen Q1–Q4 abgleichen "
+                "und hier ersetzen.",
+                "Assumption, unsourced: working values of this project (partly taken from the review in issue 19). No "
+                "published source stating exactly these figures was found and read. Before showing them to a county "
+                "council, compare them with your operator's data or with Q1–Q4 and replace them here."),
+    ("Q1", "Sörensen, L., Bossert, A., Jokinen, J.-P., Schlüter, J. (2020): How much flexibility does rural public "
+           "transport need? – Implications from a fully flexible DRT system. Transport Policy 100, S. 5–20, "
+           "doi:10.1016/j.tranpol.2020.09.005 — EcoBus Oberharz: rund 38.000 Fahrten in 6 Monaten, Hauptachsen "
+           "zwischen den drei Zentren Goslar, Clausthal-Zellerfeld und Osterode; empfiehlt Zubringer zu "
+           "Hauptlinien (Begründung für Hubs und Zonen im Nachfragemodell).",
+           "Sörensen, L., Bossert, A., Jokinen, J.-P., Schlüter, J. (2020): How much flexibility does rural public "
+           "transport need? – Implications from a fully flexible DRT system. Transport Policy 100, pp. 5–20, "
+           "doi:10.1016/j.tranpol.2020.09.005 — EcoBus Oberharz: about 38,000 trips in 6 months, main axes between "
+           "the three centres Goslar, Clausthal-Zellerfeld and Osterode; recommends a feeder–trunk design (why the "
+           "demand model has hubs and zones)."),
+    ("Q2", "Interreg Europe, Good Practice „EcoBus – flexible mobility in rural areas“ (Landkreis Northeim, Pilot "
+           "Bad Gandersheim Juni–Aug. 2018): 100 km², rund 14.000 Einwohner, im Mittel 4 Kleinbusse (8 Plätze) "
+           "gleichzeitig; Erfahrung: für Spitzenstunden (Schülerverkehr) und Fahrten über 10 km ungeeignet, weil "
+           "Bündelung und Fahrzeugzuteilung dann leiden (auch SUMP Central, Good Practices).",
+           "Interreg Europe, good practice 'EcoBus – flexible mobility in rural areas' (district of Northeim, pilot "
+           "Bad Gandersheim June–Aug 2018): 100 km², about 14,000 inhabitants, on average 4 minibuses (8 seats) at "
+           "once; lesson: not suited to peak hours (school traffic) nor to rides over 10 km, where pooling and "
+           "vehicle allocation suffer (also SUMP Central, good practices)."),
+    ("Q3", "Ellis, E., McCollom, B. (2009): Guidebook for Rural Demand-Response Transportation: Measuring, "
+           "Assessing, and Improving Performance. TCRP Report 136, Transportation Research Board, "
+           "doi:10.17226/14330 — Kap. 6 (S. 46–58): Kennzahlen von 23 ländlichen Bedarfsverkehren in den USA, "
+           "u. a. Fahrgäste je Fahrzeugstunde; die Werte sind hier nicht übernommen (nicht eingesehen).",
+           "Ellis, E., McCollom, B. (2009): Guidebook for Rural Demand-Response Transportation: Measuring, "
+           "Assessing, and Improving Performance. TCRP Report 136, Transportation Research Board, "
+           "doi:10.17226/14330 — ch. 6 (pp. 46–58): performance data of 23 rural US DRT systems, including "
+           "passengers per vehicle-hour; the values are not copied here (not read)."),
+    ("Q4", "Reallabor Schorndorf (DLR, 2018): Bedarfsbus ersetzte zwei Stadtbuslinien am Wochenende; 10.000 gebuchte "
+           "Fahrten vom 10. März bis 21. November 2018; rund 2.000 Fahrzeug-km weniger als die 20.791 km des "
+           "Linienbetriebs im gleichen Zeitraum (Zeitungsverlag Waiblingen, zvw.de, Nov. 2018). Auswertung: "
+           "Viergutz, Brost, Gebhardt, Karnahl (2019): On-demand-Mobilität – eine Lösung für alle? "
+           "Internationales Verkehrswesen 71(4), doi:10.24053/IV-2019-0089.",
+           "Reallabor Schorndorf (DLR, 2018): an on-demand bus replaced two town bus lines at weekends; 10,000 booked "
+           "trips from 10 March to 21 November 2018; about 2,000 vehicle-km fewer than the 20,791 km of the line "
+           "service in the same period (Zeitungsverlag Waiblingen, zvw.de, Nov 2018). Evaluation: Viergutz, Brost, "
+           "Gebhardt, Karnahl (2019): On-demand-Mobilität – eine Lösung für alle? Internationales Verkehrswesen "
+           "71(4), doi:10.24053/IV-2019-0089."),
 )
 
 
@@ -405,16 +436,20 @@ def write_report(path: Path, *, rows: list[dict], recommendations: list[dict], t
             parts.append("<div class='warn'><strong>" + ("Hinweise" if de else "Warnings") + "</strong><ul>"
                          + "".join(f"<li>{e(getattr(w, 'de', w) if de else str(w))}</li>"
                                    for w in dict.fromkeys(warnings)) + "</ul></div>")
-        parts.append("<h3>" + ("Kennzahlen bei der empfohlenen Flotte und veröffentlichte Bandbreiten" if de else
-                               "KPIs at the recommended fleet beside published ranges") + "</h3>")
+        parts.append("<h3>" + ("Kennzahlen bei der empfohlenen Flotte und Vergleichsbereiche" if de else
+                               "KPIs at the recommended fleet beside comparison ranges") + "</h3>")
         for rec in recommendations:
             parts.append(f"<p><strong>{e(rec['scenario'])}, ×{rec['demand']:g}, "
                          f"{rec['fleet'] if rec['fleet'] is not None else rec.get('largest_fleet')} "
                          f"{'Fahrzeuge' if de else 'vehicles'}</strong> — "
                          + ("Mittel (Min–Max über Seeds)" if de else "mean (min–max over seeds)") + "</p>")
             parts.append("<table><tr><th class='l'>" + ("Kennzahl" if de else "KPI") + "</th><th>key</th><th>"
-                         + ("Wert" if de else "value") + "</th><th>" + ("veröffentlicht" if de else "published")
-                         + "</th></tr>" + _kpi_rows(rec["summary"], lang) + "</table>")
+                         + ("Wert" if de else "value") + "</th><th>"
+                         + ("Vergleichsbereich" if de else "comparison range") + "</th></tr>"
+                         + _kpi_rows(rec["summary"], lang) + "</table>")
+        parts.append("<p>" + ("* Annahme, ohne Quelle [A]: keine geprüfte Veröffentlichung nennt diese Bandbreite."
+                              if de else "* Assumption, unsourced [A]: no checked publication states this range.")
+                     + "</p>")
         parts.append("<h3>" + ("Quellen der Bandbreiten" if de else "Sources of the ranges") + "</h3><ul>")
         for ref, text_de, text_en in REFERENCES:
             parts.append(f"<li>[{ref}] {e(text_de if de else text_en)}</li>")

@@ -162,7 +162,8 @@ def test_report_is_self_contained_and_states_the_recommendation(sweep_out):
     text = (out / "report.html").read_text(encoding="utf-8")
     assert "Empfohlene Flottengröße" in text and "Recommended fleet size" in text and "in every seed" in text
     assert text.index("Empfohlene Flottengröße") < text.index("Recommended fleet size")     # German first
-    assert "peak-hour lower bound" in text and "SYNTHETIC" in text and "published" in text
+    assert "peak-hour lower bound" in text and "SYNTHETIC" in text
+    assert "Assumption, unsourced" in text and "Annahme, ohne Quelle" in text     # ranges without a checked source
     assert text.count("data:image/png;base64,") == 5
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "external resource in the report"
     assert "<script" not in text and "<link" not in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulations.county import read_hubs, settlement_nodes, zones
+from simulations.county import default_hubs, is_station, read_hubs, settlement_nodes, station_hubs, zones
 from simulations.demand import DemandConfig, ServiceDay, expected_trips, generate_demand, hour_weights
 from simulations.errors import SimulationInputError
 from simulations.region import load_region
@@ -106,3 +106,67 @@ def test_hub_file(region, tmp_path):
     far.write_text("name,lat,lon,weight\nBerlin,52.52,13.40,1\n")
     with pytest.raises(SimulationInputError, match="from the nearest road"):
         read_hubs(far, region)
+
+
+# --------------------------------------------------------------------------- stations from the stop table
+def _centre(region, name):
+    m = next(m for m in region.municipalities if m.name.split(",")[0] == name)
+    return m.lat, m.lon
+
+
+def _stop_region(demo_network, tmp_path, body):
+    path = tmp_path / "stops.csv"
+    path.write_text(body)
+    return load_region("demo", stops=path, network=demo_network)
+
+
+def test_stations_of_the_stop_table_are_hubs(region, demo_network, tmp_path):
+    (rlat, rlon), (mlat, mlon), (plat, plon) = (_centre(region, n) for n in ("Riesa", "Meißen", "Priestewitz"))
+    body = ("stop_id,stop_name,stop_lat,stop_lon\n"
+            f"1,Riesa Bahnhof,{rlat},{rlon}\n"
+            f"2,Riesa Bahnhof,{rlat + 0.0003},{rlon}\n"                # a second platform: the same station
+            f"3,Riesa Bahnhofstraße,{rlat + 0.002},{rlon}\n"           # a street, not a station
+            f"4,Meißen Markt,{mlat},{mlon}\n"
+            f"5,Meißen Triebischtal Haltepunkt,{mlat - 0.002},{mlon}\n"
+            f"6,Meißen Hbf,{mlat + 0.002},{mlon}\n"
+            f"7,Priestewitz Bf,{plat},{plon}\n")
+    stops_region = _stop_region(demo_network, tmp_path, body)
+    stations = {h.name: h for h in station_hubs(stops_region)}
+    assert set(stations) == {"Riesa Bahnhof", "Meißen Triebischtal Haltepunkt", "Meißen Hbf", "Priestewitz Bf"}
+    population = {m.name.split(",")[0]: m.population for m in region.municipalities}
+    # weight: the municipality's population divided among its stations
+    assert stations["Riesa Bahnhof"].weight == pytest.approx(population["Riesa"])
+    assert stations["Meißen Hbf"].weight == pytest.approx(population["Meißen"] / 2)
+    assert stations["Priestewitz Bf"].weight == pytest.approx(population["Priestewitz"])
+    assert all(h.kind == "station" for h in stations.values())
+    # by default alongside the towns, and trips go to them
+    hubs = default_hubs(stops_region, DemandConfig().hub_min_population)
+    assert {h.name for h in hubs} >= set(stations) | {"Riesa", "Meißen"}
+    ts = trips(stops_region, seeds=range(2), hub_share=0.5)
+    used = {t.hub for t in ts if t.hub}
+    assert set(stations) <= used, used
+    # off when asked, and replaced by a hub file
+    assert not {t.hub for t in trips(stops_region, seeds=range(1), hub_share=0.5, station_hubs=False)} & set(stations)
+    hub_file = tmp_path / "hubs.csv"
+    hub_file.write_text(f"name,lat,lon,weight\nKlinikum,{mlat},{mlon},1\n")
+    assert {t.hub for t in trips(stops_region, seeds=range(1), hub_share=0.5, hubs_csv=str(hub_file))} == {
+        "", "Klinikum"}
+    # without a stop table: towns only
+    assert station_hubs(region) == [] and all(h.kind == "town centre" for h in default_hubs(region, 10_000))
+
+
+def test_a_kind_column_decides_which_stops_are_stations(region, demo_network, tmp_path):
+    (rlat, rlon), (mlat, mlon) = (_centre(region, n) for n in ("Riesa", "Meißen"))
+    body = ("name,town,lat,lon,type\n"
+            f"Bahnhof,Riesa,{rlat},{rlon},bus\n"                       # named a station, but the kind says bus
+            f"Am Gleis,Meißen,{mlat},{mlon},station\n"
+            f"Markt,Meißen,{mlat + 0.002},{mlon},\n")
+    stations = station_hubs(_stop_region(demo_network, tmp_path, body))
+    assert [h.name for h in stations] == ["Meißen Am Gleis"]
+
+
+def test_station_names():
+    assert all(is_station(n, "", False) for n in ("Bahnhof", "Riesa Hbf", "Priestewitz Bf.", "Haltepunkt Nord",
+                                                 "Meißen S-Bahnhof", "Dippoldiswalde Busbahnhof"))
+    assert not any(is_station(n, "", False) for n in ("Bahnhofstraße", "Am Bahnhofsplatz", "Ortsmitte", "Bfstr"))
+    assert is_station("Markt", "Railway Station", True) and not is_station("Bahnhof", "bus", True)

@@ -142,10 +142,14 @@ def simulate(
                                               "combination is a scenario."),
     hubs: Optional[Path] = typer.Option(None, "--hubs", help="Hubs (CSV: name, lat, lon, weight[, kind]) that "
                                         "attract a share of the trips: stations, hospitals, schools, the regional "
-                                        "centre. Default: the centres of towns with ≥ 10,000 inhabitants."),
+                                        "centre. Default: the centres of towns with ≥ 10,000 inhabitants and, "
+                                        "with --stops, the stations among the stops (Bahnhof, Bf, Hbf, Haltepunkt or a "
+                                        "kind column)."),
     observed: Optional[Path] = typer.Option(None, "--observed", help="Observed trips per day (CSV: trips, "
-                                            "optionally per hour or zone): fits the demand scale (and the hourly "
-                                            "profile) and reports the fit."),
+                                            "optionally per hour, per zone [with mean_km] or per zone pair "
+                                            "from_zone,to_zone): fits the demand scale, the hourly profile and, "
+                                            "from zone pairs or mean_km, the distance decay mean_trip_km; reports "
+                                            "the fit."),
     extra_seeds: int = typer.Option(3, "--extra-seeds", help="More seeds at the recommended fleet and one vehicle "
                                     "fewer when the seeds there straddle a target (0 = never)."),
     bisect: bool = typer.Option(True, "--bisect/--no-bisect", help="After the grid, find the fleet to the vehicle "
@@ -208,6 +212,25 @@ def _read_json(path: Path, what: str):
         raise SimulationInputError(f"{path}: not a JSON {what} ({exc})") from None
 
 
+def station_hubs(region) -> list:
+    from simulations.county import station_hubs as stations
+
+    return stations(region)
+
+
+def _decay_text(decay: dict | None) -> str:
+    """The decay fit in one clause of the report's calibration line."""
+    if not decay:
+        return ""
+    text = f"; distance decay fitted from {decay['by']}: mean_trip_km {decay['before']:g} → {decay['fitted']:g} km"
+    if decay["by"] == "zone pairs":
+        return text + (f", in-zone share observed {decay['observed_within_zone_share']:.1%} / modelled "
+                       f"{decay['modelled_within_zone_share']:.1%}, largest gap in the zone-pair shares "
+                       f"{decay['largest_gap']:.1%}")
+    return text + (f", observed mean trip {decay['observed_overall_mean_km']:g} km, largest gap "
+                   f"{decay['largest_gap_km']:g} km ({decay['largest_gap_zone']})")
+
+
 def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers, municipalities, stops, requests_csv,
          target_served, target_p95_wait_min, trips_per_1000, date, reposition, reoptimise_every=0.0, shifts=None,
          cost_model=None, params=(), extra_seeds=3, bisect=True, max_pooling=1.0, hubs=None,
@@ -260,7 +283,9 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
         base = base.replace(demand_config=fitted)
         err.print(f"calibrated to {observed}: {fit['observed_trips_per_day']:g} observed trips a day → "
                   f"{fitted.trips_per_1000:.3f} trips per 1,000 inhabitants (modelled "
-                  f"{fit['modelled_trips_per_day']:.0f} a day)", highlight=False)
+                  f"{fit['modelled_trips_per_day']:.0f} a day)"
+                  + (f"; mean_trip_km {fit['decay']['before']:g} → {fit['decay']['fitted']:g} km "
+                     f"(from {fit['decay']['by']})" if "decay" in fit else ""), highlight=False)
     if requests_csv is not None:       # the replayed file decides the demand
         from simulations.demand import read_request_csv
 
@@ -302,12 +327,15 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
             f"{fit['source']}: observed {fit['observed_trips_per_day']:g} trips a day, modelled "
             f"{fit['modelled_trips_per_day']:.0f}" + "".join(f"; largest gap in the {k[3:]} shares "
                                                               f"{fit[k]['largest_gap']:.1%}"
-                                                              for k in ("by_hour", "by_zone") if k in fit)),
+                                                              for k in ("by_hour", "by_zone") if k in fit)
+            + _decay_text(fit.get("decay"))),
         "demand model": (f"{base.demand_config.model}: mean trip {base.demand_config.mean_trip_km:g} km, "
                          f"{base.demand_config.zone_count} zones with {base.demand_config.zone_share:.0%} of the trips "
                          f"inside" + ("" if base.demand_config.zones_on else " (zones off)")
                          + f", {base.demand_config.hub_share:.0%} to or from hubs ("
-                         + (str(hubs) if hubs else "towns ≥ 10,000 inhabitants") + "), "
+                         + (str(hubs) if hubs else "towns ≥ 10,000 inhabitants"
+                                                   + (f" and {len(station_hubs(loaded))} stations of the stop table"
+                                                      if loaded.stops else "")) + "), "
                          f"{base.demand_config.advance_share:.0%} booked ≥ 1 h ahead, day type {day.day_type}"),
         "requests": str(requests_csv) if requests_csv else "demand model", "date": date,
         "operating hours": "–".join(base.rules.operating_hours[weekday]),   # service_day rejected closed days
