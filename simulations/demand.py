@@ -276,19 +276,7 @@ def day_factor(config: DemandConfig, day: ServiceDay) -> float:
 def _place(region: Region, municipality: int, candidates: list[np.ndarray], rng) -> tuple[int, int | None]:
     """A road node (and stop index, with stops) for a trip end in ``municipality``."""
     nodes = candidates[municipality]
-    node = int(nodes[rng.integers(len(nodes))])
-    if not len(region.stops):
-        return node, None
-    per_muni, everywhere = _stop_trees(region)
-    local = per_muni[municipality]
-    if local is not None:
-        idx, tree = local
-        _, k = tree.query(region.node_xy[node])
-        stop = int(idx[int(k)])
-    else:
-        _, k = everywhere.query(region.node_xy[node])
-        stop = int(k)
-    return int(region.stop_nodes[stop]), stop
+    return _snap_to_stop(region, int(nodes[rng.integers(len(nodes))]), municipality)
 
 
 # --------------------------------------------------------------------------- generation
