@@ -145,7 +145,9 @@ def test_rider_driver_operator_journey(web_server, web_api, new_page, one_vehicl
     driver.wait_for_selector(f'button[data-report="arrived"][data-booking="{booking_id}"][aria-pressed="true"]')
     report("boarded")
     driver.wait_for_selector(f'.step[data-kind="dropoff"][data-booking-ids~="{booking_id}"]')
-    assert driver.query_selector(f'.step[data-kind="pickup"][data-booking-ids~="{booking_id}"]') is None
+    # the drop-off card was there before; the pickup card goes once the page has the new route
+    driver.wait_for_selector(f'.step[data-kind="pickup"][data-booking-ids~="{booking_id}"]', state="detached",
+                             timeout=15_000)
     rider.wait_for_selector('#booking-status[data-status="onboard"]', timeout=20_000)
     report("arrived")
     report("dropped_off")
