@@ -124,7 +124,6 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
     # --- the same matrix on the contraction hierarchy (bucket algorithm); the build is timed apart
     started = time.perf_counter()
     hierarchy = travel.hierarchy()
-    hierarchy.core_table()
     hierarchy.matrix(sources[:2], targets[:2])          # compile or load the kernels
     hierarchy_s = time.perf_counter() - started
     ch_s, ch_m = median_time(lambda: hierarchy.matrix(sources, targets), repeats)

@@ -17,6 +17,7 @@ the source) runs the same on the reversed edges.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numba
 import numpy as np
@@ -585,25 +586,21 @@ class ContractionHierarchy:
         targets = np.asarray(targets, dtype=np.int64)
         if len(sources) == 0 or len(targets) == 0:
             return np.zeros((len(sources), len(targets)), dtype=np.int64)
-        is_core, core_index, table = self.core_table()
+        is_core, core_index, table = self.core_table
         n_chunks = max(1, min(len(sources), 4 * numba.get_num_threads()))
         return _bucket_matrix(self.fwd[0], self.fwd[1], self.fwd[2], self.bwd[0], self.bwd[1], self.bwd[2],
                               sources, targets, is_core, core_index, table, n_chunks)
 
+    @cached_property
     def core_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(is_core, core_index, table)``: which nodes are in the core, each core node's row in
         ``table``, and the travel times between core nodes (computed on first use, then kept)."""
-        cached = self.__dict__.get("_core_table")
-        if cached is None:
-            is_core = np.zeros(self.node_count, dtype=np.bool_)
-            is_core[self.core] = True
-            core_index = np.full(self.node_count, -1, dtype=np.int64)
-            core_index[self.core] = np.arange(len(self.core))
-            table = _core_table(self.fwd[0], self.fwd[1], self.fwd[2], np.asarray(self.core, dtype=np.int64),
-                                core_index)
-            cached = (is_core, core_index, table)
-            object.__setattr__(self, "_core_table", cached)
-        return cached
+        is_core = np.zeros(self.node_count, dtype=np.bool_)
+        is_core[self.core] = True
+        core_index = np.full(self.node_count, -1, dtype=np.int64)
+        core_index[self.core] = np.arange(len(self.core))
+        table = _core_table(self.fwd[0], self.fwd[1], self.fwd[2], np.asarray(self.core, dtype=np.int64), core_index)
+        return is_core, core_index, table
 
     def to_and_from(self, sources, targets, work=None) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`from_sources` and :meth:`to_sources` in one call."""

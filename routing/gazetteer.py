@@ -28,7 +28,6 @@ import gzip
 import json
 import math
 import os
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from routing.errors import NetworkFileError, OsmInputError
-from routing.network import OSM_ATTRIBUTION, RoadNetwork
+from routing.network import OSM_ATTRIBUTION, RoadNetwork, write_atomically
 
 KINDS = ("stop", "settlement", "street", "address", "poi")
 FORMAT_VERSION = 1
@@ -141,18 +140,13 @@ class Gazetteer:
                 "street_points": {"lat": np.round(self.street_lat, 7).tolist(),
                                   "lon": np.round(self.street_lon, 7).tolist(),
                                   "entry": self.street_entry.astype(int).tolist()}}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-                fh.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-            mask = os.umask(0o022)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+        def write(raw) -> None:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                fh.write(text)
+
+        return write_atomically(path, write)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Gazetteer":

@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -65,6 +66,22 @@ def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Write ``path`` through ``write(handle)`` into a temporary file beside it, then rename it in
+    place: readers never see a half-written file, and a failure leaves no file behind. The file
+    gets the usual mode (``0666`` less the umask; ``mkstemp`` alone makes ``0600``)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.chmod(tmp_name, 0o666 & ~_current_umask())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,16 +256,8 @@ class RoadNetwork:
             "road_classes": list(ROAD_CLASSES),
         }
         arrays = {name: getattr(self, name) for name in _ARRAY_DTYPES}
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez_compressed(handle, meta=np.array(json.dumps(meta)), **arrays)
-            os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600; give the usual mode
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomically(path, lambda handle: np.savez_compressed(handle, meta=np.array(json.dumps(meta)),
+                                                                         **arrays))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "RoadNetwork":

@@ -161,7 +161,7 @@ def delete_account(engine: Engine, user_id: int, now: int) -> list[str]:
                                    .where(BookingRow.status.in_(FINISHED_STATUSES))):
             _anonymise_booking(row, row.anonymised_at or int(now))
         for offer in session.scalars(select(OfferRow).where(OfferRow.rider_id == user_id)):
-            _strip_caller(offer)
+            _anonymise_offer(offer)
         _erase_events(session, select(EventRow).where(EventRow.rider_id == user_id))
         _erase_events_of_bookings(session, booking_ids)
         erase_account_details(session, user_id)
@@ -187,7 +187,7 @@ def anonymise_finished(engine: Engine, now: int, retention_days: int) -> list[st
             for row in session.scalars(select(BookingRow).where(BookingRow.booking_id.in_(ids))):
                 _anonymise_booking(row, int(now))
             for offer in session.scalars(select(OfferRow).where(OfferRow.booking_id.in_(ids))):
-                _strip_caller(offer)
+                _anonymise_offer(offer)
             _erase_events_of_bookings(session, ids)
         done.extend(ids)
     # phone quotes never booked keep the caller no longer than booked ones (if the quote
@@ -196,7 +196,7 @@ def anonymise_finished(engine: Engine, now: int, retention_days: int) -> list[st
         named = or_(*(OfferRow.request[key].as_string().is_not(None) for key in CALLER_KEYS))
         for offer in session.scalars(select(OfferRow).where(OfferRow.booking_id.is_(None),
                                                             OfferRow.expires_at < cutoff, named)):
-            _strip_caller(offer)
+            _anonymise_offer(offer)
     return done
 
 
@@ -321,7 +321,7 @@ def _anonymise_booking(row: BookingRow, now: int) -> None:
                 setattr(row, f"{end}_{column}", round(float(getattr(row, f"{end}_{column}")), ANONYMOUS_DECIMALS))
 
 
-def _strip_caller(offer: OfferRow) -> None:
+def _anonymise_offer(offer: OfferRow) -> None:
     """An offer's request without the phone caller and with its places anonymised (the offer's
     places are the rider's, booked or not)."""
     request = dict(offer.request or {})

@@ -386,16 +386,21 @@ class DriverReports:
         return shift
 
     # ------------------------------------------------------------------ breaks
+    def _planned_break(self, shift_id: int, reported: str, already: Message) -> VehicleShift:
+        """The shift, if it has a planned break whose ``reported`` time (``break_started_at`` or
+        ``break_ended_at``) is not set yet; else 409 ``no_break_planned`` or ``already_reported``."""
+        shift = self.plans.shift(shift_id)
+        if not shift.has_break:
+            raise DispatchError(msg("no_break_planned", shift_id=shift_id), code="no_break_planned")
+        if getattr(shift, reported) is not None:
+            raise AlreadyReported(already, state=self._break_state(shift))
+        return shift
+
     def break_started(self, shift_id: int, at: int | None = None) -> VehicleShift:
         """The driver begins the shift's planned break ``at`` (default now): the break leaves the
         plan and the vehicle is next free where it is, ``break_s`` after the start."""
         plans = self.plans
-        shift = plans.shift(shift_id)
-        if not shift.has_break:
-            raise DispatchError(msg("no_break_planned", shift_id=shift_id), code="no_break_planned")
-        if shift.break_started_at is not None:
-            raise AlreadyReported(msg("break_started_already", shift_id=shift_id),
-                                  state=self._break_state(shift))
+        shift = self._planned_break(shift_id, "break_started_at", msg("break_started_already", shift_id=shift_id))
         received_at = self.journal.now()
         when = self._report_time(shift, at)
         free_at = when + int(shift.break_s)
@@ -415,12 +420,7 @@ class DriverReports:
     def break_ended(self, shift_id: int, at: int | None = None) -> VehicleShift:
         """The driver ends the break ``at`` (default now): the vehicle is free from then."""
         plans = self.plans
-        shift = plans.shift(shift_id)
-        if not shift.has_break:
-            raise DispatchError(msg("no_break_planned", shift_id=shift_id), code="no_break_planned")
-        if shift.break_ended_at is not None:
-            raise AlreadyReported(msg("break_ended_already", shift_id=shift_id),
-                                  state=self._break_state(shift))
+        shift = self._planned_break(shift_id, "break_ended_at", msg("break_ended_already", shift_id=shift_id))
         if shift.break_started_at is None:
             raise DispatchError(msg("break_not_started", shift_id=shift_id), code="break_not_started")
         received_at = self.journal.now()
