@@ -624,6 +624,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "where_dropoff": ("Der Zielort", "drop-off"),
     "who_wheelchair": ("an der Tür nur Fahrten mit Rollstuhl", "trips with a wheelchair user"),
     "who_nobody": ("an der Tür keine Fahrten", "no trips"),
+    "connection_direction": ("Die Richtung des Anschlusses muss eine von {known} sein, nicht {got}.",
+                             "the connection's direction must be one of {known}, got {got}"),
+    "connection_unknown_trip": ("Die Fahrt {trip_id} steht nicht im Fahrplan; bitte wählen Sie eine Abfahrt aus der "
+                                "Liste.", "trip {trip_id} is not in the timetable; choose a departure from the list"),
+    "connection_date": ("Der Fahrtag {got} ist kein Datum der Form JJJJ-MM-TT.",
+                        "the service date {got} is not a date YYYY-MM-DD"),
+    "connection_not_at_stop": ("Die Fahrt {trip_id} hält nicht an der Haltestelle {stop_id} oder fährt in den "
+                               "nächsten Tagen nicht mehr.",
+                               "trip {trip_id} does not call at stop {stop_id} or does not run in the next days"),
+    "connection_too_soon": ("{route} fährt zu bald ab, um ihn mit dem Rufbus noch zu erreichen.",
+                            "{route} leaves too soon to reach it with the on-demand bus"),
+    "timetable_file_invalid": ("Die Fahrplandatei ist fehlerhaft: {detail}", "the timetable file is invalid: {detail}"),
+    "departures_stop_unknown": ("Die Haltestelle {stop_id} ist unbekannt.", "stop {stop_id} is unknown"),
+    "rule_closed_days": ("closed_days muss eine Liste von Tagen der Form 'JJJJ-MM-TT' sein, nicht {got}.",
+                         "closed_days must be a list of dates 'YYYY-MM-DD', got {got}"),
     "rule_door_to_door": ("door_to_door muss eines von {known} sein, nicht {got}.",
                           "door_to_door must be one of {known}, got {got}"),
     # ------------------------------------------------------------------ KPI causes (cause_<code>)

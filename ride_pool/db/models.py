@@ -291,6 +291,8 @@ class BookingRow(Base):
     #: when the driver reported arriving at the pickup and at the drop-off (0004)
     arrived_at: Mapped[int | None] = mapped_column(BigInteger)
     dropoff_arrived_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: the train or bus the ride connects to (Connection.to_dict; 0005_gtfs)
+    connection: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
 
 class EventRow(Base):
@@ -380,3 +382,65 @@ class FavouritePlace(Base):
     lon: Mapped[float] = mapped_column(Float)
     stop_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+# ---------------------------------------------------------------- the imported timetable (0005_gtfs)
+class GtfsStop(Base):
+    """A stop of an imported GTFS timetable (``stops.txt``): its GTFS id (often the DHID)."""
+
+    __tablename__ = "gtfs_stops"
+
+    stop_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    parent_station: Mapped[str | None] = mapped_column(String(100))
+
+
+class GtfsRoute(Base):
+    __tablename__ = "gtfs_routes"
+
+    route_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    short_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    long_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    route_type: Mapped[int] = mapped_column(Integer)
+
+
+class GtfsTrip(Base):
+    __tablename__ = "gtfs_trips"
+
+    trip_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    route_id: Mapped[str] = mapped_column(String(100))
+    service_id: Mapped[str] = mapped_column(String(100))
+    headsign: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class GtfsStopTime(Base):
+    """One call of a trip at a stop; times in seconds after the service day's start (may pass 24 h)."""
+
+    __tablename__ = "gtfs_stop_times"
+
+    trip_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    stop_sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stop_id: Mapped[str] = mapped_column(String(100), index=True)
+    arrival_s: Mapped[int] = mapped_column(Integer)
+    departure_s: Mapped[int] = mapped_column(Integer)
+
+
+class GtfsCalendar(Base):
+    """``calendar.txt``: ``days`` is seven 0/1 characters, Monday first; dates YYYYMMDD."""
+
+    __tablename__ = "gtfs_calendar"
+
+    service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    days: Mapped[str] = mapped_column(String(7))
+    start_date: Mapped[str] = mapped_column(String(8))
+    end_date: Mapped[str] = mapped_column(String(8))
+
+
+class GtfsCalendarDate(Base):
+    __tablename__ = "gtfs_calendar_dates"
+
+    service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    date: Mapped[str] = mapped_column(String(8), primary_key=True)
+    exception_type: Mapped[int] = mapped_column(Integer)

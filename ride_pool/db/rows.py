@@ -12,6 +12,7 @@ from typing import Any
 from ride_pool.db.models import BookingRow, DriverReportRow, EventRow, OfferRow, ServiceArea, Shift, Vehicle
 from ride_pool.dispatch.domain import (
     AskedPoint,
+    Connection,
     Booking,
     BookingStatus,
     Event,
@@ -103,6 +104,7 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "caller_phone": b.caller_phone,
         "arrived_at": _int_or_none(b.arrived_at),
         "dropoff_arrived_at": _int_or_none(b.dropoff_arrived_at),
+        "connection": b.connection.to_dict() if b.connection is not None else None,
     }
 
 
@@ -137,6 +139,7 @@ def booking_from_row(row: BookingRow) -> Booking:
         caller_phone=row.caller_phone,
         arrived_at=row.arrived_at,
         dropoff_arrived_at=row.dropoff_arrived_at,
+        connection=Connection.from_dict(row.connection),
     )
 
 
@@ -158,6 +161,7 @@ def offer_to_row(offer: Offer) -> dict[str, Any]:
             **{name: getattr(r, name) for name in ("caller_name", "caller_phone") if getattr(r, name) is not None},
             # kept only for an unconfirmed account (the default, and every request stored before it, is True)
             **({"rider_confirmed": False} if not r.rider_confirmed else {}),
+            **({"connection": r.connection.to_dict()} if r.connection is not None else {}),
         },
         "pickup_earliest": int(o.pickup_earliest),
         "pickup_latest": int(o.pickup_latest),
@@ -188,6 +192,7 @@ def offer_from_row(row: OfferRow) -> Offer:
         caller_name=r.get("caller_name"),
         caller_phone=r.get("caller_phone"),
         rider_confirmed=bool(r.get("rider_confirmed", True)),
+        connection=Connection.from_dict(r.get("connection")),
     )
     return Offer(
         offer_id=row.offer_id,

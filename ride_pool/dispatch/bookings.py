@@ -195,7 +195,7 @@ class BookingDesk:
             offer_id=offer_id, idempotency_key=key,
             idempotency_hash=idempotency_hash(scope, offer_id) if key else None, planned_pickup=planned_pickup,
             planned_dropoff=planned_dropoff,
-            caller_name=req.caller_name, caller_phone=req.caller_phone)
+            caller_name=req.caller_name, caller_phone=req.caller_phone, connection=req.connection)
         new_shift = dataclasses.replace(shift, route=plans.steps(codes, {rs: booking_id}))
         booked_offer = dataclasses.replace(offer, booking_id=booking_id)
         event = Event(now, EventKind.BOOKING_CONFIRMED, req.channel, booking_id=booking_id,
@@ -205,7 +205,8 @@ class BookingDesk:
                           "dropoff_latest": offer.dropoff_latest, "requested_time": requested,
                           "passengers": req.passengers, "wheelchairs": req.wheelchairs,
                           "direct_s": offer.direct_s, "direct_m": offer.direct_m,
-                          "planned_pickup": booking.planned_pickup, "idempotency_scope": scope})
+                          "planned_pickup": booking.planned_pickup, "idempotency_scope": scope,
+                          **({"connection": req.connection.to_dict()} if req.connection else {})})
         try:
             self.journal.commit(Change(bookings=[booking], offers=[booked_offer], shifts=[new_shift],
                                        events=[event]))

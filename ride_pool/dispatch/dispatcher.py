@@ -25,6 +25,7 @@ from ride_pool.dispatch.access import StopDirectory, StopPoint
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
 from ride_pool.dispatch.bookings import BookingDesk, LookupNeeded
+from ride_pool.dispatch.connections import Connections
 from ride_pool.dispatch.domain import (
     Booking,
     Event,
@@ -93,6 +94,10 @@ class Dispatcher:
         self._fleet = Fleet(self.plans, self.journal)
         self._optimiser = Optimiser(self.plans, self.journal, self._lock)
         self._replays = ReportReplays()
+        #: connections to trains and buses: resolved in quotes, guarded in the live plan
+        self.connections = Connections(self.plans, self.journal)
+        self.journal.subscribe(self.connections.on_event)
+        self._optimiser.after_round.append(self.check_connections)
 
     # ------------------------------------------------------------------ what callers read
     @property
@@ -280,7 +285,19 @@ class Dispatcher:
     def quote(self, request: TripRequest) -> Quote:
         """Offers (binding pickup windows) for ``request``, or the reason there is none."""
         with self._lock:
-            return self._quotes.quote(request)
+            return self._quotes.quote(self.connections.resolve(request))
+
+    def set_timetable(self, timetable) -> None:
+        """The scheduled lines' timetable (:class:`ride_pool.gtfs.timetable.Timetable`, or None)
+        that connection requests are resolved against."""
+        with self._lock:
+            self.connections.timetable = timetable
+
+    def check_connections(self) -> list[Event]:
+        """Check every open connection against the live plan: re-plan or raise alerts
+        (:meth:`Connections.check`)."""
+        with self._lock:
+            return self.connections.check()
 
     def decline(self, offer_id: str, cause: str = "rider") -> None:
         """The rider does not take an offer (recorded for the KPIs)."""
@@ -542,3 +559,4 @@ class Dispatcher:
         with its promised window, in its vehicle's planned order."""
         with self._lock:
             recovery.restore(state, self.plans, self.riders, self._bookings, self.journal)
+            self.connections.watch_open_bookings()

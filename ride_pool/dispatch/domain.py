@@ -78,6 +78,13 @@ class EventKind(StrEnum):
     SERVICE_AREA_CHANGED = "service_area_changed"    # the operator changed the rules or the area
     BREAK_STARTED = "break_started"              # the driver began the shift's planned break
     BREAK_ENDED = "break_ended"
+    #: a booking's connection to a train or bus (see ride_pool.dispatch.connections): the live plan
+    #: would miss it and no re-plan helps (cause: vehicle_late, shift_ended, ...; an operator
+    #: alert and a message to the rider), it was re-planned to keep it, it was kept or missed
+    CONNECTION_AT_RISK = "connection_at_risk"
+    CONNECTION_REPLANNED = "connection_replanned"
+    CONNECTION_KEPT = "connection_kept"
+    CONNECTION_MISSED = "connection_missed"
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)
@@ -131,6 +138,33 @@ def anonymised_place(place: Place) -> Place:
 
 
 @dataclass(frozen=True)
+class Connection:
+    """A train or bus a trip connects to: ``direction`` "to_departure" (the rider must be at
+    ``stop_id`` before ``trip_id`` leaves at ``scheduled``) or "from_arrival" (picked up after it
+    arrives at ``scheduled``). ``limit`` is the hard bound it sets: the latest drop-off for a
+    departure, the earliest pickup after an arrival (``scheduled`` -/+ ``transfer_buffer_s``)."""
+
+    stop_id: str
+    trip_id: str
+    direction: str
+    service_date: str | None = None
+    scheduled: int | None = None
+    limit: int | None = None
+    route_name: str = ""
+    headsign: str = ""
+    stop_name: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Connection | None":
+        if not data:
+            return None
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
 class TripRequest:
     """What a rider asks for. At most one of ``pickup_after``/``arrive_by``; neither means as soon
     as the rules allow."""
@@ -153,6 +187,8 @@ class TripRequest:
     #: hold only ``unconfirmed_max_bookings`` bookings of ``unconfirmed_max_seats`` places (the
     #: API says; the simulator and phone bookings keep the default)
     rider_confirmed: bool = True
+    #: the train or bus this trip connects to (resolved to its times by ride_pool.dispatch.connections)
+    connection: Connection | None = None
 
 
 @dataclass
@@ -213,6 +249,8 @@ class Booking:
     #: when the driver reported arriving at the pickup, and at the drop-off (the reported times)
     arrived_at: int | None = None
     dropoff_arrived_at: int | None = None
+    #: the train or bus this ride connects to (its drop-off bound is a hard limit of every plan)
+    connection: Connection | None = None
 
     @property
     def seats(self) -> int:

@@ -153,6 +153,8 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
     onboard: dict[object, list[str]] = defaultdict(list)   # vehicle -> bookings on board, boarding order
     pooled: set[str] = set()
     served_bookings: set[str] = set()
+    connections = Counter()      # connection_kept / _missed / _at_risk / _replanned
+    connection_bookings: set[str] = set()
 
     for i in order:
         e = events[i]
@@ -233,10 +235,15 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
                 reposition_m += distance
         elif kind == EventKind.SHIFT_STARTED:
             shift_started[_field(e, "shift_id")] = t
+        elif kind in (EventKind.CONNECTION_KEPT, EventKind.CONNECTION_MISSED, EventKind.CONNECTION_AT_RISK,
+                      EventKind.CONNECTION_REPLANNED):
+            connections[str(kind)] += 1
         elif kind == EventKind.SHIFT_ENDED:
             shift_ended[_field(e, "shift_id")] = t
             if data.get("start") is not None:
                 shift_planned_start[_field(e, "shift_id")] = int(data["start"])
+        if kind == EventKind.BOOKING_CONFIRMED and data.get("connection"):
+            connection_bookings.add(booking_id)
 
     # one outcome per request seen in this log
     outcomes = Counter({name: 0 for name in OUTCOMES})
@@ -315,4 +322,13 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
         "cost_per_served_trip_eur": _round(_ratio(cost_total, served), 2),
         "cost_per_served_passenger_eur": _round(_ratio(cost_total, served_passengers), 2),
         "cost_model": asdict(cost_model),
+        # connections to trains and buses (ride_pool.dispatch.connections)
+        "connection_bookings": len(connection_bookings),
+        "connections_kept": connections[EventKind.CONNECTION_KEPT.value],
+        "connections_missed": connections[EventKind.CONNECTION_MISSED.value],
+        "connections_at_risk": connections[EventKind.CONNECTION_AT_RISK.value],
+        "connections_replanned": connections[EventKind.CONNECTION_REPLANNED.value],
+        "connections_kept_share": _round(_ratio(connections[EventKind.CONNECTION_KEPT.value],
+                                                connections[EventKind.CONNECTION_KEPT.value]
+                                                + connections[EventKind.CONNECTION_MISSED.value])),
     }

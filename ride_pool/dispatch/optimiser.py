@@ -27,6 +27,8 @@ class Optimiser:
         self.lock = lock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: called after every background round (e.g. the connection guard's check)
+        self.after_round: list = []
 
     def reoptimise(self, time_limit_s: float | None = None, seed: int = 0, use_ortools: bool = True) -> bool:
         """Improve the plans with the optimiser, keeping every promised window; True if applied."""
@@ -105,6 +107,11 @@ class Optimiser:
                     self.reoptimise()
                 except Exception:
                     log.exception("background re-optimisation failed")
+                for hook in list(self.after_round):
+                    try:
+                        hook()
+                    except Exception:
+                        log.exception("after re-optimisation: %s failed", hook)
 
         self._thread = threading.Thread(target=loop, name=f"reoptimise-{self.plans.name}", daemon=True)
         self._thread.start()

@@ -32,6 +32,9 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``door_to_door`` | "all" | who is picked up and set down at a point that is not a stop: ``"all"``, |
 |  |  | ``"wheelchair"`` (trips with a wheelchair user; everyone else at the nearest stop), ``"none"`` |
 | ``max_walk_m`` | 1,000 | the nearest stop may be at most this far on foot from the asked point |
+| ``closed_days`` | none | local dates ("YYYY-MM-DD") without service (holidays); the GTFS-Flex feed lists them |
+| ``transfer_buffer_s`` | 300 | a connection booking arrives this long before the train or bus leaves, and is |
+|  |  | picked up this long after it arrives (see :mod:`ride_pool.dispatch.connections`) |
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ride_pool.dispatch.domain import RejectCause
@@ -77,7 +80,7 @@ _WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider
           "unconfirmed_max_seats", "no_show_limit", "window_s", "offer_ttl_s",
           "max_ride_extra_s", "boarding_s", "alighting_s", "wheelchair_extra_s", "max_passengers", "max_wheelchairs",
           "alternatives", "reoptimise_every_s", "early_arrival_s", "early_boarding_s",
-          "report_clock_skew_s", "report_max_age_s", "no_show_wait_s", "max_walk_m")
+          "report_clock_skew_s", "report_max_age_s", "no_show_wait_s", "max_walk_m", "transfer_buffer_s")
 _REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
@@ -128,6 +131,10 @@ class ServiceRules:
     #: "wheelchair" or "none"; the others walk to the nearest stop, at most max_walk_m metres
     door_to_door: str = "all"
     max_walk_m: int = 1000
+    #: local dates ("YYYY-MM-DD") without service, e.g. public holidays
+    closed_days: list = field(default_factory=list)
+    #: time between the bus and a train or bus it connects to (see ride_pool.dispatch.connections)
+    transfer_buffer_s: int = 300
 
     def __post_init__(self) -> None:
         for name in _WHOLE:
@@ -178,6 +185,18 @@ class ServiceRules:
             raise RulesError(msg("rule_door_to_door", known=", ".join(DOOR_TO_DOOR), got=repr(self.door_to_door)))
         if self.max_walk_m < 0:
             raise RulesError(msg("rule_negative", name="max_walk_m"))
+        if self.transfer_buffer_s < 0:
+            raise RulesError(msg("rule_negative", name="transfer_buffer_s"))
+        closed = set()
+        for day in self.closed_days if isinstance(self.closed_days, (list, tuple)) else [self.closed_days]:
+            try:
+                closed.add(date.fromisoformat(day) if isinstance(day, str) and len(day) == 10 else None)
+            except ValueError:
+                closed.add(None)
+            if None in closed:
+                raise RulesError(msg("rule_closed_days", got=repr(day)))
+        object.__setattr__(self, "closed_days", sorted(d.isoformat() for d in closed))
+        object.__setattr__(self, "_closed", frozenset(closed))
         if self.delay_weight < 0:
             raise RulesError(msg("rule_negative", name="delay_weight"))
         if not 0 <= self.min_ride_fraction <= 1:
@@ -254,7 +273,7 @@ class ServiceRules:
     def _day_span(self, day: datetime) -> tuple[int, int] | None:
         """Operating span (epoch seconds) of the local calendar day ``day``, or None."""
         hours = self._hours.get(WEEKDAYS[day.weekday()])
-        if hours is None:
+        if hours is None or day.date() in self._closed:
             return None
         midnight = datetime.combine(day.date(), time(0), self._tz)
         return (int((midnight + timedelta(minutes=hours[0])).timestamp()),
