@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     token_minutes: int = Field(default=720, gt=0)
     network: str = "demo"
+    #: who runs the service and its phone number, as published in the GTFS-Flex feed
+    agency_name: str = "Rufbus"
+    agency_phone: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
     access_log: bool = True

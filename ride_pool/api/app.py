@@ -52,13 +52,17 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     for module in (auth, places_api, map_places, riders, favourites, drivers, ops):
         app.include_router(module.router)
     app.include_router(privacy.router)      # a rider's data export and account deletion
+    from ride_pool.api import gtfs
+    app.include_router(gtfs.router)         # GTFS-Flex feed, departures
+    app.include_router(gtfs.ops_router)     # timetable import
     app.include_router(audit.router)        # GET /api/v1/ops/audit
     app.add_middleware(audit.AuditMiddleware)   # records every change an operator makes
     from ride_pool.web import pages
     pages.install(app)      # the rider, driver and operator pages and /static
     docs.install(app)       # /docs without a CDN
     app.add_middleware(hardening.BodyLimit, limit=settings.max_body_bytes,
-                       limits_by_path={hardening.STOP_UPLOAD_PATH: settings.max_stop_file_bytes})
+                       limits_by_path={hardening.STOP_UPLOAD_PATH: settings.max_stop_file_bytes,
+                                       "/api/v1/ops/timetable/import": settings.max_stop_file_bytes})
     # added last = outermost: its headers are on every answer, the body limit's 413 too
     app.add_middleware(hardening.SecurityHeaders, tile_url=settings.tile_url)
 

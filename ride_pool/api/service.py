@@ -101,6 +101,8 @@ class Service:
         self.dispatcher = Dispatcher(self.travel_times, rules=rules, store=self.store, clock=self.clock,
                                      service_area=polygon, name=DEFAULT_AREA)
         self.dispatcher.restore(state)
+        from ride_pool.db.timetable import load_timetable
+        self.dispatcher.set_timetable(load_timetable(self.engine, rules.timezone))
         warm_up_quietly(self.travel_times, self.clock(), rules.timezone)
         self.dispatcher.subscribe(self.live.publish)
         self.maps = NetworkMaps(self.network, self.travel_times)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from ride_pool import __version__
-from ride_pool.cli import serve, simulate
+from ride_pool.cli import gtfs, serve, simulate
 from ride_pool.cli.bench import bench_app
 from ride_pool.cli.network import network_app
 
@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 app.add_typer(network_app, name="network")
 app.add_typer(bench_app, name="bench")
+app.add_typer(gtfs.export_app, name="export")
+app.add_typer(gtfs.import_app, name="import")
 serve.register(app)
 simulate.register(app)
 

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 TO_DEPARTURE, FROM_ARRIVAL = "to_departure", "from_arrival"
 DIRECTIONS = (TO_DEPARTURE, FROM_ARRIVAL)
+#: a booking already alerted is alerted again only when it got this much later
+REALERT_S = 600
 
 
 class Connections:
@@ -46,8 +48,8 @@ class Connections:
         self.plans = plans
         self.journal = journal
         self.timetable: Timetable | None = None
-        #: booking id -> the expected drop-off last reported as at risk (one alert per change)
-        self.alerted: dict[str, int] = {}
+        #: booking id -> how late the last alert said it would be (None: not planned)
+        self.alerted: dict[str, int | None] = {}
         #: open bookings with a connection to a departure (the ones the guard watches)
         self.watched: set[str] = set()
         self._checking = False
@@ -142,13 +144,15 @@ class Connections:
                     raised.append(moved)
                     self.alerted.pop(b.booking_id, None)
                     continue
-            if self.alerted.get(b.booking_id) == expected:
-                continue
-            self.alerted[b.booking_id] = expected
+            late = None if expected is None else expected - c.limit
+            before = self.alerted.get(b.booking_id, ...)
+            if before is not ... and (late is None or before is None or late < before + REALERT_S):
+                continue        # alerted already, and it did not get much worse since
+            self.alerted[b.booking_id] = late
             event = Event(now, EventKind.CONNECTION_AT_RISK, cause, booking_id=b.booking_id,
                           vehicle_id=b.vehicle_id, rider_id=b.rider_id, data={
                               **c.to_dict(), "expected_dropoff": expected,
-                              "late_s": None if expected is None else expected - c.limit})
+                              "late_s": late})
             self.journal.commit(Change(events=[event]))
             self.journal.publish([event])
             raised.append(event)
