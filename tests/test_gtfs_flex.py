@@ -290,7 +290,7 @@ def test_the_demo_feed_from_the_api_is_cached_with_an_etag(demo_api):
     assert len(t["stops.txt"]) == len(api.stops())
     again = api.client.get("/api/v1/gtfs-flex.zip", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["etag"] == etag
-    changed = api.put("/api/v1/ops/service-area", headers=api.operator(), json={"rules": {"min_lead_s": 3600}})
+    changed = api.put("/api/v1/ops/service-area", headers=api.operator, json={"rules": {"min_lead_s": 3600}})
     assert changed.status_code == 200, changed.text
     r2 = api.client.get("/api/v1/gtfs-flex.zip", headers={"If-None-Match": etag})
     assert r2.status_code == 200 and r2.headers["etag"] != etag
