@@ -12,8 +12,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from gtfs_support import COSWIG, PRIESTEWITZ, feed_bytes
 
+from gtfs_support import COSWIG, PRIESTEWITZ, feed_bytes
 from ride_pool.dispatch.dispatcher import Dispatcher, DispatchInputError
 from ride_pool.dispatch.domain import Connection, EventKind, TripRequest
 from ride_pool.dispatch.kpis import compute_kpis

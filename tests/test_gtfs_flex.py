@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 import shapely
-from api_support import *  # noqa: F401,F403
 
+from api_support import *  # noqa: F401,F403
 from ride_pool.dispatch.rules import WEEKDAYS, ServiceRules
 from ride_pool.gtfs.flex import FlexStop, Publisher, build_feed, feed_zip
 

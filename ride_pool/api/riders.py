@@ -15,7 +15,7 @@ from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, Stop
 from ride_pool.api.service import Service
 from ride_pool.api.views import booking_out, json_response, quote_out, resolve_place, sync_stops
 from ride_pool.db.repository import Repository
-from ride_pool.dispatch.domain import Booking, RejectCause, TripRequest
+from ride_pool.dispatch.domain import Booking, Connection, RejectCause, TripRequest
 from ride_pool.messages import msg
 
 router = APIRouter(prefix="/api/v1", tags=["riders"])
@@ -47,7 +47,10 @@ def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: s
                           wheelchairs=body.wheelchairs, pickup_after=times.epoch(body.pickup_after, "pickup_after"),
                           arrive_by=times.epoch(body.arrive_by, "arrive_by"), channel=channel,
                           caller_name=getattr(body, "caller_name", None),     # phone quotes (PhoneQuoteIn)
-                          caller_phone=getattr(body, "caller_phone", None), rider_confirmed=rider_confirmed)
+                          caller_phone=getattr(body, "caller_phone", None), rider_confirmed=rider_confirmed,
+                          connection=None if body.connection is None else Connection(
+                              stop_id=body.connection.stop_id, trip_id=body.connection.trip_id,
+                              direction=body.connection.direction, service_date=body.connection.service_date))
     quote = service.dispatcher.quote(request)
     if quote.reject_cause is RejectCause.IN_THE_PAST:      # a time already passed is bad input
         raise HTTPException(422, detail={"code": quote.reject_cause.value, "message": quote.reject_reason})

@@ -125,6 +125,30 @@ class PlaceIn(Strict):
         return self
 
 
+class ConnectionIn(Strict):
+    """A train or bus to meet (from ``GET /api/v1/departures``): ``to_departure`` books an arrival
+    at ``stop_id`` the transfer buffer (rule ``transfer_buffer_s``) before ``trip_id`` leaves;
+    ``from_arrival`` a pickup the buffer after it arrives. ``service_date`` (YYYY-MM-DD): the
+    day of the trip; without it, its next run."""
+
+    stop_id: str = Field(min_length=1, max_length=100)
+    trip_id: str = Field(min_length=1, max_length=100)
+    direction: Literal["to_departure", "from_arrival"]
+    service_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ConnectionOut(BaseModel):
+    stop_id: str
+    trip_id: str
+    direction: str
+    service_date: str | None = None
+    scheduled: datetime | None = None
+    limit: datetime | None = None
+    route_name: str = ""
+    headsign: str = ""
+    stop_name: str = ""
+
+
 class QuoteIn(Strict):
     origin: PlaceIn
     destination: PlaceIn
@@ -132,6 +156,8 @@ class QuoteIn(Strict):
     arrive_by: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
     passengers: int = Field(default=1, ge=1, le=8, strict=True)
     wheelchairs: int = Field(default=0, ge=0, le=2, strict=True)
+    connection: ConnectionIn | None = Field(default=None, description="a train or bus to meet: replaces "
+                                            "pickup_after/arrive_by with its time and the transfer buffer")
 
     @model_validator(mode="after")
     def _times(self):
@@ -205,6 +231,7 @@ class OfferOut(BaseModel):
     direct_minutes: float
     origin: PlaceOut
     destination: PlaceOut
+    connection: ConnectionOut | None = None
 
 
 class Reason(BaseModel):
@@ -257,6 +284,8 @@ class BookingOut(BaseModel):
     #: whom a phone booking is for, as the operator took it down
     caller_name: str | None = None
     caller_phone: str | None = None
+    #: the train or bus the ride connects to
+    connection: ConnectionOut | None = None
 
 
 class RegisterIn(Strict):

@@ -8,7 +8,17 @@ from fastapi import HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from ride_pool.api.schemas import AskedPlaceOut, BookingOut, OfferOut, PlaceIn, PlaceOut, QuoteOut, Reason, VehicleLive
+from ride_pool.api.schemas import (
+    AskedPlaceOut,
+    BookingOut,
+    ConnectionOut,
+    OfferOut,
+    PlaceIn,
+    PlaceOut,
+    QuoteOut,
+    Reason,
+    VehicleLive,
+)
 from ride_pool.api.service import Service
 from ride_pool.db.repository import Repository, stops_generation
 from ride_pool.dispatch.access import StopPoint
@@ -81,6 +91,15 @@ def place_out(p: Place) -> PlaceOut:
                     asked=asked)
 
 
+def connection_out(service: Service, c) -> ConnectionOut | None:
+    if c is None:
+        return None
+    iso = service.times.iso
+    return ConnectionOut(stop_id=c.stop_id, trip_id=c.trip_id, direction=c.direction, service_date=c.service_date,
+                         scheduled=iso(c.scheduled), limit=iso(c.limit), route_name=c.route_name or "",
+                         headsign=c.headsign or "", stop_name=c.stop_name or "")
+
+
 def offer_out(service: Service, offer: Offer) -> OfferOut:
     iso = service.times.iso
     return OfferOut(offer_id=offer.offer_id, pickup_earliest=iso(offer.pickup_earliest),
@@ -89,7 +108,8 @@ def offer_out(service: Service, offer: Offer) -> OfferOut:
                     expires_at=iso(offer.expires_at), alternative=offer.alternative,
                     passengers=offer.request.passengers, wheelchairs=offer.request.wheelchairs,
                     direct_minutes=round(offer.direct_s / 60, 1), origin=place_out(offer.request.origin),
-                    destination=place_out(offer.request.destination))
+                    destination=place_out(offer.request.destination),
+                    connection=connection_out(service, offer.request.connection))
 
 
 def quote_out(service: Service, quote: Quote) -> QuoteOut:
@@ -128,4 +148,5 @@ def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> 
         wheelchairs=booking.wheelchairs, origin=place_out(booking.origin), destination=place_out(booking.destination),
         vehicle=vehicle, created_at=iso(booking.created_at), boarded_at=iso(booking.boarded_at),
         completed_at=iso(booking.completed_at), cancelled_at=iso(booking.cancelled_at), channel=booking.channel,
-        rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone)
+        rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone,
+        connection=connection_out(service, booking.connection))

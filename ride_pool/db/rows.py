@@ -12,9 +12,9 @@ from typing import Any
 from ride_pool.db.models import BookingRow, DriverReportRow, EventRow, OfferRow, ServiceArea, Shift, Vehicle
 from ride_pool.dispatch.domain import (
     AskedPoint,
-    Connection,
     Booking,
     BookingStatus,
+    Connection,
     Event,
     EventKind,
     Offer,

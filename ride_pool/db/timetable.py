@@ -77,7 +77,8 @@ def load_timetable(engine: Engine, timezone: str = "Europe/Berlin") -> Timetable
                         for r in session.scalars(select(GtfsStopTime))],
             calendars={r.service_id: Calendar(r.service_id, r.days, r.start_date, r.end_date)
                        for r in session.scalars(select(GtfsCalendar))},
-            calendar_dates={(r.service_id, r.date): r.exception_type for r in session.scalars(select(GtfsCalendarDate))})
+            calendar_dates={(r.service_id, r.date): r.exception_type
+                            for r in session.scalars(select(GtfsCalendarDate))})
 
 
 def flex_stops(engine: Engine) -> list[flex.FlexStop]:
