@@ -88,3 +88,34 @@ def feed_bytes(start_date: str = "20260101", end_date: str = "20271231") -> byte
 def write_feed(path: Path) -> Path:
     path.write_bytes(feed_bytes())
     return path
+
+
+def daily_feed_bytes(start_date: str = "20260101", end_date: str = "20281231") -> bytes:
+    """A feed for tests at any hour (the browser journey): ``RE50R`` Coswig -> Priestewitz ->
+    Riesa every 20 minutes from 00:10 to 23:50 on every day."""
+    st = stations()
+    stops = [(sid, f"{st[sid]['city']} {st[sid]['name']}", st[sid]["latitude"], st[sid]["longitude"])
+             for sid in st]
+    trips, times = [], []
+    for m in range(10, 24 * 60, 20):
+        tid = f"RE50R-{m // 60:02d}{m % 60:02d}"
+        trips.append(("RE50", "daily", tid, "Riesa"))
+        times += [(tid, hhmm(m), hhmm(m), COSWIG, 1), (tid, hhmm(m + 19), hhmm(m + 20), PRIESTEWITZ, 2),
+                  (tid, hhmm(m + 35), hhmm(m + 35), RIESA, 3)]
+    files = {
+        "agency.txt": _csv(["agency_id", "agency_name", "agency_url", "agency_timezone"],
+                           [("db", "DB Regio (test)", "https://example.org/", "Europe/Berlin")]),
+        "stops.txt": _csv(["stop_id", "stop_name", "stop_lat", "stop_lon"], stops),
+        "routes.txt": _csv(["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"],
+                           [("RE50", "db", "RE50", "Dresden - Leipzig", 2)]),
+        "trips.txt": _csv(["route_id", "service_id", "trip_id", "trip_headsign"], trips),
+        "stop_times.txt": _csv(["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"], times),
+        "calendar.txt": _csv(["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                              "sunday", "start_date", "end_date"],
+                             [("daily", 1, 1, 1, 1, 1, 1, 1, start_date, end_date)]),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out.getvalue()

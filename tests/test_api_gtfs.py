@@ -10,12 +10,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from api_support import *  # noqa: F401,F403
-from api_support import Fleet, assert_problem, iso, local
-from gtfs_support import PRIESTEWITZ, feed_bytes, write_feed
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api_support import *  # noqa: F401,F403
+from api_support import Fleet, assert_problem, iso, local
+from gtfs_support import PRIESTEWITZ, feed_bytes, write_feed
 from ride_pool.db.models import EventRow
 from ride_pool.db.timetable import load_timetable
 from ride_pool.dispatch.domain import EventKind
@@ -75,11 +75,13 @@ def test_import_departures_connection_booking_reoptimise_and_a_forced_delay(api)
     assert c["scheduled"] == iso(local(0, 11, 21)) and c["limit"] == iso(local(0, 11, 16))
     assert c["route_name"] == "RE50" and c["headsign"] == "Dresden Hbf"
     assert offer["dropoff_latest"] <= c["limit"] and offer["planned_dropoff"] <= c["limit"]
-    b = api.post("/api/v1/bookings", headers={**rider, "Idempotency-Key": "zug-1"}, json={"offer_id": offer["offer_id"]})
+    b = api.post("/api/v1/bookings", headers={**rider, "Idempotency-Key": "zug-1"},
+                 json={"offer_id": offer["offer_id"]})
     assert b.status_code == 201, b.text
     booking = b.json()
     assert booking["connection"]["trip_id"] == "RE50-1105"
-    assert api.get(f"/api/v1/bookings/{booking['booking_id']}", headers=rider).json()["connection"]["limit"] == c["limit"]
+    again = api.get(f"/api/v1/bookings/{booking['booking_id']}", headers=rider).json()
+    assert again["connection"]["limit"] == c["limit"]
     bad = api.post("/api/v1/quotes", headers=rider, json={
         "origin": fleet.stops[0], "destination": {"stop_id": station},
         "connection": {"stop_id": PRIESTEWITZ, "trip_id": "XX", "direction": "to_departure"}})

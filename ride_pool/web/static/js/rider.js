@@ -11,7 +11,7 @@ import { $, clearMessages, info, showError } from "/static/js/rider/messages.js"
 import {
   loadBookings, openBooking, renderBooking, renderBookings, setUpBookings, showBooked, stopLive,
 } from "/static/js/rider/bookings.js";
-import { planTrip, renderTrip, setUpTrip, showTrip, tripNote } from "/static/js/rider/trip.js";
+import { planFromLink, planTrip, renderTrip, setUpTrip, showTrip, tripNote } from "/static/js/rider/trip.js";
 import { loadFavourites, onFavouritesChange } from "/static/js/rider/favourites.js";
 import { setUpAccount, showAccount } from "/static/js/rider/account.js";
 
@@ -22,6 +22,7 @@ const state = {
   pending: null,             // {email, password} of a registration waiting for its e-mail code
   keepInfo: false,           // the message shown stays for the view opened next (e.g. "booked")
   minLeadMinutes: 30,
+  link: null,                // URLSearchParams of a trip planner's deep link, applied once
 };
 
 // ------------------------------------------------------------------ login
@@ -56,7 +57,18 @@ async function start() {
     state.user = null;   // a driver's token from the driver page: riders log in here
   }
   if (state.user) favouritesLoaded();
+  // a trip planner's deep link (/?from=lat,lon&to=lat,lon&arrive_by=...): kept until logged in
+  const link = new URLSearchParams(location.search);
+  if (link.get("from") && link.get("to")) state.link = link;
   route();
+}
+
+/** The deep link's trip, once, when the "new ride" view opens; the address loses the query. */
+async function applyLink() {
+  const link = state.link;
+  state.link = null;
+  history.replaceState(null, "", `/${location.hash || "#/book"}`);
+  if (await planFromLink(link)) $("find").scrollIntoView({ block: "center" });
 }
 
 async function onLogin(e) {
@@ -196,7 +208,7 @@ function route() {
   const tab = r.view === "booking" ? "bookings" : r.view;
   $(`tab-${tab}`).setAttribute("aria-current", "page");
   if (r.view !== "booking") stopLive();
-  if (r.view === "book") showTrip();
+  if (r.view === "book") { showTrip(); if (state.link) applyLink(); }
   else if (r.view === "bookings") loadBookings();
   else if (r.view === "account") showAccount();
   else openBooking(r.id);

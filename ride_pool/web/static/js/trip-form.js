@@ -7,6 +7,7 @@ import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
 import { addTranslations, berlinNowParts, durationWords, formatDay, formatTime, t } from "/static/js/i18n.js";
 import tripTexts from "/static/js/i18n/trip.js";
+import { connectionSentence } from "/static/js/connection.js";
 
 addTranslations(tripTexts);
 
@@ -260,6 +261,8 @@ export function renderOffers(list, offers, { onBook, withPlan = false, timeReaso
       el("span", { class: "arrival" }, t("trip.offer_arrival", { time: formatTime(o.dropoff_latest) })),
       el("p", { class: "access", dataset: { access: o.origin.access || "stop" } }, accessSentence(o.origin, "pickup")),
       el("p", { class: "access", dataset: { access: o.destination.access || "stop" } }, accessSentence(o.destination, "dropoff")),
+      o.connection ? el("p", { class: "connection-line", dataset: { tripId: o.connection.trip_id } },
+        connectionSentence(o.connection)) : null,
       timeReason ? el("p", { class: "time-reason", dataset: { code: timeReason.code } },
         el("strong", {}, t("trip.why_this_time")), " ", timeReason.message) : null,
       withPlan && o.planned_pickup ? el("span", { class: "small muted" },

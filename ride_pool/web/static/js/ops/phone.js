@@ -10,6 +10,7 @@ import {
   accessSentence, quoteBody, readCounts, reasonSentence, renderOffers, samePlace, setBooking, stopPlace, stopSearch, timeChoice,
 } from "/static/js/trip-form.js";
 import { $, announce, callerText, clearMessages, showError } from "/static/js/ops/common.js";
+import { connectionChoice } from "/static/js/connection.js";
 
 const phone = {
   origin: null, destination: null,      // the stop searches
@@ -20,17 +21,26 @@ const phone = {
 
 export function setUpPhone() {
   const error = (e) => showError($("#phone-error"), e);
-  phone.origin = stopSearch($("#origin-input"), $("#origin-list"), { onError: error });
+  const chosen = () => phone.connection && phone.connection.refresh();
+  phone.origin = stopSearch($("#origin-input"), $("#origin-list"), { onError: error, onChoose: chosen });
   // the caller's destination near where the caller is picked up first ("Arzt": the doctor nearby)
   phone.destination = stopSearch($("#destination-input"), $("#destination-list"), {
-    onError: error, near: () => (phone.origin.selected ? stopPlace(phone.origin.selected) : null),
+    onError: error, onChoose: chosen, near: () => (phone.origin.selected ? stopPlace(phone.origin.selected) : null),
   });
-  phone.when = timeChoice($("#phone-form"), "time_mode", { datetime: $("#trip-time") });
+  phone.when = timeChoice($("#phone-form"), "time_mode", { datetime: $("#trip-time"),
+    onChange: () => phone.connection && phone.connection.refresh() });
+  // "Anschluss an Zug/Bus": the caller names the train; the next departures of the stop are listed
+  const selectedPlace = (search) => (search.selected ? stopPlace(search.selected) : null);
+  phone.connection = connectionChoice($("#phone-connection"), {
+    prefix: "phone", places: () => ({ origin: selectedPlace(phone.origin), destination: selectedPlace(phone.destination) }),
+    after: () => (phone.when.mode() !== "now" ? phone.when.localTime() : null),
+  });
   $("#phone-form").addEventListener("submit", onQuote);
 }
 
 /** Redraw what depends on the language. */
 export function renderPhone() {
+  if (phone.connection) phone.connection.render();
   showOffers();
   renderConfirmation();
 }
@@ -59,7 +69,10 @@ async function onQuote(event) {
   const mode = phone.when.mode();
   const time = phone.when.localTime();
   if (mode !== "now" && !time) { $("#trip-time").focus(); showError(err, t("trip.need_time")); return; }
-  const body = quoteBody(stopPlace(origin), stopPlace(destination), counts, mode, time);
+  const connection = phone.connection.value();
+  if (connection && connection.problem) { showError(err, t(connection.problem)); return; }
+  const body = quoteBody(stopPlace(origin), stopPlace(destination), counts, connection ? "now" : mode, time);
+  if (connection) body.connection = connection;
   const callerName = $("#caller-name").value.trim();
   const callerPhone = $("#caller-phone").value.trim();
   if (callerName) body.caller_name = callerName;     // the server checks both and says what to fix

@@ -7,6 +7,7 @@ import { el } from "/static/js/dom.js";
 import { durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
 import { accessSentence, placeName } from "/static/js/trip-form.js";
+import { connectionSentence } from "/static/js/connection.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
 
 const ACTIVE = new Set(["confirmed", "onboard"]);
@@ -182,6 +183,7 @@ export function renderBooking(fit = false) {
     ...(b.destination.access && b.destination.access !== "stop" ? [["rider.fact.dropoff_where", accessSentence(b.destination, "dropoff", { short: true })]] : []),
     ["rider.fact.window", t("rider.window_value", { day: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest) })],
     ["rider.fact.arrival", formatTime(b.dropoff_latest)],
+    ...(b.connection ? [["conn.fact", connectionSentence(b.connection)]] : []),
     ["rider.fact.people", b.wheelchairs ? t("rider.people_value", { passengers: b.passengers, wheelchairs: b.wheelchairs }) : String(b.passengers)],
   ];
   if (b.vehicle) facts.push(["rider.fact.vehicle", b.vehicle.label]);

@@ -18,6 +18,7 @@ import {
 } from "/static/js/trip-form.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
 import { favouriteFor, renderFavourites, saveFavourite } from "/static/js/rider/favourites.js";
+import { connectionChoice } from "/static/js/connection.js";
 
 const PLACES = ["origin", "destination"];
 //: booking answers after which the rider simply gets a fresh offer
@@ -67,9 +68,16 @@ export function setUpTrip({ onBooked, offerTtlS }) {
     [trip.origin, trip.destination] = [trip.destination, trip.origin];
     clearOffers();
     renderPlaces();
+    trip.connection.refresh();
   });
   trip.when = timeChoice($("trip-form"), "when", {
-    date: $("trip-date"), time: $("trip-time"), reveal: $("when-time"), onChange: clearOffers,
+    date: $("trip-date"), time: $("trip-time"), reveal: $("when-time"),
+    onChange: () => { clearOffers(); if (trip.connection) trip.connection.refresh(); },
+  });
+  // "Anschluss an Zug/Bus": the next departures of the destination (arrivals of the start)
+  trip.connection = connectionChoice($("connection-box"), {
+    prefix: "rider", places: () => ({ origin: trip.origin, destination: trip.destination }),
+    after: () => (trip.when.mode() !== "now" ? trip.when.localTime() : null), onChange: clearOffers,
   });
   for (const id of ["passengers", "wheelchairs"]) $(id).addEventListener("change", clearOffers);
   $("trip-form").addEventListener("submit", (e) => { e.preventDefault(); findOffers(); });
@@ -90,6 +98,7 @@ export function tripNote(text) { setStatus(text); }
 /** Redraw what depends on the language. */
 export function renderTrip() {
   renderPlaces();
+  if (trip.connection) trip.connection.render();
   showOffers();
   if (trip.map) trip.map.setLabel(t("rider.map_hint"));
 }
@@ -118,6 +127,40 @@ function choose(which, place) {
   clearOffers();
   findMessage(null);
   renderPlaces();
+  trip.connection.refresh();
+}
+
+/**
+ * A trip from a link (a trip planner's "book this leg", README "Connections"): /?from=lat,lon&
+ * to=lat,lon and optionally arrive_by or pickup_after (local "YYYY-MM-DDTHH:MM"), from_name,
+ * to_name. The places are named by GET /api/v1/places/reverse when no name is given.
+ */
+export async function planFromLink(params) {
+  const point = (text) => {
+    const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text || "");
+    return m ? { lat: Number(m[1]), lon: Number(m[2]) } : null;
+  };
+  const from = point(params.get("from"));
+  const to = point(params.get("to"));
+  if (!from || !to) return false;
+  const named = async (p, name) => {
+    if (name) return { ...p, name };
+    const found = await placeAt(p.lat, p.lon);
+    return found ? { ...p, name: found.label || found.name } : p;
+  };
+  const [origin, destination] = await Promise.all([named(from, params.get("from_name")), named(to, params.get("to_name"))]);
+  planTrip(origin, destination);
+  for (const mode of ["arrive_by", "pickup_after"]) {
+    const when = params.get(mode);
+    if (when && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(when)) {
+      $("trip-form").querySelector(`input[name="when"][value="${mode}"]`).checked = true;
+      $("trip-date").value = when.slice(0, 10);
+      $("trip-time").value = when.slice(11, 16);
+      trip.when.sync();
+    }
+  }
+  trip.connection.refresh();
+  return true;
 }
 
 /**
@@ -247,10 +290,14 @@ async function findOffers({ again = false } = {}) {
   const mode = trip.when.mode();
   const time = trip.when.localTime();
   if (mode !== "now" && !time) { findMessage(t("trip.need_time")); $("trip-date").focus({ preventScroll: true }); return; }
+  const connection = trip.connection.value();
+  if (connection && connection.problem) { findMessage(t(connection.problem)); return; }
+  const body = quoteBody(origin, destination, counts, connection ? "now" : mode, time);
+  if (connection) body.connection = connection;   // its time decides (departure - transfer buffer)
   setBusy(true);
   setStatus(t("rider.searching"));
   try {
-    const quote = await api("/api/v1/quotes", { method: "POST", body: quoteBody(origin, destination, counts, mode, time) });
+    const quote = await api("/api/v1/quotes", { method: "POST", body });
     trip.offers = quote.offers || [];
     trip.reason = quote.reason || null;
     trip.timeReason = quote.time_reason || null;
@@ -313,6 +360,7 @@ async function book(offer, button) {
     const booking = await api("/api/v1/bookings", { method: "POST", body: { offer_id: offer.offer_id }, headers: { "Idempotency-Key": key } });
     clearOffers();
     trip.origin = null; trip.destination = null;
+    trip.connection.reset();
     setStatus("");
     trip.onBooked(booking);
   } catch (err) {

@@ -1,0 +1,41 @@
+// Texts of the connection choice (connection.js): "Anschluss an Zug/Bus" on the rider page and in
+// the operator's phone booking, and the connection line of offers and bookings.
+
+export default {
+  de: {
+    "conn.legend": "Anschluss an Zug/Bus",
+    "conn.fact": "Anschluss",
+    "conn.on": "Ich möchte einen Zug oder Bus erreichen",
+    "conn.to_departure": "zum Zug/Bus am Ziel (Abfahrt dort)",
+    "conn.from_arrival": "vom Zug/Bus am Start (Ankunft dort)",
+    "conn.need_station_to": "Bitte wählen Sie als Ziel die Haltestelle oder den Bahnhof, an dem Sie umsteigen.",
+    "conn.need_station_from": "Bitte wählen Sie als Start die Haltestelle oder den Bahnhof, an dem Sie ankommen.",
+    "conn.loading": "Abfahrten werden geladen …",
+    "conn.none": "Hier fahren in den nächsten Stunden keine Züge oder Busse ab, die der Rufbus kennt.",
+    "conn.departures": "Nächste Abfahrten an {stop}",
+    "conn.arrivals": "Nächste Ankünfte an {stop}",
+    "conn.option_departure": "{time} Uhr {route} nach {headsign}",
+    "conn.option_arrival": "{time} Uhr {route} aus {headsign} an",
+    "conn.pick_one": "Bitte wählen Sie den Zug oder Bus, den Sie erreichen möchten.",
+    "conn.offer_to": "Anschluss: {route} um {time} Uhr ab {stop} – Ankunft des Rufbusses spätestens {limit} Uhr",
+    "conn.offer_from": "Anschluss: {route} kommt um {time} Uhr in {stop} an – Abholung ab {limit} Uhr",
+  },
+  en: {
+    "conn.legend": "Connection to a train or bus",
+    "conn.fact": "Connection",
+    "conn.on": "I want to catch a train or bus",
+    "conn.to_departure": "to a train/bus at the destination (leaving there)",
+    "conn.from_arrival": "from a train/bus at the start (arriving there)",
+    "conn.need_station_to": "Please choose the stop or station where you change as the destination.",
+    "conn.need_station_from": "Please choose the stop or station where you arrive as the start.",
+    "conn.loading": "Loading departures …",
+    "conn.none": "No trains or buses known to the service leave here in the next hours.",
+    "conn.departures": "Next departures at {stop}",
+    "conn.arrivals": "Next arrivals at {stop}",
+    "conn.option_departure": "{time} {route} to {headsign}",
+    "conn.option_arrival": "{time} {route} from {headsign} arrives",
+    "conn.pick_one": "Please choose the train or bus you want to catch.",
+    "conn.offer_to": "Connection: {route} at {time} from {stop} – the bus arrives by {limit} at the latest",
+    "conn.offer_from": "Connection: {route} arrives at {time} in {stop} – pickup from {limit}",
+  },
+};

@@ -1,0 +1,114 @@
+"""Browser journey "zum Zug": on the demo server a rider books a ride to a train. The operator
+gives the demo's stop "Coswig, Bahnhof" its VVO DHID and uploads a timetable (tests/gtfs_support.py,
+a train every 20 minutes); the rider picks Meißen -> Coswig, ticks "Anschluss an Zug/Bus", chooses
+a departure from the list, gets an offer that names the train and arrives before it, and books.
+A trip planner's deep link opens the page filled in. Screenshots: tests/artifacts/gtfs_*.png."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gtfs_support import COSWIG, daily_feed_bytes
+from web_support import ALL_DAY, log_in, shot, wait_for_map
+
+pytestmark = pytest.mark.browser
+
+OPERATOR = ("operator@demo.local", "demo-operator")
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def no_page_errors(page) -> None:
+    errors = [m for m in page.console_messages if m.startswith("pageerror")]
+    assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def station(web_server, web_api):
+    op = web_api.login(*OPERATOR)
+    web_api.put("/api/v1/ops/service-area", {"rules": {
+        "operating_hours": ALL_DAY, "early_trip_before": None}}, headers=op)
+    stops = web_api.get("/api/v1/stops", q="Coswig", limit=50)
+    coswig = next(s for s in stops if s["name"] == "Coswig, Bahnhof")
+    r = web_api.client.patch(f"/api/v1/ops/stops/{coswig['id']}", json={"code": COSWIG}, headers=op)
+    assert r.status_code == 200, r.text
+    r = web_api.client.post("/api/v1/ops/timetable/import", content=daily_feed_bytes(),
+                            headers={**op, "Content-Type": "application/zip"})
+    assert r.status_code == 200, r.text
+    return coswig
+
+
+def test_zum_zug(web_server, web_api, new_page, station):
+    email = f"zug-{uuid.uuid4().hex[:8]}@example.org"
+    web_api.register(email, "sicheres-passwort", "Zug Fahrerin")
+    page = new_page(390, 844)
+    page.goto(web_server.url("/"))
+    log_in(page, email, "sicheres-passwort")
+    page.wait_for_selector("#view-book:not([hidden])")
+    wait_for_map(page, "#map")
+    for which, query, name in (("origin", "Meißen", "Meißen, Zentrum"), ("destination", "Coswig", "Coswig, Bahnhof")):
+        page.fill(f"#{which}-search", query)
+        page.click(f'#{which}-results [role=option]:has-text("{name}")')
+        assert page.text_content(f"#{which}-chosen") == name
+    # "Anschluss an Zug/Bus": the next departures at Coswig station
+    assert page.text_content("#connection-box legend") == "Anschluss an Zug/Bus"
+    page.check("#rider-conn-on")
+    page.wait_for_selector(".conn-call input")
+    calls = page.query_selector_all(".conn-call input")
+    assert len(calls) == 6
+    assert "RE50 nach Riesa" in page.text_content(".conn-call")
+    # a train at least 90 minutes ahead (the minimum lead time plus the drive to it)
+    soon = datetime.now(BERLIN) + timedelta(minutes=90)
+    choice = next(c for c in calls if datetime.fromisoformat(c.get_attribute("data-time")) >= soon)
+    trip_id = choice.get_attribute("data-trip-id")
+    departs = datetime.fromisoformat(choice.get_attribute("data-time"))
+    choice.check()
+    page.locator("#connection-box").scroll_into_view_if_needed()
+    shot(page, "gtfs_departures_phone")
+    page.click("#find")
+    offer = page.wait_for_selector("#offer-list .offer")
+    line = offer.query_selector(".connection-line")
+    assert line is not None and line.get_attribute("data-trip-id") == trip_id
+    text = line.text_content()
+    limit = (departs - timedelta(minutes=5)).strftime("%H:%M")
+    assert f"RE50 um {departs.strftime('%H:%M')} Uhr" in text and f"spätestens {limit} Uhr" in text, text
+    assert f"Ankunft spätestens {limit}" in offer.text_content() or "Ankunft spätestens" in offer.text_content()
+    shot(page, "gtfs_offer_phone")
+    offer.query_selector("button").click()
+    page.wait_for_selector('#booking-status[data-status="confirmed"]')
+    fact = page.text_content('dd[data-fact="fact"]')
+    assert "RE50" in fact and departs.strftime("%H:%M") in fact, fact
+    shot(page, "gtfs_booking_phone", full_page=True)
+    bookings = web_api.get("/api/v1/bookings", headers=web_api.login(email, "sicheres-passwort"))
+    booked = bookings[0] if isinstance(bookings, list) else bookings["bookings"][0]
+    assert booked["connection"]["trip_id"] == trip_id
+    assert datetime.fromisoformat(booked["dropoff_latest"]) <= departs - timedelta(minutes=5)
+    no_page_errors(page)
+
+
+def test_deep_link_from_a_trip_planner_fills_the_page(web_server, web_api, new_page, station):
+    email = f"link-{uuid.uuid4().hex[:8]}@example.org"
+    web_api.register(email, "sicheres-passwort", "Link Nutzer")
+    arrive = (datetime.now(BERLIN) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    arrive = arrive - timedelta(minutes=arrive.minute % 5)
+    query = urlencode({"from": "51.1634,13.4737", "to": f"{station['lat']},{station['lon']}",
+                       "arrive_by": arrive.strftime("%Y-%m-%dT%H:%M")})
+    page = new_page(1280, 800)
+    page.goto(web_server.url(f"/?{query}"))
+    log_in(page, email, "sicheres-passwort")
+    page.wait_for_selector("#view-book:not([hidden])")
+    page.wait_for_function("() => document.querySelector('#destination-chosen').textContent.length > 0")
+    assert page.is_checked('input[name="when"][value="arrive_by"]')
+    assert page.input_value("#trip-date") == arrive.strftime("%Y-%m-%d")
+    assert page.input_value("#trip-time") == arrive.strftime("%H:%M")
+    assert page.text_content("#origin-chosen") and "?" not in page.url       # the query is gone from the address
+    wait_for_map(page, "#map")
+    shot(page, "gtfs_deeplink_desktop")
+    page.click("#find")
+    offer = page.wait_for_selector("#offer-list .offer")
+    assert "Ankunft spätestens" in offer.text_content()
+    no_page_errors(page)
