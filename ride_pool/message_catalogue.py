@@ -624,6 +624,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "where_dropoff": ("Der Zielort", "drop-off"),
     "who_wheelchair": ("an der Tür nur Fahrten mit Rollstuhl", "trips with a wheelchair user"),
     "who_nobody": ("an der Tür keine Fahrten", "no trips"),
+    "connection_invalid": ("Der Anschluss ist fehlerhaft angegeben.", "the connection is given wrongly"),
+    "connection_unknown": ("Diesen Anschluss gibt es im Fahrplan nicht.", "this connection is not in the timetable"),
+    "invalid_timetable_file": ("Die Fahrplandatei ist fehlerhaft.", "the timetable file is invalid"),
     "connection_direction": ("Die Richtung des Anschlusses muss eine von {known} sein, nicht {got}.",
                              "the connection's direction must be one of {known}, got {got}"),
     "connection_unknown_trip": ("Die Fahrt {trip_id} steht nicht im Fahrplan; bitte wählen Sie eine Abfahrt aus der "

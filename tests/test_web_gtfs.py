@@ -77,11 +77,12 @@ def test_zum_zug(web_server, web_api, new_page, station):
     limit = (departs - timedelta(minutes=5)).strftime("%H:%M")
     assert f"RE50 um {departs.strftime('%H:%M')} Uhr" in text and f"spätestens {limit} Uhr" in text, text
     assert f"Ankunft spätestens {limit}" in offer.text_content() or "Ankunft spätestens" in offer.text_content()
+    offer.scroll_into_view_if_needed()
     shot(page, "gtfs_offer_phone")
     offer.query_selector("button").click()
     page.wait_for_selector('#booking-status[data-status="confirmed"]')
     fact = page.text_content('dd[data-fact="fact"]')
-    assert "RE50" in fact and departs.strftime("%H:%M") in fact, fact
+    assert fact.startswith("RE50 um") and departs.strftime("%H:%M") in fact and "Riesa" in fact, fact
     shot(page, "gtfs_booking_phone", full_page=True)
     bookings = web_api.get("/api/v1/bookings", headers=web_api.login(email, "sicheres-passwort"))
     booked = bookings[0] if isinstance(bookings, list) else bookings["bookings"][0]

@@ -124,11 +124,13 @@ export function connectionChoice(box, { prefix, places, after = () => null, onCh
   return { value, refresh, render: relabel, reset, enabled: () => state.on };
 }
 
-/** The line of an offer or booking about its connection ("" when it has none). */
-export function connectionSentence(c) {
+/** The line of an offer or booking about its connection ("" when it has none); short: without the
+ *  bus's time (beside the fact "Anschluss" of a booking, whose arrival is listed above it). */
+export function connectionSentence(c, { short = false } = {}) {
   if (!c) return "";
   const to = c.direction === "to_departure";
-  return t(to ? "conn.offer_to" : "conn.offer_from", {
+  const kind = short ? "fact" : "offer";
+  return t(`conn.${kind}_${to ? "to" : "from"}`, { headsign: c.headsign || "",
     route: c.route_name || c.trip_id, time: formatTime(c.scheduled), stop: c.stop_name || c.stop_id,
     limit: formatTime(c.limit) });
 }

@@ -19,6 +19,8 @@ export default {
     "conn.pick_one": "Bitte wählen Sie den Zug oder Bus, den Sie erreichen möchten.",
     "conn.offer_to": "Anschluss: {route} um {time} Uhr ab {stop} – Ankunft des Rufbusses spätestens {limit} Uhr",
     "conn.offer_from": "Anschluss: {route} kommt um {time} Uhr in {stop} an – Abholung ab {limit} Uhr",
+    "conn.fact_to": "{route} um {time} Uhr ab {stop} (Richtung {headsign})",
+    "conn.fact_from": "{route} an {stop} um {time} Uhr",
   },
   en: {
     "conn.legend": "Connection to a train or bus",
@@ -37,5 +39,7 @@ export default {
     "conn.pick_one": "Please choose the train or bus you want to catch.",
     "conn.offer_to": "Connection: {route} at {time} from {stop} – the bus arrives by {limit} at the latest",
     "conn.offer_from": "Connection: {route} arrives at {time} in {stop} – pickup from {limit}",
+    "conn.fact_to": "{route} at {time} from {stop} (towards {headsign})",
+    "conn.fact_from": "{route} arrives in {stop} at {time}",
   },
 };

@@ -183,7 +183,7 @@ export function renderBooking(fit = false) {
     ...(b.destination.access && b.destination.access !== "stop" ? [["rider.fact.dropoff_where", accessSentence(b.destination, "dropoff", { short: true })]] : []),
     ["rider.fact.window", t("rider.window_value", { day: formatDay(b.pickup_earliest), from: formatTime(b.pickup_earliest), to: formatTime(b.pickup_latest) })],
     ["rider.fact.arrival", formatTime(b.dropoff_latest)],
-    ...(b.connection ? [["conn.fact", connectionSentence(b.connection)]] : []),
+    ...(b.connection ? [["conn.fact", connectionSentence(b.connection, { short: true })]] : []),
     ["rider.fact.people", b.wheelchairs ? t("rider.people_value", { passengers: b.passengers, wheelchairs: b.wheelchairs }) : String(b.passengers)],
   ];
   if (b.vehicle) facts.push(["rider.fact.vehicle", b.vehicle.label]);
