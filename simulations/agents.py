@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ride_pool.dispatch.dispatcher import BookingRefused
-from ride_pool.dispatch.domain import BookingStatus, Event, StepKind, TripRequest
+from ride_pool.dispatch.dispatcher import BookingRefused, DispatchInputError
+from ride_pool.dispatch.domain import BookingStatus, Connection, Event, StepKind, TripRequest
 from simulations.demand import TripDemand
 from simulations.errors import SimulationInputError
 from simulations.events import PRIORITY_RIDER, PRIORITY_VEHICLE, ScheduledCall
@@ -99,8 +99,15 @@ class Riders:
         request = TripRequest(
             rider_id=trip.request_id, origin=origin, destination=destination, passengers=trip.passengers,
             wheelchairs=trip.wheelchairs, pickup_after=None if (trip.arrive_by or trip.asap) else desired,
-            arrive_by=desired if trip.arrive_by else None, channel="simulation")
-        quote = d.quote(request)
+            arrive_by=desired if trip.arrive_by else None, channel="simulation",
+            connection=None if trip.connection is None else Connection(*trip.connection))
+        try:
+            quote = d.quote(request)
+        except DispatchInputError:
+            if trip.connection is None:
+                raise
+            self.outcome[trip.request_id] = "rejected"      # the train leaves too soon to reach it
+            return
         if not quote.offers:
             self.outcome[trip.request_id] = "rejected"
             return

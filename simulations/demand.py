@@ -213,6 +213,8 @@ class TripDemand:
     asap: bool = False
     #: the hub at one end of the trip ("" for none)
     hub: str = ""
+    #: a train or bus to meet (simulations.feeders): (stop_id, trip_id, direction, service_date)
+    connection: tuple | None = None
 
 
 # --------------------------------------------------------------------------- places

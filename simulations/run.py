@@ -107,12 +107,18 @@ class RunSpec:
     keep_trips: bool = False
     #: keep every object version in an InMemoryStore (slower) instead of the event log only
     full_store: bool = False
+    #: the scheduled lines' timetable (plain data: ride_pool.gtfs.timetable.Timetable) and the share
+    #: of requests that become feeder trips to and from its stations (simulations.feeders)
+    timetable: object = None
+    feeder_share: float = 0.0
 
     def __post_init__(self) -> None:
         if not (isinstance(self.fleet, int) and self.fleet >= 1):
             raise SimulationInputError(f"fleet size must be a whole number ≥ 1, got {self.fleet!r}")
         if not (isinstance(self.demand, (int, float)) and math.isfinite(self.demand) and self.demand > 0):
             raise SimulationInputError(f"demand multiplier must be a number > 0, got {self.demand!r}")
+        if not (isinstance(self.feeder_share, (int, float)) and 0 <= self.feeder_share <= 1):
+            raise SimulationInputError(f"feeder share must be between 0 and 1, got {self.feeder_share!r}")
         if self.reoptimise_every_s is not None and self.reoptimise_every_s <= 0:
             raise SimulationInputError("reoptimise_every_s must be positive (or None for off)")
 
@@ -227,6 +233,14 @@ class Simulation:
         else:
             config = spec.demand_config.replace(multiplier=float(spec.demand))
             self.requests = generate_demand(region, config, self.day, spec.seed)
+        if spec.timetable is not None:
+            self.dispatcher.set_timetable(spec.timetable)
+            if spec.feeder_share > 0:
+                from simulations.feeders import feeder_demand
+
+                self.requests = feeder_demand(region, spec.timetable, self.requests, share=spec.feeder_share,
+                                              seed=spec.seed, day_start=self.day_start,
+                                              buffer_s=spec.rules.transfer_buffer_s, min_lead_s=spec.rules.min_lead_s)
         self.demand_weights = demand_weights(self.requests, len(region.municipalities), region.population)
         self.riders = Riders(self, spec.riders)
         self.shift_config = shift_plan_for(spec.shift_plan, self.day)
