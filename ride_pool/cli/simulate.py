@@ -156,6 +156,10 @@ def simulate(
                                 "by bisection."),
     max_pooling: float = typer.Option(1.0, "--max-pooling", help="Peak-hour lower bound: direct trip time a "
                                       "vehicle-hour carries at most (1 = pooling only makes up for empty driving)."),
+    timetable: Optional[Path] = typer.Option(None, "--timetable", help="A GTFS feed (zip) of the scheduled lines: "
+                                             "with --feeder-share, trips to and from their stations' trains."),
+    feeder_share: float = typer.Option(0.0, "--feeder-share", help="Share of the requests that become feeder trips "
+                                       "to a departure or from an arrival of --timetable (0 to 1)."),
 ) -> None:
     """Simulate service days over fleet sizes × demand levels × seeds and recommend a fleet size."""
     from routing.errors import RoutingInputError
@@ -194,7 +198,8 @@ def simulate(
              target_served=target_served, target_p95_wait_min=target_p95_wait_min, trips_per_1000=trips_per_1000,
              date=date, reposition=reposition, reoptimise_every=reoptimise_every, shifts=shifts,
              cost_model=cost_model, params=param or [], extra_seeds=extra_seeds, bisect=bisect,
-             max_pooling=max_pooling, hubs=hubs, observed=observed)
+             max_pooling=max_pooling, hubs=hubs, observed=observed, timetable=timetable,
+             feeder_share=feeder_share)
         tmp = None
     except (BadOption, SimulationInputError, RoutingInputError) as exc:
         fail(str(exc))
@@ -234,7 +239,7 @@ def _decay_text(decay: dict | None) -> str:
 def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers, municipalities, stops, requests_csv,
          target_served, target_p95_wait_min, trips_per_1000, date, reposition, reoptimise_every=0.0, shifts=None,
          cost_model=None, params=(), extra_seeds=3, bisect=True, max_pooling=1.0, hubs=None,
-         observed=None) -> None:
+         observed=None, timetable=None, feeder_share=0.0) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -270,6 +275,17 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
                    vehicles=VehicleConfig(reposition=reposition), keep_trips=True,
                    reoptimise_every_s=int(round(reoptimise_every * 60)) or None, shift_plan=shift_config,
                    cost_model=costs)
+    if not 0 <= feeder_share <= 1:
+        raise BadOption(f"--feeder-share {feeder_share:g}: give a share between 0 and 1")
+    if timetable is not None:
+        from ride_pool.gtfs.timetable import FeedError, read_feed
+
+        try:
+            base = base.replace(timetable=read_feed(timetable), feeder_share=feeder_share)
+        except (FeedError, OSError) as exc:
+            raise BadOption(f"--timetable {timetable}: {exc}") from None
+    elif feeder_share:
+        raise BadOption("--feeder-share needs --timetable (the trains to feed)")
     day_start, day = service_day(base.rules, date)      # a bad or closed date fails here, before any worker starts
     weekday = WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
     fit = None
