@@ -15,6 +15,7 @@ KPIs count connections kept and missed (``connections_kept``, ``connections_miss
 from __future__ import annotations
 
 import dataclasses
+
 import numpy as np
 
 from ride_pool.gtfs.timetable import Timetable
@@ -93,8 +94,9 @@ def feeder_demand(region: Region, timetable: Timetable, requests: list[TripDeman
         desired = when - day_start
         lead = max(min_lead_s + 1800, trip.desired_time - trip.request_time)
         out.append(dataclasses.replace(
-            trip, desired_time=int(desired), request_time=int(max(0, desired - lead)), arrive_by=bool(to_train), asap=False,
-            origin_node=trip.origin_node if to_train else hub.node, origin_stop=None if not to_train else trip.origin_stop,
+            trip, desired_time=int(desired), request_time=int(max(0, desired - lead)), arrive_by=bool(to_train),
+            asap=False, origin_node=trip.origin_node if to_train else hub.node,
+            origin_stop=None if not to_train else trip.origin_stop,
             destination_node=hub.node if to_train else trip.destination_node,
             destination_stop=None if to_train else trip.destination_stop, hub=hub.name,
             connection=(call.stop_id, call.trip_id, TO_DEPARTURE if to_train else FROM_ARRIVAL, call.service_date)))

@@ -117,7 +117,8 @@ SUMMARY_KEYS = ("requests", "served_share_net", "wait_from_requested_p95_s", "wa
                 "wait_from_window_p95_s", "booking_lead_mean_s", "passengers_per_vehicle_hour", "mean_load_on_board",
                 "mean_load_when_occupied", "pooled_share", "detour_ratio", "detour_ratio_trip_p95", "direct_mean_km",
                 "empty_km_share", "deadhead_km", "vehicle_km", "revenue_hours", "driver_hours_paid",
-                "cost_total_eur", "cost_per_passenger_eur", "subsidy_per_passenger_eur", "co2_kg", "rejected_share")
+                "cost_total_eur", "cost_per_passenger_eur", "subsidy_per_passenger_eur", "co2_kg", "rejected_share",
+                "connections_kept", "connections_missed")
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -302,6 +303,9 @@ KPI_TABLE = (
     ("subsidy_per_passenger_eur", "Zuschuss je Fahrgast nach Fahrgeld (€)", "subsidy per passenger after fares (€)",
      lambda v: _fmt(v, 2)),
     ("co2_kg", "CO₂ je Betriebstag (kg)", "CO₂ per service day (kg)", lambda v: _fmt(v, 0)),
+    ("connections_kept", "erreichte Anschlüsse an Zug/Bus je Tag", "connections to trains/buses kept per day",
+     lambda v: _fmt(v, 1)),
+    ("connections_missed", "verpasste Anschlüsse je Tag", "connections missed per day", lambda v: _fmt(v, 1)),
 )
 
 #: reference list (German, English): "A" explains the unsourced ranges; Q1–Q4 are publications that

@@ -5,8 +5,8 @@ dispatcher books them as connections, and the KPIs report connections kept and m
 from __future__ import annotations
 
 import pytest
-from gtfs_support import COSWIG, GROSSENHAIN, PRIESTEWITZ, RIESA, feed_bytes
 
+from gtfs_support import COSWIG, GROSSENHAIN, PRIESTEWITZ, RIESA, feed_bytes
 from ride_pool.dispatch.domain import EventKind
 from ride_pool.dispatch.rules import WEEKDAYS, ServiceRules
 from ride_pool.gtfs.timetable import read_feed
