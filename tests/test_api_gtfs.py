@@ -79,7 +79,7 @@ def test_import_departures_connection_booking_reoptimise_and_a_forced_delay(api)
                  json={"offer_id": offer["offer_id"]})
     assert b.status_code == 201, b.text
     booking = b.json()
-    assert booking["connection"]["trip_id"] == "RE50-1105"
+    assert booking["connection"]["trip_id"] == "RE50-1105" and booking["connection"]["at_risk"] is False
     again = api.get(f"/api/v1/bookings/{booking['booking_id']}", headers=rider).json()
     assert again["connection"]["limit"] == c["limit"]
     bad = api.post("/api/v1/quotes", headers=rider, json={
@@ -108,6 +108,11 @@ def test_import_departures_connection_booking_reoptimise_and_a_forced_delay(api)
     assert len(alerts) == 1
     assert alerts[0].cause == "vehicle_late" and alerts[0].booking_id == booking["booking_id"]
     assert alerts[0].data["late_s"] > 0
+    # the rider sees it on the booking, the operator in the list of bookings
+    seen = api.get(f"/api/v1/bookings/{booking['booking_id']}", headers=rider).json()["connection"]
+    assert seen["at_risk"] is True and seen["late_minutes"] >= 1
+    listed = {b["booking_id"]: b for b in api.get("/api/v1/ops/bookings", headers=fleet.operator).json()}
+    assert listed[booking["booking_id"]]["connection"]["at_risk"] is True
     kpis = api.get("/api/v1/ops/kpis", headers=fleet.operator, params={"since": "2026-03-03T00:00"}).json()
     assert kpis["connections_at_risk"] == 1 and kpis["connection_bookings"] == 1
 

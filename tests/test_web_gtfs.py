@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gtfs_support import COSWIG, daily_feed_bytes
+from api_support import *  # noqa: F401,F403 - the fixtures live_api and clock
+from api_support import Fleet, local
+from gtfs_support import COSWIG, PRIESTEWITZ, daily_feed_bytes, feed_bytes
 from web_support import ALL_DAY, log_in, shot, wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -113,3 +115,83 @@ def test_deep_link_from_a_trip_planner_fills_the_page(web_server, web_api, new_p
     offer = page.wait_for_selector("#offer-list .offer")
     assert "Ankunft spätestens" in offer.text_content()
     no_page_errors(page)
+
+
+def test_operator_books_a_caller_to_the_train(web_server, web_api, new_page, station):
+    page = new_page(1280, 900)
+    page.goto(web_server.url("/ops"))
+    login = page.locator("#login-form")
+    login.get_by_label("E-Mail").fill(OPERATOR[0])
+    login.get_by_label("Passwort").fill(OPERATOR[1])
+    login.get_by_role("button", name="Anmelden").click()
+    page.wait_for_selector("#dashboard:not([hidden])")
+    for field, text, name in (("origin", "Meißen", "Meißen, Zentrum"), ("destination", "Coswig", "Coswig, Bahnhof")):
+        page.locator(f"#{field}-input").fill(text)
+        page.locator(f"#{field}-list [role=option]", has_text=name).first.click()
+    page.check("#phone-conn-on")
+    page.wait_for_selector("#phone-connection .conn-call input")
+    soon = datetime.now(BERLIN) + timedelta(minutes=90)
+    calls = page.query_selector_all("#phone-connection .conn-call input")
+    choice = next(c for c in calls if datetime.fromisoformat(c.get_attribute("data-time")) >= soon)
+    trip_id = choice.get_attribute("data-trip-id")
+    choice.check()
+    page.locator("#phone-form").get_by_label("Name", exact=True).fill("Erna Zug")
+    page.get_by_role("button", name="Angebote suchen").click()
+    offer = page.locator("#phone-offers .offer").first
+    offer.wait_for()
+    assert offer.locator(".connection-line").get_attribute("data-trip-id") == trip_id
+    offer.scroll_into_view_if_needed()
+    shot(page, "gtfs_phone_desktop")
+    offer.get_by_role("button").click()
+    page.locator("#phone-confirmation").wait_for()
+    booking_id = page.locator("#phone-confirmation").get_attribute("data-booking-id")
+    booked = web_api.get(f"/api/v1/bookings/{booking_id}", headers=web_api.login(*OPERATOR))
+    assert booked["connection"]["trip_id"] == trip_id and booked["caller_name"] == "Erna Zug"
+    no_page_errors(page)
+
+
+def test_a_connection_at_risk_is_shown_to_rider_and_operator(live_api, new_page):
+    """On a server with a test clock: the only vehicle reports itself far away shortly before the
+    pickup; the rider's booking page warns, the operator's list of bookings marks it."""
+    api = live_api
+    fleet = Fleet(api, seats=4, shift=(local(0, 6), local(0, 18)))
+    r = api.post("/api/v1/ops/stops", headers=fleet.operator, json={
+        "name": "Priestewitz, Bahnhof", "lat": 51.250739, "lon": 13.508757, "town": "Priestewitz",
+        "code": PRIESTEWITZ})
+    station_id = r.json()["id"]
+    assert api.post("/api/v1/ops/timetable/import", headers={**fleet.operator, "Content-Type": "application/zip"},
+                    content=feed_bytes()).status_code == 200
+    rider = api.register("anna.zug@example.org", "sicheres-passwort", "Anna Zug")
+    q = api.post("/api/v1/quotes", headers=rider, json={
+        "origin": fleet.stops[0], "destination": {"stop_id": station_id},
+        "connection": {"stop_id": PRIESTEWITZ, "trip_id": "RE50-1105", "direction": "to_departure"}}).json()
+    booking = api.post("/api/v1/bookings", headers={**rider, "Idempotency-Key": "risk-1"},
+                       json={"offer_id": q["offers"][0]["offer_id"]}).json()
+    d = api.service.dispatcher
+    d.start_shift(fleet.shifts[0]["id"])
+    api.clock.set(d.bookings[booking["booking_id"]].pickup_latest - 300)
+    d.vehicle_location(fleet.shifts[0]["id"], 51.41, 13.44)       # stuck in Gröditz
+    assert d.connections.state(booking["booking_id"])[0]
+
+    page = new_page(390, 844)
+    page.goto(api.url + "/")
+    log_in(page, "anna.zug@example.org", "sicheres-passwort")
+    page.wait_for_selector("#view-book:not([hidden])")
+    page.goto(api.url + f"/#/bookings/{booking['booking_id']}")
+    warning = page.wait_for_selector("#connection-warning:not([hidden])")
+    assert "Anschluss ist gefährdet" in warning.text_content() and "Min. zu spät" in warning.text_content()
+    shot(page, "gtfs_at_risk_phone", full_page=True)
+
+    ops = new_page(1280, 900)
+    ops.goto(api.url + "/ops")
+    login = ops.locator("#login-form")
+    login.get_by_label("E-Mail").fill(OPERATOR[0])
+    login.get_by_label("Passwort").fill(OPERATOR[1])
+    login.get_by_role("button", name="Anmelden").click()
+    badge = ops.wait_for_selector(f'#bookings-table tr[data-booking-id="{booking["booking_id"]}"] '
+                                  '[data-connection="at_risk"]')
+    assert badge.text_content() == "Anschluss gefährdet"
+    badge.scroll_into_view_if_needed()
+    shot(ops, "gtfs_at_risk_ops_desktop")
+    no_page_errors(page)
+    no_page_errors(ops)

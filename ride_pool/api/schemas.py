@@ -147,6 +147,9 @@ class ConnectionOut(BaseModel):
     route_name: str = ""
     headsign: str = ""
     stop_name: str = ""
+    #: the live plan would miss it (an alert was raised and still stands); late_minutes: by how much
+    at_risk: bool = False
+    late_minutes: int | None = None
 
 
 class QuoteIn(Strict):

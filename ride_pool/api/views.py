@@ -91,13 +91,15 @@ def place_out(p: Place) -> PlaceOut:
                     asked=asked)
 
 
-def connection_out(service: Service, c) -> ConnectionOut | None:
+def connection_out(service: Service, c, booking_id: str | None = None) -> ConnectionOut | None:
     if c is None:
         return None
     iso = service.times.iso
+    at_risk, late_s = service.dispatcher.connections.state(booking_id) if booking_id else (False, None)
     return ConnectionOut(stop_id=c.stop_id, trip_id=c.trip_id, direction=c.direction, service_date=c.service_date,
                          scheduled=iso(c.scheduled), limit=iso(c.limit), route_name=c.route_name or "",
-                         headsign=c.headsign or "", stop_name=c.stop_name or "")
+                         headsign=c.headsign or "", stop_name=c.stop_name or "", at_risk=at_risk,
+                         late_minutes=None if late_s is None else -(-int(late_s) // 60))
 
 
 def offer_out(service: Service, offer: Offer) -> OfferOut:
@@ -149,4 +151,4 @@ def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> 
         vehicle=vehicle, created_at=iso(booking.created_at), boarded_at=iso(booking.boarded_at),
         completed_at=iso(booking.completed_at), cancelled_at=iso(booking.cancelled_at), channel=booking.channel,
         rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone,
-        connection=connection_out(service, booking.connection))
+        connection=connection_out(service, booking.connection, booking.booking_id))

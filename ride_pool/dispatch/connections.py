@@ -59,6 +59,13 @@ class Connections:
         self.watched = {b.booking_id for b in self.plans.bookings.values()
                         if b.connection is not None and b.status.active}
 
+    def state(self, booking_id: str) -> tuple[bool, int | None]:
+        """Whether the guard raised an alert for the booking that still stands, and how late the
+        drop-off was then expected (seconds; None: no vehicle holds it)."""
+        if booking_id not in self.alerted:
+            return False, None
+        return True, self.alerted[booking_id]
+
     # ------------------------------------------------------------------ quotes
     def resolve(self, request: TripRequest) -> TripRequest:
         """``request`` with its connection's times filled in and its arrive-by or pickup-after set."""

@@ -134,3 +134,9 @@ export function connectionSentence(c, { short = false } = {}) {
     route: c.route_name || c.trip_id, time: formatTime(c.scheduled), stop: c.stop_name || c.stop_id,
     limit: formatTime(c.limit) });
 }
+
+/** The warning of a booking whose connection the live plan would miss ("" when it is safe). */
+export function connectionWarning(c) {
+  if (!c || !c.at_risk) return "";
+  return c.late_minutes ? t("conn.at_risk", { minutes: c.late_minutes }) : t("conn.at_risk_unknown");
+}

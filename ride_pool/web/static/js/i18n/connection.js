@@ -21,6 +21,9 @@ export default {
     "conn.offer_from": "Anschluss: {route} kommt um {time} Uhr in {stop} an – Abholung ab {limit} Uhr",
     "conn.fact_to": "{route} um {time} Uhr ab {stop} (Richtung {headsign})",
     "conn.fact_from": "{route} an {stop} um {time} Uhr",
+    "conn.at_risk": "Achtung: Ihr Anschluss ist gefährdet – das Fahrzeug ist voraussichtlich etwa {minutes} Min. zu spät. Die Disposition ist informiert und sucht eine Lösung.",
+    "conn.at_risk_unknown": "Achtung: Ihr Anschluss ist gefährdet. Die Disposition ist informiert und sucht eine Lösung.",
+    "conn.at_risk_badge": "Anschluss gefährdet",
   },
   en: {
     "conn.legend": "Connection to a train or bus",
@@ -41,5 +44,8 @@ export default {
     "conn.offer_from": "Connection: {route} arrives at {time} in {stop} – pickup from {limit}",
     "conn.fact_to": "{route} at {time} from {stop} (towards {headsign})",
     "conn.fact_from": "{route} arrives in {stop} at {time}",
+    "conn.at_risk": "Attention: your connection is at risk – the vehicle is expected about {minutes} min late. The control centre knows and is looking for a solution.",
+    "conn.at_risk_unknown": "Attention: your connection is at risk. The control centre knows and is looking for a solution.",
+    "conn.at_risk_badge": "connection at risk",
   },
 };

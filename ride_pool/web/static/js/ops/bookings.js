@@ -5,6 +5,7 @@ import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
 import { formatDay, formatTime, t } from "/static/js/i18n.js";
 import { $, announce, callerText, clearMessages, showError } from "/static/js/ops/common.js";
+import { connectionWarning } from "/static/js/connection.js";
 
 let bookings = [];
 
@@ -33,7 +34,9 @@ export function renderBookings() {
       el("td", {}, b.destination.name),
       el("td", {}, b.wheelchairs ? `${b.passengers} (♿ ${b.wheelchairs})` : String(b.passengers)),
       el("td", {}, b.vehicle ? b.vehicle.label : "–"),
-      el("td", {}, el("span", { class: "badge", "data-status": b.status }, t(`ops.status.${b.status}`))),
+      el("td", {}, el("span", { class: "badge", "data-status": b.status }, t(`ops.status.${b.status}`)),
+        b.connection && b.connection.at_risk ? el("span", { class: "badge badge-alert", "data-connection": "at_risk",
+          title: connectionWarning(b.connection) }, t("conn.at_risk_badge")) : null),
       el("td", {}, t(`ops.channel.${b.channel}`), caller ? el("div", { class: "small caller" }, caller) : null),
       el("td", {}, b.status === "confirmed" ? cancel : "")));
   }

@@ -7,7 +7,7 @@ import { el } from "/static/js/dom.js";
 import { durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
 import { createMap } from "/static/js/map.js";
 import { accessSentence, placeName } from "/static/js/trip-form.js";
-import { connectionSentence } from "/static/js/connection.js";
+import { connectionSentence, connectionWarning } from "/static/js/connection.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
 
 const ACTIVE = new Set(["confirmed", "onboard"]);
@@ -176,6 +176,10 @@ export function renderBooking(fit = false) {
   status.dataset.status = b.status;
   status.textContent = t(`rider.status.${b.status}`);
   $("booking-live").textContent = liveSentence(b);
+  // the guard's alert (ride_pool.dispatch.connections): the train may be missed
+  const warning = connectionWarning(b.connection);
+  $("connection-warning").hidden = !warning;
+  $("connection-warning").textContent = warning;
   const facts = [
     ["rider.fact.from", placeName(b.origin)],
     ["rider.fact.to", placeName(b.destination)],
