@@ -117,7 +117,7 @@ def test_deep_link_from_a_trip_planner_fills_the_page(web_server, web_api, new_p
     no_page_errors(page)
 
 
-def test_operator_books_a_caller_to_the_train(web_server, web_api, new_page, station):
+def test_operator_books_a_caller_to_the_train(web_server, web_api, new_page, station, tmp_path):
     page = new_page(1280, 900)
     page.goto(web_server.url("/ops"))
     login = page.locator("#login-form")
@@ -125,6 +125,17 @@ def test_operator_books_a_caller_to_the_train(web_server, web_api, new_page, sta
     login.get_by_label("Passwort").fill(OPERATOR[1])
     login.get_by_role("button", name="Anmelden").click()
     page.wait_for_selector("#dashboard:not([hidden])")
+    # the operator uploads the timetable on the stops tab (the same feed as the fixture's)
+    page.click("#tab-stops")
+    feed = tmp_path / "fahrplan.zip"
+    feed.write_bytes(daily_feed_bytes())
+    page.set_input_files("#timetable-file", str(feed))
+    page.click("#timetable-form button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#timetable-status').textContent.length > 0")
+    assert page.text_content("#timetable-status") == "Fahrplan geladen – Fahrten: 72, Haltestellen: 4, Linien: 1."
+    page.locator("#timetable-form").scroll_into_view_if_needed()
+    shot(page, "gtfs_timetable_upload_desktop")
+    page.click("#tab-bookings")
     for field, text, name in (("origin", "Meißen", "Meißen, Zentrum"), ("destination", "Coswig", "Coswig, Bahnhof")):
         page.locator(f"#{field}-input").fill(text)
         page.locator(f"#{field}-list [role=option]", has_text=name).first.click()

@@ -17,6 +17,7 @@ import { refreshKpis, refreshLive, renderOverview, setUpOverview, showMap } from
 import { renderPhone, setUpPhone } from "/static/js/ops/phone.js";
 import { loadDrivers, loadShifts, renderDriverOptions, renderShifts, setUpShifts } from "/static/js/ops/shifts.js";
 import { loadStops, renderStops, setUpStops } from "/static/js/ops/stops.js";
+import { setUpTimetable } from "/static/js/ops/timetable.js";
 import { loadVehicles, renderVehicles, setUpVehicles } from "/static/js/ops/vehicles.js";
 
 addTranslations(opsTexts);
@@ -153,6 +154,7 @@ async function start() {
   setUpVehicles();
   setUpShifts();
   setUpStops();
+  setUpTimetable();
   setUpAudit();
   setUpAudit();
   $("#login-form").addEventListener("submit", onLogin);

@@ -4,6 +4,12 @@
 export default {
   de: {
     "conn.legend": "Anschluss an Zug/Bus",
+    "tt.title": "Fahrplan der Züge und Busse (GTFS)",
+    "tt.hint": "Ein GTFS-Feed (ZIP) der Linien, an die der Rufbus anschließt. Er ersetzt den bisherigen Fahrplan; Fahrgäste wählen daraus „Anschluss an Zug/Bus“.",
+    "tt.file": "ZIP-Datei",
+    "tt.submit": "Fahrplan hochladen",
+    "tt.none": "Bitte wählen Sie zuerst eine ZIP-Datei.",
+    "tt.done": "Fahrplan geladen – Fahrten: {trips}, Haltestellen: {stops}, Linien: {routes}.",
     "conn.fact": "Anschluss",
     "conn.on": "Ich möchte einen Zug oder Bus erreichen",
     "conn.to_departure": "zum Zug/Bus am Ziel (Abfahrt dort)",
@@ -27,6 +33,12 @@ export default {
   },
   en: {
     "conn.legend": "Connection to a train or bus",
+    "tt.title": "Timetable of trains and buses (GTFS)",
+    "tt.hint": "A GTFS feed (zip) of the lines the on-demand bus connects to. It replaces the current timetable; riders choose from it under “Connection to a train or bus”.",
+    "tt.file": "Zip file",
+    "tt.submit": "Upload timetable",
+    "tt.none": "Please choose a zip file first.",
+    "tt.done": "Timetable loaded – trips: {trips}, stops: {stops}, lines: {routes}.",
     "conn.fact": "Connection",
     "conn.on": "I want to catch a train or bus",
     "conn.to_departure": "to a train/bus at the destination (leaving there)",
