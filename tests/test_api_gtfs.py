@@ -18,6 +18,7 @@ from api_support import Fleet, assert_problem, iso, local
 from gtfs_support import PRIESTEWITZ, feed_bytes, write_feed
 from ride_pool.db.models import EventRow
 from ride_pool.db.timetable import load_timetable
+from ride_pool.dispatch.dispatcher import Dispatcher
 from ride_pool.dispatch.domain import EventKind
 from routing.darp.checker import check_plan
 
@@ -95,7 +96,14 @@ def test_import_departures_connection_booking_reoptimise_and_a_forced_delay(api)
     limit_epoch = d.bookings[booking["booking_id"]].connection.limit
     assert int(live.problem.dropoff_latest[i]) <= limit_epoch
     assert check_plan(live.problem, live.plan).feasible
-    # a restart keeps the connection (stored with the booking and the timetable)
+    # a restart keeps the connection (stored with the booking and the timetable) and watches it again
+    api.service.store.flush()
+    state = api.service.store.load(api.clock())
+    stored = next(b for b in state.bookings if b.booking_id == booking["booking_id"])
+    assert stored.connection == d.bookings[booking["booking_id"]].connection
+    restarted = Dispatcher(d.tt, rules=d.rules, clock=api.clock)
+    restarted.restore(state)
+    assert restarted.connections.watched == {booking["booking_id"]}
     assert load_timetable(api.service.engine).call("RE50-1105", PRIESTEWITZ, date(2026, 3, 3)) is not None
 
     # forced delay: the only vehicle reports itself far away shortly before the pickup
