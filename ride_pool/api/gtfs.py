@@ -25,6 +25,8 @@ router = APIRouter(tags=["public transport"])
 ops_router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depends(operator_only)])
 
 _lock = threading.Lock()
+# the app's state keeps ``gtfs_timetable`` (a 1-tuple: the timetable read from the database, None
+# when none was imported) and ``gtfs_feed`` (key, bytes, ETag of the last feed built)
 
 
 def publisher_for(service: Service, base_url: str) -> Publisher:
@@ -33,24 +35,24 @@ def publisher_for(service: Service, base_url: str) -> Publisher:
                      route_name=s.agency_name)
 
 
-def timetable_of(service: Service):
-    """The imported timetable, read once and kept until the next import."""
-    cached = getattr(service, "_gtfs_timetable", None)
+def timetable_of(service: Service, state):
+    """The imported timetable, read once and kept (in the app's ``state``) until the next import."""
+    cached = getattr(state, "gtfs_timetable", None)
     if cached is None:
         tt = load_timetable(service.engine, service.dispatcher.rules.timezone)
-        service._gtfs_timetable = cached = (tt,)
+        state.gtfs_timetable = cached = (tt,)
         service.dispatcher.set_timetable(tt)
     return cached[0]
 
 
-def _feed(service: Service, base_url: str) -> tuple[bytes, str]:
+def _feed(service: Service, state, base_url: str) -> tuple[bytes, str]:
     d = service.dispatcher
     rules, polygon = d.rules, d.service_area_polygon()
     today = datetime.fromtimestamp(service.clock(), rules.local(0).tzinfo).date()
     key = json.dumps([stops_generation(), rules.to_dict(), polygon, today.isoformat(), base_url], sort_keys=True,
                      default=str)
     with _lock:
-        cached = getattr(service, "_gtfs_flex", None)
+        cached = getattr(state, "gtfs_feed", None)
         if cached is not None and cached[0] == key:
             return cached[1], cached[2]
     net = service.network
@@ -60,7 +62,7 @@ def _feed(service: Service, base_url: str) -> tuple[bytes, str]:
                               fallback=corners))
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     with _lock:
-        service._gtfs_flex = (key, data, etag)
+        state.gtfs_feed = (key, data, etag)
     return data, etag
 
 
@@ -70,7 +72,7 @@ def gtfs_flex(request: Request, service: Service = Depends(get_service)):
     planners and the national access point; cached until the rules, the area or the stops change,
     with an ``ETag`` (``If-None-Match`` answers 304)."""
     base = str(request.base_url)
-    data, etag = _feed(service, base)
+    data, etag = _feed(service, request.app.state, base)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=3600",
                "Content-Disposition": 'attachment; filename="gtfs-flex.zip"'}
     if request.headers.get("if-none-match") == etag:
@@ -79,14 +81,15 @@ def gtfs_flex(request: Request, service: Service = Depends(get_service)):
 
 
 @router.get("/api/v1/departures")
-def departures(stop_id: str = Query(min_length=1, max_length=100, description="a GTFS stop id (DHID) or the "
+def departures(request: Request,
+               stop_id: str = Query(min_length=1, max_length=100, description="a GTFS stop id (DHID) or the "
                                     "id of one of the service's stops"),
                after: datetime | None = Query(default=None, description="ISO 8601; default now"),
                limit: int = Query(default=10, ge=1, le=50),
                arrivals: bool = Query(default=False, description="arrivals instead of departures"),
                service: Service = Depends(get_service)):
     """The next departures (or arrivals) of the imported timetable at a stop and its platforms."""
-    tt = timetable_of(service)
+    tt = timetable_of(service, request.app.state)
     gtfs_id = stop_id
     service_stop = None
     if stop_id.isdigit():
@@ -127,8 +130,8 @@ async def import_timetable(request: Request, service: Service = Depends(get_serv
             raise HTTPException(422, detail={"code": "invalid_timetable_file",
                                              "message": msg("timetable_file_invalid", detail=str(exc))}) from None
         counts = save_timetable(service.engine, tt)
-        service._gtfs_timetable = None
-        timetable_of(service)
+        request.app.state.gtfs_timetable = None
+        timetable_of(service, request.app.state)
         return counts
 
     return await asyncio.to_thread(work)
