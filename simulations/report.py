@@ -270,7 +270,7 @@ def _range_text(key: str) -> str:
     if key not in PUBLISHED_RANGES:
         return "–"
     lo, hi, ref = PUBLISHED_RANGES[key]
-    show = (lambda v: f"{v:.0%}") if key in ("pooled_share", "empty_km_share") else (lambda v: f"{v:g}")
+    show = (lambda v: f"{v * 100:.0f} %") if key in ("pooled_share", "empty_km_share") else (lambda v: f"{v:g}")
     if lo is None:
         text = f"≤ {show(hi)}"          # a published upper bound
     elif lo == hi:

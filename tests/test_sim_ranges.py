@@ -42,6 +42,6 @@ def test_sourced_figures_show_what_the_source_says():
     assert _range_text("direct_mean_km") == "1.31–7.9 [Q5]"
     assert _range_text("passengers_per_vehicle_hour") == "≤ 3 [Q6]"
     assert _range_text("subsidy_per_passenger_eur") == "≈ 12.86 [Q7]"
-    assert _range_text("pooled_share") == "20%–60% [A] *"
+    assert _range_text("pooled_share") == "20 %–60 % [A] *"
     sourced = {key for key, (_, _, ref) in PUBLISHED_RANGES.items() if ref != UNSOURCED}
     assert sourced == {"direct_mean_km", "passengers_per_vehicle_hour", "subsidy_per_passenger_eur"}
