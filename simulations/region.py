@@ -173,6 +173,13 @@ def read_stops(path: str | Path) -> list[Stop]:
 
 
 # --------------------------------------------------------------------------- the region
+#: Land key (first two digits of the Amtlicher Gemeindeschlüssel) → ISO 3166-2 code of the state
+STATE_OF_AGS_PREFIX = {
+    "01": "SH", "02": "HH", "03": "NI", "04": "HB", "05": "NW", "06": "HE", "07": "RP", "08": "BW",
+    "09": "BY", "10": "SL", "11": "BE", "12": "BB", "13": "MV", "14": "SN", "15": "ST", "16": "TH",
+}
+
+
 @dataclass
 class Region:
     """Everything the demand model and the fleet need about a service region."""
@@ -207,6 +214,18 @@ class Region:
     @property
     def synthetic(self) -> bool:
         return bool(self.network.synthetic)
+
+    @property
+    def state(self) -> str | None:
+        """The German state (ISO 3166-2 code without ``DE-``, e.g. ``SN``) most of the region's
+        municipalities lie in, from the first two digits of their AGS; None when no AGS names one.
+        Its public holidays are Sunday service days in the simulator."""
+        counts: dict[str, int] = {}
+        for m in self.municipalities:
+            code = STATE_OF_AGS_PREFIX.get(str(m.ags)[:2])
+            if code:
+                counts[code] = counts.get(code, 0) + 1
+        return max(sorted(counts), key=counts.get) if counts else None
 
     def municipality_of(self, x, y) -> np.ndarray:
         """Index of the municipality whose centre is nearest to each projected point."""

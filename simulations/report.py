@@ -37,14 +37,17 @@ WALL_CLOCK_COLUMNS = ("wall_s",)
 #: the searches found the publications listed as Q1–Q4, but not these figures in them), so every
 #: range is marked "A" — an assumption, unsourced — until someone replaces it with a figure whose
 #: source they have read. See simulations/README.md ("Comparison ranges in the report").
-PUBLISHED_RANGES: dict[str, tuple[float, float, str]] = {
-    "passengers_per_vehicle_hour": (1.0, 3.0, "A"),
+PUBLISHED_RANGES: dict[str, tuple[float | None, float, str]] = {
+    # (low, high, reference); low None: a published upper bound only ("no more than"); low == high: a
+    # single published value, not a range
+    "passengers_per_vehicle_hour": (None, 3.0, "Q6"),
     "mean_load_on_board": (1.1, 1.6, "A"),
     "pooled_share": (0.2, 0.6, "A"),
     "detour_ratio": (1.2, 1.6, "A"),
     "empty_km_share": (0.3, 0.5, "A"),
-    "direct_mean_km": (1.3, 8.0, "A"),
+    "direct_mean_km": (1.31, 7.9, "Q5"),
     "cost_per_passenger_eur": (10.0, 40.0, "A"),
+    "subsidy_per_passenger_eur": (12.86, 12.86, "Q7"),
 }
 #: the reference key of a range that is an assumption without a checked source
 UNSOURCED = "A"
@@ -268,7 +271,13 @@ def _range_text(key: str) -> str:
     if key not in PUBLISHED_RANGES:
         return "–"
     lo, hi, ref = PUBLISHED_RANGES[key]
-    text = f"{lo:.0%}–{hi:.0%}" if key in ("pooled_share", "empty_km_share") else f"{lo:g}–{hi:g}"
+    show = (lambda v: f"{v * 100:.0f} %") if key in ("pooled_share", "empty_km_share") else (lambda v: f"{v:g}")
+    if lo is None:
+        text = f"≤ {show(hi)}"          # a published upper bound
+    elif lo == hi:
+        text = f"≈ {show(hi)}"          # one published value
+    else:
+        text = f"{show(lo)}–{show(hi)}"
     return f"{text} [{ref}]" + (" *" if ref == UNSOURCED else "")
 
 
@@ -311,13 +320,14 @@ KPI_TABLE = (
 #: reference list (German, English): "A" explains the unsourced ranges; Q1–Q4 are publications that
 #: were found and checked to exist and say what is quoted here (as context, not as the ranges)
 REFERENCES = (
-    (UNSOURCED, "Annahme, ohne Quelle: Arbeitswerte dieses Projekts (teils aus der Prüfung in Issue 19 übernommen). "
-                "Für keine dieser Bandbreiten wurde eine Veröffentlichung gefunden und gelesen, die genau diese Zahlen "
-                "nennt. Vor einer Vorlage im Kreistag mit eigenen Betreiberdaten oder mit den Quellen Q1–Q4 abgleichen "
-                "und hier ersetzen.",
-                "Assumption, unsourced: working values of this project (partly taken from the review in issue 19). No "
-                "published source stating exactly these figures was found and read. Before showing them to a county "
-                "council, compare them with your operator's data or with Q1–Q4 and replace them here."),
+    (UNSOURCED, "Annahme, ohne Quelle: Arbeitswerte dieses Projekts (teils aus der Prüfung in Issue 19 "
+                "übernommen). Für die mit [A] markierten Bandbreiten wurde keine Veröffentlichung gefunden und "
+                "gelesen, die genau diese Zahlen nennt. Vor einer Vorlage im Kreistag mit eigenen Betreiberdaten "
+                "oder mit den Quellen Q1–Q7 abgleichen und hier ersetzen.",
+                "Assumption, unsourced: working values of this project (partly taken from the review in issue 19). "
+                "For the ranges marked [A], no published source stating exactly these figures was found and read. "
+                "Before showing them to a county council, compare them with your operator's data or with Q1–Q7 and "
+                "replace them here."),
     ("Q1", "Sörensen, L., Bossert, A., Jokinen, J.-P., Schlüter, J. (2020): How much flexibility does rural public "
            "transport need? – Implications from a fully flexible DRT system. Transport Policy 100, S. 5–20, "
            "doi:10.1016/j.tranpol.2020.09.005 — EcoBus Oberharz: rund 38.000 Fahrten in 6 Monaten, Hauptachsen "
@@ -354,6 +364,34 @@ REFERENCES = (
            "service in the same period (Zeitungsverlag Waiblingen, zvw.de, Nov 2018). Evaluation: Viergutz, Brost, "
            "Gebhardt, Karnahl (2019): On-demand-Mobilität – eine Lösung für alle? Internationales Verkehrswesen "
            "71(4), doi:10.24053/IV-2019-0089."),
+    ("Q5", "mobil-am-land.at: Kennzahlen für Bedarfsverkehr (österreichische Datenbank von Bedarfsverkehren, offene "
+           "Daten, abgerufen Dezember 2026), Erhebungskennzahl „durchschnittliche gebuchte Reiseweite“ (Strecke, die "
+           "ein Fahrgast direkt, ohne Umwege zurücklegen wollte): Wertebereich 1,31–7,9 km über die 7 Angebote, die "
+           "sie melden. Vergleichsgröße hier: mittlere Direktentfernung.",
+           "mobil-am-land.at: Kennzahlen für Bedarfsverkehr (Austrian database of demand-responsive services, open "
+           "data, retrieved December 2026), the figure 'average booked trip length' (the distance a rider wanted "
+           "to travel, direct, without detours): range 1.31–7.9 km over the 7 services reporting it. Compared here "
+           "with the mean direct trip length."),
+    ("Q6", "National Academies of Sciences, Engineering, and Medicine (2025): Microtransit Solutions in Rural "
+           "Communities: On-Demand Alternatives to Dial-a-Ride Services and Unproductive Coverage Routes. TCRP "
+           "Synthesis 178, The National Academies Press, doi:10.17226/29085 — Zusammenfassung: ländlicher "
+           "Dial-a-Ride-Verkehr schafft wegen langer Fahrten oft nicht mehr als zwei bis drei Fahrgastfahrten je "
+           "Fahrzeugstunde im Einsatz. Eine Obergrenze, keine Untergrenze.",
+           "National Academies of Sciences, Engineering, and Medicine (2025): Microtransit Solutions in Rural "
+           "Communities: On-Demand Alternatives to Dial-a-Ride Services and Unproductive Coverage Routes. TCRP "
+           "Synthesis 178, The National Academies Press, doi:10.17226/29085 — Summary: rural dial-a-ride, with its "
+           "long trips, can often serve no more than two to three passenger trips per vehicle revenue hour. An "
+           "upper bound, not a lower one."),
+    ("Q7", "Mehlert, C., Weißhand, M. (2023): On-Demand: Wirtschaftlich tragfähig als digitales AST 2.0? Der "
+           "Nahverkehr 1+2/2023, S. 56–59, DVV Media Group (Zusammenfassung bei KCW GmbH) — verbundweite "
+           "Mengen-Kosten-Kalkulation für On-Demand-Verkehre mit eigener Flotte im Nordhessischen Verkehrsverbund "
+           "(NVV, dazu gehört der Werra-Meißner-Kreis): Fehlbetrag 9,0 Mio. € je Jahr bzw. 12,86 € je Fahrgast, "
+           "rund fünfmal so viel wie je Fahrgast im NVV-Regionalbus. Ein Modellwert, keine Messung.",
+           "Mehlert, C., Weißhand, M. (2023): On-Demand: Wirtschaftlich tragfähig als digitales AST 2.0? Der "
+           "Nahverkehr 1+2/2023, pp. 56–59, DVV Media Group (summary by KCW GmbH) — a network-wide volume and cost "
+           "calculation for on-demand services with their own fleet in the North Hesse transport association (NVV, "
+           "which includes Werra-Meißner-Kreis): deficit €9.0 m per year or €12.86 per passenger, about five times "
+           "the subsidy per passenger of NVV regional buses. A modelled value, not a measurement."),
 )
 
 

@@ -27,6 +27,7 @@ from datetime import time as Time
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import holidays
 import numpy as np
 
 from ride_pool.dispatch.dispatcher import Dispatcher
@@ -132,20 +133,41 @@ def _hhmm(text: str) -> int:
     return int(hours) * 3600 + int(minutes) * 60
 
 
-def service_day(rules: ServiceRules, day: str) -> tuple[int, ServiceDay]:
-    """(epoch seconds of local midnight, the day's service hours) for ISO date ``day``."""
+def service_day(rules: ServiceRules, day: str, state: str | None = None) -> tuple[int, ServiceDay]:
+    """(epoch seconds of local midnight, the day's service hours) for ISO date ``day``.
+
+    A public holiday of ``state`` (ISO 3166-2 code without ``DE-``, e.g. ``SN``; the region's own
+    state in a simulation) is run as a Sunday: Sunday hours and the Sunday/holiday demand profile."""
     try:
         d = Date.fromisoformat(day)
     except ValueError:
         raise SimulationInputError(f"date {day!r} is not an ISO date (YYYY-MM-DD)") from None
     midnight = int(datetime.combine(d, Time(0), ZoneInfo(rules.timezone)).timestamp())
     weekday = WEEKDAYS[d.weekday()]
+    holiday = public_holiday(d, state)
+    if holiday:
+        weekday = "sun"
     hours = rules.operating_hours.get(weekday)
     if not hours:
-        raise SimulationInputError(f"the service does not operate on {weekday} {day}; choose another date")
+        what = f"public holiday {holiday} ({state})" if holiday else weekday
+        raise SimulationInputError(f"the service does not operate on {what} {day}; choose another date")
     early = _hhmm(rules.early_trip_before) if rules.early_trip_before else None
     day_type = "saturday" if weekday == "sat" else "sunday" if weekday == "sun" else "weekday"
     return midnight, ServiceDay(_hhmm(hours[0]), _hhmm(hours[1]), int(rules.min_lead_s), early, day_type)
+
+
+def public_holiday(d: Date, state: str | None) -> str | None:
+    """The name of the statutory public holiday on ``d`` in German state ``state`` (None: not one,
+    or no state given). The calendar is the `holidays` package's, which knows each state's own
+    days (e.g. Buß- und Bettag in Saxony only)."""
+    if not state:
+        return None
+    try:
+        calendar = holidays.country_holidays("DE", subdiv=state, years=d.year)
+    except NotImplementedError:
+        raise SimulationInputError(f"unknown German state {state!r}: give an ISO 3166-2 code such as SN, HE "
+                                   "or ST") from None
+    return calendar.get(d)
 
 
 def depot_allocation(population: np.ndarray, fleet: int, towns: int) -> list[int]:
@@ -220,7 +242,7 @@ class Simulation:
     def __init__(self, region: Region, spec: RunSpec, requests: list[TripDemand] | None = None):
         self.region = region
         self.spec = spec
-        self.day_start, self.day = service_day(spec.rules, spec.date)
+        self.day_start, self.day = service_day(spec.rules, spec.date, region.state)
         self.loop = EventLoop(start=self.day_start)
         ids = itertools.count(1)
         self.store = InMemoryStore() if spec.full_store else EventLogStore()

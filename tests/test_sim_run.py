@@ -203,6 +203,27 @@ def test_spec_and_date_errors():
         service_day(ServiceRules(), "16.09.2025")
 
 
+def test_public_holidays_of_the_regions_state_run_as_sundays(region):
+    from simulations.errors import SimulationInputError
+
+    rules = ServiceRules(operating_hours={"mon": ["05:00", "23:00"], "tue": ["05:00", "23:00"],
+                                          "wed": ["05:00", "23:00"], "sun": ["09:00", "18:00"]})
+    assert region.state == "SN"                    # the demo's municipalities are Landkreis Meißen's (AGS 14…)
+    # Buß- und Bettag (Wednesday 19 Nov 2025) is a holiday in Saxony only
+    _, saxony = service_day(rules, "2025-11-19", "SN")
+    _, hesse = service_day(rules, "2025-11-19", "HE")
+    assert (saxony.day_type, saxony.open_s, saxony.close_s) == ("sunday", 9 * 3600, 18 * 3600)
+    assert (hesse.day_type, hesse.open_s, hesse.close_s) == ("weekday", 5 * 3600, 23 * 3600)
+    assert service_day(rules, "2025-11-19")[1].day_type == "weekday"       # no state: no holidays
+    # Easter Monday everywhere; closed on Sundays means closed on that holiday too
+    closed_sundays = ServiceRules(operating_hours={"mon": ["05:00", "23:00"]})
+    with pytest.raises(SimulationInputError, match="public holiday .*2025-04-21"):
+        service_day(closed_sundays, "2025-04-21", "SN")
+    assert service_day(closed_sundays, "2025-04-14", "SN")[1].day_type == "weekday"
+    with pytest.raises(SimulationInputError, match="unknown German state"):
+        service_day(rules, "2025-11-19", "XX")
+
+
 def test_dask_sweep_equals_serial(saved_networks):
     specs = grid(RunSpec(region=str(saved_networks["demo"]), demand=0.03), fleets=[2, 4], demands=[0.03], seeds=[0])
     assert len(specs) == 2

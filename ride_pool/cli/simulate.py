@@ -125,7 +125,7 @@ def simulate(
     trips_per_1000: float = typer.Option(4.0, "--trips-per-1000", help="Trips per 1,000 inhabitants and day at "
                                          "demand 1 (rural services: 1–5; strong small-town services: 8–15)."),
     date: str = typer.Option("2025-09-16", "--date", help="Simulated day (ISO date; its weekday's operating hours "
-                             "apply)."),
+                             "apply; a public holiday of the region's state runs as a Sunday)."),
     reposition: bool = typer.Option(False, "--reposition/--no-reposition", help="Idle vehicles drive towards the "
                                     "demand-weighted nearest town centre."),
     reoptimise_every: float = typer.Option(0, "--reoptimise-every", help="Run the service's background optimiser "
@@ -286,8 +286,10 @@ def _run(*, region, fleets, levels, seeds, out, tmp, scheduler, serial, workers,
             raise BadOption(f"--timetable {timetable}: {exc}") from None
     elif feeder_share:
         raise BadOption("--feeder-share needs --timetable (the trains to feed)")
-    day_start, day = service_day(base.rules, date)      # a bad or closed date fails here, before any worker starts
-    weekday = WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
+    # a bad or closed date fails here, before any worker starts; a public holiday of the region's state runs as a
+    # Sunday
+    day_start, day = service_day(base.rules, date, loaded.state)
+    weekday = "sun" if day.day_type == "sunday" else WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
     fit = None
     if observed is not None:
         from simulations.calibration import calibrate, read_observed
