@@ -755,3 +755,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stop_name_missing": ("Eine Haltestelle braucht einen Namen, z. B. 'Coswig, Bahnhof'",
                           "a stop needs a name, e.g. 'Coswig, Bahnhof'"),
 }
+
+# the operator control room's entries (issue 15) live in their own module
+from ride_pool.message_catalogue_ops import OPS_ROOM  # noqa: E402
+
+CATALOGUE.update(OPS_ROOM)

@@ -53,6 +53,11 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
         app.include_router(module.router)
     app.include_router(privacy.router)      # a rider's data export and account deletion
     app.include_router(audit.router)        # GET /api/v1/ops/audit
+    from ride_pool.api import control_room
+    app.include_router(control_room.router)         # the operator's control room (issue 15)
+    app.include_router(control_room.stream_router)
+    from ride_pool.api import booking_changes
+    app.include_router(booking_changes.router)      # GET /api/v1/bookings/{id}/changes
     app.add_middleware(audit.AuditMiddleware)   # records every change an operator makes
     from ride_pool.web import pages
     pages.install(app)      # the rider, driver and operator pages and /static

@@ -396,17 +396,27 @@ class ShiftPatch(Strict):
 
 
 @router.patch("/shifts/{shift_id}", response_model=ShiftOut)
-def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+def update_shift(body: ShiftPatch, request: Request, shift_id: int = Path(ge=1, le=MAX_ID),
+                 service: Service = Depends(get_service)):
     """Assign a shift's driver (``driver_email``, null for none), move its ``start``/``end`` or
     plan its break (``break_start_earliest``, ``break_start_latest``, ``break_minutes``; 0: none).
-    Only a shift that has not started can change; its times and break only while it has no
-    planned stops. New times or a new break replace the shift by a new one (the answer carries its
+    A running shift, or one with booked stops, can only be extended or shortened (``start``,
+    ``end``; shortening while every booked stop still fits, else 409 ``stops_do_not_fit``); other
+    shifts change freely. New times or a new break replace the shift by a new one (the answer carries its
     id)."""
     d = service.dispatcher
     fields = body.model_fields_set
     if not fields:
         raise HTTPException(422, detail={"code": "invalid_request",
                                          "message": msg("nothing_to_change", fields="start, end, driver_email, break")})
+    running = d.shifts.get(shift_id)
+    if running is not None and not running.ended and fields <= {"start", "end"} and (
+            running.started or any(s.kind.value != "break" for s in running.route)):
+        # a running shift, or one with booked stops: its hours change in place (shift_resize)
+        return shift_out(service, d.resize_shift(shift_id, service.times.epoch(body.start, "start"),
+                                                 service.times.epoch(body.end, "end"),
+                                                 operator_id=getattr(request.state, "caller", None) and
+                                                 request.state.caller.user_id))
     live = d.changeable_shift(shift_id)
     driver_id = live.driver_id
     if "driver_email" in fields:

@@ -103,6 +103,7 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "caller_phone": b.caller_phone,
         "arrived_at": _int_or_none(b.arrived_at),
         "dropoff_arrived_at": _int_or_none(b.dropoff_arrived_at),
+        "pinned": bool(b.pinned),
     }
 
 
@@ -137,6 +138,7 @@ def booking_from_row(row: BookingRow) -> Booking:
         caller_phone=row.caller_phone,
         arrived_at=row.arrived_at,
         dropoff_arrived_at=row.dropoff_arrived_at,
+        pinned=bool(row.pinned),
     )
 
 

@@ -25,6 +25,7 @@ from ride_pool.dispatch.access import StopDirectory, StopPoint
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
 from ride_pool.dispatch.bookings import BookingDesk, LookupNeeded
+from ride_pool.dispatch.control_room import BreakdownResult, ControlRoom
 from ride_pool.dispatch.domain import (
     Booking,
     Event,
@@ -93,6 +94,7 @@ class Dispatcher:
         self._fleet = Fleet(self.plans, self.journal)
         self._optimiser = Optimiser(self.plans, self.journal, self._lock)
         self._replays = ReportReplays()
+        self._room = ControlRoom(self.plans, self.journal)
 
     # ------------------------------------------------------------------ what callers read
     @property
@@ -492,6 +494,30 @@ class Dispatcher:
         """Active bookings that no vehicle's route holds."""
         with self._lock:
             return self.plans.unplanned_bookings()
+
+    # ------------------------------------------------------------------ the operator's control room
+    def assign_booking(self, booking_id: str, shift_id: int, pin: bool = False,
+                       operator_id: int | None = None) -> Booking:
+        """Move a booking to shift ``shift_id`` keeping its promised window (see :mod:`.control_room`)."""
+        with self._lock:
+            return self._room.assign(booking_id, shift_id, pin, operator_id)
+
+    def retime_booking(self, booking_id: str, pickup_after: int | None = None, arrive_by: int | None = None,
+                       operator_id: int | None = None) -> Booking:
+        """Replace a booking's promised window (all or nothing)."""
+        with self._lock:
+            return self._room.retime(booking_id, pickup_after, arrive_by, operator_id)
+
+    def breakdown(self, shift_id: int, operator_id: int | None = None) -> BreakdownResult:
+        """The shift's vehicle broke down: it ends now, its riders are re-planned or listed."""
+        with self._lock:
+            return self._room.breakdown(shift_id, operator_id)
+
+    def resize_shift(self, shift_id: int, start: int | None = None, end: int | None = None,
+                     operator_id: int | None = None) -> VehicleShift:
+        """Extend or shorten a running shift or one with booked stops."""
+        with self._lock:
+            return self._room.resize(shift_id, start, end, operator_id)
 
     # ------------------------------------------------------------------ data protection
     def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:

@@ -78,6 +78,12 @@ class EventKind(StrEnum):
     SERVICE_AREA_CHANGED = "service_area_changed"    # the operator changed the rules or the area
     BREAK_STARTED = "break_started"              # the driver began the shift's planned break
     BREAK_ENDED = "break_ended"
+    #: a booking's vehicle or promised window changed (an operator's move or re-time, a breakdown,
+    #: the background optimiser); cause "operator" (``data.operator_id``), "optimiser", ...;
+    #: ``data``: change, old/new shift and vehicle, old/new window
+    BOOKING_CHANGED = "booking_changed"
+    SHIFT_CHANGED = "shift_changed"              # an operator extended or shortened a shift
+    SHIFT_BROKE_DOWN = "shift_broke_down"        # the vehicle broke down: the shift ended early
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)
@@ -213,6 +219,8 @@ class Booking:
     #: when the driver reported arriving at the pickup, and at the drop-off (the reported times)
     arrived_at: int | None = None
     dropoff_arrived_at: int | None = None
+    #: an operator pinned the booking to its vehicle: re-optimisation keeps it there
+    pinned: bool = False
 
     @property
     def seats(self) -> int:
