@@ -299,3 +299,63 @@ def test_the_break_moves_within_its_window(api):
     book(api, fleet, "r1@example.org", 11, 50)
     assert int(local(0, 12).timestamp()) < break_begin() <= int(local(0, 13).timestamp())
     assert_plan_ok(api)
+
+
+def test_weekly_shift_templates_generate_and_edit_the_plan(api, clock):
+    fleet = Fleet(api, seats=2, vehicles=2)
+    op = fleet.operator
+    v1, v2 = (v["id"] for v in fleet.vehicles)
+    # Mon-Fri 05:00-13:00 and 12:30-20:30 with a 30-minute break; Saturday 08:00-14:00
+    early = api.post("/api/v1/ops/shift-templates", headers=op, json={
+        "vehicle_id": v1, "weekdays": [0, 1, 2, 3, 4], "start": "05:00", "end": "13:00",
+        "break_start_earliest": "08:30", "break_start_latest": "10:00", "break_minutes": 30,
+        "driver_email": fleet.driver_emails[0]})
+    assert early.status_code == 201, early.text
+    assert [t["weekday"] for t in early.json()] == [0, 1, 2, 3, 4]
+    late = api.post("/api/v1/ops/shift-templates", headers=op, json={
+        "vehicle_id": v2, "weekdays": [0, 1, 2, 3, 4], "start": "12:30", "end": "20:30",
+        "break_start_earliest": "16:00", "break_start_latest": "17:30", "break_minutes": 30})
+    sat = api.post("/api/v1/ops/shift-templates", headers=op, json={
+        "vehicle_id": v1, "weekdays": [5], "start": "08:00", "end": "14:00"})
+    assert late.status_code == 201 and sat.status_code == 201
+    assert len(api.get("/api/v1/ops/shift-templates", headers=op).json()) == 11
+    # bad templates: German message by default, the field named
+    for body in ({"vehicle_id": v1, "weekdays": [0], "start": "13:00", "end": "05:00"},
+                 {"vehicle_id": v1, "weekdays": [0], "start": "25:00", "end": "26:00"},
+                 {"vehicle_id": v1, "weekdays": [0], "start": "05:00", "end": "13:00", "break_minutes": 30},
+                 {"vehicle_id": v1, "weekdays": [9], "start": "05:00", "end": "13:00"}):
+        r = api.post("/api/v1/ops/shift-templates", headers={**op, "Accept-Language": "de"}, json=body)
+        assert r.status_code == 422 and r.json()["detail"]["code"] in ("invalid_template", "invalid_request"), r.text
+    # the preview for 2 weeks from Tuesday 09:00: today's early shift has begun, the fleet's own
+    # 09:00-18:00 shifts clash with today's late shift, the rest is new
+    plan = api.get("/api/v1/ops/shift-templates/plan", headers=op, params={"weeks": 2}).json()
+    assert len(plan) == 2 * 11
+    today = [p for p in plan if p["date"] == "2026-03-03"]
+    assert {(p["start"][11:16], p["status"]) for p in today} == {("05:00", "clash"), ("12:30", "clash")}
+    assert {p["status"] for p in plan if p["date"] != "2026-03-03"} == {"new"}
+    saturday = next(p for p in plan if p["date"] == "2026-03-07")
+    assert saturday["start"] == iso(local(4, 8)) and saturday["break_minutes"] == 0
+    # generate: the new ones are created (with breaks and drivers); again: they exist
+    made = api.post("/api/v1/ops/shift-templates/generate", headers=op, json={"weeks": 2}).json()
+    created = [p for p in made if p["status"] == "created"]
+    assert len(created) == 20
+    d = api.service.dispatcher
+    wed = next(p for p in created if p["date"] == "2026-03-04" and p["vehicle_id"] == v1)
+    shift = d.shifts[wed["shift_id"]]
+    assert (shift.start, shift.end) == (int(local(1, 5).timestamp()), int(local(1, 13).timestamp()))
+    assert shift.break_s == 1800 and shift.break_earliest == int(local(1, 8, 30).timestamp())
+    assert shift.driver_id is not None
+    again = api.post("/api/v1/ops/shift-templates/generate", headers=op, json={"weeks": 2}).json()
+    assert {p["status"] for p in again if p["date"] != "2026-03-03"} == {"exists"}
+    # edit the plan: the late shift ends at 21:00 from now on; delete Saturday
+    tid = late.json()[0]["id"]
+    r = api.patch(f"/api/v1/ops/shift-templates/{tid}", headers=op, json={"end": "21:00"})
+    assert r.status_code == 200 and r.json()["end"] == "21:00"
+    assert api.client.delete(f"/api/v1/ops/shift-templates/{sat.json()[0]['id']}", headers=op).status_code == 204
+    assert_problem(api.patch("/api/v1/ops/shift-templates/9999", headers=op, json={"end": "21:00"}), 404)
+    plan = api.get("/api/v1/ops/shift-templates/plan", headers=op, params={"weeks": 2}).json()
+    assert len(plan) == 2 * 10
+    monday = next(p for p in plan if p["date"] == "2026-03-09" and p["template_id"] == tid)
+    assert monday["end"] == iso(local(6, 21)) and monday["status"] == "clash"   # the 20:30 one exists
+    # a rider can book on a generated shift
+    assert_plan_ok(api)
