@@ -30,8 +30,6 @@ OPS_ROOM: dict[str, tuple[str, str]] = {
                             "no vehicle has room for booking {booking_id} between {earliest} and {latest}; the "
                             "old promise stands"),
     "breakdown_place": ("Pannenort {label}", "breakdown of {label}"),
-    "pinned_booking_moved": ("Die Buchung {booking_id} ist fest auf {label} eingeplant.",
-                             "booking {booking_id} is pinned to {label}"),
     # shifts that follow reality
     "shift_started_start_fixed": ("Die Schicht {shift_id} läuft schon; ihr Beginn lässt sich nicht mehr ändern, "
                                   "nur ihr Ende.", "shift {shift_id} is running; only its end can change"),
@@ -39,6 +37,7 @@ OPS_ROOM: dict[str, tuple[str, str]] = {
                          "{bookings}. Verschieben Sie sie zuerst auf ein anderes Fahrzeug.",
                          "with the end at {end}, these bookings of shift {shift_id} no longer fit: {bookings}; "
                          "move them to another vehicle first"),
+    "invalid_template": ("Die Schichtvorlage passt nicht.", "the shift template does not fit"),
     "template_invalid": ("Schichtvorlage: {message}", "shift template: {message}"),
     "template_weekday": ("Wochentag muss 0 (Montag) bis 6 (Sonntag) sein", "weekday must be 0 (Monday) to 6 "
                          "(Sunday)"),

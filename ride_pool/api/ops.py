@@ -141,13 +141,23 @@ def create_stop(body: StopIn, service: Service = Depends(get_service)):
 class ImportResult(BaseModel):
     imported: int
     outside_area: int = Field(description="stops skipped because they lie outside the service area")
+    #: ``?preview=true``: nothing was written; the stops as read (with their line), the ones
+    #: outside the area, and every faulty line with what to fix (German unless asked otherwise)
+    preview: bool = False
+    stops: list[dict] = Field(default_factory=list)
+    errors: list[dict] = Field(default_factory=list)
 
 
-@router.post("/stops/import", response_model=ImportResult)
-async def import_stops(request: Request, service: Service = Depends(get_service)):
-    """Import a GTFS ``stops.txt`` or a stop CSV (id/name/city/latitude/longitude) sent as the
-    request body (``text/csv``) or as the file field ``file`` of a form. The whole file is checked
-    before anything is written; stops outside the service area are skipped and counted."""
+@router.post("/stops/import", response_model=ImportResult, response_model_exclude_unset=True)
+async def import_stops(request: Request, preview: bool = Query(default=False), service: Service = Depends(get_service)):
+    """Import a GTFS ``stops.txt`` or a stop CSV sent as the request body (``text/csv``) or as the
+    file field ``file`` of a form: ``,`` or ``;`` separated, UTF-8 (with or without BOM) or
+    Windows-1252, English or German headers (``Haltestelle;Ort;Breite;Länge;DHID``), decimal
+    commas. The whole file is checked before anything is written; stops outside the service area
+    are skipped and counted. ``?preview=true`` writes nothing and lists the stops and every faulty
+    line (200 even when there are some)."""
+    from ride_pool.stop_files import StopFileError, decode_stop_bytes
+
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -160,9 +170,9 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
     if not raw:
         raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_empty")})
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_utf8")}) from None
+        text = decode_stop_bytes(raw)
+    except StopFileError as exc:
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
     if "\x00" in text:
         raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_nul")})
 
@@ -170,6 +180,10 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         try:
             parsed = parse_stops_text(text)
         except StopImportError as exc:
+            if preview:
+                errors = [{"line": line, "message": render(problem)} for line, problem in exc.problems] or [
+                    {"line": None, "message": render(exc.message)}]
+                return ImportResult(imported=0, outside_area=0, preview=True, errors=errors)
             raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
         d = service.dispatcher
         # points far from any road are sorted out for all stops at once (one by one, each refusal
@@ -182,8 +196,16 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
                     raise DispatchInputError(msg("far_from_road"))
                 stop["node"] = d.place(stop["lat"], stop["lon"]).node
                 kept.append(stop)
+                stop["inside"] = True
             except DispatchInputError:
                 outside += 1
+                stop["inside"] = False
+        if preview:
+            return ImportResult(imported=0, outside_area=outside, preview=True,
+                                stops=[{k: s.get(k) for k in ("code", "name", "town", "lat", "lon", "inside")}
+                                       for s in parsed])
+        for stop in kept:
+            stop.pop("inside", None)
         Repository(service.engine).import_stops(kept)
         return ImportResult(imported=len(kept), outside_area=outside)
 
