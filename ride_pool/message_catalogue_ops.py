@@ -48,6 +48,13 @@ OPS_ROOM: dict[str, tuple[str, str]] = {
     "template_unknown": ("Die Schichtvorlage {template_id} gibt es nicht.", "shift template {template_id} does not "
                          "exist"),
     "template_weeks": ("Wochen: 1 bis 8", "weeks: 1 to 8"),
+    # operating hours
+    "rule_hours_overlap": ("operating_hours.{day}: Die Zeiträume überschneiden sich.",
+                           "operating_hours.{day}: the intervals overlap"),
+    "rule_holidays_form": ("holidays muss eine Liste von Tagen (JJJJ-MM-TT) sein, z. B. ['2026-12-25'].",
+                           "holidays must be a list of dates (YYYY-MM-DD), e.g. ['2026-12-25']"),
+    "rule_holiday_date": ("holidays: {got} ist kein Tag der Form JJJJ-MM-TT.", "holidays: {got} is not a date "
+                          "YYYY-MM-DD"),
     # German stop files
     "stop_file_line": ("Zeile {line}: {message}", "line {line}: {message}"),
     "stop_file_no_header": ("Die Kopfzeile braucht die Spalten Haltestelle (oder Name), Breite (oder Lat) und "
