@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from api_support import *  # noqa: F401,F403 - fixtures api, clock and helpers
 from api_support import Fleet, assert_problem, iso, local
-
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.messages import Hours
 

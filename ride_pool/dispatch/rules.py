@@ -177,7 +177,7 @@ class ServiceRules:
             if not spans:
                 raise RulesError(msg("rule_hours_span", day=day))
             spans.sort()
-            for (a0, b0), (a1, b1) in zip(spans, spans[1:]):
+            for (_, b0), (a1, _) in zip(spans, spans[1:]):
                 if a1 <= b0:
                     raise RulesError(msg("rule_hours_overlap", day=day))
             hours[day] = spans
