@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ride_pool.api import security, throttle
 from ride_pool.api.auth import forget_caller
+from ride_pool.api.control_room import OpsBookingOut, ops_booking_out
 from ride_pool.api.deps import get_service, operator_only
 from ride_pool.api.drivers import shift_out
 from ride_pool.api.passwords import require_good_password
@@ -258,10 +259,10 @@ async def phone_booking(body: BookingIn, idempotency_key: str | None = Header(de
     return await service.in_dispatch_thread(book_response, service, body.offer_id, None, "phone", idempotency_key)
 
 
-@router.get("/bookings", response_model=list[BookingOut])
+@router.get("/bookings", response_model=list[OpsBookingOut])
 def active_bookings(service: Service = Depends(get_service)):
-    """All open bookings (confirmed or on board), by pickup time."""
-    return [booking_out(service, b) for b in service.dispatcher.active_bookings()]
+    """All open bookings (confirmed or on board), by pickup time, with their shift and pin."""
+    return [ops_booking_out(service, b) for b in service.dispatcher.active_bookings()]
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
@@ -308,6 +309,8 @@ class LiveVehicle(BaseModel):
     anchor_lon: float
     started: bool
     next_stops: list[dict]
+    #: not_started, driving, waiting, on_break (issue 15)
+    state: str = "waiting"
 
 
 @router.get("/live", response_model=list[LiveVehicle])
@@ -324,7 +327,7 @@ def live(service: Service = Depends(get_service)):
         out.append(LiveVehicle(
             shift_id=s.shift_id, vehicle_id=s.vehicle_id, label=s.label, lat=s.lat, lon=s.lon,
             anchor_lat=float(net.node_lat[s.anchor_node]), anchor_lon=float(net.node_lon[s.anchor_node]),
-            started=s.started, next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
+            started=s.started, state=d.vehicle_state(s.shift_id), next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
                                             "lat": p.place.lat, "lon": p.place.lon,
                                             "time": service.times.iso(p.begin).isoformat()} for p in steps]))
     return out

@@ -445,3 +445,17 @@ class ControlRoom:
                     late.append(bid)
                     break
         return late
+
+
+def vehicle_state(plans: LivePlans, shift: VehicleShift, now: int) -> str:
+    """What a shift's vehicle is doing: ``not_started``, ``on_break``, ``driving`` (a drive is in
+    progress), ``waiting`` (started, standing) or ``ended``."""
+    if shift.ended:
+        return "ended"
+    if not shift.started:
+        return "not_started"
+    if shift.break_started_at is not None and shift.break_ended_at is None:
+        return "on_break"
+    if shift.shift_id in plans.legs:
+        return "driving"
+    return "waiting"

@@ -519,6 +519,13 @@ class Dispatcher:
         with self._lock:
             return self._room.resize(shift_id, start, end, operator_id)
 
+    def vehicle_state(self, shift_id: int) -> str:
+        """not_started, driving, waiting, on_break or ended (see :func:`.control_room.vehicle_state`)."""
+        from ride_pool.dispatch.control_room import vehicle_state
+
+        with self._lock:
+            return vehicle_state(self.plans, self.plans.shift(shift_id), self.journal.now())
+
     # ------------------------------------------------------------------ data protection
     def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:
         """Drop the phone caller's name and number, and the places that tell where the rider lives
