@@ -22,7 +22,8 @@ export function showBookings(list) {
     const fresh = list.find((b) => b.booking_id === current.booking_id);
     if (fresh) current = fresh;
   }
-  renderBookings();
+  if (desk) search();       // the search shows the bookings as they are now
+  else renderBookings();
 }
 
 export function setUpBookings() {

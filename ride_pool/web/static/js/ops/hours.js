@@ -75,7 +75,12 @@ function parseDay(day, text) {
   if (!text.trim()) return null;
   return text.split(/[,;]/).map((part) => {
     const m = SPAN.exec(part);
-    if (!m) throw new Error(t("ops.hours.bad", { day: t(`ops.day.${day}`), text: part.trim() }));
+    const ok = m && [[m[1], m[2]], [m[3], m[4]]].every(([h, min]) => Number(min) < 60
+      && (Number(h) < 24 || (Number(h) === 24 && Number(min) === 0)));
+    if (!ok) throw new Error(t("ops.hours.bad", { day: t(`ops.day.${day}`), text: part.trim() }));
+    if (Number(m[1]) * 60 + Number(m[2]) >= Number(m[3]) * 60 + Number(m[4])) {
+      throw new Error(t("ops.hours.order", { day: t(`ops.day.${day}`), text: part.trim() }));
+    }
     return [pad(m[1], m[2]), pad(m[3], m[4])];
   });
 }
