@@ -72,7 +72,7 @@ def test_operator_moves_a_booking_and_gives_it_a_new_time(new_page, web_server, 
         row.wait_for()
         assert page.locator("#bookings-table tbody tr").count() == 1
         row.locator("button", has_text="Verschieben / Zeit").click()
-        panel = page.locator("#move-form")
+        panel = page.locator(f'#move-form[data-booking-id="{booking_id}"][data-ready="true"]')
         panel.wait_for()
         panel.get_by_label("Auf Fahrzeug (Schicht)").select_option(str(other))
         panel.get_by_label("festhalten (die Optimierung verschiebt sie nicht)").check()

@@ -184,7 +184,7 @@ async def import_stops(request: Request, preview: bool = Query(default=False), s
             if preview:
                 errors = [{"line": line, "message": render(problem)} for line, problem in exc.problems] or [
                     {"line": None, "message": render(exc.message)}]
-                return ImportResult(imported=0, outside_area=0, preview=True, errors=errors)
+                return ImportResult(imported=0, outside_area=0, preview=True, errors=errors, stops=[])
             raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
         d = service.dispatcher
         # points far from any road are sorted out for all stops at once (one by one, each refusal
@@ -202,7 +202,7 @@ async def import_stops(request: Request, preview: bool = Query(default=False), s
                 outside += 1
                 stop["inside"] = False
         if preview:
-            return ImportResult(imported=0, outside_area=outside, preview=True,
+            return ImportResult(imported=0, outside_area=outside, preview=True, errors=[],
                                 stops=[{k: s.get(k) for k in ("code", "name", "town", "lat", "lon", "inside")}
                                        for s in parsed])
         for stop in kept:

@@ -149,13 +149,15 @@ async function openPanel(b) {
   clearMessages($("#move-error"), $("#bookings-status"));
   form.hidden = false;
   form.dataset.bookingId = b.booking_id;
+  form.dataset.ready = "false";
+  $("#retime-time").value = localInput(b.pickup_earliest);
   try {
     shiftOptions = (await api("/api/v1/ops/shifts")).filter((s) => !s.ended);
   } catch (e) {
     showError($("#move-error"), e);
   }
-  $("#retime-time").value = localInput(b.pickup_earliest);
   renderPanel();
+  form.dataset.ready = "true";
   loadHistory(b);
   $("#move-shift").focus();
 }
