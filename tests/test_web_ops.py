@@ -188,7 +188,8 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     page.get_by_role("tab", name="Bediengebiet").click()
     hours = web_api.get("/api/v1/ops/service-area", headers=web_api.login(*OPERATOR))["rules"]["operating_hours"]
     opening, closing = hours["mon"]
-    assert page.locator("#hours-form").get_by_label("Montag").input_value() == f"{opening}–{closing}"     # the hours editor (issue 15)
+    # the hours editor (issue 15)
+    assert page.locator("#hours-form").get_by_label("Montag").input_value() == f"{opening}–{closing}"
 
     # --- the booking is cancelled from the list
     page.get_by_role("tab", name="Buchungen").click()

@@ -38,7 +38,8 @@ def open_dashboard(page, server):
 def book_eight(web_api, op, stops, caller: str) -> str:
     """A phone booking of 8 people Meißen → Coswig as soon as possible (only our 8-seat vehicles fit)."""
     quote = web_api.post("/api/v1/ops/quotes", {
-        "origin": {"stop_id": stops["Meißen, Bahnhof"]["id"]}, "destination": {"stop_id": stops["Coswig, Bahnhof"]["id"]},
+        "origin": {"stop_id": stops["Meißen, Bahnhof"]["id"]},
+        "destination": {"stop_id": stops["Coswig, Bahnhof"]["id"]},
         "passengers": 8, "caller_name": caller, "caller_phone": "03521 765432"}, headers=op)
     assert quote["offers"], quote
     booking = web_api.post("/api/v1/ops/bookings", {"offer_id": quote["offers"][0]["offer_id"]},
@@ -77,10 +78,12 @@ def test_operator_moves_a_booking_and_gives_it_a_new_time(new_page, web_server, 
         panel.get_by_label("Auf Fahrzeug (Schicht)").select_option(str(other))
         panel.get_by_label("festhalten (die Optimierung verschiebt sie nicht)").check()
         panel.get_by_role("button", name="Verschieben").click()
-        page.wait_for_function("() => document.querySelector('#bookings-status').textContent.startsWith('Verschoben auf')")
+        page.wait_for_function("() => document.querySelector('#bookings-status').textContent"
+                               ".startsWith('Verschoben auf')")
         moved = open_booking(web_api, op, booking_id)
         assert moved["shift_id"] == other and moved["pinned"] is True
-        assert (moved["pickup_earliest"], moved["pickup_latest"]) == (before["pickup_earliest"], before["pickup_latest"])
+        assert (moved["pickup_earliest"], moved["pickup_latest"]) == (before["pickup_earliest"],
+                                                                      before["pickup_latest"])
         shot(page, "ops_move")
 
         # a new time: 30 minutes later
@@ -93,7 +96,8 @@ def test_operator_moves_a_booking_and_gives_it_a_new_time(new_page, web_server, 
         panel.wait_for()
         page.locator("#retime-time").fill(later.strftime("%Y-%m-%dT%H:%M"))
         panel.get_by_role("button", name="Zeit ändern").click()
-        page.wait_for_function("() => document.querySelector('#bookings-status').textContent.startsWith('Neues Abholfenster')")
+        page.wait_for_function("() => document.querySelector('#bookings-status').textContent"
+                               ".startsWith('Neues Abholfenster')")
         retimed = open_booking(web_api, op, booking_id)
         assert datetime.fromisoformat(retimed["pickup_earliest"]) == later
         # the rider's view of it: two changes by the operator

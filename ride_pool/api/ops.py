@@ -327,7 +327,8 @@ def live(service: Service = Depends(get_service)):
         out.append(LiveVehicle(
             shift_id=s.shift_id, vehicle_id=s.vehicle_id, label=s.label, lat=s.lat, lon=s.lon,
             anchor_lat=float(net.node_lat[s.anchor_node]), anchor_lon=float(net.node_lon[s.anchor_node]),
-            started=s.started, state=d.vehicle_state(s.shift_id), next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
+            started=s.started, state=d.vehicle_state(s.shift_id),
+            next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
                                             "lat": p.place.lat, "lon": p.place.lon,
                                             "time": service.times.iso(p.begin).isoformat()} for p in steps]))
     return out
