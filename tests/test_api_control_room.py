@@ -359,3 +359,35 @@ def test_weekly_shift_templates_generate_and_edit_the_plan(api, clock):
     assert monday["end"] == iso(local(6, 21)) and monday["status"] == "clash"   # the 20:30 one exists
     # a rider can book on a generated shift
     assert_plan_ok(api)
+
+
+def test_moves_pins_and_a_breakdown_survive_a_restart(database_url, demo_network, clock, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api_support import _CHEAP_HASH, Api, make_app
+    from ride_pool.api import security
+
+    monkeypatch.setattr(security, "_password_hash", _CHEAP_HASH)
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
+        api = Api(client, clock)
+        fleet = Fleet(api, seats=1, vehicles=3)
+        op = fleet.operator
+        _, b1 = book(api, fleet, "r1@example.org", 10)
+        _, b2 = book(api, fleet, "r2@example.org", 10)
+        _, b3 = book(api, fleet, "r3@example.org", 10)
+        _, b4 = book(api, fleet, "r4@example.org", 14)
+        s1 = shift_of(api, b1["booking_id"])
+        assert api.post(f"/api/v1/ops/bookings/{b4['booking_id']}/assign", headers=op,
+                        json={"shift_id": s1, "pin": True}).status_code == 200
+        s2 = shift_of(api, b2["booking_id"])
+        out = api.post(f"/api/v1/ops/shifts/{s2}/breakdown", headers=op).json()
+        assert [u["booking_id"] for u in out["unplaced"]] == [b2["booking_id"]]
+        before = {bid: (shift_of(api, bid), api.service.dispatcher.bookings[bid].pinned)
+                  for bid in (b1["booking_id"], b2["booking_id"], b3["booking_id"], b4["booking_id"])}
+    with TestClient(make_app(database_url, demo_network, clock), headers={"Accept-Language": "en"}) as client:
+        api = Api(client, clock)
+        after = {bid: (shift_of(api, bid), api.service.dispatcher.bookings[bid].pinned) for bid in before}
+        assert after == before
+        assert s2 not in api.service.dispatcher.shifts or api.service.dispatcher.shifts[s2].ended
+        assert api.service.dispatcher.bookings[b2["booking_id"]].status.value == "confirmed"
+        assert_plan_ok(api)
