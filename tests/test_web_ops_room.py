@@ -190,3 +190,70 @@ def test_operator_edits_the_hours(new_page, web_server, web_api):
         web_api.put("/api/v1/ops/service-area", {"rules": {
             "operating_hours": before.get("operating_hours", ALL_DAY), "holidays": [],
             "window_s": before["window_s"]}}, headers=op)
+
+
+EXCEL_CSV = ("Haltestelle;Ort;Breite;Länge;DHID\r\n"
+             "Bahnhof;Coswig;51,135247;13,588342;de:14627:9001\r\n"
+             "Schloßstraße;Meißen;51,1634;13,4737;de:14627:9002\r\n").encode("cp1252")
+BROKEN_CSV = ("Haltestelle;Ort;Breite;Länge;DHID\r\n"
+              "Bahnhof;Coswig;51,135247;13,588342;de:14627:9001\r\n"
+              "Zentrum;Klipphausen;einundfünfzig;13,527816;de:14627:9002\r\n").encode("cp1252")
+
+
+def test_operator_previews_a_german_stop_file_and_plans_the_week(new_page, web_server, web_api):
+    op = web_api.login(*OPERATOR)
+    tag = uuid.uuid4().hex[:6]
+    stops = {s["name"]: s for s in web_api.get("/api/v1/stops", limit=5000)}
+    depot = stops["Meißen, Bahnhof"]
+    vehicle = web_api.post("/api/v1/ops/vehicles", {"label": f"Plan {tag}", "seats": 6, "wheelchair_places": 1,
+                                                    "depot_lat": depot["lat"], "depot_lon": depot["lon"]}, headers=op)
+    page = new_page(*WIDE)
+    try:
+        open_dashboard(page, web_server)
+        # --- a stop file from Excel (Windows-1252, ';', decimal commas): preview, nothing written
+        page.get_by_role("tab", name="Haltestellen").click()
+        upload = {"name": "haltestellen.csv", "mimeType": "text/csv", "buffer": EXCEL_CSV}
+        page.locator("#import-file").set_input_files(upload)
+        page.get_by_role("button", name="Vorschau", exact=True).first.click()
+        preview = page.locator("#import-preview-out")
+        preview.locator("table").wait_for()
+        assert "Schloßstraße" in preview.inner_text() and "Meißen" in preview.inner_text()
+        page.locator("#import-file").set_input_files({**upload, "buffer": BROKEN_CSV})
+        page.locator("#import-preview").click()
+        preview.locator("li[data-line='3']").wait_for()
+        assert "Zeile 3" in preview.inner_text()
+        preview.scroll_into_view_if_needed()
+        shot(page, "ops_stops_preview")
+
+        # --- the weekly plan: Mon-Fri 05:00-13:00 with a 30-minute break
+        page.get_by_role("tab", name="Schichten").click()
+        form = page.locator("#template-form")
+        form.get_by_label("Fahrzeug").select_option(str(vehicle["id"]))
+        for day in ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag"):
+            form.get_by_label(day).check()
+        form.get_by_label("Beginn").fill("05:00")
+        form.get_by_label("Ende").fill("13:00")
+        form.get_by_label("Pause frühestens").fill("08:30")
+        form.get_by_label("Pause spätestens").fill("10:00")
+        form.get_by_label("Pausenlänge (Minuten)").fill("30")
+        form.get_by_role("button", name="Speichern").click()
+        page.wait_for_function("() => document.querySelectorAll('#templates-table tbody tr').length >= 5")
+        page.locator("#plan-weeks").fill("1")
+        page.locator("#plan-preview").click()
+        page.locator("#plan-table tbody tr").first.wait_for()
+        mine = page.locator("#plan-table tbody tr", has_text=f"Plan {tag}")
+        assert mine.count() >= 4 and "30 min, Beginn 08:30–10:00" in mine.first.inner_text()
+        page.locator("#plan-section").scroll_into_view_if_needed()
+        shot(page, "ops_plan")
+        page.locator("#plan-generate").click()
+        page.wait_for_function("() => /\\d+ Schichten angelegt/.test(document.querySelector('#plan-status').textContent)")
+        made = [s for s in web_api.get("/api/v1/ops/shifts", headers=op) if s["vehicle_id"] == vehicle["id"]]
+        assert len(made) == mine.count() and all(s["break_minutes"] == 30 for s in made)
+        assert not [m for m in page.console_messages if m.startswith("pageerror")], page.console_messages
+    finally:
+        for t in web_api.get("/api/v1/ops/shift-templates", headers=op):
+            if t["vehicle_id"] == vehicle["id"]:
+                web_api.client.delete(f"/api/v1/ops/shift-templates/{t['id']}", headers=op)
+        for s in web_api.get("/api/v1/ops/shifts", headers=op):
+            if s["vehicle_id"] == vehicle["id"]:
+                web_api.post(f"/api/v1/ops/shifts/{s['id']}/end", headers=op)
