@@ -272,6 +272,7 @@ class ControlRoom:
         # the broken vehicle takes nobody any more: its route empties, its capacity goes
         old_route = list(plans.routes[v_broken])
         old_slots = {b.booking_id: plans.request_slot_of.get(b.booking_id) for b in bookings}
+        break_rs = plans.breaks.get(shift_id)
         plans.drop_break(shift)
         plans.set_route(v_broken, [])
         ended = dataclasses.replace(shift, ended=True, ended_at=now, route=[])
@@ -350,7 +351,8 @@ class ControlRoom:
                     plans.tables.fill_request(rs, self._request(b))
             shift.ended, shift.ended_at = saved_vehicle
             plans.set_vehicle_arrays(v_broken, shift)
-            plans.set_route(v_broken, old_route)
+            plans.set_route(v_broken, [c for c in old_route if break_rs is None or c // 2 != break_rs])
+            plans.plan_break(shift)     # its slot was given back: planned again
             raise
         for new in new_bookings:
             plans.bookings[new.booking_id] = new
