@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ride_pool.dispatch.domain import EventKind
-from routing.travel_times import TravelTimes
 from routing.darp.checker import check_plan
+from routing.travel_times import TravelTimes
 from test_dispatcher import T0, FlakyStore, _state, grid_network, make_dispatcher, quote_and_book
 
 

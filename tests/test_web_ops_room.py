@@ -246,7 +246,8 @@ def test_operator_previews_a_german_stop_file_and_plans_the_week(new_page, web_s
         page.locator("#plan-section").scroll_into_view_if_needed()
         shot(page, "ops_plan")
         page.locator("#plan-generate").click()
-        page.wait_for_function("() => /\\d+ Schichten angelegt/.test(document.querySelector('#plan-status').textContent)")
+        page.wait_for_function("() => /\\d+ Schichten angelegt/"
+                               ".test(document.querySelector('#plan-status').textContent)")
         made = [s for s in web_api.get("/api/v1/ops/shifts", headers=op) if s["vehicle_id"] == vehicle["id"]]
         assert len(made) == mine.count() and all(s["break_minutes"] == 30 for s in made)
         assert not [m for m in page.console_messages if m.startswith("pageerror")], page.console_messages
