@@ -181,7 +181,8 @@ def test_operator_edits_the_hours(new_page, web_server, web_api):
         assert "Montag" in error.inner_text() and "25:00–26:00" in error.inner_text()
         form.get_by_label("Montag").fill("05:00–09:00, 08:00–12:00")
         form.get_by_role("button", name="Speichern").click()
-        page.wait_for_function("() => document.querySelector('#hours-error').textContent.includes('überschneiden')")
+        page.wait_for_function("() => document.querySelector('#hours-error').textContent"
+                               " === 'Montag: Die Zeiträume überschneiden sich.'")
         form.scroll_into_view_if_needed()
         shot(page, "ops_hours")
         assert web_api.get("/api/v1/ops/service-area", headers=op)["rules"]["window_s"] == 900
