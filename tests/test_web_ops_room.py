@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from web_support import ALL_DAY, running_vehicle, shot, wait_for_map  # fixtures: conftest.py
+from web_support import ALL_DAY, PHONE, log_in, running_vehicle, shot, wait_for_map  # fixtures: conftest.py
 
 pytestmark = pytest.mark.browser
 
@@ -56,8 +56,17 @@ def test_operator_moves_a_booking_and_gives_it_a_new_time(new_page, web_server, 
         a = stack.enter_context(running_vehicle(web_api, OPERATOR, PASSWORD, "VerlegenA"))
         b = stack.enter_context(running_vehicle(web_api, OPERATOR, PASSWORD, "VerlegenB"))
         op = a["op"]
-        caller = f"Frau Umzug {uuid.uuid4().hex[:4]}"
-        booking_id = book_eight(web_api, op, a["stops"], caller)
+        # a rider with an account books 8 seats (only our vehicles have them)
+        tag = uuid.uuid4().hex[:6]
+        caller, rider_email = f"Frau Umzug {tag}", f"umzug-{tag}@example.org"
+        rider_auth = web_api.register(rider_email, PASSWORD, caller)
+        stops = a["stops"]
+        quote = web_api.post("/api/v1/quotes", {
+            "origin": {"stop_id": stops["Meißen, Bahnhof"]["id"]},
+            "destination": {"stop_id": stops["Coswig, Bahnhof"]["id"]}, "passengers": 8}, headers=rider_auth)
+        assert quote["offers"], quote
+        booking_id = web_api.post("/api/v1/bookings", {"offer_id": quote["offers"][0]["offer_id"]},
+                                  headers={**rider_auth, "Idempotency-Key": uuid.uuid4().hex})["booking_id"]
         before = open_booking(web_api, op, booking_id)
         mine = {a["shift"]["id"]: a, b["shift"]["id"]: b}
         now_on = before["shift_id"]
@@ -110,6 +119,16 @@ def test_operator_moves_a_booking_and_gives_it_a_new_time(new_page, web_server, 
         assert "Disposition" in page.locator("#move-history").inner_text()
         shot(page, "ops_retime")
         assert not [m for m in page.console_messages if m.startswith("pageerror")], page.console_messages
+
+        # the rider's page says what changed and who changed it
+        rider = new_page(*PHONE)
+        rider.goto(web_server.url(f"/bookings/{booking_id}"))
+        log_in(rider, rider_email, PASSWORD)
+        rider.wait_for_selector('#booking-changes li[data-change="retimed"]')
+        changes_text = rider.locator("#booking-changes").inner_text()
+        assert "verlegt" in changes_text and "Abholfenster wurde" in changes_text and "Disposition" in changes_text
+        rider.locator("#booking-changes-box").scroll_into_view_if_needed()
+        shot(rider, "ops_rider_changes")
 
 
 def test_operator_handles_a_breakdown(new_page, web_server, web_api):
