@@ -130,6 +130,8 @@ export default {
     "ops.audit.action.POST /api/v1/ops/shifts/{shift_id}/breakdown": "Panne gemeldet",
     "ops.audit.action.POST /api/v1/ops/shift-templates": "Schichtvorlage angelegt",
     "ops.audit.action.POST /api/v1/ops/shift-templates/generate": "Schichten aus dem Wochenplan angelegt",
+    "ops.audit.action.PATCH /api/v1/ops/shift-templates/{template_id}": "Schichtvorlage geändert",
+    "ops.audit.action.DELETE /api/v1/ops/shift-templates/{template_id}": "Schichtvorlage gelöscht",
   },
   en: {
     "ops.desk.q": "Search (name, phone, booking number, stop)",
@@ -259,5 +261,7 @@ export default {
     "ops.audit.action.POST /api/v1/ops/shifts/{shift_id}/breakdown": "Breakdown reported",
     "ops.audit.action.POST /api/v1/ops/shift-templates": "Shift template created",
     "ops.audit.action.POST /api/v1/ops/shift-templates/generate": "Shifts created from the weekly plan",
+    "ops.audit.action.PATCH /api/v1/ops/shift-templates/{template_id}": "Shift template changed",
+    "ops.audit.action.DELETE /api/v1/ops/shift-templates/{template_id}": "Shift template deleted",
   },
 };
