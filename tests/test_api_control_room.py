@@ -209,6 +209,14 @@ def test_breakdown_with_more_riders_than_spare_seats(api):
     assert d.bookings[b1["booking_id"]].status.value == "confirmed"
     assert b1["booking_id"] in d.unplanned_bookings()
     assert_plan_ok(api)
+    # the desk lists it without a vehicle; its rider sees it, and why
+    listed = {b["booking_id"]: b for b in api.get("/api/v1/ops/bookings", headers=op).json()}
+    assert listed[b1["booking_id"]]["shift_id"] is None and listed[b1["booking_id"]]["vehicle"] is None
+    rider1 = api.headers("r1@example.org", "rider-password")
+    assert api.booking(rider1, b1["booking_id"])["status"] == "confirmed"
+    seen = api.get(f"/api/v1/bookings/{b1['booking_id']}/changes", headers=rider1).json()
+    assert [(c["cause"], c["change"], c["new_vehicle"]) for c in seen] == [("operator", "breakdown_unplaced", None)]
+    assert seen[0]["operator_id"] is None       # riders are not told which operator
     # the unplaced booking can be moved by hand once there is room (here: after rider 2 is re-timed)
     assert api.post(f"/api/v1/ops/bookings/{b2['booking_id']}/retime", headers=op,
                     json={"pickup_after": iso(local(0, 11))}).status_code == 200
