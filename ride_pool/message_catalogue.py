@@ -640,8 +640,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "{route} leaves too soon to reach it with the on-demand bus"),
     "timetable_file_invalid": ("Die Fahrplandatei ist fehlerhaft: {detail}", "the timetable file is invalid: {detail}"),
     "departures_stop_unknown": ("Die Haltestelle {stop_id} ist unbekannt.", "stop {stop_id} is unknown"),
-    "rule_closed_days": ("closed_days muss eine Liste von Tagen der Form 'JJJJ-MM-TT' sein, nicht {got}.",
-                         "closed_days must be a list of dates 'YYYY-MM-DD', got {got}"),
     "rule_door_to_door": ("door_to_door muss eines von {known} sein, nicht {got}.",
                           "door_to_door must be one of {known}, got {got}"),
     # ------------------------------------------------------------------ KPI causes (cause_<code>)
@@ -773,3 +771,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stop_name_missing": ("Eine Haltestelle braucht einen Namen, z. B. 'Coswig, Bahnhof'",
                           "a stop needs a name, e.g. 'Coswig, Bahnhof'"),
 }
+
+# the operator control room's entries (issue 15) live in their own module
+from ride_pool.message_catalogue_ops import OPS_ROOM  # noqa: E402
+
+CATALOGUE.update(OPS_ROOM)

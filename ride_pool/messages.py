@@ -207,7 +207,13 @@ class Hours(_Localised):
     @classmethod
     def of(cls, hours: dict) -> "Hours":
         order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        return cls(tuple((order.index(d), tuple(hours[d])) for d in order if d in hours))
+
+        def spans(span) -> tuple:    # one [open, close] or several
+            if span and all(isinstance(x, str) for x in span):
+                return (tuple(span),)
+            return tuple(tuple(one) for one in span)
+
+        return cls(tuple((order.index(d), spans(hours[d])) for d in order if d in hours))
 
     def render(self, lang: str) -> str:
         names = WEEKDAYS_DE if lang == "de" else WEEKDAYS_EN
@@ -221,7 +227,7 @@ class Hours(_Localised):
         for first, last, span in groups:
             days = names[first] if first == last else (
                 f"{names[first]}, {names[last]}" if last == first + 1 else f"{names[first]}–{names[last]}")
-            parts.append(f"{days} {span[0]}–{span[1]}")
+            parts.append(f"{days} " + " / ".join(f"{one[0]}–{one[1]}" for one in span))
         if not parts:
             return "geschlossen" if lang == "de" else "closed"
         return ", ".join(parts)

@@ -32,7 +32,9 @@ direction overrides, and no leading ``=``, ``+`` or ``@`` (a spreadsheet formula
 (a broken quote, a file that is not a stop list) is reported with its line and column.
 GTFS rows with a ``location_type`` other than 0 (stations, entrances, generic nodes, boarding
 areas) are left out: a stop is where a vehicle halts. The separator may be ``,``, ``;`` or a tab;
-with ``;`` or a tab, decimal commas (``51,12``) are read too. The whole file is checked before
+decimal commas (``51,12``) are read too. German headers as counties' spreadsheets have them
+(``Haltestelle;Ort;Breite;Länge;DHID``) name the same fields, and a file that is not UTF-8 is
+read as Windows-1252 (:func:`decode_stop_bytes`). The whole file is checked before
 anything is returned, and every problem is reported with its line.
 """
 
@@ -50,13 +52,13 @@ from ride_pool.messages import Joined, Message, OneOf, msg
 from ride_pool.text import name_problem
 
 COLUMNS = {
-    "code": ("stop_id", "id", "code"),
+    "code": ("stop_id", "id", "code", "dhid", "kennung", "haltestellennummer", "nummer"),
     "number": ("numeric_id",),
-    "name": ("stop_name", "name"),
-    "lat": ("stop_lat", "latitude", "lat"),
-    "lon": ("stop_lon", "longitude", "lon", "lng"),
-    "town": ("city", "town", "municipality"),
-    "kind": ("kind", "stop_kind", "type", "stop_type"),
+    "name": ("stop_name", "name", "haltestelle", "haltestellenname", "bezeichnung"),
+    "lat": ("stop_lat", "latitude", "lat", "breite", "breitengrad"),
+    "lon": ("stop_lon", "longitude", "lon", "lng", "länge", "laenge", "längengrad", "laengengrad"),
+    "town": ("city", "town", "municipality", "ort", "gemeinde", "stadt"),
+    "kind": ("kind", "stop_kind", "type", "stop_type", "art"),
 }
 REQUIRED = ("name", "lat", "lon")
 #: problems listed in the error message (all are in ``StopFileError.problems``)
@@ -94,6 +96,19 @@ class StopRow:
     def as_dict(self) -> dict[str, Any]:
         """``{code, name, town, lat, lon}``: what ``Repository.import_stops`` takes."""
         return {"code": self.code, "name": self.name, "town": self.town, "lat": self.lat, "lon": self.lon}
+
+
+def decode_stop_bytes(raw: bytes) -> str:
+    """A stop file's text: UTF-8 (with or without BOM), else Windows-1252 (what Excel saves as
+    "CSV (Trennzeichen-getrennt)" on a German Windows)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise StopFileError(msg("stop_file_encoding")) from None
 
 
 def read_stop_file(path_or_text: str | Path, *, require_names: bool = True) -> list[StopRow]:
@@ -199,11 +214,9 @@ def _read(path_or_text: str | Path) -> tuple[str, str]:
         return msg("stops_list"), path_or_text.lstrip("\ufeff")
     path = Path(path_or_text)
     try:
-        return str(path), path.read_text(encoding="utf-8-sig")
+        return str(path), decode_stop_bytes(path.read_bytes())
     except FileNotFoundError:
         raise StopFileError(msg("stops_no_file", path=str(path))) from None
-    except UnicodeDecodeError as error:
-        raise StopFileError(msg("stops_not_utf8", path=str(path), byte=error.start)) from None
     except OSError as error:
         raise StopFileError(msg("stops_unreadable", path=str(path), detail=error.strerror)) from None
 
@@ -247,7 +260,9 @@ def _coordinate(text: str, what: str, limit: float, decimal_comma: bool, problem
         problems.append(msg("stops_coordinate_empty", what=what))
         return None
     try:
-        number = float(text.replace(",", ".") if decimal_comma else text)
+        # a decimal comma: in a file separated by ; or tabs, or quoted in a comma-separated one
+        comma = decimal_comma or ("," in text and "." not in text)
+        number = float(text.replace(",", ".") if comma else text)
     except ValueError:
         problems.append(msg("stops_coordinate_not_number", what=what, text=repr(text)))
         return None

@@ -89,11 +89,15 @@ def test_edit_shift_refusals(api):
         detail = assert_problem(api.patch(f"/api/v1/ops/shifts/{sid}", headers=op, json=body), status, code)
         assert words in detail["message"], (body, detail)
     assert_problem(api.patch("/api/v1/ops/shifts/424242", headers=op, json={"driver_email": None}), 404, "not_found")
-    # a shift with planned stops keeps its times; a started one cannot change at all
+    # a shift with planned stops is extended in place (issue 15), but keeps its break plan; a
+    # started one cannot change its driver
     rider = api.register("rider@example.org")
     api.book(rider, api.offer(rider, *fleet.stops)["offer_id"])
-    detail = assert_problem(api.patch(f"/api/v1/ops/shifts/{sid}", headers=op, json={"end": iso(local(0, 19))}),
-                            409, "shift_has_stops")
+    r = api.patch(f"/api/v1/ops/shifts/{sid}", headers=op, json={"end": iso(local(0, 19))})
+    assert r.status_code == 200 and r.json()["id"] == sid and r.json()["end"] == iso(local(0, 19))
+    detail = assert_problem(api.patch(f"/api/v1/ops/shifts/{sid}", headers=op, json={
+        "end": iso(local(0, 18)), "break_start_earliest": iso(local(0, 12)), "break_start_latest": iso(local(0, 13)),
+        "break_minutes": 30}), 409, "shift_has_stops")
     assert "planned stops" in detail["message"]
     r = api.post("/api/v1/driver/shift/start", headers=fleet.drivers[0], json={"shift_id": sid})
     assert r.status_code == 200, r.text

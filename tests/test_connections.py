@@ -194,3 +194,43 @@ def test_a_connection_kept_is_counted(tt, timetable):
     kpis = compute_kpis(d.store.events)
     assert (kpis["connections_kept"], kpis["connections_missed"]) == (1, 0)
     assert kpis["connections_kept_share"] == 1.0
+
+
+def test_a_replan_is_a_change_the_rider_sees_and_a_pinned_booking_is_not_moved(tt, timetable):
+    # the guard's move to another vehicle is a booking_changed event (cause "connection"), as the
+    # rider page lists them (issue 15); a booking the operator pinned stays, and the guard alerts
+    d, clock = dispatcher(tt, timetable, depots=(ORIGIN, 1))
+    offer = d.quote(to_train(d)).offers[0]
+    booking = d.book(offer.offer_id)
+    sid = booking.vehicle_id - 100
+    d.start_shift(sid)
+    clock.t = offer.pickup_latest - 300
+    far = _far_node(d, ORIGIN)
+    net = tt.network
+    d.vehicle_location(sid, float(net.node_lat[far]), float(net.node_lon[far]))
+    changes = [e for e in d.store.events if e.kind is EventKind.BOOKING_CHANGED]
+    assert len(changes) == 1 and changes[0].cause == "connection"
+    assert changes[0].data["old_vehicle_id"] == booking.vehicle_id != changes[0].data["new_vehicle_id"]
+
+    d, clock = dispatcher(tt, timetable, depots=(ORIGIN, 1))
+    offer = d.quote(to_train(d)).offers[0]
+    booking = d.book(offer.offer_id)
+    sid = booking.vehicle_id - 100
+    d.assign_booking(booking.booking_id, sid, pin=True, operator_id=1)
+    d.start_shift(sid)
+    clock.t = offer.pickup_latest - 300
+    d.vehicle_location(sid, float(net.node_lat[far]), float(net.node_lon[far]))
+    assert d.bookings[booking.booking_id].vehicle_id == booking.vehicle_id          # pinned: not moved
+    assert not [e for e in d.store.events if e.kind is EventKind.CONNECTION_REPLANNED]
+    assert [e.cause for e in d.store.events if e.kind is EventKind.CONNECTION_AT_RISK] == ["vehicle_late"]
+
+
+def test_a_breakdown_that_leaves_a_connection_unplaced_raises_the_alert(tt, timetable):
+    d, clock = dispatcher(tt, timetable)          # one vehicle: nobody can take the rider over
+    offer = d.quote(to_train(d)).offers[0]
+    booking = d.book(offer.offer_id)
+    d.start_shift(0)
+    result = d.breakdown(0, operator_id=1)
+    assert list(result.unplaced) == [booking.booking_id]
+    alerts = [e for e in d.store.events if e.kind is EventKind.CONNECTION_AT_RISK]
+    assert len(alerts) == 1 and alerts[0].booking_id == booking.booking_id and alerts[0].cause == "not_planned"

@@ -197,7 +197,7 @@ def feed(rules=None, polygon=AREA, stops=STOPS) -> bytes:
 
 
 def test_the_default_feed_follows_the_flex_rules_and_says_what_the_rules_say():
-    rules = ServiceRules(closed_days=["2026-12-25", "2027-01-01"])
+    rules = ServiceRules(holidays=["2026-12-25", "2027-01-01"])
     data = feed(rules)
     assert flex_problems(data, rules) == []
     t, geo = read_zip(data)
@@ -317,18 +317,18 @@ def test_cli_export_writes_a_valid_feed_and_bad_input_exits_2(tmp_path):
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 
-def test_closed_days_close_the_service_and_bad_ones_are_refused():
+def test_holidays_close_the_service_and_bad_ones_are_refused():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from ride_pool.dispatch.rules import RulesError
 
-    rules = ServiceRules(closed_days=["2026-12-25"])
+    rules = ServiceRules(holidays=["2026-12-25"])
     at_noon = lambda d: int(datetime(2026, 12, d, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")).timestamp())  # noqa: E731
     assert rules.operating_span(at_noon(25)) is None and rules.operating_span(at_noon(24)) is not None
     assert rules.next_opening(at_noon(25)) == int(datetime(2026, 12, 26, 5, 0,
                                                            tzinfo=ZoneInfo("Europe/Berlin")).timestamp())
     for bad in (["25.12.2026"], ["2026-13-01"], "2026-12-25x", [25]):
         with pytest.raises(RulesError):
-            ServiceRules(closed_days=bad)
-    assert ServiceRules().with_changes({"closed_days": ["2027-01-01"]}).closed_days == ["2027-01-01"]
+            ServiceRules(holidays=bad)
+    assert ServiceRules().with_changes({"holidays": ["2027-01-01"]}).holidays == ("2027-01-01",)

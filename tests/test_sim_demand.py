@@ -234,7 +234,8 @@ def test_municipality_table_errors(tmp_path):
 def test_stop_table_errors(tmp_path):
     bad = tmp_path / "stops.csv"
     bad.write_text("id,name,x,y\n1,A,1,2\n")
-    with pytest.raises(SimulationInputError, match=r"missing column\(s\): stop_lat or latitude or lat; stop_lon"):
+    with pytest.raises(SimulationInputError,
+                       match=r"missing column\(s\): stop_lat or latitude or lat or breite or breitengrad; stop_lon"):
         read_stops(bad)
     bad.write_text("stop_id,stop_name,stop_lat,stop_lon\n7,Markt,51.1,13.4\n8,Bahnhof,51.2,13.5\n")
     assert [(s.stop_id, s.name) for s in read_stops(bad)] == [(7, "Markt"), (8, "Bahnhof")]

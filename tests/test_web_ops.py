@@ -188,12 +188,13 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     page.get_by_role("tab", name="Bediengebiet").click()
     hours = web_api.get("/api/v1/ops/service-area", headers=web_api.login(*OPERATOR))["rules"]["operating_hours"]
     opening, closing = hours["mon"]
-    assert page.locator('#hours-table tr[data-day="mon"] td').inner_text() == f"{opening}–{closing}"
+    # the hours editor (issue 15)
+    assert page.locator("#hours-form").get_by_label("Montag").input_value() == f"{opening}–{closing}"
 
     # --- the booking is cancelled from the list
     page.get_by_role("tab", name="Buchungen").click()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator(f'#bookings-table tr[data-booking-id="{booking_id}"] button').click()
+    page.locator(f'#bookings-table tr[data-booking-id="{booking_id}"] button', has_text="Stornieren").click()
     page.wait_for_selector(f'#bookings-table tr[data-booking-id="{booking_id}"]', state="detached")
     # no script errors (the refused requests above are logged by the browser as failed loads)
     errors = [m for m in page.console_messages if m.startswith(("error", "pageerror"))

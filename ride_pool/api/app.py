@@ -56,6 +56,15 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     app.include_router(gtfs.router)         # GTFS-Flex feed, departures
     app.include_router(gtfs.ops_router)     # timetable import
     app.include_router(audit.router)        # GET /api/v1/ops/audit
+    from ride_pool.api import control_room
+    app.include_router(control_room.router)         # the operator's control room (issue 15)
+    app.include_router(control_room.stream_router)
+    from ride_pool.api import booking_changes
+    app.include_router(booking_changes.router)      # GET /api/v1/bookings/{id}/changes
+    from ride_pool.api import shift_plan
+    app.include_router(shift_plan.router)           # /api/v1/ops/shift-templates
+    from ride_pool.api import booking_desk
+    app.include_router(booking_desk.router)         # /api/v1/ops/bookings/search, export.csv
     app.add_middleware(audit.AuditMiddleware)   # records every change an operator makes
     from ride_pool.web import pages
     pages.install(app)      # the rider, driver and operator pages and /static

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ride_pool.api import security, throttle
 from ride_pool.api.auth import forget_caller
+from ride_pool.api.control_room import OpsBookingOut, ops_booking_out
 from ride_pool.api.deps import get_service, operator_only
 from ride_pool.api.drivers import shift_out
 from ride_pool.api.passwords import require_good_password
@@ -141,13 +142,23 @@ def create_stop(body: StopIn, service: Service = Depends(get_service)):
 class ImportResult(BaseModel):
     imported: int
     outside_area: int = Field(description="stops skipped because they lie outside the service area")
+    #: ``?preview=true``: nothing was written; the stops as read (with their line), the ones
+    #: outside the area, and every faulty line with what to fix (German unless asked otherwise)
+    preview: bool = False
+    stops: list[dict] = Field(default_factory=list)
+    errors: list[dict] = Field(default_factory=list)
 
 
-@router.post("/stops/import", response_model=ImportResult)
-async def import_stops(request: Request, service: Service = Depends(get_service)):
-    """Import a GTFS ``stops.txt`` or a stop CSV (id/name/city/latitude/longitude) sent as the
-    request body (``text/csv``) or as the file field ``file`` of a form. The whole file is checked
-    before anything is written; stops outside the service area are skipped and counted."""
+@router.post("/stops/import", response_model=ImportResult, response_model_exclude_unset=True)
+async def import_stops(request: Request, preview: bool = Query(default=False), service: Service = Depends(get_service)):
+    """Import a GTFS ``stops.txt`` or a stop CSV sent as the request body (``text/csv``) or as the
+    file field ``file`` of a form: ``,`` or ``;`` separated, UTF-8 (with or without BOM) or
+    Windows-1252, English or German headers (``Haltestelle;Ort;Breite;Länge;DHID``), decimal
+    commas. The whole file is checked before anything is written; stops outside the service area
+    are skipped and counted. ``?preview=true`` writes nothing and lists the stops and every faulty
+    line (200 even when there are some)."""
+    from ride_pool.stop_files import StopFileError, decode_stop_bytes
+
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -160,9 +171,9 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
     if not raw:
         raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_empty")})
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_utf8")}) from None
+        text = decode_stop_bytes(raw)
+    except StopFileError as exc:
+        raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
     if "\x00" in text:
         raise HTTPException(422, detail={"code": "invalid_stop_file", "message": msg("stop_file_nul")})
 
@@ -170,6 +181,10 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
         try:
             parsed = parse_stops_text(text)
         except StopImportError as exc:
+            if preview:
+                errors = [{"line": line, "message": render(problem)} for line, problem in exc.problems] or [
+                    {"line": None, "message": render(exc.message)}]
+                return ImportResult(imported=0, outside_area=0, preview=True, errors=errors, stops=[])
             raise HTTPException(422, detail={"code": "invalid_stop_file", "message": exc.message}) from None
         d = service.dispatcher
         # points far from any road are sorted out for all stops at once (one by one, each refusal
@@ -182,8 +197,16 @@ async def import_stops(request: Request, service: Service = Depends(get_service)
                     raise DispatchInputError(msg("far_from_road"))
                 stop["node"] = d.place(stop["lat"], stop["lon"]).node
                 kept.append(stop)
+                stop["inside"] = True
             except DispatchInputError:
                 outside += 1
+                stop["inside"] = False
+        if preview:
+            return ImportResult(imported=0, outside_area=outside, preview=True, errors=[],
+                                stops=[{k: s.get(k) for k in ("code", "name", "town", "lat", "lon", "inside")}
+                                       for s in parsed])
+        for stop in kept:
+            stop.pop("inside", None)
         Repository(service.engine).import_stops(kept)
         return ImportResult(imported=len(kept), outside_area=outside)
 
@@ -236,10 +259,10 @@ async def phone_booking(body: BookingIn, idempotency_key: str | None = Header(de
     return await service.in_dispatch_thread(book_response, service, body.offer_id, None, "phone", idempotency_key)
 
 
-@router.get("/bookings", response_model=list[BookingOut])
+@router.get("/bookings", response_model=list[OpsBookingOut])
 def active_bookings(service: Service = Depends(get_service)):
-    """All open bookings (confirmed or on board), by pickup time."""
-    return [booking_out(service, b) for b in service.dispatcher.active_bookings()]
+    """All open bookings (confirmed or on board), by pickup time, with their shift and pin."""
+    return [ops_booking_out(service, b) for b in service.dispatcher.active_bookings()]
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
@@ -286,6 +309,8 @@ class LiveVehicle(BaseModel):
     anchor_lon: float
     started: bool
     next_stops: list[dict]
+    #: not_started, driving, waiting, on_break (issue 15)
+    state: str = "waiting"
 
 
 @router.get("/live", response_model=list[LiveVehicle])
@@ -302,7 +327,8 @@ def live(service: Service = Depends(get_service)):
         out.append(LiveVehicle(
             shift_id=s.shift_id, vehicle_id=s.vehicle_id, label=s.label, lat=s.lat, lon=s.lon,
             anchor_lat=float(net.node_lat[s.anchor_node]), anchor_lon=float(net.node_lon[s.anchor_node]),
-            started=s.started, next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
+            started=s.started, state=d.vehicle_state(s.shift_id),
+            next_stops=[{"booking_id": p.booking_id, "kind": p.kind.value, "name": p.place.name,
                                             "lat": p.place.lat, "lon": p.place.lon,
                                             "time": service.times.iso(p.begin).isoformat()} for p in steps]))
     return out
@@ -396,17 +422,27 @@ class ShiftPatch(Strict):
 
 
 @router.patch("/shifts/{shift_id}", response_model=ShiftOut)
-def update_shift(body: ShiftPatch, shift_id: int = Path(ge=1, le=MAX_ID), service: Service = Depends(get_service)):
+def update_shift(body: ShiftPatch, request: Request, shift_id: int = Path(ge=1, le=MAX_ID),
+                 service: Service = Depends(get_service)):
     """Assign a shift's driver (``driver_email``, null for none), move its ``start``/``end`` or
     plan its break (``break_start_earliest``, ``break_start_latest``, ``break_minutes``; 0: none).
-    Only a shift that has not started can change; its times and break only while it has no
-    planned stops. New times or a new break replace the shift by a new one (the answer carries its
+    A running shift, or one with booked stops, can only be extended or shortened (``start``,
+    ``end``; shortening while every booked stop still fits, else 409 ``stops_do_not_fit``); other
+    shifts change freely. New times or a new break replace the shift by a new one (the answer carries its
     id)."""
     d = service.dispatcher
     fields = body.model_fields_set
     if not fields:
         raise HTTPException(422, detail={"code": "invalid_request",
                                          "message": msg("nothing_to_change", fields="start, end, driver_email, break")})
+    running = d.shifts.get(shift_id)
+    if running is not None and not running.ended and fields <= {"start", "end"} and (
+            running.started or any(s.kind.value != "break" for s in running.route)):
+        # a running shift, or one with booked stops: its hours change in place (shift_resize)
+        return shift_out(service, d.resize_shift(shift_id, service.times.epoch(body.start, "start"),
+                                                 service.times.epoch(body.end, "end"),
+                                                 operator_id=getattr(request.state, "caller", None) and
+                                                 request.state.caller.user_id))
     live = d.changeable_shift(shift_id)
     driver_id = live.driver_id
     if "driver_email" in fields:

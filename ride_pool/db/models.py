@@ -293,6 +293,8 @@ class BookingRow(Base):
     dropoff_arrived_at: Mapped[int | None] = mapped_column(BigInteger)
     #: the train or bus the ride connects to (Connection.to_dict; 0005_gtfs)
     connection: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    #: an operator pinned the booking to its vehicle (0005_ops_room)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class EventRow(Base):
@@ -444,3 +446,20 @@ class GtfsCalendarDate(Base):
     service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     date: Mapped[str] = mapped_column(String(8), primary_key=True)
     exception_type: Mapped[int] = mapped_column(Integer)
+class ShiftTemplate(Base):
+    """One shift of the weekly plan (0005_ops_room): a vehicle's hours on a weekday (0 Monday .. 6
+    Sunday, local "HH:MM"), its planned break (earliest and latest start, minutes) and driver; the
+    shifts of the next weeks are generated from these."""
+
+    __tablename__ = "shift_templates"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    break_start_earliest: Mapped[str | None] = mapped_column(String(5))
+    break_start_latest: Mapped[str | None] = mapped_column(String(5))
+    break_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

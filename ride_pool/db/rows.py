@@ -105,6 +105,7 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "arrived_at": _int_or_none(b.arrived_at),
         "dropoff_arrived_at": _int_or_none(b.dropoff_arrived_at),
         "connection": b.connection.to_dict() if b.connection is not None else None,
+        "pinned": bool(b.pinned),
     }
 
 
@@ -140,6 +141,7 @@ def booking_from_row(row: BookingRow) -> Booking:
         arrived_at=row.arrived_at,
         dropoff_arrived_at=row.dropoff_arrived_at,
         connection=Connection.from_dict(row.connection),
+        pinned=bool(row.pinned),
     )
 
 

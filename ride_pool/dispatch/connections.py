@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from ride_pool.dispatch.domain import BookingStatus, Connection, Event, EventKind, TripRequest
 from ride_pool.dispatch.errors import DispatchInputError
 from ride_pool.dispatch.journal import Journal
+from ride_pool.dispatch.optimiser import moved_change
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
 from ride_pool.messages import msg
@@ -145,7 +146,7 @@ class Connections:
                 self.alerted.pop(b.booking_id, None)
                 continue
             cause = "not_planned" if expected is None else "vehicle_late"
-            if b.status is BookingStatus.CONFIRMED:
+            if b.status is BookingStatus.CONFIRMED and not b.pinned:     # a pin is the operator's call
                 moved = self._replan(b.booking_id, now, cause, expected)
                 if moved is not None:
                     raised.append(moved)
@@ -197,15 +198,19 @@ class Connections:
                       shift_id=shift.shift_id, rider_id=b.rider_id, data={
                           **b.connection.to_dict(), "expected_dropoff_before": expected,
                           "vehicle_before": b.vehicle_id})
+        events = [event]
+        if moved.vehicle_id != b.vehicle_id:       # the rider sees the other vehicle (issue 15: every change visible)
+            events.append(moved_change(now, b, moved, plans.shift_at(old_v).shift_id if old_v is not None else None,
+                                       shift.shift_id, cause="connection"))
         try:
-            self.journal.commit(Change(bookings=[moved], shifts=shifts, events=[event]))
+            self.journal.commit(Change(bookings=[moved], shifts=shifts, events=events))
         except Exception:
             if old_v is not None:
                 plans.set_route(old_v, old_codes)
             raise
         plans.bookings[booking_id] = moved
         plans.set_route(v, codes)
-        self.journal.publish([event])
+        self.journal.publish(events)
         return event
 
     # ------------------------------------------------------------------ kept or missed
@@ -238,6 +243,7 @@ class Connections:
             self.journal.commit(Change(events=[settled]))
             self.journal.publish([settled])
         elif kind in (EventKind.VEHICLE_LOCATION, EventKind.VEHICLE_ARRIVED, EventKind.PLAN_REOPTIMISED,
-                      EventKind.SHIFT_STARTED) and not self._checking:
+                      EventKind.SHIFT_STARTED, EventKind.SHIFT_BROKE_DOWN, EventKind.SHIFT_CHANGED,
+                      EventKind.BOOKING_CHANGED) and not self._checking:
             if self.watched:
                 self.check()

@@ -26,6 +26,7 @@ from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
 from ride_pool.dispatch.bookings import BookingDesk, LookupNeeded
 from ride_pool.dispatch.connections import Connections
+from ride_pool.dispatch.control_room import BreakdownResult, ControlRoom
 from ride_pool.dispatch.domain import (
     Booking,
     Event,
@@ -98,6 +99,7 @@ class Dispatcher:
         self.connections = Connections(self.plans, self.journal)
         self.journal.subscribe(self.connections.on_event)
         self._optimiser.after_round.append(self.check_connections)
+        self._room = ControlRoom(self.plans, self.journal)
 
     # ------------------------------------------------------------------ what callers read
     @property
@@ -509,6 +511,37 @@ class Dispatcher:
         """Active bookings that no vehicle's route holds."""
         with self._lock:
             return self.plans.unplanned_bookings()
+
+    # ------------------------------------------------------------------ the operator's control room
+    def assign_booking(self, booking_id: str, shift_id: int, pin: bool = False,
+                       operator_id: int | None = None) -> Booking:
+        """Move a booking to shift ``shift_id`` keeping its promised window (see :mod:`.control_room`)."""
+        with self._lock:
+            return self._room.assign(booking_id, shift_id, pin, operator_id)
+
+    def retime_booking(self, booking_id: str, pickup_after: int | None = None, arrive_by: int | None = None,
+                       operator_id: int | None = None) -> Booking:
+        """Replace a booking's promised window (all or nothing)."""
+        with self._lock:
+            return self._room.retime(booking_id, pickup_after, arrive_by, operator_id)
+
+    def breakdown(self, shift_id: int, operator_id: int | None = None) -> BreakdownResult:
+        """The shift's vehicle broke down: it ends now, its riders are re-planned or listed."""
+        with self._lock:
+            return self._room.breakdown(shift_id, operator_id)
+
+    def resize_shift(self, shift_id: int, start: int | None = None, end: int | None = None,
+                     operator_id: int | None = None) -> VehicleShift:
+        """Extend or shorten a running shift or one with booked stops."""
+        with self._lock:
+            return self._room.resize(shift_id, start, end, operator_id)
+
+    def vehicle_state(self, shift_id: int) -> str:
+        """not_started, driving, waiting, on_break or ended (see :func:`.control_room.vehicle_state`)."""
+        from ride_pool.dispatch.control_room import vehicle_state
+
+        with self._lock:
+            return vehicle_state(self.plans, self.plans.shift(shift_id), self.journal.now())
 
     # ------------------------------------------------------------------ data protection
     def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:

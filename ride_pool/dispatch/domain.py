@@ -85,6 +85,12 @@ class EventKind(StrEnum):
     CONNECTION_REPLANNED = "connection_replanned"
     CONNECTION_KEPT = "connection_kept"
     CONNECTION_MISSED = "connection_missed"
+    #: a booking's vehicle or promised window changed (an operator's move or re-time, a breakdown,
+    #: the background optimiser); cause "operator" (``data.operator_id``), "optimiser", ...;
+    #: ``data``: change, old/new shift and vehicle, old/new window
+    BOOKING_CHANGED = "booking_changed"
+    SHIFT_CHANGED = "shift_changed"              # an operator extended or shortened a shift
+    SHIFT_BROKE_DOWN = "shift_broke_down"        # the vehicle broke down: the shift ended early
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)
@@ -251,6 +257,8 @@ class Booking:
     dropoff_arrived_at: int | None = None
     #: the train or bus this ride connects to (its drop-off bound is a hard limit of every plan)
     connection: Connection | None = None
+    #: an operator pinned the booking to its vehicle: re-optimisation keeps it there
+    pinned: bool = False
 
     @property
     def seats(self) -> int:

@@ -9,13 +9,27 @@ import logging
 import threading
 from typing import ContextManager
 
-from ride_pool.dispatch.domain import Event, EventKind, StepKind
+from ride_pool.dispatch.domain import Booking, Event, EventKind, StepKind
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
 from routing.errors import RoutingInputError
 
 log = logging.getLogger(__name__)
+
+
+def moved_change(now: int, old: Booking, new: Booking, old_shift: int | None, new_shift: int,
+                 cause: str = "optimiser") -> Event:
+    """The ``booking_changed`` event of a booking moved to another vehicle without an operator (its
+    promised window kept): by the optimiser, or by the connection guard (cause ``connection``)."""
+    window = {"pickup_earliest": old.pickup_earliest, "pickup_latest": old.pickup_latest,
+              "dropoff_latest": old.dropoff_latest}
+    return Event(now, EventKind.BOOKING_CHANGED, cause, booking_id=old.booking_id, vehicle_id=new.vehicle_id,
+                 shift_id=new_shift, rider_id=old.rider_id, data={
+                     "change": "moved", "operator_id": None, "old_shift_id": old_shift, "new_shift_id": new_shift,
+                     "old_vehicle_id": old.vehicle_id, "new_vehicle_id": new.vehicle_id, "old_window": window,
+                     "new_window": window, "old_planned_pickup": old.planned_pickup,
+                     "new_planned_pickup": old.planned_pickup})
 
 
 class Optimiser:
@@ -70,7 +84,7 @@ class Optimiser:
             new_codes = {plans.vehicle_slot_of[sid]: [2 * plans.request_slot_of[requests[c // 2]] + c % 2
                                                       for c in route]
                          for sid, route in zip(shift_ids, result.plan.routes)}
-            moved_bookings, shifts = [], []
+            moved_bookings, shifts, changed = [], [], []
             for v, codes in new_codes.items():
                 if codes == plans.routes[v]:
                     continue
@@ -82,17 +96,24 @@ class Optimiser:
                         continue
                     b = plans.bookings[s.booking_id]
                     if b.vehicle_id != shift.vehicle_id and s.kind is StepKind.DROPOFF:
+                        if b.pinned:    # an operator pinned it to its vehicle: this plan is not taken
+                            log.info("re-optimisation discarded: it moves pinned booking %s", b.booking_id)
+                            return False
                         moved_bookings.append(dataclasses.replace(b, vehicle_id=shift.vehicle_id))
+                        old_v = plans.vehicle_of(b)
+                        changed.append(moved_change(now, b, moved_bookings[-1],
+                                                    None if old_v is None else plans.shift_at(old_v).shift_id,
+                                                    shift.shift_id))
             event = Event(now, EventKind.PLAN_REOPTIMISED, "background_optimiser", data={
                 "cost_before": int(before), "cost_after": int(after), "vehicles_changed": len(shifts),
                 "bookings_moved": [b.booking_id for b in moved_bookings]})
-            self.journal.commit(Change(bookings=moved_bookings, shifts=shifts, events=[event]))
+            self.journal.commit(Change(bookings=moved_bookings, shifts=shifts, events=[event] + changed))
             for b in moved_bookings:
                 plans.bookings[b.booking_id] = b
             for v, codes in new_codes.items():
                 if codes != plans.routes[v]:
                     plans.set_route(v, codes)
-            self.journal.publish([event])
+            self.journal.publish([event] + changed)
             return True
 
     def start_background(self) -> None:

@@ -4,7 +4,9 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 
 | rule | default | meaning |
 | --- | --- | --- |
-| ``operating_hours`` | 05:00–23:00 every day | pickups and drop-offs happen inside these hours |
+| ``operating_hours`` | 05:00–23:00 every day | pickups and drop-offs happen inside these hours; a weekday has |
+|  |  | one ``[open, close]`` or several (``[[open, close], ...]``, e.g. a midday pause) |
+| ``holidays`` | none | local dates (``YYYY-MM-DD``) without service, e.g. public holidays |
 | ``min_lead_s`` | 1,800 (30 min) | earliest pickup is this long after booking |
 | ``horizon_s`` | 604,800 (7 days) | latest pickup is this long after booking |
 | ``early_trip_before`` / ``early_trip_book_by`` | 08:00 / 20:00 | a pickup before 08:00 must be booked by 20:00 |
@@ -32,7 +34,6 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``door_to_door`` | "all" | who is picked up and set down at a point that is not a stop: ``"all"``, |
 |  |  | ``"wheelchair"`` (trips with a wheelchair user; everyone else at the nearest stop), ``"none"`` |
 | ``max_walk_m`` | 1,000 | the nearest stop may be at most this far on foot from the asked point |
-| ``closed_days`` | none | local dates ("YYYY-MM-DD") without service (holidays); the GTFS-Flex feed lists them |
 | ``transfer_buffer_s`` | 300 | a connection booking arrives this long before the train or bus leaves, and is |
 |  |  | picked up this long after it arrives (see :mod:`ride_pool.dispatch.connections`) |
 """
@@ -84,6 +85,16 @@ _WHOLE = ("min_lead_s", "horizon_s", "max_active_bookings", "max_seats_per_rider
 _REAL = ("max_ride_factor", "reoptimise_time_limit_s", "delay_weight", "min_ride_fraction")
 
 
+def intervals(span) -> list:
+    """A weekday's operating hours as a list of ``[open, close]`` (the one-interval form
+    ``["05:00", "23:00"]`` or several ``[["05:00", "09:00"], ["14:00", "20:00"]]``)."""
+    if isinstance(span, (list, tuple)) and span and all(isinstance(x, str) for x in span):
+        return [span]
+    if isinstance(span, (list, tuple)):
+        return list(span)
+    return [span]
+
+
 def _default_hours() -> dict[str, list[str]]:
     return {day: ["05:00", "23:00"] for day in WEEKDAYS}
 
@@ -91,8 +102,11 @@ def _default_hours() -> dict[str, list[str]]:
 @dataclass(frozen=True)
 class ServiceRules:
     timezone: str = "Europe/Berlin"
-    #: weekday ("mon".."sun") -> [open, close] local "HH:MM"; a missing weekday has no service
+    #: weekday ("mon".."sun") -> [open, close] local "HH:MM", or several such intervals
+    #: ([[open, close], ...]); a missing weekday has no service
     operating_hours: dict = field(default_factory=_default_hours)
+    #: local dates ("YYYY-MM-DD") without service (public holidays)
+    holidays: tuple = ()
     min_lead_s: int = 1800
     horizon_s: int = 7 * 86400
     early_trip_before: str | None = "08:00"
@@ -131,8 +145,6 @@ class ServiceRules:
     #: "wheelchair" or "none"; the others walk to the nearest stop, at most max_walk_m metres
     door_to_door: str = "all"
     max_walk_m: int = 1000
-    #: local dates ("YYYY-MM-DD") without service, e.g. public holidays
-    closed_days: list = field(default_factory=list)
     #: time between the bus and a train or bus it connects to (see ride_pool.dispatch.connections)
     transfer_buffer_s: int = 300
 
@@ -158,13 +170,34 @@ class ServiceRules:
         for day, span in dict(self.operating_hours).items():
             if day not in WEEKDAYS:
                 raise RulesError(msg("rule_hours_weekday", day=repr(day), known=", ".join(WEEKDAYS)))
-            if not isinstance(span, (list, tuple)) or len(span) != 2:
+            spans = []
+            for one in intervals(span):
+                if not isinstance(one, (list, tuple)) or len(one) != 2:
+                    raise RulesError(msg("rule_hours_span", day=day))
+                a, b = _minutes(one[0], f"operating_hours.{day} open"), _minutes(one[1], f"operating_hours.{day} close")
+                if a >= b:
+                    raise RulesError(msg("rule_hours_order", day=day, open=one[0], close=one[1]))
+                spans.append((a, b))
+            if not spans:
                 raise RulesError(msg("rule_hours_span", day=day))
-            a, b = _minutes(span[0], f"operating_hours.{day} open"), _minutes(span[1], f"operating_hours.{day} close")
-            if a >= b:
-                raise RulesError(msg("rule_hours_order", day=day, open=span[0], close=span[1]))
-            hours[day] = (a, b)
+            spans.sort()
+            for (_, b0), (a1, _) in zip(spans, spans[1:]):
+                if a1 <= b0:
+                    raise RulesError(msg("rule_hours_overlap", day=day))
+            hours[day] = spans
         object.__setattr__(self, "_hours", hours)
+        if isinstance(self.holidays, str) or not isinstance(self.holidays, (list, tuple)):
+            raise RulesError(msg("rule_holidays_form"))
+        days = set()
+        for text in self.holidays:
+            try:
+                days.add(date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None)
+            except ValueError:
+                days.add(None)
+            if None in days:
+                raise RulesError(msg("rule_holiday_date", got=repr(text)))
+        object.__setattr__(self, "holidays", tuple(sorted(str(d) for d in days)))
+        object.__setattr__(self, "_holidays", frozenset(days))
         for name in ("min_lead_s", "max_active_bookings", "max_seats_per_rider", "unconfirmed_max_bookings",
                      "unconfirmed_max_seats", "no_show_limit", "boarding_s", "alighting_s",
                      "wheelchair_extra_s", "max_ride_extra_s", "alternatives", "max_wheelchairs", "early_arrival_s",
@@ -187,16 +220,6 @@ class ServiceRules:
             raise RulesError(msg("rule_negative", name="max_walk_m"))
         if self.transfer_buffer_s < 0:
             raise RulesError(msg("rule_negative", name="transfer_buffer_s"))
-        closed = set()
-        for day in self.closed_days if isinstance(self.closed_days, (list, tuple)) else [self.closed_days]:
-            try:
-                closed.add(date.fromisoformat(day) if isinstance(day, str) and len(day) == 10 else None)
-            except ValueError:
-                closed.add(None)
-            if None in closed:
-                raise RulesError(msg("rule_closed_days", got=repr(day)))
-        object.__setattr__(self, "closed_days", sorted(d.isoformat() for d in closed))
-        object.__setattr__(self, "_closed", frozenset(closed))
         if self.delay_weight < 0:
             raise RulesError(msg("rule_negative", name="delay_weight"))
         if not 0 <= self.min_ride_fraction <= 1:
@@ -234,9 +257,14 @@ class ServiceRules:
             default = ServiceRules.__dataclass_fields__[name].default
             if name == "operating_hours":
                 if not isinstance(value, dict) or not all(
-                        isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
-                        for span in value.values()):
+                        isinstance(span, list) and span and all(
+                            isinstance(one, list) and len(one) == 2 and all(isinstance(t, str) for t in one)
+                            for one in intervals(span)) for span in value.values()):
                     raise RulesError(msg("rule_hours_form_json"))
+            elif name == "holidays":
+                if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                    raise RulesError(msg("rule_holidays_form"))
+                changes = {**changes, "holidays": tuple(value)}
             elif name == "early_trip_before":
                 if value is not None and not isinstance(value, str):
                     raise RulesError(msg("rule_early_before_null"))
@@ -270,21 +298,27 @@ class ServiceRules:
     def dropoff_service_s(self, wheelchairs: int) -> int:
         return int(self.alighting_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0)
 
-    def _day_span(self, day: datetime) -> tuple[int, int] | None:
-        """Operating span (epoch seconds) of the local calendar day ``day``, or None."""
+    def _day_spans(self, day: datetime) -> list[tuple[int, int]]:
+        """Operating spans (epoch seconds) of the local calendar day ``day``, in order (none on
+        a holiday)."""
         hours = self._hours.get(WEEKDAYS[day.weekday()])
-        if hours is None or day.date() in self._closed:
-            return None
+        if not hours or day.date() in self._holidays:
+            return []
         midnight = datetime.combine(day.date(), time(0), self._tz)
-        return (int((midnight + timedelta(minutes=hours[0])).timestamp()),
-                int((midnight + timedelta(minutes=hours[1])).timestamp()))
+        return [(int((midnight + timedelta(minutes=a)).timestamp()), int((midnight + timedelta(minutes=b)).timestamp()))
+                for a, b in hours]
+
+    def _day_span(self, day: datetime) -> tuple[int, int] | None:
+        """The first operating span of the local calendar day ``day``, or None."""
+        spans = self._day_spans(day)
+        return spans[0] if spans else None
 
     def operating_span(self, t: int) -> tuple[int, int] | None:
         """The operating span containing time ``t``, or None when the service is closed then."""
         for delta in (0, -1):   # a span may be reached from the previous day when it closes at 24:00
-            span = self._day_span(self.local(t) + timedelta(days=delta))
-            if span and span[0] <= t <= span[1]:
-                return span
+            for span in self._day_spans(self.local(t) + timedelta(days=delta)):
+                if span[0] <= t <= span[1]:
+                    return span
         return None
 
     def open_until(self, t: int) -> int | None:
@@ -308,9 +342,9 @@ class ServiceRules:
             return t
         day = self.local(t)
         for delta in range(0, 9):
-            span = self._day_span(day + timedelta(days=delta))
-            if span and span[0] >= t:
-                return span[0]
+            for span in self._day_spans(day + timedelta(days=delta)):
+                if span[0] >= t:
+                    return span[0]
         return None
 
     def early_trip_start(self, t: int) -> int:

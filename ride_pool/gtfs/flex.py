@@ -8,7 +8,7 @@ national access point read to show a demand-responsive service.
 * ``routes.txt`` - one demand-responsive bus route (``route_type`` 715, "Demand and Response Bus
   Service" of the extended route types, which OpenTripPlanner reads).
 * ``calendar.txt`` - one service per distinct set of operating hours (weekdays with the same
-  hours share one); ``calendar_dates.txt`` - the closed days (rule ``closed_days``) as removed
+  hours share one); ``calendar_dates.txt`` - the closed days (rule ``holidays``) as removed
   dates (``exception_type`` 2).
 * ``locations.geojson`` - the service area as one zone (a GeoJSON Polygon feature).
 * ``stops.txt`` - the stops (``stop_id`` is the stop's DHID, e.g. ``de:14627:4852``, where it is
@@ -173,7 +173,7 @@ def build_feed(rules: ServiceRules, polygon, stops: list[FlexStop], publisher: P
             WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
           "start_date": today.strftime(d8), "end_date": end.strftime(d8)} for sid, _, days in groups])
     closed = []
-    for text in getattr(rules, "closed_days", ()) or ():
+    for text in rules.holidays:
         day = date.fromisoformat(text)
         if today <= day <= end:
             for sid, _, days in groups:

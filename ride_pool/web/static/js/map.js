@@ -409,8 +409,15 @@ export function createMap(element, { stops = true, places = true, tileUrl = null
   }
 
   function drawVehicles() {
+    // vehicles at (nearly) the same place, e.g. parked at one depot, are stacked downwards so that
+    // neither the badges nor the labels overlap; their boxes are in data-vehicle-boxes
+    const placed = [];
+    const boxes = [];
     for (const v of state.vehicles) {
-      const [sx, sy] = toScreen(v.x, v.y);
+      let [sx, sy] = toScreen(v.x, v.y);
+      while (placed.some(([px, py]) => Math.abs(px - sx) < 90 && Math.abs(py - sy) < 22)) sy += 24;
+      placed.push([sx, sy]);
+      boxes.push([Math.round(sx - 13), Math.round(sy - 10), Math.round(sx + 13), Math.round(sy + 10)]);
       ctx.beginPath();
       const w = 26, h = 20;
       ctx.roundRect ? ctx.roundRect(sx - w / 2, sy - h / 2, w, h, 5) : ctx.rect(sx - w / 2, sy - h / 2, w, h);
@@ -427,6 +434,7 @@ export function createMap(element, { stops = true, places = true, tileUrl = null
         drawLabel(v.label, right ? sx + w / 2 + 4 : sx - w / 2 - 4 - width, sy, "#8a3600");
       }
     }
+    element.dataset.vehicleBoxes = JSON.stringify(boxes);
   }
 
   function draw() {

@@ -6,12 +6,15 @@
 // .tile-value; the phone booking's confirmation is #phone-confirmation (data-booking-id,
 // data-pickup-earliest, data-pickup-latest); the map sets data-rendered="true" once drawn.
 
-import { login, logout, me } from "/static/js/api.js";
+import { login, logout, me, subscribe } from "/static/js/api.js";
 import { addTranslations, applyTranslations, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import opsTexts from "/static/js/i18n/ops.js";
+import opsRoomTexts from "/static/js/i18n/ops-room.js";
 import { loadArea, renderArea } from "/static/js/ops/area.js";
 import { loadAudit, renderAudit, setUpAudit } from "/static/js/ops/audit.js";
-import { renderBookings } from "/static/js/ops/bookings.js";
+import { renderBookings, setUpBookings } from "/static/js/ops/bookings.js";
+import { setUpHours } from "/static/js/ops/hours.js";
+import { loadPlan, renderPlan, setUpPlan } from "/static/js/ops/plan.js";
 import { $, clearMessages, globalError, showError } from "/static/js/ops/common.js";
 import { refreshKpis, refreshLive, renderOverview, setUpOverview, showMap } from "/static/js/ops/overview.js";
 import { renderPhone, setUpPhone } from "/static/js/ops/phone.js";
@@ -21,14 +24,32 @@ import { setUpTimetable } from "/static/js/ops/timetable.js";
 import { loadVehicles, renderVehicles, setUpVehicles } from "/static/js/ops/vehicles.js";
 
 addTranslations(opsTexts);
+addTranslations(opsRoomTexts);
 
-const LIVE_EVERY_MS = 5000;
+// the operator event stream (GET /api/v1/ops/events) drives the live view; a slow poll only
+// covers a stream that is down (and the clock moving the vehicles' ETAs on)
+const LIVE_FALLBACK_MS = 60000;
 const KPI_EVERY_MS = 20000;
 
 const state = {
   user: null,
   timers: [],
+  stream: null,
+  pending: 0,
 };
+
+/** An event of the stream: refresh what it concerns, at most every half second. */
+function onStreamEvent(data) {
+  if (!data || typeof data !== "object") return;
+  document.body.dataset.live = "stream";
+  if (state.pending) return;
+  state.pending = setTimeout(() => {
+    state.pending = 0;
+    refreshLive();
+    if (data.kind && !["vehicle_location", "vehicle_arrived"].includes(data.kind)) refreshKpis();
+    if (data.kind && data.kind.startsWith("shift")) loadShifts();
+  }, 500);
+}
 
 // ------------------------------------------------------------------ log-in
 function showLogin(message) {
@@ -74,6 +95,7 @@ async function onLogin(event) {
 async function onLogout() {
   for (const id of state.timers) clearInterval(id);
   state.timers = [];
+  if (state.stream) { state.stream.close(); state.stream = null; }
   try { await logout(); } catch (e) { /* nothing to do */ }
   showLogin();
 }
@@ -93,9 +115,15 @@ async function enterDashboard(user) {
   showMap();
   await Promise.allSettled([refreshLive(), refreshKpis(), loadVehicles(), loadDrivers(), loadArea()]);
   await loadShifts();
+  loadPlan();
   for (const id of state.timers) clearInterval(id);
+  if (state.stream) state.stream.close();
+  state.stream = subscribe("/api/v1/ops/events", onStreamEvent, {
+    onOpen: () => { document.body.dataset.live = "stream"; },
+    onError: () => { document.body.dataset.live = "poll"; },
+  });
   state.timers = [
-    setInterval(() => { if (!document.hidden) refreshLive(); }, LIVE_EVERY_MS),
+    setInterval(() => { if (!document.hidden) refreshLive(); }, LIVE_FALLBACK_MS),
     setInterval(() => { if (!document.hidden) refreshKpis(); }, KPI_EVERY_MS),
   ];
 }
@@ -139,8 +167,9 @@ function rerender() {
   renderShifts();
   renderStops();
   renderArea();
+  renderPlan();
   renderAudit();
-  renderAudit();
+  refreshKpis();      // the causes' names come from the server, in the page's language
 }
 
 async function start() {
@@ -156,7 +185,9 @@ async function start() {
   setUpStops();
   setUpTimetable();
   setUpAudit();
-  setUpAudit();
+  setUpBookings();
+  setUpPlan();
+  setUpHours();
   $("#login-form").addEventListener("submit", onLogin);
   $("#logout").addEventListener("click", onLogout);
   window.addEventListener("ride-pool:logged-out", () => { if (state.user) { state.user = null; onLogout(); } });

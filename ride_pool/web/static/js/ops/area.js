@@ -5,6 +5,7 @@ import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
 import { TIME_ZONE, t } from "/static/js/i18n.js";
 import { $, num, showError } from "/static/js/ops/common.js";
+import { renderHours, showHours } from "/static/js/ops/hours.js";
 import { showOutline } from "/static/js/ops/overview.js";
 
 let area = null;
@@ -12,6 +13,7 @@ let area = null;
 export async function loadArea() {
   try {
     area = await api("/api/v1/ops/service-area");
+    showHours(area.rules);
     renderArea();
   } catch (e) {
     showError($("#area-error"), e);
@@ -23,13 +25,15 @@ function minutes(s) { return t("ops.unit.min", { n: num(s / 60, 0) }); }
 export function renderArea() {
   const a = area;
   if (!a) return;
+  renderHours();
   const r = a.rules;
   const body = $("#hours-table tbody");
   body.replaceChildren();
   for (const day of ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]) {
     const span = r.operating_hours ? r.operating_hours[day] : null;
+    const spans = !span ? [] : typeof span[0] === "string" ? [span] : span;
     body.append(el("tr", { dataset: { day } }, el("th", { scope: "row" }, t(`ops.day.${day}`)),
-      el("td", {}, span ? `${span[0]}–${span[1]}` : t("ops.area.closed"))));
+      el("td", {}, spans.length ? spans.map((x) => `${x[0]}–${x[1]}`).join(", ") : t("ops.area.closed"))));
   }
   $("#area-timezone").textContent = t("ops.area.timezone", { tz: r.timezone || TIME_ZONE });
   const rules = [

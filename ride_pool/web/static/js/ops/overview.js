@@ -20,6 +20,7 @@ const overview = {
 
 export function setUpOverview() {
   whenChanged("bookings-changed", () => { refreshLive(); refreshKpis(); });
+  whenChanged("rules-changed", refreshKpis);
   whenChanged("shifts-changed", refreshLive);
   whenChanged("quoted", refreshKpis);
 }
@@ -90,8 +91,13 @@ export async function refreshLive() {
 function renderLive() {
   const map = overview.map;
   if (map) {
-    map.setVehicles(overview.live.map((v) => ({
-      id: v.vehicle_id, label: v.label, lat: v.lat ?? v.anchor_lat, lon: v.lon ?? v.anchor_lon,
+    // only vehicles whose shift started are drawn as vehicles; the others wait at their depot
+    const started = overview.live.filter((v) => v.state !== "not_started");
+    map.setVehicles(started.map((v) => ({
+      id: v.vehicle_id, label: `${v.label} · ${t(`ops.state.${v.state}`)}`, lat: v.lat ?? v.anchor_lat, lon: v.lon ?? v.anchor_lon,
+    })));
+    map.setMarkers("parked", overview.live.filter((v) => v.state === "not_started").map((v) => ({
+      lat: v.anchor_lat, lon: v.anchor_lon, label: `${v.label} (${t("ops.state.not_started")})`, kind: "parked",
     })));
     map.setMarkers("next", overview.live.flatMap((v) => v.next_stops.slice(0, 3).map((s) => ({
       lat: s.lat, lon: s.lon, label: `${v.label}: ${s.name} ${formatTime(s.time)}`, kind: s.kind,
@@ -113,8 +119,8 @@ function renderLive() {
       : t("ops.live.idle");
     list.append(el("li", { dataset: { vehicleId: v.vehicle_id } },
       el("strong", {}, v.label), " ",
-      el("span", { class: "badge", "data-status": v.started ? "onboard" : "" },
-        v.started ? t("ops.live.driving") : t("ops.live.waiting")),
+      el("span", { class: "badge", "data-state": v.state, "data-status": v.started ? "onboard" : "" },
+        t(`ops.state.${v.state}`)), " ",
       el("span", { class: "live-next" }, line)));
   }
 }

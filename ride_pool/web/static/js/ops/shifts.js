@@ -4,7 +4,7 @@
 import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
 import { formatDateTime, t } from "/static/js/i18n.js";
-import { $, announce, clearMessages, globalError, inputNow, localInput, showError, whenChanged } from "/static/js/ops/common.js";
+import { $, announce, callerText, clearMessages, globalError, inputNow, localInput, showError, whenChanged } from "/static/js/ops/common.js";
 import { missing, resetForm, setEditing } from "/static/js/ops/edit-form.js";
 import { vehicleList } from "/static/js/ops/vehicles.js";
 
@@ -65,7 +65,7 @@ export function renderShifts() {
   for (const s of shifts) {
     const stateText = s.ended ? t("ops.shifts.ended") : s.started ? t("ops.shifts.running") : t("ops.shifts.planned");
     const actions = el("td", { class: "actions" });
-    if (!s.started && !s.ended) {
+    if (!s.ended) {
       actions.append(el("button", {
         type: "button", class: "btn-small", "aria-label": t("ops.shifts.edit", { id: s.id, label: s.vehicle_label }),
         onclick: () => editShift(s),
@@ -76,6 +76,11 @@ export function renderShifts() {
         type: "button", class: "btn-small btn-danger", "aria-label": t("ops.shifts.end_label", { id: s.id, label: s.vehicle_label }),
         onclick: () => endShift(s),
       }, t("ops.shifts.end_now")));
+      actions.append(el("button", {
+        type: "button", class: "btn-small btn-danger", "data-action": "breakdown",
+        "aria-label": t("ops.breakdown.label", { id: s.id, label: s.vehicle_label }),
+        onclick: () => breakdown(s),
+      }, t("ops.breakdown.button")));
     }
     body.append(el("tr", { dataset: { shiftId: s.id } },
       el("th", { scope: "row" }, s.vehicle_label),
@@ -99,6 +104,9 @@ function editShift(s) {
   form.elements.end.value = localInput(s.end);
   const driver = drivers.find((d) => d.id === s.driver_id);
   form.elements.driver_email.value = driver ? driver.email : "";
+  // a running shift: only its end can move (and a shift with booked stops keeps its driver plan)
+  form.elements.start.disabled = s.started;
+  form.elements.driver_email.disabled = s.started;
   form.dataset.original = JSON.stringify({ start: form.elements.start.value, end: form.elements.end.value,
     driver: form.elements.driver_email.value });
   setEditing(form, "ops.shifts.edit", { id: s.id, label: s.vehicle_label });
@@ -145,6 +153,8 @@ function resetShiftForm() {
   const form = $("#shift-form");
   resetForm(form, "ops.shifts.new");
   form.elements.vehicle_id.disabled = false;
+  form.elements.start.disabled = false;
+  form.elements.driver_email.disabled = false;
   delete form.dataset.original;
 }
 
@@ -159,4 +169,42 @@ async function endShift(s) {
   } catch (e) {
     showError(err, e);
   }
+}
+
+// ------------------------------------------------------------------ a breakdown
+async function breakdown(s) {
+  const err = $("#shift-error");
+  clearMessages(err, $("#shift-status"));
+  if (!window.confirm(t("ops.breakdown.confirm", { id: s.id, label: s.vehicle_label }))) return;
+  try {
+    const out = await api(`/api/v1/ops/shifts/${s.id}/breakdown`, { method: "POST" });
+    showBreakdown(s, out);
+    await loadShifts();
+    announce("shifts-changed");
+    announce("bookings-changed");
+  } catch (e) {
+    showError(err, e);
+  }
+}
+
+function showBreakdown(s, out) {
+  const box = $("#breakdown-result");
+  const items = [];
+  for (const m of out.moved) items.push(el("li", { dataset: { bookingId: m.booking_id, result: "moved" } },
+    t("ops.breakdown.moved", { id: m.booking_id.slice(0, 8), label: m.label })));
+  for (const u of out.unplaced) {
+    const who = callerText(u.caller_name, u.caller_phone);
+    items.push(el("li", { class: "warning", dataset: { bookingId: u.booking_id, result: "unplaced" } },
+      t("ops.breakdown.unplaced", { id: u.booking_id.slice(0, 8), cause: u.message }), who ? ` – ${who}` : ""));
+  }
+  for (const o of out.on_board) items.push(el("li", { class: o.planned ? "" : "warning", dataset: { bookingId: o.booking_id, result: "on_board" } },
+    t(o.planned ? "ops.breakdown.onboard_planned" : "ops.breakdown.onboard_open",
+      { id: o.booking_id.slice(0, 8), n: o.passengers, lat: o.lat.toFixed(5), lon: o.lon.toFixed(5) })));
+  box.replaceChildren(
+    el("h3", {}, t("ops.breakdown.title", { label: s.vehicle_label })),
+    el("p", {}, t("ops.breakdown.summary", { moved: out.moved.length, unplaced: out.unplaced.length, onboard: out.on_board.length })),
+    items.length ? el("ul", {}, ...items) : el("p", { class: "muted" }, t("ops.breakdown.nobody")),
+    el("button", { type: "button", class: "btn-ghost btn-small", onclick: () => { box.hidden = true; } }, t("ops.close")));
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
 }

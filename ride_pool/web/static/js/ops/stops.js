@@ -18,6 +18,7 @@ export function setUpStops() {
   wireMapPick(form, "lat", "lon", $("#stop-status"));
   $("#stops-filter").addEventListener("input", renderStops);
   $("#import-form").addEventListener("submit", onImport);
+  $("#import-preview").addEventListener("click", onPreview);
 }
 
 export async function loadStops() {
@@ -116,10 +117,45 @@ async function onImport(event) {
     const result = await api("/api/v1/ops/stops/import", { method: "POST", body: form });
     status.textContent = t("ops.import.done", { imported: result.imported, outside: result.outside_area });
     $("#import-file").value = "";
+    $("#import-preview-out").hidden = true;
     await loadStops();
   } catch (e) {
     showError(err, e);
   } finally {
     button.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------ preview before importing
+async function onPreview() {
+  const err = $("#import-error");
+  const status = $("#import-status");
+  const out = $("#import-preview-out");
+  clearMessages(err, status);
+  const file = $("#import-file").files[0];
+  if (!file) { $("#import-file").focus(); showError(err, t("ops.import.none")); return; }
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    const result = await api("/api/v1/ops/stops/import?preview=true", { method: "POST", body: form });
+    out.hidden = false;
+    if (result.errors && result.errors.length) {
+      out.replaceChildren(el("p", { class: "alert" }, t("ops.import.preview_errors", { n: result.errors.length })),
+        el("ul", { class: "errors" }, ...result.errors.map((e) => el("li", { dataset: { line: e.line ?? "" } },
+          e.line ? t("ops.import.line", { line: e.line, message: e.message }) : e.message))));
+      return;
+    }
+    const rows = result.stops.slice(0, 50).map((s) => el("tr", { class: s.inside ? "" : "muted" },
+      el("td", {}, s.name), el("td", {}, s.town || ""), el("td", {}, s.code || ""),
+      el("td", {}, `${s.lat.toFixed(5)}, ${s.lon.toFixed(5)}`),
+      el("td", {}, s.inside ? t("ops.import.inside") : t("ops.import.outside"))));
+    out.replaceChildren(
+      el("p", {}, t("ops.import.preview_ok", { n: result.stops.length, outside: result.outside_area })),
+      el("table", { class: "data compact" },
+        el("thead", {}, el("tr", {}, ...["ops.stops.name", "ops.stops.town", "ops.stops.code", "ops.stops.position",
+          "ops.import.where"].map((k) => el("th", { scope: "col" }, t(k))))),
+        el("tbody", {}, ...rows)));
+  } catch (e) {
+    showError(err, e);
   }
 }

@@ -4,7 +4,8 @@
 
 import { api, ApiError, subscribe } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
-import { durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
+import { addTranslations, durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
+import changeTexts from "/static/js/i18n/changes.js";
 import { createMap } from "/static/js/map.js";
 import { accessSentence, placeName } from "/static/js/trip-form.js";
 import { connectionSentence, connectionWarning } from "/static/js/connection.js";
@@ -128,6 +129,7 @@ async function refreshBooking(fit = false) {
     ride.bookingMissing = false;
     ride.updatedAt = new Date();
     renderBooking(fit);
+    loadChanges(id);
     if (!ACTIVE.has(b.status)) stopLive();
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 403 || err.status === 422)) {
@@ -160,6 +162,7 @@ export function stopLive() {
 }
 
 export function renderBooking(fit = false) {
+  renderChanges();
   $("booking-missing").hidden = !ride.bookingMissing;
   $("booking-card").hidden = ride.bookingMissing;
   $("booking-map").hidden = ride.bookingMissing;
@@ -259,4 +262,31 @@ async function cancelBooking() {
     stopLive();
     renderBooking();
   } catch (err) { showError(err); }
+}
+
+// ------------------------------------------------------------------ changes to the ride
+// A move to another vehicle or a new time by the operator, after a breakdown or by the automatic
+// optimisation (GET /api/v1/bookings/{id}/changes), newest last; each says who and what.
+addTranslations(changeTexts);
+
+async function loadChanges(id) {
+  try {
+    ride.changes = await api(`/api/v1/bookings/${encodeURIComponent(id)}/changes`);
+  } catch (err) {
+    ride.changes = [];
+  }
+  if (ride.bookingId === id) renderChanges();
+}
+
+export function renderChanges() {
+  const list = $("booking-changes");
+  const changes = ride.changes || [];
+  $("booking-changes-box").hidden = changes.length === 0;
+  list.replaceChildren(...changes.map((c) => el("li", { dataset: { change: c.change, cause: c.cause } },
+    `${formatDay(c.time)} ${formatTime(c.time)}: `,
+    t(`rider.change.${c.change}`, {
+      old_vehicle: c.old_vehicle || "–", new_vehicle: c.new_vehicle || "–",
+      old_time: c.old_pickup_earliest ? `${formatTime(c.old_pickup_earliest)}–${formatTime(c.old_pickup_latest)}` : "–",
+      new_time: c.new_pickup_earliest ? `${formatTime(c.new_pickup_earliest)}–${formatTime(c.new_pickup_latest)}` : "–",
+    }), " ", t(`rider.change.by.${c.cause}`))));
 }
