@@ -20,6 +20,7 @@ export const RULES = [
   ["max_walk_m", "m"], ["door_to_door", "choice"], ["alternatives", "n"], ["early_arrival_s", "min"],
   ["early_boarding_s", "min"], ["no_show_wait_s", "min"], ["min_ride_fraction", "x"], ["report_clock_skew_s", "s"],
   ["report_max_age_s", "h"], ["reoptimise_every_s", "s"], ["reoptimise_time_limit_s", "sx"], ["delay_weight", "x"],
+  ["transfer_buffer_s", "min"],
 ];
 const FACTOR = { min: 60, d: 86400, h: 3600, s: 1, sx: 1, n: 1, x: 1, m: 1 };
 const FRACTIONAL = new Set(["x", "sx"]);
