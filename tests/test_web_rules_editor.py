@@ -21,6 +21,6 @@ def test_every_rule_has_a_field_and_labels():
     listed = re.findall(r'\["([a-z_]+)", "(?:min|h|d|s|sx|n|x|m|hhmm|choice)"\]', editor)
     rules = {f.name for f in dataclasses.fields(ServiceRules)} - NOT_IN_THE_LIST
     assert set(listed) == rules, (rules - set(listed), set(listed) - rules)
-    labels = (STATIC / "i18n" / "ops-room.js").read_text(encoding="utf-8")
+    labels = "".join(p.read_text(encoding="utf-8") for p in (STATIC / "i18n").glob("*.js"))
     for name in rules:
         assert labels.count(f'"ops.rule.{name}":') == 2, name       # German and English
