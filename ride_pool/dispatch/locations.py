@@ -1,8 +1,9 @@
 """Travel times between the road nodes the dispatcher currently uses.
 
 The dispatcher works on a dense matrix over *slots*: each road node in use (a rider's origin or
-destination, a vehicle's anchor or depot) gets a slot; adding a node costs one forward and one
-backward one-to-all query on the network's contraction hierarchy (:mod:`routing.ch`). Slots of
+destination, a vehicle's anchor or depot) gets a slot; adding a node costs its two upward searches
+on the network's contraction hierarchy and a join with the search spaces of the slots in use
+(:mod:`routing.ch_incremental`: exact times, independent of the network's size). Slots of
 nodes no longer in use are reused once the table is full, so the matrix stays as large as the live
 state, not the day.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from routing.ch_incremental import IncrementalTable
 from routing.kernels import UNREACHABLE
 from routing.travel_times import TravelTimes
 
@@ -24,7 +26,7 @@ class LocationTable:
     def __init__(self, travel_times: TravelTimes, capacity: int = 256):
         self.travel_times = travel_times
         self._ch = travel_times.hierarchy()
-        self._work = self._ch.work_arrays()
+        self._incremental = IncrementalTable(self._ch, capacity)
         self.node = np.full(capacity, -1, dtype=np.int64)
         self.matrix = np.zeros((capacity, capacity), dtype=np.int64)
         self.slot_of: dict[int, int] = {}
@@ -52,17 +54,14 @@ class LocationTable:
         for n, s in zip(new, slots):
             self.node[s] = n
             self.slot_of[n] = s
-        used = np.flatnonzero(self.node >= 0)
-        used_nodes = self.node[used]
-        src = np.asarray(new, dtype=np.int64)
-        # one forward and one backward query of the contraction hierarchy per new node (PHAST:
-        # exactly Dijkstra's times, about ten times faster on a county network)
-        forward, backward = self._ch.to_and_from(src, used_nodes, self._work)
-        forward = np.where(forward >= UNREACHABLE, UNREACHABLE_S, forward)
-        backward = np.where(backward >= UNREACHABLE, UNREACHABLE_S, backward)
-        for i, s in enumerate(slots):
-            self.matrix[s, used] = forward[i]
-            self.matrix[used, s] = backward[i]
+        new_slots = set(slots)
+        used = np.array([s for s in np.flatnonzero(self.node >= 0) if s not in new_slots], dtype=np.int64)
+        # one new node at a time, against the slots in use and the new ones added before it
+        for n, s in zip(new, slots):
+            used = np.append(used, s)
+            forward, backward = self._incremental.add(s, n, used)
+            self.matrix[s, used] = np.where(forward >= UNREACHABLE, UNREACHABLE_S, forward)
+            self.matrix[used, s] = np.where(backward >= UNREACHABLE, UNREACHABLE_S, backward)
 
     def _grow(self) -> None:
         old = self.capacity
@@ -72,6 +71,7 @@ class LocationTable:
         matrix = np.zeros((cap, cap), dtype=np.int64)
         matrix[:old, :old] = self.matrix
         self.node, self.matrix = node, matrix
+        self._incremental.ensure_capacity(cap)
         self._free = list(range(cap - 1, old - 1, -1)) + self._free
 
     def _collect(self, keep: set[int]) -> None:
