@@ -60,33 +60,53 @@ def _space(indptr, head, w, o_indptr, o_head, o_w, source, is_core, core_index, 
 
 @njit(cache=True)
 def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, from_core, fc_k, fc_t, fc_n, bc_k,
-          bc_t, bc_n, table, mark, out_from, out_to):
-    """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``)."""
+          bc_t, bc_n, table, table_t, mark, out_from, out_to):
+    """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``).
+    ``table_t`` is the core table transposed (rows: times *to* a core node), for contiguous reads."""
     k_count = table.shape[0]
     # the new slot's times to and from every core node
+    best_to = np.full(k_count, UNREACHABLE, dtype=np.int64)
+    best_from = np.full(k_count, UNREACHABLE, dtype=np.int64)
+    for a in range(fc_n):
+        row = table[fc_k[a]]
+        d = fc_t[a]
+        for k in range(k_count):
+            if row[k] < UNREACHABLE and d + row[k] < best_to[k]:
+                best_to[k] = d + row[k]
+    for a in range(bc_n):
+        row = table_t[bc_k[a]]
+        d = bc_t[a]
+        for k in range(k_count):
+            if row[k] < UNREACHABLE and row[k] + d < best_from[k]:
+                best_from[k] = row[k] + d
     for k in range(k_count):
-        best = UNREACHABLE
-        for a in range(fc_n):
-            t = table[fc_k[a], k]
-            if t < UNREACHABLE and fc_t[a] + t < best:
-                best = fc_t[a] + t
-        to_core[k, slot] = best
-        best = UNREACHABLE
-        for a in range(bc_n):
-            t = table[k, bc_k[a]]
-            if t < UNREACHABLE and t + bc_t[a] < best:
-                best = t + bc_t[a]
-        from_core[k, slot] = best
-    # slot -> t: the slot's forward space meets t's backward space, or the path crosses the core
+        to_core[k, slot] = best_to[k]
+        from_core[k, slot] = best_from[k]
+    for i in range(len(used)):
+        out_from[i] = UNREACHABLE
+        out_to[i] = UNREACHABLE
+    # slot -> t through the core: leave at a core node the slot's search reaches
+    for a in range(fc_n):
+        row = from_core[fc_k[a]]
+        d = fc_t[a]
+        for i in range(len(used)):
+            x = row[used[i]]
+            if x < UNREACHABLE and d + x < out_from[i]:
+                out_from[i] = d + x
+    # t -> slot through the core
+    for a in range(bc_n):
+        row = to_core[bc_k[a]]
+        d = bc_t[a]
+        for i in range(len(used)):
+            x = row[used[i]]
+            if x < UNREACHABLE and x + d < out_to[i]:
+                out_to[i] = x + d
+    # below the core: the slot's forward space meets t's backward space (and the other way round)
     for a in range(f_len[slot]):
         mark[f_node[slot, a]] = f_time[slot, a]
     for i in range(len(used)):
         t = used[i]
-        best = UNREACHABLE
-        for a in range(fc_n):
-            x = from_core[fc_k[a], t]
-            if x < UNREACHABLE and fc_t[a] + x < best:
-                best = fc_t[a] + x
+        best = out_from[i]
         for a in range(b_len[t]):
             x = mark[b_node[t, a]]
             if x < UNREACHABLE and x + b_time[t, a] < best:
@@ -94,16 +114,11 @@ def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, fro
         out_from[i] = best
     for a in range(f_len[slot]):
         mark[f_node[slot, a]] = UNREACHABLE
-    # t -> slot
     for a in range(b_len[slot]):
         mark[b_node[slot, a]] = b_time[slot, a]
     for i in range(len(used)):
         t = used[i]
-        best = UNREACHABLE
-        for a in range(bc_n):
-            x = to_core[bc_k[a], t]
-            if x < UNREACHABLE and x + bc_t[a] < best:
-                best = x + bc_t[a]
+        best = out_to[i]
         for a in range(f_len[t]):
             x = mark[f_node[t, a]]
             if x < UNREACHABLE and f_time[t, a] + x < best:
@@ -119,6 +134,7 @@ class IncrementalTable:
     def __init__(self, ch: ContractionHierarchy, capacity: int = 256, space: int = 64):
         self.ch = ch
         self.is_core, self.core_index, self.table = ch.core_table
+        self.table_t = np.ascontiguousarray(self.table.T)
         n = ch.node_count
         self._dist = np.full(n, UNREACHABLE, dtype=np.int64)
         self._stalled = np.zeros(n, dtype=np.bool_)
@@ -179,6 +195,7 @@ class IncrementalTable:
         out_from = np.empty(len(used), dtype=np.int64)
         out_to = np.empty(len(used), dtype=np.int64)
         _join(slot, used, self.f_node, self.f_time, self.f_len, self.b_node, self.b_time, self.b_len, self.to_core,
-              self.from_core, self._fc[0], self._fc[1], fc_n, self._bc[0], self._bc[1], bc_n, self.table, self._mark,
+              self.from_core, self._fc[0], self._fc[1], fc_n, self._bc[0], self._bc[1], bc_n, self.table, self.table_t,
+              self._mark,
               out_from, out_to)
         return out_from, out_to

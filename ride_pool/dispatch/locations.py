@@ -54,8 +54,9 @@ class LocationTable:
         for n, s in zip(new, slots):
             self.node[s] = n
             self.slot_of[n] = s
-        new_slots = set(slots)
-        used = np.array([s for s in np.flatnonzero(self.node >= 0) if s not in new_slots], dtype=np.int64)
+        in_use = self.node >= 0
+        in_use[slots] = False
+        used = np.flatnonzero(in_use).astype(np.int64)
         # one new node at a time, against the slots in use and the new ones added before it
         for n, s in zip(new, slots):
             used = np.append(used, s)
