@@ -256,7 +256,8 @@ def _load_network(spec: str) -> RoadNetwork:
             raise SimulationInputError(f"region {spec!r}: {exc}") from None
     raise SimulationInputError(
         f"unknown region {spec!r}: give 'demo', 'state:SN' (a synthetic Land), a network file (.npz, made with "
-        f"'ride-pool network build') or an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) together with --municipalities CSV"
+        f"'ride-pool network build') or an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) together with "
+        f"--municipalities CSV"
     )
 
 

@@ -80,7 +80,7 @@ def test_location_table_on_demo_equals_dijkstra_with_reuse(demo_network):
     for _ in range(12):
         batch = [int(x) for x in rng.integers(0, n, 9)]
         keep = set(live[-10:])
-        table.slots(batch, keep=lambda: keep)
+        table.slots(batch, keep=lambda keep=keep: keep)
         live = list(keep) + batch
     nodes = sorted(table.slot_of)
     slots = [table.slot_of[x] for x in nodes]
