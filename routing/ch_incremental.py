@@ -60,9 +60,11 @@ def _space(indptr, head, w, o_indptr, o_head, o_w, source, is_core, core_index, 
 
 @njit(cache=True)
 def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, from_core, fc_k, fc_t, fc_n, bc_k,
-          bc_t, bc_n, table, table_t, mark, out_from, out_to):
-    """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``).
-    ``table_t`` is the core table transposed (rows: times *to* a core node), for contiguous reads."""
+          bc_t, bc_n, table, table_t, mark, out_from, out_to, matrix, none):
+    """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``);
+    with a non-empty ``matrix`` also written to ``matrix[slot, used]`` and ``matrix[used, slot]``
+    (``none`` where there is no path). ``table_t`` is the core table transposed (rows: times *to*
+    a core node), for contiguous reads."""
     k_count = table.shape[0]
     # the new slot's times to and from every core node
     best_to = np.full(k_count, UNREACHABLE, dtype=np.int64)
@@ -126,6 +128,14 @@ def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, fro
         out_to[i] = best
     for a in range(b_len[slot]):
         mark[b_node[slot, a]] = UNREACHABLE
+    if matrix.shape[0] > 0:
+        for i in range(len(used)):
+            t = used[i]
+            matrix[slot, t] = out_from[i] if out_from[i] < UNREACHABLE else none
+            matrix[t, slot] = out_to[i] if out_to[i] < UNREACHABLE else none
+
+
+_NO_MATRIX = np.zeros((0, 0), dtype=np.int64)
 
 
 class IncrementalTable:
@@ -161,8 +171,9 @@ class IncrementalTable:
         self.b_time = grown(get("b_time"), (capacity, space), np.int64, UNREACHABLE)
         self.f_len = grown(get("f_len"), (capacity,), np.int64, 0)
         self.b_len = grown(get("b_len"), (capacity,), np.int64, 0)
-        self.to_core = grown(get("to_core"), (k_count, capacity), np.int64, UNREACHABLE)
-        self.from_core = grown(get("from_core"), (k_count, capacity), np.int64, UNREACHABLE)
+        # int32 (UNREACHABLE is int32's largest value): half the memory of the largest arrays
+        self.to_core = grown(get("to_core"), (k_count, capacity), np.int32, UNREACHABLE)
+        self.from_core = grown(get("from_core"), (k_count, capacity), np.int32, UNREACHABLE)
         fc, bc = get("_fc", (None, None)), get("_bc", (None, None))
         self._fc = tuple(grown(old, (space,), np.int64, 0) for old in fc)
         self._bc = tuple(grown(old, (space,), np.int64, 0) for old in bc)
@@ -185,9 +196,12 @@ class IncrementalTable:
             nodes = self.f_node if graph is ch.fwd else self.b_node
             times = self.f_time if graph is ch.fwd else self.b_time
 
-    def add(self, slot: int, node: int, used: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def add(self, slot: int, node: int, used: np.ndarray, matrix: np.ndarray | None = None,
+            none: int = UNREACHABLE) -> tuple[np.ndarray, np.ndarray]:
         """Record ``node`` in ``slot`` and return its times to and from the slots in ``used``
-        (which may include ``slot`` itself), int64 with UNREACHABLE where none."""
+        (which may include ``slot`` itself), int64 with UNREACHABLE where none; with ``matrix``
+        (int64, slots × slots) also write them into its row and column ``slot`` (``none`` where
+        there is no path)."""
         ch = self.ch
         self.f_len[slot], fc_n = self._search(ch.fwd, ch.bwd, int(node), slot, self.f_node, self.f_time)
         self.b_len[slot], bc_n = self._search(ch.bwd, ch.fwd, int(node), slot, self.b_node, self.b_time)
@@ -196,6 +210,5 @@ class IncrementalTable:
         out_to = np.empty(len(used), dtype=np.int64)
         _join(slot, used, self.f_node, self.f_time, self.f_len, self.b_node, self.b_time, self.b_len, self.to_core,
               self.from_core, self._fc[0], self._fc[1], fc_n, self._bc[0], self._bc[1], bc_n, self.table, self.table_t,
-              self._mark,
-              out_from, out_to)
+              self._mark, out_from, out_to, _NO_MATRIX if matrix is None else matrix, int(none))
         return out_from, out_to

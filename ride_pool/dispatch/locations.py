@@ -5,7 +5,9 @@ destination, a vehicle's anchor or depot) gets a slot; adding a node costs its t
 on the network's contraction hierarchy and a join with the search spaces of the slots in use
 (:mod:`routing.ch_incremental`: exact times, independent of the network's size). Slots of
 nodes no longer in use are reused once the table is full, so the matrix stays as large as the live
-state, not the day.
+state, not the day: the unused ones are freed when the table is full or holds half as many
+nodes again as were in use at the last clean-up (each new node is joined with every slot held,
+so dead slots would cost time on a state-wide day).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from routing.ch_incremental import IncrementalTable
-from routing.kernels import UNREACHABLE
 from routing.travel_times import TravelTimes
 
 #: travel time used where a node cannot be reached (keeps int64 sums far from overflow)
 UNREACHABLE_S = 10**9
+#: clean up once the table holds this many times the nodes in use at the last clean-up
+COLLECT_FACTOR = 1.5
 
 
 class LocationTable:
@@ -31,6 +34,7 @@ class LocationTable:
         self.matrix = np.zeros((capacity, capacity), dtype=np.int64)
         self.slot_of: dict[int, int] = {}
         self._free: list[int] = list(range(capacity - 1, -1, -1))
+        self._collect_at = capacity
 
     @property
     def capacity(self) -> int:
@@ -38,12 +42,13 @@ class LocationTable:
 
     def slots(self, nodes, keep=None) -> list[int]:
         """Slots of ``nodes``, adding the missing ones; ``keep()`` names the nodes still in use
-        (called only when the table is full, to free the others)."""
+        (called when the table is full or has grown well past the last clean-up, to free the others)."""
         nodes = [int(n) for n in nodes]
         new = list(dict.fromkeys(n for n in nodes if n not in self.slot_of))
         if new:
-            if len(new) > len(self._free) and keep is not None:
+            if keep is not None and (len(new) > len(self._free) or len(self.slot_of) + len(new) > self._collect_at):
                 self._collect(set(keep()) | set(nodes))
+                self._collect_at = max(64, int(COLLECT_FACTOR * (len(self.slot_of) + len(new))))
             while len(new) > len(self._free):
                 self._grow()
             self._add(new)
@@ -60,9 +65,8 @@ class LocationTable:
         # one new node at a time, against the slots in use and the new ones added before it
         for n, s in zip(new, slots):
             used = np.append(used, s)
-            forward, backward = self._incremental.add(s, n, used)
-            self.matrix[s, used] = np.where(forward >= UNREACHABLE, UNREACHABLE_S, forward)
-            self.matrix[used, s] = np.where(backward >= UNREACHABLE, UNREACHABLE_S, backward)
+            # writes row and column ``s`` of the matrix (UNREACHABLE_S where there is no path)
+            self._incremental.add(s, n, used, self.matrix, UNREACHABLE_S)
 
     def _grow(self) -> None:
         old = self.capacity
