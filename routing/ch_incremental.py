@@ -84,6 +84,22 @@ def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, fro
     for k in range(k_count):
         to_core[k, slot] = best_to[k]
         from_core[k, slot] = best_from[k]
+    # a core node the search reached later than the core's table reaches it from another one is on
+    # no fastest path (that other one's candidate is as good): drop it from the joins below
+    m = 0
+    for a in range(fc_n):
+        if fc_t[a] <= best_to[fc_k[a]]:
+            fc_k[m] = fc_k[a]
+            fc_t[m] = fc_t[a]
+            m += 1
+    fc_n = m
+    m = 0
+    for a in range(bc_n):
+        if bc_t[a] <= best_from[bc_k[a]]:
+            bc_k[m] = bc_k[a]
+            bc_t[m] = bc_t[a]
+            m += 1
+    bc_n = m
     for i in range(len(used)):
         out_from[i] = UNREACHABLE
         out_to[i] = UNREACHABLE
