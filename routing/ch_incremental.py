@@ -195,6 +195,13 @@ class IncrementalTable:
         self._bc = tuple(grown(old, (space,), np.int64, 0) for old in bc)
         self._capacity, self._space = capacity, space
 
+    def release(self, slot: int) -> None:
+        """The node in ``slot`` is no longer used. Nothing to undo: everything :meth:`add` keeps
+        per slot is overwritten when the slot is filled again. (Buckets of entries per road node
+        were tried in place of the per-slot join below the core: on the state network the nodes
+        just below the core lie in nearly every search space, so the buckets there held an
+        entry per slot and scanning them cost more than the join.)"""
+
     def ensure_capacity(self, capacity: int) -> None:
         if capacity > self._capacity:
             self._alloc(capacity, self._space)

@@ -59,7 +59,7 @@ def test_incremental_table_equals_dijkstra(seed, core_size):
     rng = np.random.default_rng(seed)
     nodes = rng.choice(net.node_count if hasattr(net, "node_count") else len(net.node_lon), 60, replace=False)
     exact = _dijkstra(net, nodes)[:, nodes]
-    table = IncrementalTable(ch, capacity=8, space=2)   # tiny: forces growth of both
+    table = IncrementalTable(ch, capacity=8, space=2)   # tiny: forces growth of both (and of the bucket pool)
     got = np.full((len(nodes), len(nodes)), -1, dtype=np.int64)
     for i, node in enumerate(nodes):
         table.ensure_capacity(i + 1)
@@ -87,3 +87,37 @@ def test_location_table_on_demo_equals_dijkstra_with_reuse(demo_network):
     exact = _dijkstra(net, nodes)[:, nodes]
     exact = np.where(exact >= UNREACHABLE, UNREACHABLE_S, exact)
     assert np.array_equal(table.matrix[np.ix_(slots, slots)], exact)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_released_slots_are_reused_exactly(seed):
+    """Slots released and filled with other nodes still give Dijkstra's times, also when the
+    caller asks for a subset of the slots only."""
+    net = _random_network(seed)
+    ch = ContractionHierarchy.build(net.indptr, net.head, net.travel_time_s, core_size=16)
+    rng = np.random.default_rng(seed)
+    n = len(net.node_lon)
+    cap = 40
+    table = IncrementalTable(ch, capacity=cap)
+    node_of = np.full(cap, -1)
+    got = np.full((cap, cap), -1, dtype=np.int64)
+    for step in range(400):
+        free = np.flatnonzero(node_of < 0)
+        if len(free) == 0 or rng.uniform() < 0.3:
+            s = int(rng.choice(np.flatnonzero(node_of >= 0)))
+            table.release(s)
+            node_of[s] = -1
+            got[s, :] = got[:, s] = -1
+            continue
+        s = int(rng.choice(free))
+        node_of[s] = int(rng.integers(0, n))
+        live = np.flatnonzero(node_of >= 0)
+        asked = live if step % 3 else np.union1d(rng.choice(live, (len(live) + 1) // 2), [s])
+        forward, backward = table.add(s, node_of[s], asked)
+        got[s, asked] = forward
+        got[asked, s] = backward
+    live = np.flatnonzero(node_of >= 0)
+    exact = _dijkstra(net, node_of[live])[:, node_of[live]]
+    known = got[np.ix_(live, live)] >= 0
+    assert known.sum() > len(live)
+    assert np.array_equal(got[np.ix_(live, live)][known], exact[known])

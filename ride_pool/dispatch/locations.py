@@ -85,6 +85,7 @@ class LocationTable:
                 del self.slot_of[n]
                 self.node[s] = -1
                 self._free.append(s)
+                self._incremental.release(s)
 
     def time(self, from_node: int, to_node: int) -> int:
         a, b = self.slots([from_node, to_node])
