@@ -154,7 +154,8 @@ def main(argv=None) -> int:
         estimate = float(np.exp(intercept + exponent * np.log(target_requests)))
         cpu_exponent, cpu_intercept = np.polyfit(np.log(requests), np.log(cpus), 1)
         cpu_estimate = float(np.exp(cpu_intercept + cpu_exponent * np.log(target_requests)))
-    base = next((r for r in runs if r["demand"] == 1.0), runs[0])
+    # the county mode compares with demand 1; the state mode (demand 1 is its largest day) with its smallest day
+    base = runs[0] if state_mode else next((r for r in runs if r["demand"] == 1.0), runs[0])
     ratio = runs[-1]["ms_per_request"] / base["ms_per_request"]
     summary = {
         "growth_exponent": None if exponent is None else round(float(exponent), 3),
