@@ -8,9 +8,9 @@ the demo's (:func:`state_params`): one grid node per 250 inhabitants on 300 m bl
 one per 40 on 120 m blocks (settlements keep the demo's extent: ``block_m`` grows with the square
 root of the persons per node), one village per 10 km² of municipal area instead of 3.5 km², and
 link roads with a node every 300 m — the nodes the dispatcher can tell apart stay 300 m apart at
-most, as on OSM networks, while the network has about 70,000 nodes instead of the ~450,000 the
-demo's density would give Sachsen: small enough that one core builds it in under a minute and
-routes a day on it. There is no river barrier (the demo's Elbe bridges are the county's only).
+most, as on OSM networks, while Sachsen gets 86,106 nodes instead of the roughly 140,000–190,000
+the demo's density would give it (the demo's 11,251 nodes scaled by area, ×12.7, or by
+population, ×16.9): one core builds it in about 36 s and routes a day on it. There is no river barrier (the demo's Elbe bridges are the county's only).
 
 The built network is cached as ``.npz`` (keyed by the table's content and the parameters) in
 ``$RIDE_POOL_CACHE_DIR`` or ``~/.cache/ride_pool``, so only the first use pays for the build.
