@@ -10,7 +10,8 @@ root of the persons per node), one village per 10 km² of municipal area instead
 link roads with a node every 300 m — the nodes the dispatcher can tell apart stay 300 m apart at
 most, as on OSM networks, while Sachsen gets 86,106 nodes instead of the roughly 140,000–190,000
 the demo's density would give it (the demo's 11,251 nodes scaled by area, ×12.7, or by
-population, ×16.9): one core builds it in about 36 s and routes a day on it. There is no river barrier (the demo's Elbe bridges are the county's only).
+population, ×16.9): one core builds it in about 36 s and routes a day on it. There is no river
+barrier (the demo's Elbe bridges are the county's only).
 
 The built network is cached as ``.npz`` (keyed by the table's content and the parameters) in
 ``$RIDE_POOL_CACHE_DIR`` or ``~/.cache/ride_pool``, so only the first use pays for the build.
