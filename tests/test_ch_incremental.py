@@ -121,3 +121,24 @@ def test_released_slots_are_reused_exactly(seed):
     known = got[np.ix_(live, live)] >= 0
     assert known.sum() > len(live)
     assert np.array_equal(got[np.ix_(live, live)][known], exact[known])
+
+
+def test_location_table_frees_dead_slots_before_it_is_full(demo_network):
+    """Unused nodes lose their slot once the table holds 1.5x the nodes in use at the last clean-up
+    (every new node is joined with every slot held), so the table stays near the live size."""
+    from ride_pool.dispatch.locations import COLLECT_FACTOR
+
+    table = LocationTable(TravelTimes(demo_network), capacity=256)
+    rng = np.random.default_rng(3)
+    n = len(demo_network.node_lon)
+    live: list[int] = []
+    held = []
+    for _ in range(300):
+        batch = [int(x) for x in rng.integers(0, n, 2)]
+        table.slots(batch, keep=lambda live=tuple(live): live)
+        live = (live + batch)[-40:]
+        held.append(len(table.slot_of))
+    assert table.capacity == 256
+    first = held.index(max(held))                    # the first clean-up: when the table was full
+    assert max(held) > 200 and first < 150
+    assert max(held[first + 1:]) <= COLLECT_FACTOR * 42 + 2   # after it: 1.5x the live nodes at most
