@@ -8,6 +8,13 @@ and (with ``--json``) writes medians in seconds and the ratios ours / scipy and 
 Targets (issue 2): matrix ratio_ours_over_scipy <= 1.0 and ratio_ours_over_networkx <= 0.05.
 The matrix is also computed on the contraction hierarchy by the bucket algorithm (``ch_build_s``
 is the hierarchy's build, timed apart); target (issue 20): ratio_ch_over_scipy <= 0.1.
+
+The synthetic state-wide network (issue 20) runs in the same benchmark:
+
+    python benchmarks/travel_times.py --networks state:SN --json benchmarks/results/travel_times_state.json
+
+networkx is skipped on networks above ``--networkx-max-nodes`` (default 50,000 nodes: a
+1,000-source matrix would take minutes there); its columns are then empty.
 """
 
 from __future__ import annotations
@@ -59,13 +66,15 @@ def median_time(func, repeats: int) -> tuple[float, object]:
 
 
 def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_sources: int,
-                  repeats: int, networkx_repeats: int, seed: int) -> dict:
+                  repeats: int, networkx_repeats: int, seed: int, networkx_max_nodes: int = 50_000) -> dict:
     rng = np.random.default_rng(seed)
     travel = TravelTimes(net)
     matrix = csr_matrix((net.travel_time_s.astype(np.float64), net.head, net.indptr), shape=(net.node_count,) * 2)
+    use_nx = net.node_count <= networkx_max_nodes
     graph = nx.DiGraph()
-    graph.add_nodes_from(range(net.node_count))
-    graph.add_weighted_edges_from(zip(net.tail().tolist(), net.head.tolist(), net.travel_time_s.tolist()))
+    if use_nx:
+        graph.add_nodes_from(range(net.node_count))
+        graph.add_weighted_edges_from(zip(net.tail().tolist(), net.head.tolist(), net.travel_time_s.tolist()))
 
     # --- one-to-all: mean seconds per search over a batch of sources, median over repeats
     batch = rng.choice(net.node_count, size=min(one_to_all_sources, net.node_count), replace=False)
@@ -82,9 +91,9 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
     one = {}
     one["ours"], ours_rows = median_time(ours_one, repeats)
     one["scipy"], scipy_rows = median_time(scipy_one, repeats)
-    one["networkx"], nx_rows = median_time(nx_one, networkx_repeats)
+    one["networkx"], nx_rows = median_time(nx_one, networkx_repeats) if use_nx else (None, [{}] * len(batch))
     for k in one:
-        one[k] /= len(batch)
+        one[k] = None if one[k] is None else one[k] / len(batch)
     for a, b, c in zip(ours_rows, scipy_rows, nx_rows):
         ref = np.where(np.isinf(b), UNREACHABLE, b).astype(np.int64)
         if not np.array_equal(a, ref):
@@ -115,8 +124,10 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
     mat = {}
     mat["ours"], ours_m = median_time(ours_matrix, repeats)
     mat["scipy"], scipy_m = median_time(scipy_matrix, repeats)
-    mat["networkx"], nx_m = median_time(nx_matrix, networkx_repeats)
+    mat["networkx"], nx_m = median_time(nx_matrix, networkx_repeats) if use_nx else (None, None)
     for label, other in (("scipy", scipy_m), ("networkx", nx_m)):
+        if other is None:
+            continue
         ref = np.where(np.isinf(other), UNREACHABLE, other).astype(np.int64)
         if not np.array_equal(ours_m.astype(np.int64), ref):
             raise AssertionError(f"{name}: matrix differs from {label}")
@@ -142,9 +153,9 @@ def bench_network(name: str, net: RoadNetwork, *, matrix_size: int, one_to_all_s
         f"matrix_{size}_ch_s": ch_s,
         "ratio_ch_over_scipy": ch_s / mat["scipy"],
         "ch_build_s": hierarchy_s,
-        "ratio_ours_over_networkx": mat["ours"] / mat["networkx"],
+        "ratio_ours_over_networkx": mat["ours"] / mat["networkx"] if use_nx else None,
         "one_to_all_ratio_ours_over_scipy": one["ours"] / one["scipy"],
-        "one_to_all_ratio_ours_over_networkx": one["ours"] / one["networkx"],
+        "one_to_all_ratio_ours_over_networkx": one["ours"] / one["networkx"] if use_nx else None,
         "results_identical": True,
     }
 
@@ -162,21 +173,25 @@ def print_table(results: dict) -> None:
         rows.append(("  by CH buckets [s]", ch_times, 1.0))
         for i, (what, t, scale) in enumerate(rows):
             lead = f"{name:<16}{r['nodes']:>8}{r['edges']:>8}" if i == 0 else " " * 32
+            nx_s = t["networkx"]
+            nx_cols = (f"{nx_s * scale:>10.3f}", f"{t['ours'] / nx_s:>10.4f}") if nx_s else (f"{'-':>10}",) * 2
             print(
-                f"{lead}  {what:<22}{t['ours'] * scale:>10.3f}{t['scipy'] * scale:>10.3f}{t['networkx'] * scale:>10.3f}"
-                f"{t['ours'] / t['scipy']:>12.3f}{t['ours'] / t['networkx']:>10.4f}"
+                f"{lead}  {what:<22}{t['ours'] * scale:>10.3f}{t['scipy'] * scale:>10.3f}{nx_cols[0]}"
+                f"{t['ours'] / t['scipy']:>12.3f}{nx_cols[1]}"
             )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", default="demo,north-bayreuth",
-                        help="comma-separated: demo, north-bayreuth, lauf, or OSM file paths")
+                        help="comma-separated: demo, north-bayreuth, lauf, state:SN, or OSM file paths")
     parser.add_argument("--matrix-size", type=int, default=1000)
     parser.add_argument("--one-to-all-sources", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5, help="repeats for ours and scipy (median)")
     parser.add_argument("--networkx-repeats", type=int, default=1, help="networkx is slow: fewer repeats")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--networkx-max-nodes", type=int, default=50_000,
+                        help="skip networkx on larger networks (default 50,000 nodes)")
     parser.add_argument("--json", dest="json_out", type=Path, help="write results as JSON here")
     args = parser.parse_args(argv)
     if args.matrix_size < 1 or args.repeats < 1 or args.networkx_repeats < 1 or args.one_to_all_sources < 1:
@@ -195,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = bench_network(
             name, net, matrix_size=args.matrix_size, one_to_all_sources=args.one_to_all_sources,
             repeats=args.repeats, networkx_repeats=args.networkx_repeats, seed=args.seed,
+            networkx_max_nodes=args.networkx_max_nodes,
         )
     print_table(results)
     out = {

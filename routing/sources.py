@@ -9,11 +9,13 @@ from routing.errors import OsmInputError, RoutingInputError
 from routing.network import RoadNetwork
 
 PLACE_PREFIX = "place:"
+STATE_PREFIX = "state:"
 
 
 def build_network(source: str, *, name: str | None = None,
                   max_edge_length_m: float = DEFAULT_MAX_EDGE_LENGTH_M) -> RoadNetwork:
-    """Build a network from ``demo``, an OSM file path, or ``place:NAME`` (osmnx download)."""
+    """Build a network from ``demo``, ``state:SN`` (synthetic state, :mod:`routing.state_network`), an
+    OSM file path, or ``place:NAME`` (osmnx download)."""
     if not max_edge_length_m > 0:
         raise RoutingInputError("max edge length must be a positive number of metres")
     source = source.strip()
@@ -21,6 +23,10 @@ def build_network(source: str, *, name: str | None = None,
         from routing.synthetic import build_demo_network
 
         return build_demo_network()
+    if source.lower().startswith(STATE_PREFIX):
+        from routing.state_network import build_state_network
+
+        return build_state_network(source)
     if source.startswith(PLACE_PREFIX):
         from routing.osm import network_from_place
 
@@ -34,7 +40,7 @@ def build_network(source: str, *, name: str | None = None,
     except OsmInputError:
         if not path.exists():
             raise OsmInputError(
-                f"{source}: not a network source; give 'demo', an OSM file (.osm, .osm.gz, .osm.bz2, "
+                f"{source}: not a network source; give 'demo', 'state:SN', an OSM file (.osm, .osm.gz, .osm.bz2, "
                 f".osm.pbf) or place:NAME"
             ) from None
         raise
@@ -42,9 +48,9 @@ def build_network(source: str, *, name: str | None = None,
 
 
 def open_network(spec: str) -> RoadNetwork:
-    """A saved network (``.npz``), or ``demo`` built on the fly."""
-    if spec.strip() == "demo":
-        return build_network("demo")
+    """A saved network (``.npz``), or ``demo`` / ``state:SN`` built on the fly (the state cached)."""
+    if spec.strip() == "demo" or spec.strip().lower().startswith(STATE_PREFIX):
+        return build_network(spec)
     path = Path(spec)
     if path.suffix != ".npz":
         raise RoutingInputError(
@@ -61,6 +67,8 @@ def build_gazetteer(source: str, network: RoadNetwork):
     source = source.strip()
     if source == "demo":
         return gazetteer.demo_gazetteer(network)
+    if source.lower().startswith(STATE_PREFIX):
+        return gazetteer.empty_gazetteer(network)   # synthetic state: no invented place names yet
     if source.startswith(PLACE_PREFIX):
         return gazetteer.gazetteer_from_place(source[len(PLACE_PREFIX):].strip().strip('"'), network)
     return gazetteer.gazetteer_from_osm_file(source, network)
@@ -76,6 +84,8 @@ def open_gazetteer(spec: str, network: RoadNetwork):
 
     if spec.strip() == "demo":
         return gazetteer.demo_gazetteer(network)
+    if spec.strip().lower().startswith(STATE_PREFIX):
+        return gazetteer.empty_gazetteer(network)
     path = gazetteer.gazetteer_path(spec)
     log = logging.getLogger(__name__)
     if not path.is_file():

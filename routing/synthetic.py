@@ -19,6 +19,7 @@ The roads are invented: the output is labelled synthetic everywhere. Same code, 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import Delaunay, cKDTree
@@ -56,21 +57,52 @@ BRIDGE_RADIUS_M = 450.0
 _LINK_WINDING = {"primary": 0.035, "secondary": 0.05, "tertiary": 0.07, "unclassified": 0.09}
 
 
+@dataclass(frozen=True)
+class SyntheticParams:
+    """How a synthetic region is laid out. The defaults are the demo county's; a state-wide region
+    uses a coarser street grid (:func:`state_params`) so that one core can still route on it."""
+
+    name: str = DEMO_NAME
+    source: str = DEMO_SOURCE
+    seed: int = SEED
+    block_m: float = BLOCK_M
+    persons_per_grid_node: float = PERSONS_PER_GRID_NODE
+    link_node_spacing_m: float = LINK_NODE_SPACING_M
+    village_area_km2: float = VILLAGE_AREA_KM2
+    max_villages: int = 30
+    #: longest local road between neighbouring settlements
+    max_local_link_m: float = 7_000.0
+    max_edge_length_m: float = DEFAULT_MAX_EDGE_LENGTH_M
+    #: a river (lon, lat polyline) crossed only at ``bridges`` (lon, lat); None: no river
+    river: np.ndarray | None = field(default_factory=lambda: ELBE, compare=False)
+    bridges: np.ndarray | None = field(default_factory=lambda: ELBE_BRIDGES, compare=False)
+    extra: dict = field(default_factory=lambda: {"county": "Landkreis Meißen", "county_ags": "14627"}, compare=False)
+
+
+DEMO_PARAMS = SyntheticParams()
+
+
 def build_demo_network(municipalities: list[Municipality] | None = None) -> RoadNetwork:
     """Build the synthetic Landkreis Meißen network (about 11,000 nodes, a few seconds)."""
-    munis = sorted(municipalities or load_municipalities(), key=lambda m: m.ags)
-    builder = _Builder(munis)
+    return build_synthetic_network(municipalities or load_municipalities(), DEMO_PARAMS)
+
+
+def build_synthetic_network(municipalities: list[Municipality], params: SyntheticParams = DEMO_PARAMS) -> RoadNetwork:
+    """A synthetic road network over any list of municipalities (the demo's construction)."""
+    munis = sorted(municipalities, key=lambda m: m.ags)
+    builder = _Builder(munis, params)
     builder.place_settlements()
     builder.build_grids()
     builder.build_links()
     return builder.assemble()
 
 
-def settlement_layout(municipalities: list[Municipality] | None = None) -> list[tuple[float, float, int, bool, int]]:
-    """The demo's settlements as :func:`build_demo_network` places them: (lat, lon, index of the
+def settlement_layout(municipalities: list[Municipality] | None = None,
+                      params: SyntheticParams = DEMO_PARAMS) -> list[tuple[float, float, int, bool, int]]:
+    """The settlements as :func:`build_synthetic_network` places them: (lat, lon, index of the
     municipality in AGS order, is the municipality's main settlement, population)."""
     munis = sorted(municipalities or load_municipalities(), key=lambda m: m.ags)
-    builder = _Builder(munis)
+    builder = _Builder(munis, params)
     builder.place_settlements()
     lon, lat = builder.to_lonlat(np.array([p[0] for p in builder.s_xy]), np.array([p[1] for p in builder.s_xy]))
     return [(float(lat[i]), float(lon[i]), builder.s_muni[i], builder.s_is_centre[i], builder.s_pop[i])
@@ -78,15 +110,18 @@ def settlement_layout(municipalities: list[Municipality] | None = None) -> list[
 
 
 class _Builder:
-    def __init__(self, munis: list[Municipality]):
+    def __init__(self, munis: list[Municipality], params: SyntheticParams = DEMO_PARAMS):
         self.munis = munis
-        self.rng = np.random.default_rng(SEED)
+        self.p = params
+        self.rng = np.random.default_rng(params.seed)
         self.lon0 = float(np.mean([m.lon for m in munis]))
         self.lat0 = float(np.mean([m.lat for m in munis]))
         self.kx = math.radians(1.0) * 6_371_008.8 * math.cos(math.radians(self.lat0))
         self.ky = math.radians(1.0) * 6_371_008.8
-        self.river = np.column_stack(self.to_xy(ELBE[:, 0], ELBE[:, 1]))
-        self.bridges = np.column_stack(self.to_xy(ELBE_BRIDGES[:, 0], ELBE_BRIDGES[:, 1]))
+        river = params.river if params.river is not None else np.zeros((0, 2))
+        bridges = params.bridges if params.bridges is not None and len(river) else np.zeros((0, 2))
+        self.river = np.column_stack(self.to_xy(river[:, 0], river[:, 1]))
+        self.bridges = np.column_stack(self.to_xy(bridges[:, 0], bridges[:, 1]))
         self.x: list[float] = []
         self.y: list[float] = []
         self.edges: list[tuple[int, int, str, float, np.ndarray]] = []  # u, v, class, speed, shape xy
@@ -106,6 +141,8 @@ class _Builder:
         return np.asarray(x) / self.kx + self.lon0, np.asarray(y) / self.ky + self.lat0
 
     def crosses_river(self, a, b) -> bool:
+        if len(self.river) < 2:
+            return False
         p, r = np.asarray(a, float), np.asarray(b, float) - np.asarray(a, float)
         q = self.river[:-1]
         s = self.river[1:] - q
@@ -116,6 +153,8 @@ class _Builder:
         return bool(np.any((denom != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)))
 
     def river_distance(self, point) -> float:
+        if len(self.river) < 2:
+            return math.inf
         p = np.asarray(point, float)
         a, b = self.river[:-1], self.river[1:]
         ab = b - a
@@ -123,6 +162,8 @@ class _Builder:
         return float(np.min(np.hypot(*(a + ab * t[:, None] - p).T)))
 
     def near_bridge(self, a, b) -> bool:
+        if len(self.bridges) == 0:
+            return False
         mid = (np.asarray(a) + np.asarray(b)) / 2
         return bool(np.min(np.hypot(*(self.bridges - mid).T)) < BRIDGE_RADIUS_M)
 
@@ -143,7 +184,7 @@ class _Builder:
             cx, cy = self.to_xy(m.lon, m.lat)
             area = m.area_km2 or 30.0
             radius = math.sqrt(area / math.pi) * 1000.0 * 0.9
-            n_villages = int(np.clip(round(area / VILLAGE_AREA_KM2), 1, 30))
+            n_villages = int(np.clip(round(area / self.p.village_area_km2), 1, self.p.max_villages))
             centre_share = 0.85 if m.population >= 15_000 else 0.6 if m.population >= 5_000 else 0.4
             centre_pop = int(round(m.population * centre_share))
             self._add_settlement(float(cx), float(cy), centre_pop, mi, True)
@@ -162,12 +203,11 @@ class _Builder:
                         self._add_settlement(x, y, int(pop), mi, False)
                         break
 
-    @staticmethod
-    def _grid_size(pop: int) -> int:
-        return max(2, int(round(math.sqrt(pop / PERSONS_PER_GRID_NODE))))
+    def _grid_size(self, pop: int) -> int:
+        return max(2, int(round(math.sqrt(pop / self.p.persons_per_grid_node))))
 
     def _grid_radius(self, pop: int) -> float:
-        return (self._grid_size(pop) - 1) * BLOCK_M / 2 * math.sqrt(2)
+        return (self._grid_size(pop) - 1) * self.p.block_m / 2 * math.sqrt(2)
 
     def _add_settlement(self, x, y, pop, mi, is_centre) -> None:
         self.s_xy.append((x, y))
@@ -187,8 +227,8 @@ class _Builder:
             half = (k - 1) / 2
             for i in range(k):
                 for j in range(k):
-                    gx = (i - half + rng.uniform(-0.15, 0.15)) * BLOCK_M
-                    gy = (j - half + rng.uniform(-0.15, 0.15)) * BLOCK_M
+                    gx = (i - half + rng.uniform(-0.15, 0.15)) * self.p.block_m
+                    gy = (j - half + rng.uniform(-0.15, 0.15)) * self.p.block_m
                     ids[i, j] = self.add_node(cx + ca * gx - sa * gy, cy + sa * gx + ca * gy)
             main_lines = {int(half), int(math.ceil(half))} | ({*range(0, k, 5)} if k >= 10 else set())
             for i in range(k):
@@ -243,7 +283,7 @@ class _Builder:
         # 2. local roads between neighbouring settlements
         for s1, s2 in _gabriel_edges(xy):
             key = (min(s1, s2), max(s1, s2))
-            if key in linked or np.hypot(*(xy[s1] - xy[s2])) > 7_000:
+            if key in linked or np.hypot(*(xy[s1] - xy[s2])) > self.p.max_local_link_m:
                 continue
             road_class = "tertiary" if min(pop[s1], pop[s2]) >= 1_000 else "unclassified"
             if self._link(s1, s2, road_class):
@@ -328,7 +368,7 @@ class _Builder:
             dense = a + np.outer(t, b - a) + np.outer(offset, normal)
         seg = np.hypot(*np.diff(dense, axis=0).T)
         cum = np.concatenate(([0.0], np.cumsum(seg)))
-        pieces = max(1, math.ceil(cum[-1] / LINK_NODE_SPACING_M))
+        pieces = max(1, math.ceil(cum[-1] / self.p.link_node_spacing_m))
         cut_idx = [int(np.searchsorted(cum, cum[-1] * i / pieces)) for i in range(1, pieces)]
         chain = [u] + [self.add_node(*dense[i]) for i in cut_idx] + [v]
         bounds = [0, *cut_idx, len(dense) - 1]
@@ -358,8 +398,8 @@ class _Builder:
             g_lat.append(slat)
             g_indptr.append(g_indptr[-1] + len(shape))
         network = assemble_network(
-            name=DEMO_NAME,
-            source=DEMO_SOURCE,
+            name=self.p.name,
+            source=self.p.source,
             synthetic=True,
             node_lon=lon,
             node_lat=lat,
@@ -372,15 +412,14 @@ class _Builder:
             geometry_indptr=np.array(g_indptr),
             geometry_lon=np.concatenate(g_lon),
             geometry_lat=np.concatenate(g_lat),
-            max_edge_length_m=DEFAULT_MAX_EDGE_LENGTH_M,  # as for OSM sources: nodes at most 300 m apart
+            max_edge_length_m=self.p.max_edge_length_m,  # demo as for OSM sources: nodes at most 300 m apart
             attribution=f"SYNTHETIC roads. {DESTATIS_ATTRIBUTION}",
             extra={
-                "county": "Landkreis Meißen",
-                "county_ags": "14627",
+                **self.p.extra,
                 "municipalities": len(self.munis),
                 "settlements": len(self.s_xy),
                 "population": int(sum(m.population for m in self.munis)),
-                "seed": SEED,
+                "seed": self.p.seed,
             },
         )
         return network

@@ -27,6 +27,7 @@ from ride_pool.stop_files import StopFileError, read_stop_file
 from routing.errors import RoutingInputError
 from routing.municipalities import Municipality, load_municipalities
 from routing.network import RoadNetwork
+from routing.state_network import is_state_spec, read_state_municipalities
 from routing.travel_times import TravelTimes
 from simulations.errors import SimulationInputError
 
@@ -239,6 +240,11 @@ def _load_network(spec: str) -> RoadNetwork:
     spec = spec.strip()
     if spec == "demo":
         return build_network("demo")
+    if is_state_spec(spec):
+        try:
+            return build_network(spec)
+        except RoutingInputError as exc:
+            raise SimulationInputError(f"region {spec!r}: {exc}") from None
     path = Path(spec)
     lower = path.name.lower()
     if lower.endswith(".npz") or lower.endswith(OSM_SUFFIXES):
@@ -249,8 +255,9 @@ def _load_network(spec: str) -> RoadNetwork:
         except RoutingInputError as exc:
             raise SimulationInputError(f"region {spec!r}: {exc}") from None
     raise SimulationInputError(
-        f"unknown region {spec!r}: give 'demo', a network file (.npz, made with 'ride-pool network build') "
-        f"or an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) together with --municipalities CSV"
+        f"unknown region {spec!r}: give 'demo', 'state:SN' (a synthetic Land), a network file (.npz, made with "
+        f"'ride-pool network build') or an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) together with "
+        f"--municipalities CSV"
     )
 
 
@@ -259,13 +266,20 @@ def load_region(spec: str, municipalities: str | Path | None = None, stops: str 
     """Build a region from a network spec and optional municipality and stop tables.
 
     ``demo`` (or a saved demo ``.npz``) uses the shipped Landkreis Meißen table when no
-    municipality file is given; every other network needs one.
+    municipality file is given, ``state:SN`` the Land's rows of the Destatis table; every other
+    network needs one.
     """
     table = read_municipality_table(municipalities) if municipalities is not None else None   # cheap checks first
     stop_table = read_stops(stops) if stops is not None else None
     network = network if network is not None else _load_network(spec)
     travel = TravelTimes(network)
-    if table is None:
+    if table is None and is_state_spec(spec):
+        try:
+            table = read_state_municipalities(spec)
+        except RoutingInputError as exc:
+            raise SimulationInputError(f"region {spec!r}: {exc}") from None
+        source = f"the Destatis table of {spec.strip()}"
+    elif table is None:
         if network.name != DEMO_NETWORK_NAME:
             raise SimulationInputError(
                 f"region {spec!r} needs a municipality table: give --municipalities CSV (ags, name, population, lat, "
@@ -314,7 +328,7 @@ def region_key(spec: str, municipalities=None, stops=None) -> str:
     def norm(p):
         return "" if p is None else str(Path(p).resolve())
     spec = spec.strip()
-    return "|".join((spec if spec == "demo" else norm(spec), norm(municipalities), norm(stops)))
+    return "|".join((spec if spec == "demo" or is_state_spec(spec) else norm(spec), norm(municipalities), norm(stops)))
 
 
 _REGIONS: dict[str, Region] = {}

@@ -271,7 +271,7 @@ def test_installed_command(tmp_path, saved_networks):
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.splitlines() == [
-        f"error: {tmp_path / 'roads.geojson'}: not a network source; give 'demo', an OSM file (.osm, .osm.gz, "
-        ".osm.bz2, .osm.pbf) or place:NAME"
+        f"error: {tmp_path / 'roads.geojson'}: not a network source; give 'demo', 'state:SN', an OSM file (.osm, "
+        ".osm.gz, .osm.bz2, .osm.pbf) or place:NAME"
     ]
     assert list(tmp_path.iterdir()) == []

@@ -148,3 +148,64 @@ def test_insertion_delays_an_earlier_pickup_to_keep_a_ride_limit():
     route = insert_into_route(plan.routes[0], 1, 1, 2)
     result = check_plan(problem, Plan([route]))
     assert result.feasible and result.schedule[0][0] >= 170
+
+
+def _pruning_case(seed: int) -> int:
+    """Pruned and unpruned kernel (and the Python twin) agree exactly on one seeded random fleet,
+    also where the bound's precondition fails (a plan leaving stops earlier than the vehicle could
+    reach them). Returns how many (request, vehicle) pairs the bound pruned."""
+    from dataclasses import replace
+
+    from routing.darp.pruning import prune_bounds_ok
+
+    rng = np.random.default_rng(1000 + seed)
+    problem = random_problem(seed, vehicles=8 + seed % 20, requests=20 + seed % 15,
+                             open_end=seed % 3 == 0).tightened()
+    plan, _ = insert_requests(problem, Plan.empty(problem), range(problem.request_count - 1))
+    snaps = build_snapshots(problem, plan)
+    tt = problem.travel_time
+    pruned_total = 0
+    for trial in range(15):
+        r = problem.request_count - 1
+        pe = int(rng.integers(0, 3000))
+        req = replace(NewRequest.from_problem(problem, r), pickup_location=int(rng.integers(0, len(tt))),
+                      pickup_earliest=pe, pickup_latest=pe + int(rng.integers(0, 400)))
+        weight = [0.0, 1.0][trial % 2]
+        full = best_insertions(snaps, req, tt, delay_weight=weight)
+        fast = best_insertions(snaps, req, tt, delay_weight=weight, prune=True)
+        assert_same(full, fast)
+        assert_same(fast, best_insertions_reference(snaps, req, tt, delay_weight=weight))
+        ok = prune_bounds_ok(snaps, tt)
+        pruned_total += int((ok & (snaps.start_departure + tt[snaps.start_location, req.pickup_location]
+                                   > req.pickup_latest)).sum())
+        # break precondition (b): stops planned earlier than reachable; pruning must then hold back
+        early = replace(snaps, begin=snaps.begin - 10_000)
+        assert_same(best_insertions(early, req, tt, delay_weight=weight),
+                    best_insertions(early, req, tt, delay_weight=weight, prune=True))
+    return pruned_total
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_pruning_never_drops_a_vehicle_the_kernel_accepts(seed):
+    _pruning_case(seed)
+
+
+def test_pruning_prunes():
+    """The comparisons above are not vacuous: the bound prunes vehicles in these cases."""
+    assert sum(_pruning_case(seed) for seed in range(8)) > 20
+
+
+def test_prune_bound_precondition_is_checked_per_vehicle():
+    from dataclasses import replace
+
+    from routing.darp.pruning import prune_bounds_ok
+
+    problem = random_problem(3, vehicles=4, requests=12).tightened()
+    plan, _ = insert_requests(problem, Plan.empty(problem), range(11))
+    snaps = build_snapshots(problem, plan)
+    assert prune_bounds_ok(snaps, problem.travel_time).all()   # schedules computed on tt keep it
+    busy = [v for v in range(snaps.vehicle_count) if snaps.stop_ptr[v + 1] > snaps.stop_ptr[v]]
+    assert busy
+    early = replace(snaps, begin=snaps.begin - 10_000)
+    ok = prune_bounds_ok(early, problem.travel_time)
+    assert not ok[busy].any()

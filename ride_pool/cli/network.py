@@ -35,7 +35,8 @@ def _print_summary(summary: dict) -> None:
 @network_app.command("build")
 @clean_errors
 def network_build(
-    source: str = typer.Argument(..., help="'demo', an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) or place:NAME"),
+    source: str = typer.Argument(..., help="'demo', 'state:SN' (synthetic Land from the Destatis "
+                                "table), an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) or place:NAME"),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the network (.npz)."),
     name: Optional[str] = typer.Option(None, help="Name of the network (default: from the source)."),
     max_edge_length: float = typer.Option(300.0, help="Split longer edges so nodes are at most this far apart (m)."),

@@ -99,8 +99,8 @@ def _publish(tmp: Path, out: Path, names: list[str]) -> None:
 
 
 def simulate(
-    region: str = typer.Option("demo", "--region", help="'demo', or a network file (.npz or OSM file) together "
-                               "with --municipalities."),
+    region: str = typer.Option("demo", "--region", help="'demo', 'state:SN' (a synthetic Land), or a network file "
+                               "(.npz or OSM file) together with --municipalities."),
     fleet: str = typer.Option(DEFAULT_FLEET, "--fleet", help="Fleet sizes: START:STOP:STEP (inclusive) or a comma "
                               "list."),
     demand: str = typer.Option(DEFAULT_DEMAND, "--demand", help="Demand multipliers, comma-separated (1 = the demand "

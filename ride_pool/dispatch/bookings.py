@@ -175,7 +175,7 @@ class BookingDesk:
         new = plans.new_request(offer, req.origin, req.destination, req.passengers - req.wheelchairs,
                                 req.wheelchairs)
         ins = best_insertions(plans.snapshots(now), new, plans.locations.matrix, plans.locations.matrix,
-                              delay_weight=r.delay_weight)
+                              delay_weight=r.delay_weight, prune=True)   # exact times: the bound holds
         v = ins.best_vehicle
         if v < 0:
             refuse(RejectCause.OFFER_NO_LONGER_AVAILABLE, msg("offer_no_longer_available"))

@@ -1,21 +1,26 @@
 """Travel times between the road nodes the dispatcher currently uses.
 
 The dispatcher works on a dense matrix over *slots*: each road node in use (a rider's origin or
-destination, a vehicle's anchor or depot) gets a slot; adding a node costs one forward and one
-backward one-to-all query on the network's contraction hierarchy (:mod:`routing.ch`). Slots of
+destination, a vehicle's anchor or depot) gets a slot; adding a node costs its two upward searches
+on the network's contraction hierarchy and a join with the search spaces of the slots in use
+(:mod:`routing.ch_incremental`: exact times, independent of the network's size). Slots of
 nodes no longer in use are reused once the table is full, so the matrix stays as large as the live
-state, not the day.
+state, not the day: the unused ones are freed when the table is full or holds half as many
+nodes again as were in use at the last clean-up (each new node is joined with every slot held,
+so dead slots would cost time on a state-wide day).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from routing.kernels import UNREACHABLE
+from routing.ch_incremental import IncrementalTable
 from routing.travel_times import TravelTimes
 
 #: travel time used where a node cannot be reached (keeps int64 sums far from overflow)
 UNREACHABLE_S = 10**9
+#: clean up once the table holds this many times the nodes in use at the last clean-up
+COLLECT_FACTOR = 1.5
 
 
 class LocationTable:
@@ -24,11 +29,12 @@ class LocationTable:
     def __init__(self, travel_times: TravelTimes, capacity: int = 256):
         self.travel_times = travel_times
         self._ch = travel_times.hierarchy()
-        self._work = self._ch.work_arrays()
+        self._incremental = IncrementalTable(self._ch, capacity)
         self.node = np.full(capacity, -1, dtype=np.int64)
         self.matrix = np.zeros((capacity, capacity), dtype=np.int64)
         self.slot_of: dict[int, int] = {}
         self._free: list[int] = list(range(capacity - 1, -1, -1))
+        self._collect_at = capacity
 
     @property
     def capacity(self) -> int:
@@ -36,12 +42,13 @@ class LocationTable:
 
     def slots(self, nodes, keep=None) -> list[int]:
         """Slots of ``nodes``, adding the missing ones; ``keep()`` names the nodes still in use
-        (called only when the table is full, to free the others)."""
+        (called when the table is full or has grown well past the last clean-up, to free the others)."""
         nodes = [int(n) for n in nodes]
         new = list(dict.fromkeys(n for n in nodes if n not in self.slot_of))
         if new:
-            if len(new) > len(self._free) and keep is not None:
+            if keep is not None and (len(new) > len(self._free) or len(self.slot_of) + len(new) > self._collect_at):
                 self._collect(set(keep()) | set(nodes))
+                self._collect_at = max(64, int(COLLECT_FACTOR * (len(self.slot_of) + len(new))))
             while len(new) > len(self._free):
                 self._grow()
             self._add(new)
@@ -52,17 +59,14 @@ class LocationTable:
         for n, s in zip(new, slots):
             self.node[s] = n
             self.slot_of[n] = s
-        used = np.flatnonzero(self.node >= 0)
-        used_nodes = self.node[used]
-        src = np.asarray(new, dtype=np.int64)
-        # one forward and one backward query of the contraction hierarchy per new node (PHAST:
-        # exactly Dijkstra's times, about ten times faster on a county network)
-        forward, backward = self._ch.to_and_from(src, used_nodes, self._work)
-        forward = np.where(forward >= UNREACHABLE, UNREACHABLE_S, forward)
-        backward = np.where(backward >= UNREACHABLE, UNREACHABLE_S, backward)
-        for i, s in enumerate(slots):
-            self.matrix[s, used] = forward[i]
-            self.matrix[used, s] = backward[i]
+        in_use = self.node >= 0
+        in_use[slots] = False
+        used = np.flatnonzero(in_use).astype(np.int64)
+        # one new node at a time, against the slots in use and the new ones added before it
+        for n, s in zip(new, slots):
+            used = np.append(used, s)
+            # writes row and column ``s`` of the matrix (UNREACHABLE_S where there is no path)
+            self._incremental.add(s, n, used, self.matrix, UNREACHABLE_S)
 
     def _grow(self) -> None:
         old = self.capacity
@@ -72,6 +76,7 @@ class LocationTable:
         matrix = np.zeros((cap, cap), dtype=np.int64)
         matrix[:old, :old] = self.matrix
         self.node, self.matrix = node, matrix
+        self._incremental.ensure_capacity(cap)
         self._free = list(range(cap - 1, old - 1, -1)) + self._free
 
     def _collect(self, keep: set[int]) -> None:
@@ -80,6 +85,7 @@ class LocationTable:
                 del self.slot_of[n]
                 self.node[s] = -1
                 self._free.append(s)
+                self._incremental.release(s)
 
     def time(self, from_node: int, to_node: int) -> int:
         a, b = self.slots([from_node, to_node])

@@ -125,7 +125,7 @@ class QuoteDesk:
                     return reject(*broken)
                 continue
             new = NewRequest(so, sd, seats, request.wheelchairs, pe, pl, pe, dl, max_ride, ps, ds)
-            ins = best_insertions(snaps, new, M, M, delay_weight=r.delay_weight)
+            ins = best_insertions(snaps, new, M, M, delay_weight=r.delay_weight, prune=True)
             v = ins.best_vehicle
             if v < 0:
                 continue

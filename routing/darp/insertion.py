@@ -20,11 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from routing.darp.pruning import prune_bounds_ok
 from routing.darp.schedule import least_schedule
 from routing.darp.snapshot import VehicleSnapshots
 
 #: Cost reported for a vehicle that cannot take the request.
 INFEASIBLE = np.inf
+#: ``prune_ok`` argument of :func:`insertion_kernel` meaning "prune nothing"
+_NO_PRUNING = np.zeros(0, dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,11 @@ def insertion_kernel(tt, cost, req, delay_weight,
                      wheelchair_capacity, end_location, end_latest, max_duration, end_time,
                      stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
                      begin, seats_after, wheelchairs_after, suffix_ok,
-                     out_cost, out_i, out_j):
+                     out_cost, out_i, out_j, prune_ok):
     """Fill ``out_cost/out_i/out_j`` with each vehicle's cheapest feasible insertion of ``req``.
+
+    ``prune_ok`` (bool per vehicle, or empty for no pruning): vehicles that may be pruned by the
+    O(1) bound of :mod:`routing.darp.pruning` are skipped when they cannot reach the pickup in time.
 
     Fast path: schedule the changed part as early as possible (never earlier than planned) and
     stop where the plan is unchanged; where a ride limit or the duration is not kept that way, the
@@ -161,6 +167,7 @@ def insertion_kernel(tt, cost, req, delay_weight,
     p_serv = req[9]
     d_serv = req[10]
     n_vehicles = len(start_location)
+    prune = len(prune_ok) == n_vehicles
     max_stops = 0
     for v in range(n_vehicles):
         max_stops = max(max_stops, stop_ptr[v + 1] - stop_ptr[v])
@@ -178,6 +185,8 @@ def insertion_kernel(tt, cost, req, delay_weight,
         out_i[v] = -1
         out_j[v] = -1
         if seats > seat_capacity[v] or chairs > wheelchair_capacity[v]:
+            continue
+        if prune and prune_ok[v] and start_departure[v] + tt[start_location[v], p_loc] > p_late:
             continue
         s0 = stop_ptr[v]
         n = stop_ptr[v + 1] - s0
@@ -301,7 +310,7 @@ def batch_insertion_kernel(tt, cost, reqs, delay_weight,
                          wheelchair_capacity, end_location, end_latest, max_duration, end_time,
                          stop_ptr, stop_location, earliest, latest, service, persons, pickup_position, ride_limit,
                          begin, seats_after, wheelchairs_after, suffix_ok,
-                         out_cost[q], out_i[q], out_j[q])
+                         out_cost[q], out_i[q], out_j[q], _NO_PRUNING)
 
 
 def _snapshot_args(s: VehicleSnapshots):
@@ -326,16 +335,22 @@ def batch_insertions(snapshots: VehicleSnapshots, requests: np.ndarray, travel_t
 
 
 def best_insertions(snapshots: VehicleSnapshots, request: NewRequest, travel_time: np.ndarray,
-                    travel_cost: np.ndarray | None = None, *, delay_weight: float = 0.0) -> Insertions:
-    """Each vehicle's cheapest feasible insertion of ``request`` (numba kernel)."""
+                    travel_cost: np.ndarray | None = None, *, delay_weight: float = 0.0,
+                    prune: bool = False) -> Insertions:
+    """Each vehicle's cheapest feasible insertion of ``request`` (numba kernel).
+
+    ``prune``: skip vehicles that cannot reach the pickup in time by an O(1) bound (same result;
+    needs ``travel_time`` to keep the triangle inequality, as shortest-path times do; see
+    :mod:`routing.darp.pruning`)."""
     s = snapshots
+    prune_ok = prune_bounds_ok(s, travel_time) if prune else _NO_PRUNING
     V = s.vehicle_count
     out_cost = np.empty(V, dtype=np.float64)
     out_i = np.empty(V, dtype=np.int64)
     out_j = np.empty(V, dtype=np.int64)
     insertion_kernel(
         travel_time, travel_time if travel_cost is None else travel_cost, request.as_array(), float(delay_weight),
-        *_snapshot_args(s), out_cost, out_i, out_j,
+        *_snapshot_args(s), out_cost, out_i, out_j, prune_ok,
     )
     return Insertions(out_cost, out_i, out_j)
 
@@ -362,4 +377,5 @@ def warm_up() -> None:
                     max_duration=[NO_LIMIT])
     snaps = build_snapshots(p, Plan.empty(p))
     best_insertions(snaps, NewRequest.from_problem(p, 0), tt)
+    best_insertions(snaps, NewRequest.from_problem(p, 0), tt, prune=True)
     batch_insertions(snaps, NewRequest.from_problem(p, 0).as_array()[None, :], tt, tt)

@@ -1,0 +1,237 @@
+"""A travel-time table that grows one node at a time, by buckets on the contraction hierarchy.
+
+:class:`IncrementalTable` keeps, for each *slot* (a road node in use), what its two upward
+searches (:func:`routing.ch._upward_search`, with stall-on-demand) leave behind:
+
+* the contracted nodes each search settles unstalled, with their times (the slot's forward and
+  backward *search space*, a few dozen nodes on road networks), and
+* its times to and from every core node (``to_core[k, slot]``, ``from_core[k, slot]``), from the
+  core nodes its searches reach and the core's table.
+
+Adding a node costs its two upward searches plus, for every slot in use, a join of the small
+search spaces and a minimum over the few core nodes the new node reaches — instead of two
+one-to-all (PHAST) sweeps over the whole network. The times are exact, for the same reason as
+:meth:`routing.ch.ContractionHierarchy.matrix`'s (Knopp et al. 2007): a fastest path either
+stays below the core — its highest node is settled unstalled by both searches — or crosses the
+core, entering it at a node the source's search reaches and leaving it at one the target's
+search reaches. ``tests/test_ch_incremental.py`` compares with Dijkstra.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from routing.ch import ContractionHierarchy, _upward_search
+from routing.kernels import UNREACHABLE
+
+
+@njit(cache=True)
+def _space(indptr, head, w, o_indptr, o_head, o_w, source, is_core, core_index, dist, stalled, touched, heap,
+           sp_node, sp_time, core_k, core_time):
+    """One upward search: its unstalled contracted nodes into ``sp_*`` and its core nodes into
+    ``core_*``; returns (space size, core count) or (-1, -1) when an output is too small."""
+    count = _upward_search(indptr, head, w, o_indptr, o_head, o_w, source, is_core, dist, stalled, touched, heap)
+    m = 0
+    c = 0
+    ok = True
+    for k in range(count):
+        v = touched[k]
+        if is_core[v]:
+            if c < len(core_k):
+                core_k[c] = core_index[v]
+                core_time[c] = dist[v]
+            else:
+                ok = False
+            c += 1
+        elif not stalled[v]:
+            if m < len(sp_node):
+                sp_node[m] = v
+                sp_time[m] = dist[v]
+            else:
+                ok = False
+            m += 1
+        dist[v] = UNREACHABLE
+        stalled[v] = False
+    if not ok:
+        return -1 - m, -1 - c
+    return m, c
+
+
+@njit(cache=True)
+def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, from_core, fc_k, fc_t, fc_n, bc_k,
+          bc_t, bc_n, table, table_t, mark, out_from, out_to, matrix, none):
+    """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``);
+    with a non-empty ``matrix`` also written to ``matrix[slot, used]`` and ``matrix[used, slot]``
+    (``none`` where there is no path). ``table_t`` is the core table transposed (rows: times *to*
+    a core node), for contiguous reads."""
+    k_count = table.shape[0]
+    # the new slot's times to and from every core node
+    best_to = np.full(k_count, UNREACHABLE, dtype=np.int64)
+    best_from = np.full(k_count, UNREACHABLE, dtype=np.int64)
+    for a in range(fc_n):
+        row = table[fc_k[a]]
+        d = fc_t[a]
+        for k in range(k_count):
+            if row[k] < UNREACHABLE and d + row[k] < best_to[k]:
+                best_to[k] = d + row[k]
+    for a in range(bc_n):
+        row = table_t[bc_k[a]]
+        d = bc_t[a]
+        for k in range(k_count):
+            if row[k] < UNREACHABLE and row[k] + d < best_from[k]:
+                best_from[k] = row[k] + d
+    for k in range(k_count):
+        to_core[k, slot] = best_to[k]
+        from_core[k, slot] = best_from[k]
+    # a core node the search reached later than the core's table reaches it from another one is on
+    # no fastest path (that other one's candidate is as good): drop it from the joins below
+    m = 0
+    for a in range(fc_n):
+        if fc_t[a] <= best_to[fc_k[a]]:
+            fc_k[m] = fc_k[a]
+            fc_t[m] = fc_t[a]
+            m += 1
+    fc_n = m
+    m = 0
+    for a in range(bc_n):
+        if bc_t[a] <= best_from[bc_k[a]]:
+            bc_k[m] = bc_k[a]
+            bc_t[m] = bc_t[a]
+            m += 1
+    bc_n = m
+    for i in range(len(used)):
+        out_from[i] = UNREACHABLE
+        out_to[i] = UNREACHABLE
+    # slot -> t through the core: leave at a core node the slot's search reaches
+    for a in range(fc_n):
+        row = from_core[fc_k[a]]
+        d = fc_t[a]
+        for i in range(len(used)):
+            x = row[used[i]]
+            if x < UNREACHABLE and d + x < out_from[i]:
+                out_from[i] = d + x
+    # t -> slot through the core
+    for a in range(bc_n):
+        row = to_core[bc_k[a]]
+        d = bc_t[a]
+        for i in range(len(used)):
+            x = row[used[i]]
+            if x < UNREACHABLE and x + d < out_to[i]:
+                out_to[i] = x + d
+    # below the core: the slot's forward space meets t's backward space (and the other way round)
+    for a in range(f_len[slot]):
+        mark[f_node[slot, a]] = f_time[slot, a]
+    for i in range(len(used)):
+        t = used[i]
+        best = out_from[i]
+        for a in range(b_len[t]):
+            x = mark[b_node[t, a]]
+            if x < UNREACHABLE and x + b_time[t, a] < best:
+                best = x + b_time[t, a]
+        out_from[i] = best
+    for a in range(f_len[slot]):
+        mark[f_node[slot, a]] = UNREACHABLE
+    for a in range(b_len[slot]):
+        mark[b_node[slot, a]] = b_time[slot, a]
+    for i in range(len(used)):
+        t = used[i]
+        best = out_to[i]
+        for a in range(f_len[t]):
+            x = mark[f_node[t, a]]
+            if x < UNREACHABLE and f_time[t, a] + x < best:
+                best = f_time[t, a] + x
+        out_to[i] = best
+    for a in range(b_len[slot]):
+        mark[b_node[slot, a]] = UNREACHABLE
+    if matrix.shape[0] > 0:
+        for i in range(len(used)):
+            t = used[i]
+            matrix[slot, t] = out_from[i] if out_from[i] < UNREACHABLE else none
+            matrix[t, slot] = out_to[i] if out_to[i] < UNREACHABLE else none
+
+
+_NO_MATRIX = np.zeros((0, 0), dtype=np.int64)
+
+
+class IncrementalTable:
+    """Per-slot search spaces of one hierarchy; :meth:`add` gives a new slot's rows (see module doc)."""
+
+    def __init__(self, ch: ContractionHierarchy, capacity: int = 256, space: int = 64):
+        self.ch = ch
+        self.is_core, self.core_index, self.table = ch.core_table
+        self.table_t = np.ascontiguousarray(self.table.T)
+        n = ch.node_count
+        self._dist = np.full(n, UNREACHABLE, dtype=np.int64)
+        self._stalled = np.zeros(n, dtype=np.bool_)
+        self._touched = np.empty(n, dtype=np.int32)
+        self._mark = np.full(n, UNREACHABLE, dtype=np.int64)
+        self._heap = np.empty(max(len(ch.fwd[1]), len(ch.bwd[1])) + 1, dtype=np.int64)
+        self._capacity = 0
+        self._space = space
+        self._alloc(capacity, space)
+
+    def _alloc(self, capacity: int, space: int) -> None:
+        k_count = self.table.shape[0]
+
+        def grown(old, shape, dtype, fill):
+            new = np.full(shape, fill, dtype=dtype)
+            if old is not None:
+                new[tuple(slice(0, s) for s in old.shape)] = old
+            return new
+
+        get = self.__dict__.get
+        self.f_node = grown(get("f_node"), (capacity, space), np.int32, 0)
+        self.f_time = grown(get("f_time"), (capacity, space), np.int64, UNREACHABLE)
+        self.b_node = grown(get("b_node"), (capacity, space), np.int32, 0)
+        self.b_time = grown(get("b_time"), (capacity, space), np.int64, UNREACHABLE)
+        self.f_len = grown(get("f_len"), (capacity,), np.int64, 0)
+        self.b_len = grown(get("b_len"), (capacity,), np.int64, 0)
+        # int32 (UNREACHABLE is int32's largest value): half the memory of the largest arrays
+        self.to_core = grown(get("to_core"), (k_count, capacity), np.int32, UNREACHABLE)
+        self.from_core = grown(get("from_core"), (k_count, capacity), np.int32, UNREACHABLE)
+        fc, bc = get("_fc", (None, None)), get("_bc", (None, None))
+        self._fc = tuple(grown(old, (space,), np.int64, 0) for old in fc)
+        self._bc = tuple(grown(old, (space,), np.int64, 0) for old in bc)
+        self._capacity, self._space = capacity, space
+
+    def release(self, slot: int) -> None:
+        """The node in ``slot`` is no longer used. Nothing to undo: everything :meth:`add` keeps
+        per slot is overwritten when the slot is filled again. (Buckets of entries per road node
+        were tried in place of the per-slot join below the core: on the state network the nodes
+        just below the core lie in nearly every search space, so the buckets there held an
+        entry per slot and scanning them cost more than the join.)"""
+
+    def ensure_capacity(self, capacity: int) -> None:
+        if capacity > self._capacity:
+            self._alloc(capacity, self._space)
+
+    def _search(self, graph, other, node, slot, nodes, times):
+        ch = self.ch
+        while True:
+            core = self._fc if graph is ch.fwd else self._bc
+            m, c = _space(graph[0], graph[1], graph[2], other[0], other[1], other[2], node, self.is_core,
+                          self.core_index, self._dist, self._stalled, self._touched, self._heap, nodes[slot],
+                          times[slot], core[0], core[1])
+            if m >= 0:
+                return m, c
+            self._alloc(self._capacity, 2 * max(self._space, -1 - m, -1 - c))
+            nodes = self.f_node if graph is ch.fwd else self.b_node
+            times = self.f_time if graph is ch.fwd else self.b_time
+
+    def add(self, slot: int, node: int, used: np.ndarray, matrix: np.ndarray | None = None,
+            none: int = UNREACHABLE) -> tuple[np.ndarray, np.ndarray]:
+        """Record ``node`` in ``slot`` and return its times to and from the slots in ``used``
+        (which may include ``slot`` itself), int64 with UNREACHABLE where none; with ``matrix``
+        (int64, slots × slots) also write them into its row and column ``slot`` (``none`` where
+        there is no path)."""
+        ch = self.ch
+        self.f_len[slot], fc_n = self._search(ch.fwd, ch.bwd, int(node), slot, self.f_node, self.f_time)
+        self.b_len[slot], bc_n = self._search(ch.bwd, ch.fwd, int(node), slot, self.b_node, self.b_time)
+        used = np.asarray(used, dtype=np.int64)
+        out_from = np.empty(len(used), dtype=np.int64)
+        out_to = np.empty(len(used), dtype=np.int64)
+        _join(slot, used, self.f_node, self.f_time, self.f_len, self.b_node, self.b_time, self.b_len, self.to_core,
+              self.from_core, self._fc[0], self._fc[1], fc_n, self._bc[0], self._bc[1], bc_n, self.table, self.table_t,
+              self._mark, out_from, out_to, _NO_MATRIX if matrix is None else matrix, int(none))
+        return out_from, out_to
