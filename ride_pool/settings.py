@@ -119,6 +119,41 @@ class Settings(BaseSettings):
     #: how often the service runs the retention job (seconds; it also runs at the start)
     retention_interval_s: int = Field(default=3600, gt=0)
 
+    # --- rider notifications (issue 17; README "Notifications") ---
+    #: run the outbox sender in this process (one per deployment; off in extra server processes)
+    notify_sender: bool = True
+    #: how often the sender looks for due messages and checks the live plan for "pickup soon" and
+    #: "running late" (seconds of wall time)
+    notify_poll_s: float = Field(default=5.0, gt=0)
+    #: retries with exponential back-off: the n-th retry waits notify_backoff_s * 2**(n-1) seconds
+    notify_max_attempts: int = Field(default=6, gt=0)
+    notify_backoff_s: int = Field(default=30, gt=0)
+    #: e-mail notifications go over the SMTP settings above; off: no notification e-mails
+    notify_email: bool = True
+    #: SMS through an HTTP gateway: POST to sms_gateway_url with sms_body_template, where {to},
+    #: {text}, {sender} and {id} are replaced by JSON strings (for a JSON body) or URL-encoded
+    #: values (for a form body, sms_content_type application/x-www-form-urlencoded); HTTP basic
+    #: auth with sms_gateway_username/password or a bearer token; None: no SMS
+    sms_gateway_url: str | None = None
+    sms_gateway_username: str | None = None
+    sms_gateway_password: str | None = None
+    sms_gateway_token: str | None = None
+    sms_content_type: str = "application/json"
+    sms_body_template: str = '{{"to": {to}, "from": {sender}, "text": {text}, "reference": {id}}}'
+    sms_sender: str = "Rufbus"
+    sms_timeout_s: float = Field(default=10.0, gt=0)
+    #: Web Push: the VAPID contact (mailto: or https:) push services may write to; the key pair is
+    #: made per deployment and kept in the database; off: no push
+    push_enabled: bool = True
+    push_contact: str = "mailto:admin@localhost"
+    push_ttl_s: int = Field(default=3600, gt=0)
+
+    # --- the start page (issue 17) ---
+    service_hotline: str = "+49 3521 000000"
+    service_hotline_hours: str = "Mo–Fr 6–20 Uhr, Sa–So 8–18 Uhr"
+    legal_notice_url: str = "/impressum"
+    privacy_url: str = "/datenschutz"
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough_key(cls, key: str | None) -> str | None:

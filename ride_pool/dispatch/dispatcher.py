@@ -20,7 +20,7 @@ import threading
 import uuid
 from typing import Callable, ContextManager
 
-from ride_pool.dispatch import access, recovery, route_steps
+from ride_pool.dispatch import access, notices, recovery, route_steps
 from ride_pool.dispatch.access import StopDirectory, StopPoint
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
@@ -492,6 +492,28 @@ class Dispatcher:
         """Active bookings that no vehicle's route holds."""
         with self._lock:
             return self.plans.unplanned_bookings()
+
+    # ------------------------------------------------------------------ rider notifications (issue 17)
+    def enable_notices(self) -> None:
+        """Write rider notifications to the outbox with every commit (the service; see
+        :mod:`~ride_pool.dispatch.notices`). The simulator leaves them off."""
+        if getattr(self, "_pickup_told", None) is None:
+            self._pickup_told: set[tuple[str, str]] = set()
+            self.journal.add_deriver(notices.Notices(self.plans.bookings.get))
+
+    def check_pickups(self) -> int:
+        """The periodic live-plan check: ``pickup_approaching`` (about 10 minutes before the
+        planned pickup) and ``pickup_delayed`` (planned after the promised window), once per
+        booking, committed with their outbox messages. Returns how many events."""
+        with self._lock:
+            now = self.journal.now()
+            told = getattr(self, "_pickup_told", set())
+            events = notices.pickup_watch(list(self.plans.bookings.values()),
+                                          lambda b: route_steps.eta(self.plans, b.booking_id, now), now, told)
+            if events:
+                self.journal.commit(Change(events=events))
+                self.journal.publish(events)
+            return len(events)
 
     # ------------------------------------------------------------------ data protection
     def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:

@@ -78,6 +78,11 @@ class EventKind(StrEnum):
     SERVICE_AREA_CHANGED = "service_area_changed"    # the operator changed the rules or the area
     BREAK_STARTED = "break_started"              # the driver began the shift's planned break
     BREAK_ENDED = "break_ended"
+    # --- rider notifications (issue 17)
+    BOOKING_CHANGED = "booking_changed"          # vehicle or time of a booking changed; data old/new
+    PICKUP_APPROACHING = "pickup_approaching"    # the vehicle is about 10 minutes from the pickup
+    PICKUP_DELAYED = "pickup_delayed"            # the planned pickup is later than the promised window
+    SERIES_OCCURRENCE_REFUSED = "series_occurrence_refused"   # a ride of a series could not be booked
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)
@@ -153,6 +158,15 @@ class TripRequest:
     #: hold only ``unconfirmed_max_bookings`` bookings of ``unconfirmed_max_seats`` places (the
     #: API says; the simulator and phone bookings keep the default)
     rider_confirmed: bool = True
+    #: the operator recorded the phone caller's consent to SMS about this booking (issue 17)
+    sms_consent: bool = False
+    #: mobility needs (:data:`~ride_pool.dispatch.needs.NEEDS`), e.g. ("rollator", "guide_dog")
+    needs: tuple[str, ...] = ()
+    #: who rides, for the fare: (fare category, count) pairs, e.g. (("adult", 1), ("child", 1));
+    #: empty: every passenger an adult (see :mod:`~ride_pool.dispatch.fares`)
+    fare_group: tuple[tuple[str, int], ...] = ()
+    #: the ride series this request books an occurrence of (None: a single ride)
+    series_id: int | None = None
 
 
 @dataclass
@@ -174,6 +188,8 @@ class Offer:
     max_ride_s: int
     alternative: bool = False
     booking_id: str | None = None   # set once booked
+    #: the group's fare (:func:`ride_pool.dispatch.fares.fare`; None: made again when booked)
+    fare: dict | None = None
 
 
 @dataclass
@@ -213,6 +229,13 @@ class Booking:
     #: when the driver reported arriving at the pickup, and at the drop-off (the reported times)
     arrived_at: int | None = None
     dropoff_arrived_at: int | None = None
+    #: issue 17: SMS consent of a phone caller, mobility needs, the fare (its total in cents and
+    #: the breakdown) and the series it belongs to
+    sms_consent: bool = False
+    needs: tuple[str, ...] = ()
+    fare_cents: int | None = None
+    fare: dict | None = None
+    series_id: int | None = None
 
     @property
     def seats(self) -> int:
@@ -317,3 +340,30 @@ def idempotency_scope(rider_id: int | None, channel: str) -> str:
     """Whose idempotency keys must be unique (the database's unique key and the dispatcher agree on
     it): ``rider:<id>``, or the channel for bookings without a rider."""
     return f"rider:{rider_id}" if rider_id is not None else channel
+
+
+class NoticeKind(StrEnum):
+    """What a rider is told (issue 17); one outbox message each."""
+
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_CHANGED = "booking_changed"          # vehicle or time changed
+    PICKUP_SOON = "pickup_soon"                  # pickup in about 10 minutes
+    RUNNING_LATE = "running_late"                # beyond the promised window
+    BOOKING_CANCELLED = "booking_cancelled"      # by the operator (or the shift ended)
+    SERIES_REFUSED = "series_refused"            # a ride of a series could not be booked
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One notification for a rider or phone caller, written with the change whose event caused
+    it. ``message_id`` is derived from the event (same event, same id), so writing it again never
+    makes a second message. ``data`` holds what the text needs (times, vehicle, places)."""
+
+    message_id: str
+    kind: NoticeKind
+    created_at: int
+    booking_id: str | None = None
+    rider_id: int | None = None
+    #: a phone booking's caller number, when the operator recorded the caller's SMS consent
+    phone: str | None = None
+    data: dict = field(default_factory=dict)

@@ -84,13 +84,20 @@ class Optimiser:
             event = Event(now, EventKind.PLAN_REOPTIMISED, "background_optimiser", data={
                 "cost_before": int(before), "cost_after": int(after), "vehicles_changed": len(shifts),
                 "bookings_moved": [b.booking_id for b in moved_bookings]})
-            self.journal.commit(Change(bookings=moved_bookings, shifts=shifts, events=[event]))
+            # the riders whose vehicle changed hear about it (ride_pool.dispatch.notices)
+            changed = [Event(now, EventKind.BOOKING_CHANGED, "background_optimiser", booking_id=b.booking_id,
+                             vehicle_id=b.vehicle_id, rider_id=b.rider_id, data={
+                                 "old": {"vehicle_id": plans.bookings[b.booking_id].vehicle_id},
+                                 "new": {"vehicle_id": b.vehicle_id, "pickup_earliest": b.pickup_earliest,
+                                         "pickup_latest": b.pickup_latest}})
+                       for b in moved_bookings]
+            self.journal.commit(Change(bookings=moved_bookings, shifts=shifts, events=[event, *changed]))
             for b in moved_bookings:
                 plans.bookings[b.booking_id] = b
             for v, codes in new_codes.items():
                 if codes != plans.routes[v]:
                     plans.set_route(v, codes)
-            self.journal.publish([event])
+            self.journal.publish([event, *changed])
             return True
 
     def start_background(self) -> None:
