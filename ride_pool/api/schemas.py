@@ -132,6 +132,11 @@ class QuoteIn(Strict):
     arrive_by: ApiTime | None = Field(default=None, description="ISO 8601; without offset: local time")
     passengers: int = Field(default=1, ge=1, le=8, strict=True)
     wheelchairs: int = Field(default=0, ge=0, le=2, strict=True)
+    #: issue 17: mobility needs (None: the rider profile's) and who rides for the fare
+    needs: list[str] | None = Field(default=None, max_length=7, description="rollator, wheelchair_own, "
+                                    "wheelchair_transfer, pushchair, assistance, guide_dog, companion")
+    fare_group: dict[str, int] | None = Field(default=None, description="fare category -> count (adult, reduced, "
+                                              "child, child_under_6, companion, free, ticket); the rest adults")
 
     @model_validator(mode="after")
     def _times(self):
@@ -152,6 +157,8 @@ class PhoneQuoteIn(QuoteIn):
                                            examples=["Erna Beispiel"])
     caller_phone: CallerPhone | None = Field(default=None, description="the caller's phone number: digits, spaces "
                                              "and + - ( ) /, 3 to 30 characters", examples=["03521 123456"])
+    sms_consent: bool = Field(default=False, description="the caller agreed to SMS about this booking "
+                              "(to caller_phone)")
 
 
 class AskedPlaceOut(BaseModel):
@@ -205,6 +212,9 @@ class OfferOut(BaseModel):
     direct_minutes: float
     origin: PlaceOut
     destination: PlaceOut
+    #: issue 17: the group's fare (total_cents, lines per category) and the needs planned for
+    fare: dict | None = None
+    needs: list[str] = []
 
 
 class Reason(BaseModel):
@@ -257,6 +267,12 @@ class BookingOut(BaseModel):
     #: whom a phone booking is for, as the operator took it down
     caller_name: str | None = None
     caller_phone: str | None = None
+    #: issue 17
+    sms_consent: bool = False
+    needs: list[str] = []
+    fare_cents: int | None = None
+    fare: dict | None = None
+    series_id: int | None = None
 
 
 class RegisterIn(Strict):

@@ -89,7 +89,8 @@ def offer_out(service: Service, offer: Offer) -> OfferOut:
                     expires_at=iso(offer.expires_at), alternative=offer.alternative,
                     passengers=offer.request.passengers, wheelchairs=offer.request.wheelchairs,
                     direct_minutes=round(offer.direct_s / 60, 1), origin=place_out(offer.request.origin),
-                    destination=place_out(offer.request.destination))
+                    destination=place_out(offer.request.destination), fare=offer.fare,
+                    needs=list(offer.request.needs))
 
 
 def quote_out(service: Service, quote: Quote) -> QuoteOut:
@@ -128,4 +129,6 @@ def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> 
         wheelchairs=booking.wheelchairs, origin=place_out(booking.origin), destination=place_out(booking.destination),
         vehicle=vehicle, created_at=iso(booking.created_at), boarded_at=iso(booking.boarded_at),
         completed_at=iso(booking.completed_at), cancelled_at=iso(booking.cancelled_at), channel=booking.channel,
-        rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone)
+        rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone,
+        sms_consent=booking.sms_consent, needs=list(booking.needs), fare_cents=booking.fare_cents, fare=booking.fare,
+        series_id=booking.series_id)

@@ -501,6 +501,22 @@ class Dispatcher:
             self._pickup_told: set[tuple[str, str]] = set()
             self.journal.add_deriver(notices.Notices(self.plans.bookings.get))
 
+    def set_vehicle_features(self, vehicle_id: int, features) -> None:
+        """The features of a vehicle for mobility needs (:mod:`~ride_pool.dispatch.needs`)."""
+        with self._lock:
+            self.plans.vehicle_features[int(vehicle_id)] = sorted(set(features))
+
+    def series_refused(self, series_id: int, rider_id: int | None, date: str, pickup_time: str, cause: str,
+                       reason: str, origin: str = "", phone: str | None = None, sms_consent: bool = False) -> None:
+        """A ride of a series could not be booked: the event (and its outbox message) is committed."""
+        with self._lock:
+            now = self.journal.now()
+            event = Event(now, EventKind.SERIES_OCCURRENCE_REFUSED, cause, rider_id=rider_id, data={
+                "series_id": int(series_id), "date": date, "pickup_time": pickup_time, "reason": reason,
+                "origin": origin, **({"phone": phone} if phone and sms_consent else {})})
+            self.journal.commit(Change(events=[event]))
+            self.journal.publish([event])
+
     def check_pickups(self) -> int:
         """The periodic live-plan check: ``pickup_approaching`` (about 10 minutes before the
         planned pickup) and ``pickup_delayed`` (planned after the promised window), once per

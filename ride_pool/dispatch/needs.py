@@ -64,3 +64,32 @@ def mask_unfit(cost: np.ndarray, needs, vehicle_features: list[set[str]]) -> Non
     for v, features in enumerate(vehicle_features):
         if v < len(cost) and not fits(needs, features):
             cost[v] = np.inf
+
+
+def normalise(needs, wheelchairs: int, passengers: int) -> tuple[tuple[str, ...], int]:
+    """The request's needs (checked, sorted, once each) and wheelchair count: a rider in their
+    own wheelchair rides in a wheelchair place. :class:`DispatchInputError` ``need_unknown``."""
+    from ride_pool.dispatch.errors import DispatchInputError
+    from ride_pool.messages import msg
+
+    needs = tuple(sorted(set(needs or ())))
+    for n in needs:
+        if n not in NEEDS:
+            raise DispatchInputError(msg("need_unknown", need=repr(n), known=", ".join(NEEDS)), code="need_unknown")
+    if "wheelchair_own" in needs and wheelchairs < 1:
+        wheelchairs = 1
+    return needs, min(wheelchairs, passengers)
+
+
+def check_fare_group(group, passengers: int) -> tuple[tuple[str, int], ...]:
+    """The fare group as (category, count) pairs; :class:`DispatchInputError` ``fare_group_invalid``."""
+    from ride_pool.dispatch.errors import DispatchInputError
+    from ride_pool.dispatch.fares import CATEGORIES
+    from ride_pool.messages import msg
+
+    group = dict(group or {})
+    if any(c not in CATEGORIES or isinstance(n, bool) or not isinstance(n, int) or n < 0 for c, n in group.items()) \
+            or sum(group.values()) > passengers:
+        raise DispatchInputError(msg("fare_group_invalid", known=", ".join(CATEGORIES), passengers=passengers),
+                                 code="fare_group_invalid")
+    return tuple(sorted((c, int(n)) for c, n in group.items() if n))

@@ -89,12 +89,14 @@ class Notices:
     def message(kind: NoticeKind, event: Event, booking: Booking | None) -> OutboxMessage:
         data = {**_booking_data(booking), **{k: v for k, v in event.data.items() if not isinstance(v, (list, dict))
                                               or k in ("old", "new")}, "cause": event.cause}
-        if kind in (NoticeKind.BOOKING_CHANGED, NoticeKind.SERIES_REFUSED):
+        if kind is NoticeKind.SERIES_REFUSED:     # once per series and date
+            mid = _message_id(None, kind, event.data.get("series_id"), event.data.get("date"))
+        elif kind is NoticeKind.BOOKING_CHANGED:
             mid = _message_id(event.booking_id, kind, event.time, event.data)
         else:   # once per booking: confirmed, soon, late, cancelled
             mid = _message_id(event.booking_id, kind)
         rider = event.rider_id if event.rider_id is not None else (booking.rider_id if booking else None)
-        phone = booking.caller_phone if booking is not None and booking.sms_consent else None
+        phone = booking.caller_phone if booking is not None and booking.sms_consent else event.data.get("phone")
         return OutboxMessage(message_id=mid, kind=kind, created_at=event.time, booking_id=event.booking_id,
                              rider_id=rider, phone=phone, data=data)
 
