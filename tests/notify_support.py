@@ -12,13 +12,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from api_support import SECRET, Api, FakeClock, _CHEAP_HASH
 from fastapi.testclient import TestClient
-from mail_support import Mailbox
 
+from api_support import _CHEAP_HASH, SECRET, Api, FakeClock
+from mail_support import Mailbox
 from ride_pool.api import security
 from ride_pool.api.app import create_app
 from ride_pool.settings import Settings
+
+__all__ = ["SmsGateway", "PushEndpoint", "channels", "notify_api", "notify_settings"]
 
 
 class _Server:

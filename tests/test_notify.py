@@ -7,10 +7,10 @@ import base64
 import json
 
 import pytest
-from api_support import Fleet, local
-from notify_support import channels, notify_api  # noqa: F401 - fixtures
 from sqlalchemy import select
 
+from api_support import Fleet, local
+from notify_support import *  # noqa: F401,F403 - fixtures channels, notify_api
 from ride_pool.db.engine import read_session
 from ride_pool.db.models import OutboxAttemptRow, OutboxRow
 from ride_pool.dispatch.domain import Booking, BookingStatus, EventKind, Place
@@ -206,9 +206,8 @@ def test_running_late_and_pickup_soon_come_from_the_live_eta_once_per_booking():
 def test_the_optimiser_moving_a_booking_tells_the_rider(notify_api):
     """A background re-optimisation that moves a booking to another vehicle commits a
     ``booking_changed`` event; the rider gets "Fahrt geändert"."""
-    from ride_pool.dispatch.domain import Event
+    from ride_pool.dispatch.domain import Event, NoticeKind
     from ride_pool.dispatch.notices import Notices
-    from ride_pool.dispatch.domain import NoticeKind
     event = Event(100, EventKind.BOOKING_CHANGED, "background_optimiser", booking_id="b1", rider_id=4,
                   data={"old": {"vehicle_id": 1}, "new": {"vehicle_id": 2, "pickup_earliest": 1000,
                                                          "pickup_latest": 2200}})

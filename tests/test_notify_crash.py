@@ -20,10 +20,10 @@ import sys
 import threading
 from pathlib import Path
 
-from api_support import TUESDAY_0900
-from mail_support import Mailbox
 from sqlalchemy import select
 
+from api_support import TUESDAY_0900
+from mail_support import Mailbox
 from ride_pool.db.engine import make_engine, read_session
 from ride_pool.db.models import OutboxAttemptRow, OutboxRow
 
