@@ -454,6 +454,9 @@ class RiderOut(BaseModel):
     status: str = Field(description="confirmed, onboard, completed, no_show, cancelled")
     arrived_at: datetime | None = Field(default=None, description="the arrival the server applied (at this step)")
     no_show_from: datetime | None = Field(default=None, description="pickups: from when a no-show can be reported")
+    #: issue 17: mobility needs and what to collect (the fare in cents, at the pickup)
+    needs: list[str] = []
+    fare_cents: int | None = None
 
 
 class BookingStateOut(BaseModel):

@@ -214,7 +214,8 @@ class BookingDesk:
                           "dropoff_latest": offer.dropoff_latest, "requested_time": requested,
                           "passengers": req.passengers, "wheelchairs": req.wheelchairs,
                           "direct_s": offer.direct_s, "direct_m": offer.direct_m,
-                          "planned_pickup": booking.planned_pickup, "idempotency_scope": scope})
+                          "planned_pickup": booking.planned_pickup, "idempotency_scope": scope,
+                          "fare_cents": booking.fare_cents, **({"needs": list(req.needs)} if req.needs else {})})
         try:
             self.journal.commit(Change(bookings=[booking], offers=[booked_offer], shifts=[new_shift],
                                        events=[event]))
