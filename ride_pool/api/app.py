@@ -22,6 +22,7 @@ from ride_pool.api import (
     privacy,
     riders,
     series,
+    series_jobs,
 )
 from ride_pool.api import places as places_api
 from ride_pool.api.deps import get_service
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
         if places is None:
             places = open_gazetteer(settings.network, network)
     service = Service(settings=settings, network=network, clock=clock, background=background, places=places)
+    service.series = series_jobs.SeriesBooker(service)     # ride series, booked by the sender's loop (issue 17)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -41,9 +41,21 @@ def is_holiday(day: date, state: str) -> bool:
         return day in holidays.Germany(years=day.year)
 
 
+#: the sender's loop looks at the series at most this often (seconds of the service's clock)
+EVERY_S = 60
+
+
 class SeriesBooker:
     def __init__(self, service):
         self.service = service
+        self._last: int | None = None
+
+    def run_due(self) -> int:
+        """:meth:`run_once` if it did not run within :data:`EVERY_S` (the sender's periodic job)."""
+        now = self.service.clock()
+        if self._last is not None and now - self._last < EVERY_S:
+            return 0
+        return self.run_once()
 
     def run_once(self) -> int:
         """Handle every due occurrence of every active series; returns how many were handled."""
@@ -51,6 +63,7 @@ class SeriesBooker:
         d = service.dispatcher
         rules = d.rules
         now = service.clock()
+        self._last = now
         tz = ZoneInfo(rules.timezone)
         today = datetime.fromtimestamp(now, tz).date()
         last = datetime.fromtimestamp(now + rules.horizon_s, tz).date()

@@ -134,15 +134,18 @@ class Service:
         """Issue 17: the outbox (messages derived from every commit), the vehicles' features for
         mobility needs, and the sender with its periodic jobs (pickup check, ride series)."""
         from ride_pool.api.outbox_sender import OutboxSender
-        from ride_pool.api.series_jobs import SeriesBooker
         from ride_pool.db.vehicle_features import vehicle_features
 
         self.dispatcher.enable_notices()
         self.dispatcher.plans.vehicle_features.update(vehicle_features(self.engine))
-        self.series = SeriesBooker(self)
+        # self.series (ride_pool.api.series_jobs.SeriesBooker) is set by create_app
         self.sender = OutboxSender(self.engine, self.settings, self.clock,
                                    timezone=lambda: self.dispatcher.rules.timezone,
-                                   ticks=[self.dispatcher.check_pickups, self.series.run_once])
+                                   ticks=[self.dispatcher.check_pickups,
+                                          lambda: self.series.run_due() if self.series is not None else 0])
+        # a commit that wrote a notification wakes the sender (else it looks every notify_poll_s)
+        from ride_pool.dispatch.notices import Notices
+        self.dispatcher.subscribe(lambda event: self.sender.wake() if Notices.kind_of(event) else None)
 
     def stop(self) -> None:
         if self.sender is not None:

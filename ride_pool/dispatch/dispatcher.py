@@ -524,7 +524,10 @@ class Dispatcher:
         with self._lock:
             now = self.journal.now()
             told = getattr(self, "_pickup_told", set())
-            events = notices.pickup_watch(list(self.plans.bookings.values()),
+            # only bookings whose window opens within the next half hour (or opened): the others
+            # can be neither about 10 minutes away nor late yet
+            soon = [b for b in self.plans.bookings.values() if b.pickup_earliest <= now + notices.WATCH_AHEAD_S]
+            events = notices.pickup_watch(soon,
                                           lambda b: route_steps.eta(self.plans, b.booking_id, now), now, told)
             if events:
                 self.journal.commit(Change(events=events))

@@ -30,6 +30,8 @@ OPERATOR_CANCEL_CAUSES = frozenset({"operator", "shift_ended", "shift_cancelled"
 PICKUP_SOON_S = 10 * 60
 #: a planned pickup later than the promised window by more than this is "running late"
 LATE_TOLERANCE_S = 60
+#: the pickup check looks at bookings whose window opens at most this far ahead
+WATCH_AHEAD_S = 30 * 60
 
 
 def _message_id(booking_id: str | None, kind: NoticeKind, *parts: object) -> str:
