@@ -78,10 +78,10 @@ def _values(service: Service, body: SeriesIn) -> dict:
     from ride_pool.db.repository import Repository
     repo = Repository(service.engine)
     origin = resolve_place(service, repo, body.origin, "origin")
-    resolve_place(service, repo, body.destination, "destination")
+    destination = resolve_place(service, repo, body.destination, "destination")
     place = lambda p, resolved=None: {**p.model_dump(exclude_none=True),   # noqa: E731
                                       **({"name": resolved.name} if resolved is not None else {})}
-    return {"origin": place(body.origin, origin), "destination": place(body.destination),
+    return {"origin": place(body.origin, origin), "destination": place(body.destination, destination),
             "weekdays": days, "pickup_time": body.pickup_time, "first_date": first.isoformat(),
             "until": body.until.isoformat(), "passengers": body.passengers, "wheelchairs": body.wheelchairs,
             "needs": sorted(set(body.needs)), "fare_group": {c: n for c, n in body.fare_group.items() if n}}

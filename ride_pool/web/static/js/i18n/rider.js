@@ -2,7 +2,7 @@
 
 export default {
   de: {
-    "rider.tab_series": "Regelmäßige Fahrten",
+    "rider.tab_series": "Serien",
     "rider.series_title": "Regelmäßige Fahrten",
     "rider.series_text": "Zum Beispiel jeden Montag, Mittwoch und Freitag um 7:30 Uhr zur Dialyse. Jede Fahrt wird automatisch gebucht, sobald sie buchbar ist (7 Tage vorher). Klappt eine Fahrt nicht, sagen wir Ihnen Bescheid.",
     "rider.series_places": "Start und Ziel nehmen wir aus „Neue Fahrt“: {from} → {to}",
@@ -11,7 +11,7 @@ export default {
     "rider.series_time": "Abholung um",
     "rider.series_until": "Bis einschließlich",
     "rider.series_create": "Regelmäßige Fahrt anlegen",
-    "rider.series_created": "Angelegt. {booked} Fahrten sind schon gebucht, die weiteren folgen automatisch.",
+    "rider.series_created": "Angelegt. Schon gebucht: {booked}. Die weiteren Fahrten folgen automatisch.",
     "rider.series_none": "Sie haben noch keine regelmäßigen Fahrten.",
     "rider.series_item": "{days} um {time}, bis {until}: {from} → {to}",
     "rider.series_status.active": "aktiv",
@@ -20,6 +20,7 @@ export default {
     "rider.series_pause": "Pausieren",
     "rider.series_resume": "Fortsetzen",
     "rider.series_end": "Beenden",
+    "rider.series_end_confirm": "Diese regelmäßige Fahrt beenden? Es werden keine weiteren Fahrten gebucht; schon gebuchte bleiben bestehen.",
     "rider.series_occ.booked": "gebucht",
     "rider.series_occ.refused": "nicht buchbar",
     "rider.series_occ.holiday": "Feiertag",
@@ -179,7 +180,7 @@ export default {
     "err.ride_in_progress": "Sie sind gerade unterwegs. Bitte löschen Sie Ihr Konto nach dem Ende der Fahrt.",
   },
   en: {
-    "rider.tab_series": "Regular rides",
+    "rider.tab_series": "Series",
     "rider.series_title": "Regular rides",
     "rider.series_text": "For example every Monday, Wednesday and Friday at 7:30 to dialysis. Each ride is booked by itself as soon as it can be booked (7 days ahead). If one cannot be booked, we tell you.",
     "rider.series_places": "From and to come from “New ride”: {from} → {to}",
@@ -188,7 +189,7 @@ export default {
     "rider.series_time": "Pickup at",
     "rider.series_until": "Until (inclusive)",
     "rider.series_create": "Set up regular ride",
-    "rider.series_created": "Set up. {booked} rides are booked already, the others follow by themselves.",
+    "rider.series_created": "Set up. Booked already: {booked}. The other rides follow by themselves.",
     "rider.series_none": "You have no regular rides yet.",
     "rider.series_item": "{days} at {time}, until {until}: {from} → {to}",
     "rider.series_status.active": "active",
@@ -197,6 +198,7 @@ export default {
     "rider.series_pause": "Pause",
     "rider.series_resume": "Resume",
     "rider.series_end": "End",
+    "rider.series_end_confirm": "End this regular ride? No more rides are booked; rides booked already stay.",
     "rider.series_occ.booked": "booked",
     "rider.series_occ.refused": "could not be booked",
     "rider.series_occ.holiday": "public holiday",

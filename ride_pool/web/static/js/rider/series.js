@@ -58,6 +58,7 @@ export function renderSeries() {
 
 async function change(id, action) {
   clearMessages();
+  if (action === "end" && !window.confirm(t("rider.series_end_confirm"))) return;
   try {
     await api(`/api/v1/series/${id}/${action}`, { method: "POST" });
     list = await api("/api/v1/series");
