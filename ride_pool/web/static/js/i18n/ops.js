@@ -2,6 +2,11 @@
 
 export default {
   de: {
+    "ops.phone.sms_consent": "Anrufer:in ist mit SMS zu dieser Fahrt einverstanden",
+    "ops.need.rollator": "Rollator", "ops.need.wheelchair_own": "Rollstuhl (bleibt sitzen)",
+    "ops.need.wheelchair_transfer": "Rollstuhl (setzt sich um)", "ops.need.pushchair": "Kinderwagen",
+    "ops.need.assistance": "Hilfe beim Ein- und Aussteigen", "ops.need.guide_dog": "Blindenführhund",
+    "ops.need.companion": "mit Begleitperson",
     "ops.title": "Rufbus – Disposition",
     "ops.login.title": "Anmeldung für die Disposition",
     "ops.login.missing": "Bitte geben Sie E-Mail und Passwort ein.",
@@ -228,6 +233,11 @@ export default {
     "err.invalid_area": "Das Bediengebiet passt nicht: {message}",
   },
   en: {
+    "ops.phone.sms_consent": "The caller agrees to text messages (SMS) about this ride",
+    "ops.need.rollator": "walker (rollator)", "ops.need.wheelchair_own": "wheelchair (stays seated)",
+    "ops.need.wheelchair_transfer": "wheelchair (moves to a seat)", "ops.need.pushchair": "pushchair",
+    "ops.need.assistance": "help getting on and off", "ops.need.guide_dog": "guide dog",
+    "ops.need.companion": "with a companion",
     "ops.title": "Rufbus – Dispatch",
     "ops.login.title": "Dispatch log-in",
     "ops.login.missing": "Please enter your e-mail and password.",

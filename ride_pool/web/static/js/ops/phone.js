@@ -64,6 +64,7 @@ async function onQuote(event) {
   const callerPhone = $("#caller-phone").value.trim();
   if (callerName) body.caller_name = callerName;     // the server checks both and says what to fix
   if (callerPhone) body.caller_phone = callerPhone;
+  if (callerPhone && $("#caller-sms-consent").checked) body.sms_consent = true;     // recorded with the booking
   const email = $("#caller-email").value.trim();
   if (email) body.rider_email = email;
   const button = $("#phone-quote");
