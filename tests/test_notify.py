@@ -235,3 +235,21 @@ def test_texts_in_both_languages(language, subject):
     from ride_pool.api.notice_texts import render
     got, text = render("booking_cancelled", {"pickup_earliest": 1_780_000_000, "origin": "Markt"}, language)
     assert got == subject and "Markt" in text
+
+
+def test_deleting_the_account_erases_profile_push_and_series(notify_api):
+    from ride_pool.db.models import PushSubscriptionRow, RideSeries, RiderProfile
+    api = notify_api
+    fleet = Fleet(api)
+    rider = api.register("otto@example.org", password="otto-password")
+    assert api.put("/api/v1/me/profile", headers=rider, json={"channels": ["sms"], "phone": "0171 999"}).status_code == 200
+    assert api.post("/api/v1/me/push-subscriptions", headers=rider, json=api.push.subscription()).status_code == 201
+    r = api.post("/api/v1/series", headers=rider, json={"origin": fleet.stops[0], "destination": fleet.stops[1],
+                                                       "weekdays": ["sat"], "pickup_time": "10:00",
+                                                       "until": "2026-04-30"})
+    assert r.status_code == 201, r.text
+    assert api.post("/api/v1/me/delete", headers=rider, json={"password": "otto-password"}).status_code == 200
+    with read_session(api.service.engine) as s:
+        assert s.scalars(select(RiderProfile)).all() == []
+        assert s.scalars(select(PushSubscriptionRow)).all() == []
+        assert [x.status for x in s.scalars(select(RideSeries))] == ["ended"]

@@ -56,3 +56,16 @@ def remove_push_subscription(engine: Engine, user_id: int, endpoint: str) -> boo
         result = session.execute(delete(PushSubscriptionRow).where(PushSubscriptionRow.user_id == user_id,
                                                                    PushSubscriptionRow.endpoint == endpoint))
         return result.rowcount > 0
+
+
+def erase_notification_data(session, user_id: int) -> None:
+    """With a deleted account (ride_pool.db.privacy.delete_account): its profile (phone number,
+    needs), push subscriptions and the phone numbers of its messages go; its series end."""
+    from sqlalchemy import update
+
+    from ride_pool.db.models import OutboxRow, RideSeries
+
+    session.execute(delete(RiderProfile).where(RiderProfile.user_id == user_id))
+    session.execute(delete(PushSubscriptionRow).where(PushSubscriptionRow.user_id == user_id))
+    session.execute(update(OutboxRow).where(OutboxRow.rider_id == user_id).values(phone=None))
+    session.execute(update(RideSeries).where(RideSeries.rider_id == user_id).values(status="ended"))
