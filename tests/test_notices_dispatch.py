@@ -3,9 +3,8 @@ change - here with the in-memory store, which keeps a change's outbox with it.""
 
 from __future__ import annotations
 
-from test_dispatcher import T0, _busy_dispatcher, grid_tt, make_dispatcher, quote_and_book  # noqa: F401
-
 from ride_pool.dispatch.domain import EventKind, NoticeKind
+from test_dispatcher import T0, _busy_dispatcher, grid_tt, make_dispatcher, quote_and_book  # noqa: F401
 
 
 def test_the_optimiser_moving_bookings_tells_each_rider(grid_tt):  # noqa: F811

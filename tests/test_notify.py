@@ -238,11 +238,12 @@ def test_texts_in_both_languages(language, subject):
 
 
 def test_deleting_the_account_erases_profile_push_and_series(notify_api):
-    from ride_pool.db.models import PushSubscriptionRow, RideSeries, RiderProfile
+    from ride_pool.db.models import PushSubscriptionRow, RiderProfile, RideSeries
     api = notify_api
     fleet = Fleet(api)
     rider = api.register("otto@example.org", password="otto-password")
-    assert api.put("/api/v1/me/profile", headers=rider, json={"channels": ["sms"], "phone": "0171 999"}).status_code == 200
+    r = api.put("/api/v1/me/profile", headers=rider, json={"channels": ["sms"], "phone": "0171 999"})
+    assert r.status_code == 200, r.text
     assert api.post("/api/v1/me/push-subscriptions", headers=rider, json=api.push.subscription()).status_code == 201
     r = api.post("/api/v1/series", headers=rider, json={"origin": fleet.stops[0], "destination": fleet.stops[1],
                                                        "weekdays": ["sat"], "pickup_time": "10:00",

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from notify_support import PushEndpoint
 from web_support import PHONE, log_in, running_vehicle, shot
 
