@@ -151,3 +151,18 @@ def test_rider_turns_on_push_and_sets_up_a_series(web_server, web_api, new_page)
             web_api.post(f"/api/v1/bookings/{booking_id}/cancel", headers=rider)
         assert fleet["vehicle"]["id"]
         assert not [m for m in page.console_messages if m.startswith("pageerror")], page.console_messages
+
+        # the operator's "Nachrichten" tab lists the notifications with their delivery state
+        ops = new_page(1280, 900)
+        ops.goto(web_server.url("/ops"))
+        login = ops.locator("#login-form")
+        login.get_by_label("E-Mail").fill(OPERATOR[0])
+        login.get_by_label("Passwort").fill(OPERATOR[1])
+        login.get_by_role("button", name="Anmelden").click()
+        ops.wait_for_selector("#dashboard:not([hidden])")
+        ops.click("#tab-notify")
+        ops.wait_for_selector('#outbox-table tr[data-kind="booking_confirmed"][data-status="sent"]')
+        assert "Gesendet:" in ops.text_content("#outbox-counts")
+        ops.locator("#panel-notify").scroll_into_view_if_needed()
+        shot(ops, "notify_ops_messages")
+        assert not [m for m in ops.console_messages if m.startswith("pageerror")], ops.console_messages

@@ -11,6 +11,7 @@ import { addTranslations, applyTranslations, languageSwitch, onLanguageChange, t
 import opsTexts from "/static/js/i18n/ops.js";
 import { loadArea, renderArea } from "/static/js/ops/area.js";
 import { loadAudit, renderAudit, setUpAudit } from "/static/js/ops/audit.js";
+import { loadNotify, renderNotify } from "/static/js/ops/notify.js";
 import { renderBookings } from "/static/js/ops/bookings.js";
 import { $, clearMessages, globalError, showError } from "/static/js/ops/common.js";
 import { refreshKpis, refreshLive, renderOverview, setUpOverview, showMap } from "/static/js/ops/overview.js";
@@ -112,6 +113,7 @@ function setupTabs() {
     if (focus) tab.focus();
     if (tab.id === "tab-shifts") loadShifts();
     if (tab.id === "tab-audit") loadAudit();
+    if (tab.id === "tab-notify") loadNotify();
   }
   tabs.forEach((tab, i) => {
     tab.addEventListener("click", () => select(tab, false));
@@ -140,6 +142,7 @@ function rerender() {
   renderArea();
   renderAudit();
   renderAudit();
+  renderNotify();
 }
 
 async function start() {
