@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select
 
 from ride_pool.db.audit import PERSONAL_KEYS, erase_account_details
 from ride_pool.db.engine import read_session, write_session
@@ -46,10 +46,9 @@ from ride_pool.db.models import (
     EventRow,
     FavouritePlace,
     OfferRow,
-    OutboxRow,
     User,
 )
-from ride_pool.db.profiles import erase_notification_data
+from ride_pool.db.profiles import erase_notification_data, erase_old_messages, erase_outbox_of_bookings
 from ride_pool.db.rows import booking_from_row, place_from_dict, place_to_dict
 from ride_pool.dispatch.domain import (
     ANONYMOUS_DECIMALS,
@@ -200,8 +199,10 @@ def anonymise_finished(engine: Engine, now: int, retention_days: int) -> list[st
             for offer in session.scalars(select(OfferRow).where(OfferRow.booking_id.in_(ids))):
                 _anonymise_offer(offer)
             _erase_events_of_bookings(session, ids)
-            session.execute(update(OutboxRow).where(OutboxRow.booking_id.in_(ids)).values(phone=None))   # issue 17
+            erase_outbox_of_bookings(session, ids)     # issue 17: the messages name places and numbers
         done.extend(ids)
+    with write_session(engine) as session:      # issue 17: messages about no booking (series refusals)
+        erase_old_messages(session, cutoff)
     # phone quotes never booked keep the caller no longer than booked ones (if the quote
     # retention is longer than this one, or off)
     with write_session(engine) as session:

@@ -67,5 +67,33 @@ def erase_notification_data(session, user_id: int) -> None:
 
     session.execute(delete(RiderProfile).where(RiderProfile.user_id == user_id))
     session.execute(delete(PushSubscriptionRow).where(PushSubscriptionRow.user_id == user_id))
-    session.execute(update(OutboxRow).where(OutboxRow.rider_id == user_id).values(phone=None))
-    session.execute(update(RideSeries).where(RideSeries.rider_id == user_id).values(status="ended"))
+    ids = list(session.scalars(select(OutboxRow.message_id).where(OutboxRow.rider_id == user_id)))
+    _delete_messages(session, ids)
+    session.execute(update(RideSeries).where(RideSeries.rider_id == user_id).values(
+        status="ended", origin={}, destination={}, caller_name=None, caller_phone=None))
+
+
+def erase_outbox_of_bookings(session, booking_ids: list[str]) -> None:
+    """The notifications about finished bookings whose personal data the retention removes (they
+    name places and phone numbers): deleted with their attempts."""
+    from ride_pool.db.models import OutboxRow
+
+    ids = list(session.scalars(select(OutboxRow.message_id).where(OutboxRow.booking_id.in_(booking_ids))))
+    _delete_messages(session, ids)
+
+
+def erase_old_messages(session, before: int) -> None:
+    """Notifications about no booking (a series ride not booked) created before ``before``."""
+    from ride_pool.db.models import OutboxRow
+
+    ids = list(session.scalars(select(OutboxRow.message_id).where(OutboxRow.booking_id.is_(None),
+                                                                  OutboxRow.created_at < before)))
+    _delete_messages(session, ids)
+
+
+def _delete_messages(session, message_ids: list[str]) -> None:
+    from ride_pool.db.models import OutboxAttemptRow, OutboxRow
+
+    if message_ids:
+        session.execute(delete(OutboxAttemptRow).where(OutboxAttemptRow.message_id.in_(message_ids)))
+        session.execute(delete(OutboxRow).where(OutboxRow.message_id.in_(message_ids)))

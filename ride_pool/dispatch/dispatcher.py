@@ -29,6 +29,7 @@ from ride_pool.dispatch.domain import (
     Booking,
     Event,
     EventKind,
+    NoticeKind,
     Place,
     Step,
     TripRequest,
@@ -513,8 +514,12 @@ class Dispatcher:
             now = self.journal.now()
             event = Event(now, EventKind.SERIES_OCCURRENCE_REFUSED, cause, rider_id=rider_id, data={
                 "series_id": int(series_id), "date": date, "pickup_time": pickup_time, "reason": reason,
-                "origin": origin, **({"phone": phone} if phone and sms_consent else {})})
-            self.journal.commit(Change(events=[event]))
+                "origin": origin})
+            change = Change(events=[event])
+            if phone and sms_consent:   # a phone caller's series: the number goes to the message only
+                message = notices.Notices.message(NoticeKind.SERIES_REFUSED, event, None)
+                change.outbox.append(dataclasses.replace(message, phone=phone))
+            self.journal.commit(change)
             self.journal.publish([event])
 
     def check_pickups(self) -> int:

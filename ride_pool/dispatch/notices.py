@@ -58,6 +58,7 @@ class Notices:
         if not change.events:
             return []
         in_change = {b.booking_id: b for b in change.bookings}
+        given = {m.message_id for m in change.outbox}      # made by the dispatcher itself (with a phone)
         out = []
         for event in change.events:
             kind = self.kind_of(event)
@@ -66,7 +67,9 @@ class Notices:
             booking = in_change.get(event.booking_id) if event.booking_id else None
             if booking is None and event.booking_id:
                 booking = self.booking_of(event.booking_id)
-            out.append(self.message(kind, event, booking))
+            message = self.message(kind, event, booking)
+            if message.message_id not in given:
+                out.append(message)
         return out
 
     @staticmethod
@@ -98,7 +101,7 @@ class Notices:
         else:   # once per booking: confirmed, soon, late, cancelled
             mid = _message_id(event.booking_id, kind)
         rider = event.rider_id if event.rider_id is not None else (booking.rider_id if booking else None)
-        phone = booking.caller_phone if booking is not None and booking.sms_consent else event.data.get("phone")
+        phone = booking.caller_phone if booking is not None and booking.sms_consent else None
         return OutboxMessage(message_id=mid, kind=kind, created_at=event.time, booking_id=event.booking_id,
                              rider_id=rider, phone=phone, data=data)
 
