@@ -640,9 +640,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "quiet_hours_invalid": ("Ruhezeiten bitte als HH:MM angeben, zum Beispiel 22:00 bis 07:00.",
                             "give quiet hours as HH:MM, for example 22:00 to 07:00"),
     "sms_needs_phone": ("Für SMS bitte eine Handynummer angeben.", "give a mobile number to get SMS"),
-    "push_subscription_invalid": ("Das Push-Abonnement des Browsers ist unvollständig (endpoint, keys.p256dh, "
-                                  "keys.auth).",
-                                  "the browser's push subscription is incomplete (endpoint, keys.p256dh, keys.auth)"),
+    "push_subscription_invalid": ("Das Push-Abonnement des Browsers nennt keinen zugelassenen Push-Dienst "
+                                  "(endpoint).",
+                                  "the browser's push subscription names no allowed push service (endpoint)"),
     "series_invalid": ("Die Fahrtserie ist fehlerhaft: {detail}", "the ride series is invalid: {detail}"),
     "series_not_found": ("Die Fahrtserie {series_id} gibt es nicht.", "there is no ride series {series_id}"),
     "series_ended": ("Die Fahrtserie {series_id} ist beendet.", "the ride series {series_id} has ended"),

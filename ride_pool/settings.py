@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     push_enabled: bool = True
     push_contact: str = "mailto:admin@localhost"
     push_ttl_s: int = Field(default=3600, gt=0)
+    #: the push services a subscription may name (comma-separated hosts; ".example.com" also
+    #: matches its subdomains): the browsers' services by default, so that a rider cannot make
+    #: the server send requests anywhere else. ``https`` only, except for 127.0.0.1 and localhost
+    push_allowed_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,.notify.windows.com,"
+                               ".push.apple.com")
 
     # --- the start page (issue 17) ---
     service_hotline: str = "+49 3521 000000"

@@ -129,7 +129,7 @@ def channels():
 def notify_settings(database_url: str, mailbox: Mailbox, sms: SmsGateway, **extra) -> Settings:
     return Settings(database_url=database_url, secret_key=SECRET, smtp_host="127.0.0.1", smtp_port=mailbox.port,
                     sms_gateway_url=f"{sms.url}/send", sms_gateway_token="gateway-token",
-                    push_contact="mailto:ops@example.org", **extra)
+                    push_contact="mailto:ops@example.org", push_allowed_hosts="127.0.0.1", **extra)
 
 
 @pytest.fixture

@@ -94,6 +94,20 @@ class SmsChannel:
                                gone=response.status_code in (400, 404, 422))
 
 
+def push_endpoint_allowed(endpoint: str, allowed_hosts: str) -> bool:
+    """Whether a subscription's endpoint names one of the allowed push services (see the setting
+    ``push_allowed_hosts``): https, or http to this machine only."""
+    parsed = urllib.parse.urlsplit(endpoint)
+    host = (parsed.hostname or "").lower()
+    local = host in ("127.0.0.1", "localhost")
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+        return False
+    for entry in (h.strip().lower() for h in allowed_hosts.split(",") if h.strip()):
+        if host == entry or (entry.startswith(".") and host.endswith(entry)):
+            return True
+    return False
+
+
 class PushChannel:
     name = "push"
 
@@ -106,6 +120,8 @@ class PushChannel:
     def send(self, subscription: dict, payload: dict, message_id: str) -> None:
         from pywebpush import WebPushException, webpush
 
+        if not push_endpoint_allowed(subscription["endpoint"], self.settings.push_allowed_hosts):
+            raise ChannelError("the subscription names a push service that is not allowed", gone=True)
         try:
             webpush({"endpoint": subscription["endpoint"], "keys": subscription["keys"]},
                     data=json.dumps(payload, ensure_ascii=False), vapid_private_key=self.vapid,

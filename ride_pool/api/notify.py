@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from ride_pool.api.channels import push_endpoint_allowed
 from ride_pool.api.deps import Caller, get_service, operator_only, require
 from ride_pool.api.schemas import CallerPhone, Strict
 from ride_pool.api.service import Service
@@ -107,7 +108,7 @@ async def push_public_key(service: Service = Depends(get_service)):
 async def add_push_subscription(body: PushSubscriptionIn, caller: Caller = Depends(rider_only),
                                 service: Service = Depends(get_service)):
     """Keep this browser's push subscription (``PushSubscription.toJSON()``) and switch push on."""
-    if not body.endpoint.startswith(("https://", "http://")):
+    if not push_endpoint_allowed(body.endpoint, service.settings.push_allowed_hosts):
         raise _invalid("push_subscription_invalid")
     sub_id = await run_in_threadpool(profiles.add_push_subscription, service.engine, caller.user_id, body.endpoint,
                                      body.keys.p256dh, body.keys.auth, service.clock())
