@@ -94,6 +94,8 @@ def test_vehicle_fit_for_a_pushchair_and_an_own_wheelchair(notify_api):
     assert r.status_code == 200 and r.json()["offers"] == [], r.text
     r = api.put(f"/api/v1/ops/vehicles/{second}/features", headers=fleet.operator, json={"features": ["pushchair"]})
     assert r.status_code == 200, r.text
+    listed = {v["id"]: v["features"] for v in api.get("/api/v1/ops/vehicles", headers=fleet.operator).json()}
+    assert listed == {first: None, second: ["pushchair"]}
     offer = api.offer(rider, fleet.stops[0], fleet.stops[1], pickup_after=iso(local(0, 11)), passengers=2,
                       needs=["pushchair"])
     booking = api.book(rider, offer["offer_id"], key="pushchair").json()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Callable
@@ -108,9 +109,15 @@ class OutboxSender:
         self._stop.clear()
 
         def loop():
+            last_ticks = 0.0
             while not self._stop.is_set():
+                # the periodic jobs every notify_poll_s; a wake-up (a commit wrote a message) only
+                # delivers, so that a burst of bookings does not run the pickup check each time
+                due = time.monotonic() - last_ticks >= self.settings.notify_poll_s
+                if due:
+                    last_ticks = time.monotonic()
                 try:
-                    self.run_once()
+                    self.run_once(ticks=due)
                 except Exception:
                     log.exception("notification sender round failed")
                 self._wake.wait(self.settings.notify_poll_s)
@@ -131,11 +138,12 @@ class OutboxSender:
             self._thread = None
 
     # ------------------------------------------------------------------ one round
-    def run_once(self) -> int:
-        """The periodic jobs, then every due message; returns how many were delivered."""
+    def run_once(self, ticks: bool = True) -> int:
+        """The periodic jobs (unless ``ticks`` is False), then every due message; returns how many
+        were delivered."""
         if not self._started:
             self.recover()
-        for tick in self.ticks:
+        for tick in self.ticks if ticks else ():
             try:
                 tick()
             except Exception:

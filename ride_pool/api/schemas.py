@@ -349,6 +349,8 @@ class VehicleOut(BaseModel):
     depot_lat: float
     depot_lon: float
     active: bool
+    #: issue 17: ramp, lift, low_floor, pushchair (None: not recorded)
+    features: list[str] | None = None
 
 
 class ShiftIn(Strict):

@@ -2,6 +2,9 @@
 
 export default {
   de: {
+    "ops.vehicles.features": "Ausstattung für Mobilitätsbedarf",
+    "ops.feature.ramp": "Rampe", "ops.feature.lift": "Hublift", "ops.feature.low_floor": "Niederflur",
+    "ops.feature.pushchair": "Platz für Kinderwagen",
     "ops.tab.notify": "Nachrichten",
     "ops.notify.refusals": "Serienfahrten, die nicht gebucht werden konnten",
     "ops.notify.refusals_none": "Keine.",
@@ -251,6 +254,9 @@ export default {
     "err.invalid_area": "Das Bediengebiet passt nicht: {message}",
   },
   en: {
+    "ops.vehicles.features": "Equipment for mobility needs",
+    "ops.feature.ramp": "ramp", "ops.feature.lift": "lift", "ops.feature.low_floor": "low floor",
+    "ops.feature.pushchair": "pushchair space",
     "ops.tab.notify": "Messages",
     "ops.notify.refusals": "Rides of series that could not be booked",
     "ops.notify.refusals_none": "None.",
