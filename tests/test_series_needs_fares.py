@@ -222,3 +222,31 @@ def test_pausing_and_ending_a_series(notify_api):
         "origin": fleet.stops[0], "destination": fleet.stops[1], "weekdays": ["someday"],
         "pickup_time": "08:30", "until": "2026-03-20"})
     assert r.status_code == 422 and r.json()["detail"]["code"] == "series_invalid"
+
+
+def test_a_ride_booked_before_a_crash_is_recorded_not_booked_again(notify_api):
+    """The booking of an occurrence commits before its record: after a crash in between, the next
+    run finds the booking by its idempotency key instead of booking (or refusing) again."""
+    from ride_pool.db import series as rows
+    api = notify_api
+    fleet = Fleet(api, seats=4)
+    for day in range(1, 4):
+        assert api.post("/api/v1/ops/shifts", headers=fleet.operator, json={
+            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)),
+            "end": iso(local(day, 20))}).status_code == 201
+    rider = api.register("mara@example.org")
+    r = api.post("/api/v1/series", headers=rider, json={
+        "origin": fleet.stops[0], "destination": fleet.stops[1], "weekdays": ["wed"],
+        "pickup_time": "08:30", "until": "2026-03-04"})
+    assert r.status_code == 201, r.text
+    series = r.json()
+    booking_id = series["occurrences"][0]["booking_id"]
+    # forget the record, as if the process had died right after the booking
+    from ride_pool.db.engine import write_session
+    from ride_pool.db.models import SeriesOccurrence
+    with write_session(api.service.engine) as s:
+        s.query(SeriesOccurrence).delete()
+    assert api.service.series.run_once() == 1
+    again = rows.occurrences(api.service.engine, series_id=series["id"])
+    assert [(o["status"], o["booking_id"]) for o in again] == [("booked", booking_id)]
+    assert len([b for b in api.service.dispatcher.bookings.values() if b.series_id == series["id"]]) == 1

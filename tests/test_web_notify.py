@@ -108,6 +108,14 @@ def test_rider_turns_on_push_and_sets_up_a_series(web_server, web_api, new_page)
         series = web_api.get("/api/v1/series", headers=rider)
         assert len(series) == 1 and series[0]["weekdays"] == [weekday]
         booked = [o["booking_id"] for o in series[0]["occurrences"] if o["status"] == "booked"]
+        # the booked ride of the series shows its fare
+        page.goto(web_server.url(f"/#/bookings/{booked[0]}"))
+        page.wait_for_selector("#booking-facts:has-text('Fahrpreis')")
+        assert "€" in page.text_content("#booking-facts")
+        page.locator("#booking-facts > *").last.scroll_into_view_if_needed()
+        shot(page, "notify_series_booking_fare")
+        page.goto(web_server.url("/#/series"))
+        page.wait_for_selector(f'#series-list li[data-series-id="{series[0]["id"]}"]')
 
         # the server's sender pushes "Fahrt bestätigt" to the subscription: decrypted there
         deadline = time.monotonic() + 60

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from fastapi import HTTPException
 
 from ride_pool.db import series as rows
+from ride_pool.dispatch.domain import idempotency_scope
 from ride_pool.dispatch.errors import DispatchError
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,12 @@ class SeriesBooker:
             rows.record_occurrence(service.engine, s["id"], day, "holiday", now)
             return
         phone = s["channel"] == "phone"
+        key = f"series:{s['id']}:{day}"
+        # booked already (a crash between the booking and its record): record it, book nothing
+        done = service.store.find_booking(idempotency_scope(None if phone else s["rider_id"], s["channel"]), key)
+        if done is not None:
+            rows.record_occurrence(service.engine, s["id"], day, "booked", now, booking_id=done.booking_id)
+            return
         body = {"origin": s["origin"], "destination": s["destination"], "passengers": s["passengers"],
                 "wheelchairs": s["wheelchairs"], "needs": s["needs"], "fare_group": s["fare_group"],
                 "pickup_after": service.times.iso(pickup).isoformat()}
@@ -113,7 +120,7 @@ class SeriesBooker:
                 cause = quote.reason.code if quote.reason else "no_vehicle_at_that_time"
                 reason = quote.reason.message if quote.reason else "kein Fahrzeug zu dieser Zeit frei"
             else:
-                booking = d.book(offer.offer_id, idempotency_key=f"series:{s['id']}:{day}",
+                booking = d.book(offer.offer_id, idempotency_key=key,
                                  rider_id=None if phone else s["rider_id"], channel=s["channel"])
                 rows.record_occurrence(service.engine, s["id"], day, "booked", now, booking_id=booking.booking_id)
                 return
