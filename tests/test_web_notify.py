@@ -168,6 +168,31 @@ def test_rider_turns_on_push_and_sets_up_a_series(web_server, web_api, new_page)
         login.get_by_label("Passwort").fill(OPERATOR[1])
         login.get_by_role("button", name="Anmelden").click()
         ops.wait_for_selector("#dashboard:not([hidden])")
+        # a phone caller's series, set up from the phone booking form
+        ops.locator("#caller-name").fill("Herr Serie")
+        ops.locator("#caller-phone").fill("0171 4444444")
+        ops.check("#caller-sms-consent")
+        ops.locator("#origin-input").fill("Meißen, Bahnhof")
+        ops.click('#origin-list [role=option]:has-text("Meißen, Bahnhof")')
+        ops.locator("#destination-input").fill("Coswig, Zentrum")
+        ops.click('#destination-list [role=option]:has-text("Coswig, Zentrum")')
+        ops.click("#phone-series summary")
+        ops.check(f'#phone-form #series-days input[value="{weekday}"]')
+        ops.fill("#phone-form #series-time", pickup.strftime("%H:%M"))
+        ops.click("#series-create")
+        result = ops.wait_for_selector("#series-result:has-text('angelegt')")
+        assert "1 gebucht" in result.text_content(), result.text_content()
+        phone_series = int(ops.get_attribute("#series-result", "data-series-id"))
+        ops.locator("#phone-series").scroll_into_view_if_needed()
+        shot(ops, "notify_ops_phone_series")
+        op = web_api.login(*OPERATOR)
+        for s in web_api.get("/api/v1/ops/series", headers=op):
+            if s["id"] == phone_series:
+                assert s["sms_consent"] and s["skip_holidays"] and s["caller_phone"] == "0171 4444444"
+                web_api.post(f"/api/v1/series/{phone_series}/end", headers=op)
+                for o in s["occurrences"]:
+                    if o["booking_id"]:
+                        web_api.post(f"/api/v1/ops/bookings/{o['booking_id']}/cancel", headers=op)
         ops.click("#tab-notify")
         ops.wait_for_selector('#outbox-table tr[data-kind="booking_confirmed"][data-status="sent"]')
         assert "Gesendet:" in ops.text_content("#outbox-counts")

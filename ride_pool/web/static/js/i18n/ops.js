@@ -2,6 +2,14 @@
 
 export default {
   de: {
+    "ops.series.title": "Als regelmäßige Fahrt anlegen",
+    "ops.series.days": "An diesen Tagen",
+    "ops.series.time": "Abholung um",
+    "ops.series.until": "Bis einschließlich",
+    "ops.series.holidays": "an Feiertagen nicht fahren",
+    "ops.series.create": "Regelmäßige Fahrt anlegen",
+    "ops.series.need": "Bitte mindestens einen Wochentag, die Uhrzeit und das Enddatum angeben.",
+    "ops.series.created": "Serie {id} angelegt: {booked} gebucht, {refused} nicht buchbar, {holidays} Feiertage. Die weiteren Fahrten werden gebucht, sobald sie buchbar sind.",
     "ops.vehicles.features": "Ausstattung für Mobilitätsbedarf",
     "ops.feature.ramp": "Rampe", "ops.feature.lift": "Hublift", "ops.feature.low_floor": "Niederflur",
     "ops.feature.pushchair": "Platz für Kinderwagen",
@@ -254,6 +262,14 @@ export default {
     "err.invalid_area": "Das Bediengebiet passt nicht: {message}",
   },
   en: {
+    "ops.series.title": "Set up as a regular ride",
+    "ops.series.days": "On these days",
+    "ops.series.time": "Pickup at",
+    "ops.series.until": "Until (inclusive)",
+    "ops.series.holidays": "no rides on public holidays",
+    "ops.series.create": "Set up regular ride",
+    "ops.series.need": "Please give at least one weekday, the time and the end date.",
+    "ops.series.created": "Series {id} set up: {booked} booked, {refused} could not be booked, {holidays} public holidays. The other rides are booked as soon as they can be.",
     "ops.vehicles.features": "Equipment for mobility needs",
     "ops.feature.ramp": "ramp", "ops.feature.lift": "lift", "ops.feature.low_floor": "low floor",
     "ops.feature.pushchair": "pushchair space",
