@@ -168,6 +168,11 @@ def test_rider_turns_on_push_and_sets_up_a_series(web_server, web_api, new_page)
         login.get_by_label("Passwort").fill(OPERATOR[1])
         login.get_by_role("button", name="Anmelden").click()
         ops.wait_for_selector("#dashboard:not([hidden])")
+        fare_tile = ops.locator('[data-kpi="fare_revenue_eur"] .tile-value')
+        deadline = time.monotonic() + 10
+        while fare_tile.inner_text().strip() == "–" and time.monotonic() < deadline:
+            ops.wait_for_timeout(100)
+        assert fare_tile.inner_text().strip().endswith("€")       # "0,00 €": nobody boarded yet
         # a phone caller's series, set up from the phone booking form
         ops.locator("#caller-name").fill("Herr Serie")
         ops.locator("#caller-phone").fill("0171 4444444")

@@ -2,6 +2,7 @@
 
 export default {
   de: {
+    "ops.kpi.fare_revenue": "Fahrgeld kassiert",
     "ops.series.title": "Als regelmäßige Fahrt anlegen",
     "ops.series.days": "An diesen Tagen",
     "ops.series.time": "Abholung um",
@@ -262,6 +263,7 @@ export default {
     "err.invalid_area": "Das Bediengebiet passt nicht: {message}",
   },
   en: {
+    "ops.kpi.fare_revenue": "Fares collected",
     "ops.series.title": "Set up as a regular ride",
     "ops.series.days": "On these days",
     "ops.series.time": "Pickup at",
