@@ -16,6 +16,8 @@ from ride_pool.db.models import OutboxAttemptRow, OutboxRow
 from ride_pool.dispatch.domain import Booking, BookingStatus, EventKind, Place
 from ride_pool.dispatch.notices import pickup_watch
 
+pytestmark = pytest.mark.database     # CI runs these again on PostgreSQL
+
 
 def outbox_rows(api) -> list[OutboxRow]:
     with read_session(api.service.engine) as s:

@@ -20,6 +20,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from api_support import TUESDAY_0900
@@ -27,6 +28,7 @@ from mail_support import Mailbox
 from ride_pool.db.engine import make_engine, read_session
 from ride_pool.db.models import OutboxAttemptRow, OutboxRow
 
+pytestmark = pytest.mark.database     # CI runs it again on PostgreSQL
 CHILD = Path(__file__).with_name("outbox_crash_child.py")
 ROOT = Path(__file__).resolve().parent.parent
 

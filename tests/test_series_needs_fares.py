@@ -11,6 +11,8 @@ from notify_support import *  # noqa: F401,F403 - fixtures channels, notify_api
 from ride_pool.dispatch.fares import DEFAULT_TARIFF, fare
 from ride_pool.dispatch.rules import RulesError, ServiceRules
 
+pytestmark = pytest.mark.database     # CI runs these again on PostgreSQL
+
 
 # --------------------------------------------------------------------------- fares (pure)
 def test_distance_tariff_and_group_fare():
