@@ -21,6 +21,11 @@ variable                    meaning (default)
                             ``RIDE_POOL_TILE_ATTRIBUTION``
 ==========================  ====================================================================
 
+**Rider notifications, start page (issue 17).** ``RIDE_POOL_NOTIFY_*``, ``RIDE_POOL_SMS_*``,
+``RIDE_POOL_PUSH_*`` configure the outbox sender and its channels (SMTP as above, an HTTP SMS
+gateway, Web Push); ``RIDE_POOL_SERVICE_HOTLINE``, ``..._HOTLINE_HOURS``, ``RIDE_POOL_LEGAL_NOTICE_URL``
+and ``RIDE_POOL_PRIVACY_URL`` what the rider page shows. See the README, "Notifications".
+
 **Request limits.** ``RIDE_POOL_MAX_BODY_BYTES`` is the largest request body in bytes
 (``1000000``; larger bodies get 413 ``too_large``), ``RIDE_POOL_MAX_STOP_FILE_BYTES`` the largest
 stop file ``POST /api/v1/ops/stops/import`` takes (``20000000``).
