@@ -642,6 +642,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "departures_stop_unknown": ("Die Haltestelle {stop_id} ist unbekannt.", "stop {stop_id} is unknown"),
     "rule_door_to_door": ("door_to_door muss eines von {known} sein, nicht {got}.",
                           "door_to_door must be one of {known}, got {got}"),
+    # ------------------------------------------------------------------ issue 17: notifications, series, needs, fares
+    "rule_tariff": ("Der Tarif (tariff) ist fehlerhaft bei: {part}.", "the tariff is invalid at: {part}"),
+    "rule_need_extra": ("need_extra_s braucht ganze Sekunden (0 bis 3600) je Bedarf aus {known}.",
+                        "need_extra_s needs whole seconds (0 to 3600) per need of {known}"),
+    "need_unknown": ("Unbekannter Mobilitätsbedarf {need}; bekannt sind {known}.",
+                     "unknown mobility need {need}; known are {known}"),
+    "fare_group_invalid": ("Die Fahrpreisgruppe ist fehlerhaft: Kategorien aus {known}, zusammen höchstens "
+                           "{passengers} Personen.",
+                           "the fare group is invalid: categories of {known}, at most {passengers} people together"),
+    "notify_channel_unknown": ("Unbekannter Benachrichtigungsweg {channel}; möglich sind {known}.",
+                               "unknown notification channel {channel}; possible are {known}"),
+    "quiet_hours_invalid": ("Ruhezeiten bitte als HH:MM angeben, zum Beispiel 22:00 bis 07:00.",
+                            "give quiet hours as HH:MM, for example 22:00 to 07:00"),
+    "sms_needs_phone": ("Für SMS bitte eine Handynummer angeben.", "give a mobile number to get SMS"),
+    "push_subscription_invalid": ("Das Push-Abonnement des Browsers nennt keinen zugelassenen Push-Dienst "
+                                  "(endpoint).",
+                                  "the browser's push subscription names no allowed push service (endpoint)"),
+    "series_invalid": ("Die Fahrtserie ist fehlerhaft: {detail}", "the ride series is invalid: {detail}"),
+    "series_not_found": ("Die Fahrtserie {series_id} gibt es nicht.", "there is no ride series {series_id}"),
+    "series_ended": ("Die Fahrtserie {series_id} ist beendet.", "the ride series {series_id} has ended"),
     # ------------------------------------------------------------------ KPI causes (cause_<code>)
     "cause_outside_service_area": ("außerhalb des Bediengebiets", "outside the service area"),
     "cause_same_place": ("Start gleich Ziel", "same place"),

@@ -21,6 +21,11 @@ variable                    meaning (default)
                             ``RIDE_POOL_TILE_ATTRIBUTION``
 ==========================  ====================================================================
 
+**Rider notifications, start page (issue 17).** ``RIDE_POOL_NOTIFY_*``, ``RIDE_POOL_SMS_*``,
+``RIDE_POOL_PUSH_*`` configure the outbox sender and its channels (SMTP as above, an HTTP SMS
+gateway, Web Push); ``RIDE_POOL_SERVICE_HOTLINE``, ``..._HOTLINE_HOURS``, ``RIDE_POOL_LEGAL_NOTICE_URL``
+and ``RIDE_POOL_PRIVACY_URL`` what the rider page shows. See the README, "Notifications".
+
 **Request limits.** ``RIDE_POOL_MAX_BODY_BYTES`` is the largest request body in bytes
 (``1000000``; larger bodies get 413 ``too_large``), ``RIDE_POOL_MAX_STOP_FILE_BYTES`` the largest
 stop file ``POST /api/v1/ops/stops/import`` takes (``20000000``).
@@ -121,6 +126,46 @@ class Settings(BaseSettings):
     quote_retention_days: int = Field(default=30, ge=0)
     #: how often the service runs the retention job (seconds; it also runs at the start)
     retention_interval_s: int = Field(default=3600, gt=0)
+
+    # --- rider notifications (issue 17; README "Notifications") ---
+    #: run the outbox sender in this process (one per deployment; off in extra server processes)
+    notify_sender: bool = True
+    #: how often the sender looks for due messages and checks the live plan for "pickup soon" and
+    #: "running late" (seconds of wall time)
+    notify_poll_s: float = Field(default=5.0, gt=0)
+    #: retries with exponential back-off: the n-th retry waits notify_backoff_s * 2**(n-1) seconds
+    notify_max_attempts: int = Field(default=6, gt=0)
+    notify_backoff_s: int = Field(default=30, gt=0)
+    #: e-mail notifications go over the SMTP settings above; off: no notification e-mails
+    notify_email: bool = True
+    #: SMS through an HTTP gateway: POST to sms_gateway_url with sms_body_template, where {to},
+    #: {text}, {sender} and {id} are replaced by JSON strings (for a JSON body) or URL-encoded
+    #: values (for a form body, sms_content_type application/x-www-form-urlencoded); HTTP basic
+    #: auth with sms_gateway_username/password or a bearer token; None: no SMS
+    sms_gateway_url: str | None = None
+    sms_gateway_username: str | None = None
+    sms_gateway_password: str | None = None
+    sms_gateway_token: str | None = None
+    sms_content_type: str = "application/json"
+    sms_body_template: str = '{{"to": {to}, "from": {sender}, "text": {text}, "reference": {id}}}'
+    sms_sender: str = "Rufbus"
+    sms_timeout_s: float = Field(default=10.0, gt=0)
+    #: Web Push: the VAPID contact (mailto: or https:) push services may write to; the key pair is
+    #: made per deployment and kept in the database; off: no push
+    push_enabled: bool = True
+    push_contact: str = "mailto:admin@localhost"
+    push_ttl_s: int = Field(default=3600, gt=0)
+    #: the push services a subscription may name (comma-separated hosts; ".example.com" also
+    #: matches its subdomains): the browsers' services by default, so that a rider cannot make
+    #: the server send requests anywhere else. ``https`` only, except for 127.0.0.1 and localhost
+    push_allowed_hosts: str = ("fcm.googleapis.com,updates.push.services.mozilla.com,.notify.windows.com,"
+                               ".push.apple.com")
+
+    # --- the start page (issue 17) ---
+    service_hotline: str = "+49 3521 000000"
+    service_hotline_hours: str = "Mo–Fr 6–20 Uhr, Sa–So 8–18 Uhr"
+    legal_notice_url: str = "/impressum"
+    privacy_url: str = "/datenschutz"
 
     @field_validator("secret_key")
     @classmethod

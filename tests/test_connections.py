@@ -234,3 +234,28 @@ def test_a_breakdown_that_leaves_a_connection_unplaced_raises_the_alert(tt, time
     assert list(result.unplaced) == [booking.booking_id]
     alerts = [e for e in d.store.events if e.kind is EventKind.CONNECTION_AT_RISK]
     assert len(alerts) == 1 and alerts[0].booking_id == booking.booking_id and alerts[0].cause == "not_planned"
+
+
+def test_riders_hear_of_operator_moves_and_connections_at_risk_through_the_outbox(tt, timetable):
+    # issue 17's outbox carries issue 15's and 18's events: the operator's move is a
+    # booking_changed message naming the new vehicle, a connection at risk a message naming the train
+    from ride_pool.api.notice_texts import render
+    from ride_pool.dispatch.domain import NoticeKind
+
+    d, clock = dispatcher(tt, timetable, depots=(ORIGIN, 1))
+    d.enable_notices()
+    offer = d.quote(to_train(d)).offers[0]
+    booking = d.book(offer.offer_id)
+    other = 1 - (booking.vehicle_id - 100)
+    d.assign_booking(booking.booking_id, other, pin=True, operator_id=1)
+    changed = [m for m in d.store.outbox.values() if m.kind is NoticeKind.BOOKING_CHANGED]
+    assert len(changed) == 1 and changed[0].data["new"]["vehicle_id"] == 100 + other
+    assert changed[0].data["old"]["vehicle_id"] == booking.vehicle_id and changed[0].data["cause"] == "operator"
+    d.start_shift(other)
+    clock.t = offer.pickup_latest - 300
+    far = _far_node(d, ORIGIN)
+    d.vehicle_location(other, float(tt.network.node_lat[far]), float(tt.network.node_lon[far]))
+    at_risk = [m for m in d.store.outbox.values() if m.kind is NoticeKind.CONNECTION_AT_RISK]
+    assert len(at_risk) == 1 and at_risk[0].rider_id == 7
+    subject, text = render("connection_at_risk", at_risk[0].data)
+    assert subject == "Anschluss gefährdet" and "RE50" in text and "09:21" in text

@@ -124,7 +124,7 @@ def test_migrate_twice_changes_nothing(database_url, db_engine):
     tables = set(inspect(db_engine).get_table_names())
     migrate(database_url)
     migrate(db_engine)
-    assert current_revision(db_engine) == head_revision() == "0005_ops_room"
+    assert current_revision(db_engine) == head_revision() == "0005_notify"
     assert set(inspect(db_engine).get_table_names()) == tables
     assert {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"} == tables
 

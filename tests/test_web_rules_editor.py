@@ -18,7 +18,7 @@ def test_every_rule_has_a_field_and_labels():
     editor = (STATIC / "ops" / "hours.js").read_text(encoding="utf-8")
     editor = editor[editor.index("export const RULES = ["):]
     editor = editor[:editor.index("];")]
-    listed = re.findall(r'\["([a-z_]+)", "(?:min|h|d|s|sx|n|x|m|hhmm|choice)"\]', editor)
+    listed = re.findall(r'\["([a-z_]+)", "(?:min|h|d|s|sx|n|x|m|hhmm|choice|state|json)"\]', editor)
     rules = {f.name for f in dataclasses.fields(ServiceRules)} - NOT_IN_THE_LIST
     assert set(listed) == rules, (rules - set(listed), set(listed) - rules)
     labels = "".join(p.read_text(encoding="utf-8") for p in (STATIC / "i18n").glob("*.js"))

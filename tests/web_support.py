@@ -126,7 +126,9 @@ def web_server(tmp_path_factory):
     env = {**os.environ, "RIDE_POOL_SECRET_KEY": "web-tests-secret-" + "w" * 40, "PYTHONUNBUFFERED": "1",
            "RIDE_POOL_SMTP_HOST": "127.0.0.1", "RIDE_POOL_SMTP_PORT": str(mailbox.port),
            # the browser tests register several riders from one address within the hour
-           "RIDE_POOL_LIMIT_REGISTER_COUNT": "50"}
+           "RIDE_POOL_LIMIT_REGISTER_COUNT": "50",
+           # the rider's push subscription in test_web_notify names a local push endpoint
+           "RIDE_POOL_PUSH_ALLOWED_HOSTS": "127.0.0.1"}
     env.pop("RIDE_POOL_DATABASE_URL", None)    # the browser tests always use their own SQLite file
     command = _ride_pool_command() + ["demo", "--db", f"sqlite:///{folder / 'web.db'}", "--port", str(port),
                                       "--host", "127.0.0.1"]

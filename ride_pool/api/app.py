@@ -8,7 +8,22 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from ride_pool.api import audit, auth, docs, drivers, errors, favourites, hardening, map_places, ops, privacy, riders
+from ride_pool.api import (
+    audit,
+    auth,
+    docs,
+    drivers,
+    errors,
+    favourites,
+    hardening,
+    map_places,
+    notify,
+    ops,
+    privacy,
+    riders,
+    series,
+    series_jobs,
+)
 from ride_pool.api import places as places_api
 from ride_pool.api.deps import get_service
 from ride_pool.api.service import Service, wall_clock
@@ -33,6 +48,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
         if places is None:
             places = open_gazetteer(settings.network, network)
     service = Service(settings=settings, network=network, clock=clock, background=background, places=places)
+    service.series = series_jobs.SeriesBooker(service)     # ride series, booked by the sender's loop (issue 17)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -49,7 +65,7 @@ def create_app(settings: Settings | None = None, *, network: RoadNetwork | None 
     errors.install(app)
     app.add_middleware(RefuseTokenInUrl)    # ?access_token= is refused everywhere (url_secrets)
     app.add_middleware(errors.LanguageMiddleware)   # messages in the language of Accept-Language
-    for module in (auth, places_api, map_places, riders, favourites, drivers, ops):
+    for module in (auth, places_api, map_places, riders, favourites, drivers, ops, notify, series):
         app.include_router(module.router)
     app.include_router(privacy.router)      # a rider's data export and account deletion
     from ride_pool.api import gtfs

@@ -181,7 +181,8 @@ def route(caller: Caller = Depends(driver_only), service: Service = Depends(get_
                 if phone else None, channel=b.channel, passengers=b.passengers, wheelchairs=b.wheelchairs,
                 status=b.status.value,
                 arrived_at=state.get("arrived_at" if step.kind.value == "pickup" else "dropoff_arrived_at"),
-                no_show_from=iso(view["no_show_from"].get(bid)) if step.kind.value == "pickup" else None))
+                no_show_from=iso(view["no_show_from"].get(bid)) if step.kind.value == "pickup" else None,
+                needs=list(b.needs), fare_cents=b.fare_cents if step.kind.value == "pickup" else None))
         steps.append(RouteStepOut(
             kind=step.kind.value, stop_name=step.place.name or f"{step.place.lat:.5f}, {step.place.lon:.5f}",
             lat=step.place.lat, lon=step.place.lon, booking_ids=step.booking_ids, passengers=step.passengers,

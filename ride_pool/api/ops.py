@@ -49,7 +49,8 @@ router = APIRouter(prefix="/api/v1/ops", tags=["operations"], dependencies=[Depe
 
 def vehicle_out(v) -> VehicleOut:
     return VehicleOut(id=v.id, label=v.label, seats=v.seats, wheelchair_places=v.wheelchair_places,
-                      depot_lat=v.depot_lat, depot_lon=v.depot_lon, active=v.active)
+                      depot_lat=v.depot_lat, depot_lon=v.depot_lon, active=v.active,
+                      features=getattr(v, "features", None))
 
 
 def driver_account(repo: Repository, email: str | None, missing: Message) -> int | None:

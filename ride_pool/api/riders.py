@@ -8,7 +8,7 @@ import re
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from ride_pool.api import throttle
+from ride_pool.api import rider_needs, throttle
 from ride_pool.api.deps import Caller, current_caller, get_service, rider_or_operator, stream_caller
 from ride_pool.api.live import event_stream, stream_ticket
 from ride_pool.api.schemas import BookingIn, BookingOut, QuoteIn, QuoteOut, StopOut, StreamTicketOut
@@ -37,20 +37,24 @@ def stops(q: str | None = Query(default=None, max_length=100, description="name 
 
 
 def make_quote(service: Service, body: QuoteIn, rider_id: int | None, channel: str,
-               rider_confirmed: bool = True) -> QuoteOut:
+               rider_confirmed: bool = True, series_id: int | None = None) -> QuoteOut:
     repo = Repository(service.engine)
     sync_stops(service, repo)
     origin = resolve_place(service, repo, body.origin, "origin")
     destination = resolve_place(service, repo, body.destination, "destination")
     times = service.times
+    needs, wheelchairs, fare_group = rider_needs.request_needs(service, body, rider_id)   # issue 17
     request = TripRequest(rider_id=rider_id, origin=origin, destination=destination, passengers=body.passengers,
-                          wheelchairs=body.wheelchairs, pickup_after=times.epoch(body.pickup_after, "pickup_after"),
+                          wheelchairs=wheelchairs, pickup_after=times.epoch(body.pickup_after, "pickup_after"),
                           arrive_by=times.epoch(body.arrive_by, "arrive_by"), channel=channel,
                           caller_name=getattr(body, "caller_name", None),     # phone quotes (PhoneQuoteIn)
                           caller_phone=getattr(body, "caller_phone", None), rider_confirmed=rider_confirmed,
                           connection=None if body.connection is None else Connection(
                               stop_id=body.connection.stop_id, trip_id=body.connection.trip_id,
-                              direction=body.connection.direction, service_date=body.connection.service_date))
+                              direction=body.connection.direction, service_date=body.connection.service_date),
+                          sms_consent=bool(getattr(body, "sms_consent", False)) and bool(getattr(body, "caller_phone",
+                                                                                                None)),
+                          needs=needs, fare_group=fare_group, series_id=series_id)
     quote = service.dispatcher.quote(request)
     if quote.reject_cause is RejectCause.IN_THE_PAST:      # a time already passed is bad input
         raise HTTPException(422, detail={"code": quote.reject_cause.value, "message": quote.reject_reason})

@@ -161,6 +161,11 @@ class QuoteIn(Strict):
     wheelchairs: int = Field(default=0, ge=0, le=2, strict=True)
     connection: ConnectionIn | None = Field(default=None, description="a train or bus to meet: replaces "
                                             "pickup_after/arrive_by with its time and the transfer buffer")
+    #: issue 17: mobility needs (None: the rider profile's) and who rides for the fare
+    needs: list[str] | None = Field(default=None, max_length=7, description="rollator, wheelchair_own, "
+                                    "wheelchair_transfer, pushchair, assistance, guide_dog, companion")
+    fare_group: dict[str, int] | None = Field(default=None, description="fare category -> count (adult, reduced, "
+                                              "child, child_under_6, companion, free, ticket); the rest adults")
 
     @model_validator(mode="after")
     def _times(self):
@@ -181,6 +186,8 @@ class PhoneQuoteIn(QuoteIn):
                                            examples=["Erna Beispiel"])
     caller_phone: CallerPhone | None = Field(default=None, description="the caller's phone number: digits, spaces "
                                              "and + - ( ) /, 3 to 30 characters", examples=["03521 123456"])
+    sms_consent: bool = Field(default=False, description="the caller agreed to SMS about this booking "
+                              "(to caller_phone)")
 
 
 class AskedPlaceOut(BaseModel):
@@ -235,6 +242,9 @@ class OfferOut(BaseModel):
     origin: PlaceOut
     destination: PlaceOut
     connection: ConnectionOut | None = None
+    #: issue 17: the group's fare (total_cents, lines per category) and the needs planned for
+    fare: dict | None = None
+    needs: list[str] = []
 
 
 class Reason(BaseModel):
@@ -289,6 +299,12 @@ class BookingOut(BaseModel):
     caller_phone: str | None = None
     #: the train or bus the ride connects to
     connection: ConnectionOut | None = None
+    #: issue 17
+    sms_consent: bool = False
+    needs: list[str] = []
+    fare_cents: int | None = None
+    fare: dict | None = None
+    series_id: int | None = None
 
 
 class RegisterIn(Strict):
@@ -365,6 +381,8 @@ class VehicleOut(BaseModel):
     depot_lat: float
     depot_lon: float
     active: bool
+    #: issue 17: ramp, lift, low_floor, pushchair (None: not recorded)
+    features: list[str] | None = None
 
 
 class ShiftIn(Strict):
@@ -470,6 +488,9 @@ class RiderOut(BaseModel):
     status: str = Field(description="confirmed, onboard, completed, no_show, cancelled")
     arrived_at: datetime | None = Field(default=None, description="the arrival the server applied (at this step)")
     no_show_from: datetime | None = Field(default=None, description="pickups: from when a no-show can be reported")
+    #: issue 17: mobility needs and what to collect (the fare in cents, at the pickup)
+    needs: list[str] = []
+    fare_cents: int | None = None
 
 
 class BookingStateOut(BaseModel):

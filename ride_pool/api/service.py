@@ -81,6 +81,10 @@ class Service:
     places: object | None = None
     #: place search and reverse look-up over the places and the stops (ride_pool.api.places)
     place_book: object | None = None
+    #: delivers the rider notifications of the outbox (ride_pool.api.outbox_sender; issue 17)
+    sender: object | None = None
+    #: books the occurrences of ride series as they enter the horizon (ride_pool.api.series_jobs)
+    series: object | None = None
     _dispatch_pool: ThreadPoolExecutor | None = None
     _password_pool: ThreadPoolExecutor | None = None
 
@@ -119,13 +123,35 @@ class Service:
                                       quote_days=settings.quote_retention_days,
                                       interval_s=settings.retention_interval_s,
                                       forget=self.dispatcher.forget_personal_data)
+        self._start_notifications()
         if self.background:
             self.dispatcher.start_background()
             self.retention.start()
+            if settings.notify_sender:
+                self.sender.start()
         log.info("service ready: %d shifts, %d active bookings restored", len(state.shifts), len(state.bookings))
         return self
 
+    def _start_notifications(self) -> None:
+        """Issue 17: the outbox (messages derived from every commit), the vehicles' features for
+        mobility needs, and the sender with its periodic jobs (pickup check, ride series)."""
+        from ride_pool.api.outbox_sender import OutboxSender
+        from ride_pool.db.vehicle_features import vehicle_features
+
+        self.dispatcher.enable_notices()
+        self.dispatcher.plans.vehicle_features.update(vehicle_features(self.engine))
+        # self.series (ride_pool.api.series_jobs.SeriesBooker) is set by create_app
+        self.sender = OutboxSender(self.engine, self.settings, self.clock,
+                                   timezone=lambda: self.dispatcher.rules.timezone,
+                                   ticks=[self.dispatcher.check_pickups,
+                                          lambda: self.series.run_due() if self.series is not None else 0])
+        # a commit that wrote a notification wakes the sender (else it looks every notify_poll_s)
+        from ride_pool.dispatch.notices import Notices
+        self.dispatcher.subscribe(lambda event: self.sender.wake() if Notices.kind_of(event) else None)
+
     def stop(self) -> None:
+        if self.sender is not None:
+            self.sender.stop()
         if self._dispatch_pool is not None:
             self._dispatch_pool.shutdown(wait=False, cancel_futures=True)
             self._dispatch_pool = None

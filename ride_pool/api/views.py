@@ -111,7 +111,8 @@ def offer_out(service: Service, offer: Offer) -> OfferOut:
                     passengers=offer.request.passengers, wheelchairs=offer.request.wheelchairs,
                     direct_minutes=round(offer.direct_s / 60, 1), origin=place_out(offer.request.origin),
                     destination=place_out(offer.request.destination),
-                    connection=connection_out(service, offer.request.connection))
+                    connection=connection_out(service, offer.request.connection), fare=offer.fare,
+                    needs=list(offer.request.needs))
 
 
 def quote_out(service: Service, quote: Quote) -> QuoteOut:
@@ -151,4 +152,6 @@ def booking_out(service: Service, booking: Booking, eta: dict | None = None) -> 
         vehicle=vehicle, created_at=iso(booking.created_at), boarded_at=iso(booking.boarded_at),
         completed_at=iso(booking.completed_at), cancelled_at=iso(booking.cancelled_at), channel=booking.channel,
         rider_id=booking.rider_id, caller_name=booking.caller_name, caller_phone=booking.caller_phone,
-        connection=connection_out(service, booking.connection, booking.booking_id))
+        connection=connection_out(service, booking.connection, booking.booking_id),
+        sms_consent=booking.sms_consent, needs=list(booking.needs), fare_cents=booking.fare_cents, fare=booking.fare,
+        series_id=booking.series_id)

@@ -119,6 +119,9 @@ class Vehicle(Base):
     depot_lat: Mapped[float] = mapped_column(Float)
     depot_lon: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: what the vehicle offers for mobility needs (0005_notify): "ramp", "lift", "low_floor",
+    #: "pushchair" (see ride_pool.dispatch.needs)
+    features: Mapped[list | None] = mapped_column(JsonType)
 
 
 class Shift(Base):
@@ -295,6 +298,13 @@ class BookingRow(Base):
     connection: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     #: an operator pinned the booking to its vehicle (0005_ops_room)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: issue 17 (0005_notify): the phone caller's SMS consent, mobility needs, the fare (total in
+    #: cents and breakdown) and the ride series of the booking
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    needs: Mapped[list | None] = mapped_column(JsonType)
+    fare_cents: Mapped[int | None] = mapped_column(Integer)
+    fare: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class EventRow(Base):
@@ -446,6 +456,8 @@ class GtfsCalendarDate(Base):
     service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     date: Mapped[str] = mapped_column(String(8), primary_key=True)
     exception_type: Mapped[int] = mapped_column(Integer)
+
+
 class ShiftTemplate(Base):
     """One shift of the weekly plan (0005_ops_room): a vehicle's hours on a weekday (0 Monday .. 6
     Sunday, local "HH:MM"), its planned break (earliest and latest start, minutes) and driver; the
@@ -463,3 +475,130 @@ class ShiftTemplate(Base):
     break_start_latest: Mapped[str | None] = mapped_column(String(5))
     break_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --------------------------------------------------------------------------- issue 17 (0005_notify)
+class OutboxRow(Base):
+    """A rider notification (:class:`~ride_pool.dispatch.domain.OutboxMessage`), written in the
+    transaction of the change that caused it. ``status``: ``pending`` (due at ``due_at``),
+    ``sending`` (claimed by a sender: committed before it is handed to a channel), ``sent``,
+    ``failed`` (gave up after the last retry), ``skipped`` (nobody to tell: no channel, no
+    consent), ``unknown`` (a sender died while sending it: never sent again, see
+    :mod:`ride_pool.api.outbox_sender`)."""
+
+    __tablename__ = "outbox"
+
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    booking_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    rider_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    due_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class OutboxAttemptRow(Base):
+    """One try to deliver an outbox message on one channel: written (``outcome`` ``started``)
+    before the channel is called, finished with ``sent`` or ``failed``."""
+
+    __tablename__ = "outbox_attempts"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("outbox.message_id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[int] = mapped_column(BigInteger)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+class RiderProfile(Base):
+    """A rider's notification choices and needs: channels (``email``, ``sms``, ``push``), the
+    phone number for SMS, quiet hours (local "HH:MM"; nothing is sent between them, messages wait),
+    the language of the messages, mobility needs and the usual fare group."""
+
+    __tablename__ = "rider_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    channels: Mapped[list] = mapped_column(JsonType, default=list)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    quiet_from: Mapped[str | None] = mapped_column(String(5))
+    quiet_until: Mapped[str | None] = mapped_column(String(5))
+    language: Mapped[str] = mapped_column(String(2), default="de", server_default="de")
+    needs: Mapped[list] = mapped_column(JsonType, default=list)
+    fare_group: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PushSubscriptionRow(Base):
+    """A browser's Web Push subscription (endpoint and its keys) for a rider."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class VapidKeyRow(Base):
+    """This deployment's VAPID key pair for Web Push (one row, ``id`` 1; made at the first start)."""
+
+    __tablename__ = "vapid_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    private_pem: Mapped[str] = mapped_column(String(1000))
+    public_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class RideSeries(Base):
+    """A series of rides ("every Mon, Wed, Fri, 07:30 pickup, until 2027-06-30"): each occurrence
+    is booked when it enters the booking horizon. ``status``: active, paused, ended."""
+
+    __tablename__ = "ride_series"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rider_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    caller_name: Mapped[str | None] = mapped_column(String(100))
+    caller_phone: Mapped[str | None] = mapped_column(String(30))
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    origin: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    destination: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    weekdays: Mapped[list] = mapped_column(JsonType)
+    pickup_time: Mapped[str] = mapped_column(String(5))
+    first_date: Mapped[str] = mapped_column(String(10))
+    until: Mapped[str] = mapped_column(String(10))
+    passengers: Mapped[int] = mapped_column(Integer, default=1)
+    wheelchairs: Mapped[int] = mapped_column(Integer, default=0)
+    needs: Mapped[list] = mapped_column(JsonType, default=list)
+    fare_group: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    skip_holidays: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class SeriesOccurrence(Base):
+    """One date of a series once it was handled: ``booked`` (with its booking), ``refused`` (with
+    the cause), or ``holiday`` (skipped)."""
+
+    __tablename__ = "series_occurrences"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("ride_series.id", ondelete="CASCADE"), primary_key=True)
+    date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    booking_id: Mapped[str | None] = mapped_column(String(64))
+    cause: Mapped[str | None] = mapped_column(String(60))
+    at: Mapped[int] = mapped_column(BigInteger)

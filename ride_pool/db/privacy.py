@@ -39,7 +39,16 @@ from sqlalchemy import Engine, and_, delete, func, or_, select
 from ride_pool.db.audit import PERSONAL_KEYS, erase_account_details
 from ride_pool.db.engine import read_session, write_session
 from ride_pool.db.favourites import delete_all as delete_all_favourites
-from ride_pool.db.models import AuditRow, BookingRow, DriverReportRow, EventRow, FavouritePlace, OfferRow, User
+from ride_pool.db.models import (
+    AuditRow,
+    BookingRow,
+    DriverReportRow,
+    EventRow,
+    FavouritePlace,
+    OfferRow,
+    User,
+)
+from ride_pool.db.profiles import erase_notification_data, erase_old_messages, erase_outbox_of_bookings
 from ride_pool.db.rows import booking_from_row, place_from_dict, place_to_dict
 from ride_pool.dispatch.domain import (
     ANONYMOUS_DECIMALS,
@@ -166,6 +175,7 @@ def delete_account(engine: Engine, user_id: int, now: int) -> list[str]:
         _erase_events_of_bookings(session, booking_ids)
         erase_account_details(session, user_id)
         delete_all_favourites(session, user_id)
+        erase_notification_data(session, user_id)      # issue 17: profile, push, series
     return booking_ids
 
 
@@ -189,7 +199,10 @@ def anonymise_finished(engine: Engine, now: int, retention_days: int) -> list[st
             for offer in session.scalars(select(OfferRow).where(OfferRow.booking_id.in_(ids))):
                 _anonymise_offer(offer)
             _erase_events_of_bookings(session, ids)
+            erase_outbox_of_bookings(session, ids)     # issue 17: the messages name places and numbers
         done.extend(ids)
+    with write_session(engine) as session:      # issue 17: messages about no booking (series refusals)
+        erase_old_messages(session, cutoff)
     # phone quotes never booked keep the caller no longer than booked ones (if the quote
     # retention is longer than this one, or off)
     with write_session(engine) as session:

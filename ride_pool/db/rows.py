@@ -18,6 +18,7 @@ from ride_pool.dispatch.domain import (
     Event,
     EventKind,
     Offer,
+    OutboxMessage,
     Place,
     ReportRecord,
     Step,
@@ -106,6 +107,11 @@ def booking_to_row(booking: Booking) -> dict[str, Any]:
         "dropoff_arrived_at": _int_or_none(b.dropoff_arrived_at),
         "connection": b.connection.to_dict() if b.connection is not None else None,
         "pinned": bool(b.pinned),
+        "sms_consent": bool(b.sms_consent),
+        "needs": list(b.needs) if b.needs else None,
+        "fare_cents": _int_or_none(b.fare_cents),
+        "fare": b.fare,
+        "series_id": _int_or_none(b.series_id),
     }
 
 
@@ -142,6 +148,11 @@ def booking_from_row(row: BookingRow) -> Booking:
         dropoff_arrived_at=row.dropoff_arrived_at,
         connection=Connection.from_dict(row.connection),
         pinned=bool(row.pinned),
+        sms_consent=bool(row.sms_consent),
+        needs=tuple(row.needs or ()),
+        fare_cents=row.fare_cents,
+        fare=row.fare,
+        series_id=row.series_id,
     )
 
 
@@ -164,6 +175,11 @@ def offer_to_row(offer: Offer) -> dict[str, Any]:
             # kept only for an unconfirmed account (the default, and every request stored before it, is True)
             **({"rider_confirmed": False} if not r.rider_confirmed else {}),
             **({"connection": r.connection.to_dict()} if r.connection is not None else {}),
+            # issue 17: only when given
+            **({"sms_consent": True} if r.sms_consent else {}),
+            **({"needs": list(r.needs)} if r.needs else {}),
+            **({"fare_group": [list(p) for p in r.fare_group]} if r.fare_group else {}),
+            **({"series_id": int(r.series_id)} if r.series_id is not None else {}),
         },
         "pickup_earliest": int(o.pickup_earliest),
         "pickup_latest": int(o.pickup_latest),
@@ -195,6 +211,10 @@ def offer_from_row(row: OfferRow) -> Offer:
         caller_phone=r.get("caller_phone"),
         rider_confirmed=bool(r.get("rider_confirmed", True)),
         connection=Connection.from_dict(r.get("connection")),
+        sms_consent=bool(r.get("sms_consent", False)),
+        needs=tuple(r.get("needs", ())),
+        fare_group=tuple((str(k), int(n)) for k, n in r.get("fare_group", ())),
+        series_id=r.get("series_id"),
     )
     return Offer(
         offer_id=row.offer_id,
@@ -341,3 +361,10 @@ def area_from_row(row: ServiceArea) -> AreaSettings:
     elif polygon is not None:
         polygon = [list(p) for p in polygon]
     return AreaSettings(rules=dict(row.rules or {}), polygon=polygon)
+
+
+def outbox_to_row(m: OutboxMessage) -> dict[str, Any]:
+    """An outbox message as written with its change: pending, due at once."""
+    return {"message_id": m.message_id, "kind": str(m.kind), "created_at": int(m.created_at),
+            "booking_id": m.booking_id, "rider_id": _int_or_none(m.rider_id), "phone": m.phone,
+            "data": m.data, "status": "pending", "due_at": int(m.created_at), "attempts": 0}

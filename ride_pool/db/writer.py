@@ -20,13 +20,24 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ride_pool.db.engine import WRITE_OPTION
 from ride_pool.db.errors import DuplicateIdempotencyKey, UnknownRider
-from ride_pool.db.models import BookingRow, DriverReportRow, EventRow, OfferRow, ServiceArea, Shift, User, Vehicle
+from ride_pool.db.models import (
+    BookingRow,
+    DriverReportRow,
+    EventRow,
+    OfferRow,
+    OutboxRow,
+    ServiceArea,
+    Shift,
+    User,
+    Vehicle,
+)
 from ride_pool.db.rows import (
     DEFAULT_AREA,
     area_to_row,
     booking_to_row,
     event_to_row,
     offer_to_row,
+    outbox_to_row,
     report_to_row,
     shift_to_row,
     vehicle_from_shift,
@@ -62,6 +73,9 @@ class ChangeWriter:
             "events": EventRow.__table__.insert().inline(),     # no RETURNING of the new ids
             # a driver report's key: a plain insert, so a key used twice fails the transaction
             "reports": DriverReportRow.__table__.insert().inline(),
+            # rider notifications (issue 17): an id written again (the same event) is kept once
+            "outbox": _insert_statement(dialect, OutboxRow.__table__).on_conflict_do_nothing(
+                index_elements=["message_id"]),
             "no_show": User.__table__.update().where(User.__table__.c.id == bindparam("rider"))
             .values(no_show_count=User.__table__.c.no_show_count + bindparam("count")),
         }
@@ -125,6 +139,8 @@ class ChangeWriter:
             batches.append(("events", [event_to_row(e) for e in change.events]))
         if change.reports:
             batches.append(("reports", [report_to_row(r) for r in change.reports]))
+        if change.outbox:
+            batches.append(("outbox", _last_per_key([outbox_to_row(m) for m in change.outbox], ["message_id"])))
         return batches
 
     def _count_no_shows(self, connection: Connection, riders: list[int]) -> None:

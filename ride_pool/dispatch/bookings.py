@@ -18,7 +18,9 @@ from ride_pool.dispatch.domain import (
     idempotency_scope,
 )
 from ride_pool.dispatch.errors import BookingRefused, DispatchError, IdempotencyKeyReused, NotFound
+from ride_pool.dispatch.fares import fare as group_fare
 from ride_pool.dispatch.journal import Journal
+from ride_pool.dispatch.needs import mask_unfit
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, DuplicateKey
 from ride_pool.messages import Message, msg
@@ -51,6 +53,11 @@ class BookingDesk:
         self.idempotent: dict[tuple[str, str], str] = {}
         #: offer id -> the booking made of it (offers themselves are forgotten after a while)
         self.booking_of_offer: dict[str, str] = {}
+
+    def fare_of(self, req, offer: Offer) -> dict:
+        """The booking's fare (issue 17): the offer's, or made again from the tariff in force."""
+        fare = offer.fare or group_fare(self.plans.rules.tariff, offer.direct_m, req.passengers, req.fare_group)
+        return {"fare": fare, "fare_cents": int(fare["total_cents"])}
 
     def booking(self, booking_id: str) -> Booking:
         try:
@@ -176,6 +183,7 @@ class BookingDesk:
                                 req.wheelchairs)
         ins = best_insertions(plans.snapshots(now), new, plans.locations.matrix, plans.locations.matrix,
                               delay_weight=r.delay_weight, prune=True)   # exact times: the bound holds
+        mask_unfit(ins.cost, req.needs, plans.slot_features() if req.needs else [])
         v = ins.best_vehicle
         if v < 0:
             refuse(RejectCause.OFFER_NO_LONGER_AVAILABLE, msg("offer_no_longer_available"))
@@ -195,7 +203,8 @@ class BookingDesk:
             offer_id=offer_id, idempotency_key=key,
             idempotency_hash=idempotency_hash(scope, offer_id) if key else None, planned_pickup=planned_pickup,
             planned_dropoff=planned_dropoff,
-            caller_name=req.caller_name, caller_phone=req.caller_phone, connection=req.connection)
+            caller_name=req.caller_name, caller_phone=req.caller_phone, connection=req.connection,
+            sms_consent=req.sms_consent, needs=req.needs, series_id=req.series_id, **self.fare_of(req, offer))
         new_shift = dataclasses.replace(shift, route=plans.steps(codes, {rs: booking_id}))
         booked_offer = dataclasses.replace(offer, booking_id=booking_id)
         event = Event(now, EventKind.BOOKING_CONFIRMED, req.channel, booking_id=booking_id,
@@ -206,6 +215,7 @@ class BookingDesk:
                           "passengers": req.passengers, "wheelchairs": req.wheelchairs,
                           "direct_s": offer.direct_s, "direct_m": offer.direct_m,
                           "planned_pickup": booking.planned_pickup, "idempotency_scope": scope,
+                          "fare_cents": booking.fare_cents, **({"needs": list(req.needs)} if req.needs else {}),
                           **({"connection": req.connection.to_dict()} if req.connection else {})})
         try:
             self.journal.commit(Change(bookings=[booking], offers=[booked_offer], shifts=[new_shift],

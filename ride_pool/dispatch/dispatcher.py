@@ -20,7 +20,7 @@ import threading
 import uuid
 from typing import Callable, ContextManager
 
-from ride_pool.dispatch import access, recovery, route_steps
+from ride_pool.dispatch import access, notices, recovery, route_steps
 from ride_pool.dispatch.access import StopDirectory, StopPoint
 from ride_pool.dispatch.admission import RiderLedger
 from ride_pool.dispatch.area import Places, area_of
@@ -31,6 +31,7 @@ from ride_pool.dispatch.domain import (
     Booking,
     Event,
     EventKind,
+    NoticeKind,
     Place,
     Step,
     TripRequest,
@@ -542,6 +543,51 @@ class Dispatcher:
 
         with self._lock:
             return vehicle_state(self.plans, self.plans.shift(shift_id), self.journal.now())
+
+    # ------------------------------------------------------------------ rider notifications (issue 17)
+    def enable_notices(self) -> None:
+        """Write rider notifications to the outbox with every commit (the service; see
+        :mod:`~ride_pool.dispatch.notices`). The simulator leaves them off."""
+        if getattr(self, "_pickup_told", None) is None:
+            self._pickup_told: set[tuple[str, str]] = set()
+            self.journal.add_deriver(notices.Notices(self.plans.bookings.get))
+
+    def set_vehicle_features(self, vehicle_id: int, features) -> None:
+        """The features of a vehicle for mobility needs (:mod:`~ride_pool.dispatch.needs`)."""
+        with self._lock:
+            self.plans.vehicle_features[int(vehicle_id)] = sorted(set(features))
+
+    def series_refused(self, series_id: int, rider_id: int | None, date: str, pickup_time: str, cause: str,
+                       reason: str, origin: str = "", phone: str | None = None, sms_consent: bool = False) -> None:
+        """A ride of a series could not be booked: the event (and its outbox message) is committed."""
+        with self._lock:
+            now = self.journal.now()
+            event = Event(now, EventKind.SERIES_OCCURRENCE_REFUSED, cause, rider_id=rider_id, data={
+                "series_id": int(series_id), "date": date, "pickup_time": pickup_time, "reason": reason,
+                "origin": origin})
+            change = Change(events=[event])
+            if phone and sms_consent:   # a phone caller's series: the number goes to the message only
+                message = notices.Notices.message(NoticeKind.SERIES_REFUSED, event, None)
+                change.outbox.append(dataclasses.replace(message, phone=phone))
+            self.journal.commit(change)
+            self.journal.publish([event])
+
+    def check_pickups(self) -> int:
+        """The periodic live-plan check: ``pickup_approaching`` (about 10 minutes before the
+        planned pickup) and ``pickup_delayed`` (planned after the promised window), once per
+        booking, committed with their outbox messages. Returns how many events."""
+        with self._lock:
+            now = self.journal.now()
+            told = getattr(self, "_pickup_told", set())
+            # only bookings whose window opens within the next half hour (or opened): the others
+            # can be neither about 10 minutes away nor late yet
+            soon = [b for b in self.plans.bookings.values() if b.pickup_earliest <= now + notices.WATCH_AHEAD_S]
+            events = notices.pickup_watch(soon,
+                                          lambda b: route_steps.eta(self.plans, b.booking_id, now), now, told)
+            if events:
+                self.journal.commit(Change(events=events))
+                self.journal.publish(events)
+            return len(events)
 
     # ------------------------------------------------------------------ data protection
     def forget_personal_data(self, booking_ids=(), rider_id: int | None = None) -> int:

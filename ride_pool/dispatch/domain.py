@@ -91,6 +91,10 @@ class EventKind(StrEnum):
     BOOKING_CHANGED = "booking_changed"
     SHIFT_CHANGED = "shift_changed"              # an operator extended or shortened a shift
     SHIFT_BROKE_DOWN = "shift_broke_down"        # the vehicle broke down: the shift ended early
+    # --- rider notifications (issue 17)
+    PICKUP_APPROACHING = "pickup_approaching"    # the vehicle is about 10 minutes from the pickup
+    PICKUP_DELAYED = "pickup_delayed"            # the planned pickup is later than the promised window
+    SERIES_OCCURRENCE_REFUSED = "series_occurrence_refused"   # a ride of a series could not be booked
 
 
 #: the longest caller name and phone number a trip request may carry (the database's columns)
@@ -195,6 +199,15 @@ class TripRequest:
     rider_confirmed: bool = True
     #: the train or bus this trip connects to (resolved to its times by ride_pool.dispatch.connections)
     connection: Connection | None = None
+    #: the operator recorded the phone caller's consent to SMS about this booking (issue 17)
+    sms_consent: bool = False
+    #: mobility needs (:data:`~ride_pool.dispatch.needs.NEEDS`), e.g. ("rollator", "guide_dog")
+    needs: tuple[str, ...] = ()
+    #: who rides, for the fare: (fare category, count) pairs, e.g. (("adult", 1), ("child", 1));
+    #: empty: every passenger an adult (see :mod:`~ride_pool.dispatch.fares`)
+    fare_group: tuple[tuple[str, int], ...] = ()
+    #: the ride series this request books an occurrence of (None: a single ride)
+    series_id: int | None = None
 
 
 @dataclass
@@ -216,6 +229,8 @@ class Offer:
     max_ride_s: int
     alternative: bool = False
     booking_id: str | None = None   # set once booked
+    #: the group's fare (:func:`ride_pool.dispatch.fares.fare`; None: made again when booked)
+    fare: dict | None = None
 
 
 @dataclass
@@ -259,6 +274,13 @@ class Booking:
     connection: Connection | None = None
     #: an operator pinned the booking to its vehicle: re-optimisation keeps it there
     pinned: bool = False
+    #: issue 17: SMS consent of a phone caller, mobility needs, the fare (its total in cents and
+    #: the breakdown) and the series it belongs to
+    sms_consent: bool = False
+    needs: tuple[str, ...] = ()
+    fare_cents: int | None = None
+    fare: dict | None = None
+    series_id: int | None = None
 
     @property
     def seats(self) -> int:
@@ -363,3 +385,31 @@ def idempotency_scope(rider_id: int | None, channel: str) -> str:
     """Whose idempotency keys must be unique (the database's unique key and the dispatcher agree on
     it): ``rider:<id>``, or the channel for bookings without a rider."""
     return f"rider:{rider_id}" if rider_id is not None else channel
+
+
+class NoticeKind(StrEnum):
+    """What a rider is told (issue 17); one outbox message each."""
+
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_CHANGED = "booking_changed"          # vehicle or time changed
+    PICKUP_SOON = "pickup_soon"                  # pickup in about 10 minutes
+    RUNNING_LATE = "running_late"                # beyond the promised window
+    BOOKING_CANCELLED = "booking_cancelled"      # by the operator (or the shift ended)
+    SERIES_REFUSED = "series_refused"            # a ride of a series could not be booked
+    CONNECTION_AT_RISK = "connection_at_risk"    # the ride would miss its train or bus (issue 18)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One notification for a rider or phone caller, written with the change whose event caused
+    it. ``message_id`` is derived from the event (same event, same id), so writing it again never
+    makes a second message. ``data`` holds what the text needs (times, vehicle, places)."""
+
+    message_id: str
+    kind: NoticeKind
+    created_at: int
+    booking_id: str | None = None
+    rider_id: int | None = None
+    #: a phone booking's caller number, when the operator recorded the caller's SMS consent
+    phone: str | None = None
+    data: dict = field(default_factory=dict)

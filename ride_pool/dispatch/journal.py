@@ -26,6 +26,9 @@ class Journal:
         #: while a driver report with an idempotency key runs: makes the key's record from the
         #: report's change, committed with it (see :meth:`recording`)
         self._recorder: Callable[[Change], object] | None = None
+        #: called with every change before it is committed; what they return (outbox messages)
+        #: is committed with it, in the same transaction (see :meth:`add_deriver`)
+        self._derivers: list[Callable[[Change], list]] = []
 
     def now(self) -> int:
         """The current time in whole epoch seconds."""
@@ -38,6 +41,8 @@ class Journal:
         always durable before they become visible."""
         if not change:
             return
+        for derive in self._derivers:
+            change.outbox.extend(derive(change))
         if self._recorder is not None and durable:
             recorder, self._recorder = self._recorder, None
             record = recorder(change)
@@ -60,6 +65,11 @@ class Journal:
             yield
         finally:
             self._recorder = None
+
+    def add_deriver(self, derive: Callable[[Change], list]) -> None:
+        """``derive(change)`` gives rows that must commit with ``change`` (the notification outbox,
+        :class:`~ride_pool.dispatch.notices.Notices`); they are appended to ``change.outbox``."""
+        self._derivers.append(derive)
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` after every committed event; returns an unsubscribe function."""

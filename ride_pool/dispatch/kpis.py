@@ -155,6 +155,9 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
     served_bookings: set[str] = set()
     connections = Counter()      # connection_kept / _missed / _at_risk / _replanned
     connection_bookings: set[str] = set()
+    #: issue 17: the fare of each booking (from its booking_confirmed event); collected at boarding
+    booking_fare: dict[str, int] = {}
+    fare_booked = fare_collected = 0
 
     for i in order:
         e = events[i]
@@ -183,15 +186,20 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
             confirmed += 1
             booking_quote[booking_id] = data.get("quote_id") or offer_quote.get(data.get("offer_id"))
             booking_status[booking_id] = "open"
+            if data.get("fare_cents") is not None:
+                booking_fare[booking_id] = int(data["fare_cents"])
+                fare_booked += int(data["fare_cents"])
             if _field(e, "vehicle_id") is not None:
                 booking_vehicle[booking_id] = _field(e, "vehicle_id")
         elif kind == EventKind.BOOKING_CANCELLED:
             cancellations[_field(e, "cause") or "unknown"] += 1
+            fare_booked -= booking_fare.get(booking_id, 0)
             booking_status[booking_id] = "cancelled"
         elif kind == EventKind.RIDER_NO_SHOW:
             no_shows += 1
             booking_status[booking_id] = "no_show"
         elif kind == EventKind.RIDER_BOARDED:
+            fare_collected += booking_fare.get(booking_id, 0)
             request = requests.get(booking_quote.get(booking_id))
             if request is not None and request.get("requested_time") is not None:
                 wait.append(float(max(0, t - int(request["requested_time"]))))
@@ -331,4 +339,8 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
         "connections_kept_share": _round(_ratio(connections[EventKind.CONNECTION_KEPT.value],
                                                 connections[EventKind.CONNECTION_KEPT.value]
                                                 + connections[EventKind.CONNECTION_MISSED.value])),
+        # issue 17: fares (no online payment: the driver collects at boarding)
+        "fare_revenue_eur": round(fare_collected / 100, 2),
+        "fare_booked_eur": round(fare_booked / 100, 2),
+        "fare_per_served_trip_eur": _round(_ratio(fare_collected / 100, served), 2),
     }

@@ -23,6 +23,7 @@ import numpy as np
 from ride_pool.dispatch.domain import Booking, BookingStatus, Offer, Place, Step, StepKind, VehicleShift
 from ride_pool.dispatch.errors import DispatchError, NotFound
 from ride_pool.dispatch.locations import LocationTable
+from ride_pool.dispatch.needs import features_of
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.messages import msg
 from routing.darp.insertion import NewRequest, insert_into_route
@@ -167,6 +168,8 @@ class LivePlans:
         self.shifts: dict[int, VehicleShift] = {}
         self.bookings: dict[str, Booking] = {}
         self.offers: dict[str, Offer] = {}
+        #: vehicle id -> its features for mobility needs (ramp, lift, low_floor, pushchair; issue 17)
+        self.vehicle_features: dict[int, list[str]] = {}
         self.request_slot_of: dict[str, int] = {}      # booking id -> request slot
         self.shift_of_slot: list[int] = []            # vehicle slot -> shift id
         self.vehicle_slot_of: dict[int, int] = {}      # shift id -> vehicle slot
@@ -350,10 +353,19 @@ class LivePlans:
                     wheelchairs: int) -> NewRequest:
         """The insertion search's request for the window ``promise`` (a booking or an offer) holds."""
         w, r = promise, self.rules
+        needs = promise.needs if isinstance(promise, Booking) else promise.request.needs
         so, sd = self.slots([origin.node, destination.node])
         return NewRequest(so, sd, seats, wheelchairs, w.pickup_earliest, w.pickup_latest, w.pickup_earliest,
-                          w.dropoff_latest, w.max_ride_s, r.pickup_service_s(wheelchairs),
-                          r.dropoff_service_s(wheelchairs))
+                          w.dropoff_latest, w.max_ride_s, r.pickup_service_s(wheelchairs, needs),
+                          r.dropoff_service_s(wheelchairs, needs))
+
+    def slot_features(self) -> list[set[str]]:
+        """Each vehicle slot's features (see :func:`ride_pool.dispatch.needs.features_of`)."""
+        out = []
+        for v in range(self.tables.vehicle_count):
+            shift = self.shift_at(v)
+            out.append(features_of(self.vehicle_features.get(shift.vehicle_id), shift.wheelchair_places))
+        return out
 
     def request_slot(self, b: Booking, v: int | None) -> int:
         """A request slot filled with booking ``b`` (on board vehicle ``v`` if so), bound to it."""

@@ -11,8 +11,10 @@ import numpy as np
 from ride_pool.dispatch.admission import RiderLedger, earliest_allowed_why, past_time_rule, rider_rule, validate_request
 from ride_pool.dispatch.domain import Event, EventKind, Offer, RejectCause, TripRequest
 from ride_pool.dispatch.errors import NotFound
+from ride_pool.dispatch.fares import fare as group_fare
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
+from ride_pool.dispatch.needs import mask_unfit
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
 from ride_pool.messages import Message, msg
@@ -69,12 +71,13 @@ class QuoteDesk:
         direct_m = plans.distance_m(o.node, d.node) if direct_s < UNREACHABLE_S else 0
         time_reason = None
         if request.arrive_by is not None:
-            requested = int(request.arrive_by) - r.pickup_service_s(request.wheelchairs) - direct_s - r.window_s
+            requested = int(request.arrive_by) - r.pickup_service_s(request.wheelchairs, request.needs) \
+                - direct_s - r.window_s
         elif request.pickup_after is not None:
             requested = int(request.pickup_after)
         else:
-            requested, time_reason = earliest_allowed_why(r, now, request.channel, r.window_s
-                                                          + r.pickup_service_s(request.wheelchairs) + direct_s)
+            requested, time_reason = earliest_allowed_why(
+                r, now, request.channel, r.window_s + r.pickup_service_s(request.wheelchairs, request.needs) + direct_s)
         received = Event(now, EventKind.REQUEST_RECEIVED, request.channel, rider_id=request.rider_id, data={
             "quote_id": quote_id, "origin_node": o.node, "destination_node": d.node,
             "passengers": request.passengers, "wheelchairs": request.wheelchairs, "requested_time": requested,
@@ -104,7 +107,8 @@ class QuoteDesk:
         if not np.any(~t.ended & (t.seat_capacity >= seats) & (t.wheelchair_capacity >= request.wheelchairs)):
             return reject(RejectCause.NO_VEHICLE_FITS, msg("no_vehicle_fits", passengers=request.passengers,
                                                            wheelchairs=request.wheelchairs))
-        ps, ds = r.pickup_service_s(request.wheelchairs), r.dropoff_service_s(request.wheelchairs)
+        ps = r.pickup_service_s(request.wheelchairs, request.needs)
+        ds = r.dropoff_service_s(request.wheelchairs, request.needs)
         max_ride = r.max_ride_s(direct_s)
         W, step = r.window_s, max(60, r.window_s // 2)
         if request.arrive_by is not None and int(request.arrive_by) < now:
@@ -126,6 +130,7 @@ class QuoteDesk:
                 continue
             new = NewRequest(so, sd, seats, request.wheelchairs, pe, pl, pe, dl, max_ride, ps, ds)
             ins = best_insertions(snaps, new, M, M, delay_weight=r.delay_weight, prune=True)
+            mask_unfit(ins.cost, request.needs, plans.slot_features() if request.needs else [])
             v = ins.best_vehicle
             if v < 0:
                 continue
@@ -153,7 +158,8 @@ class QuoteDesk:
                      pickup_latest=new.pickup_latest, dropoff_latest=new.dropoff_latest, planned_pickup=planned[0],
                      planned_dropoff=planned[1], vehicle_id=self.plans.shift_at(v).vehicle_id,
                      expires_at=now + self.plans.rules.offer_ttl_s, direct_s=direct_s, direct_m=direct_m,
-                     max_ride_s=new.max_ride_time, alternative=alternative)
+                     max_ride_s=new.max_ride_time, alternative=alternative,
+                     fare=group_fare(self.plans.rules.tariff, direct_m, request.passengers, request.fare_group))
 
     def _prune_offers(self, now: int) -> None:
         """Forget offers expired over an hour ago, once more than 512 (and 256 more than after the

@@ -36,6 +36,11 @@ All durations are seconds. Local clock times ("HH:MM") are in the area's ``timez
 | ``max_walk_m`` | 1,000 | the nearest stop may be at most this far on foot from the asked point |
 | ``transfer_buffer_s`` | 300 | a connection booking arrives this long before the train or bus leaves, and is |
 |  |  | picked up this long after it arrives (see :mod:`ride_pool.dispatch.connections`) |
+| ``tariff`` | distance: 2.00 € + 0.40 €/km | the fares (see ``ride_pool.dispatch.fares``): base, per km or |
+|  |  | distance zones, reduced and child shares, who rides free, public-transport ticket surcharge |
+| ``need_extra_s`` | rollator 60, wheelchair_transfer 120, | extra boarding and alighting seconds per mobility |
+|  | pushchair 60, assistance 120, guide_dog 30 | need (see ``ride_pool.dispatch.needs``) |
+| ``holiday_state`` | "SN" | the German state whose public holidays a series skips when the operator says so |
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ride_pool.dispatch.domain import RejectCause
+from ride_pool.dispatch.fares import DEFAULT_TARIFF, TariffError, check_tariff
+from ride_pool.dispatch.needs import DEFAULT_EXTRA_S, NEEDS
+from ride_pool.dispatch.needs import extra_s as need_extra_s
 from ride_pool.messages import Duration, Hours, Message, msg
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -147,6 +155,12 @@ class ServiceRules:
     max_walk_m: int = 1000
     #: time between the bus and a train or bus it connects to (see ride_pool.dispatch.connections)
     transfer_buffer_s: int = 300
+    #: the fares of the area (issue 17; see ride_pool.dispatch.fares)
+    tariff: dict = field(default_factory=lambda: dict(DEFAULT_TARIFF))
+    #: extra boarding/alighting seconds per mobility need (see ride_pool.dispatch.needs)
+    need_extra_s: dict = field(default_factory=lambda: dict(DEFAULT_EXTRA_S))
+    #: the state (ISO 3166-2 subdivision: SN, BY, HE, ST ...) whose holidays series may skip
+    holiday_state: str = "SN"
 
     def __post_init__(self) -> None:
         for name in _WHOLE:
@@ -229,6 +243,14 @@ class ServiceRules:
         if self.early_trip_before is not None:
             object.__setattr__(self, "_early_before", _minutes(self.early_trip_before, "early_trip_before"))
         object.__setattr__(self, "_book_by", _minutes(self.early_trip_book_by, "early_trip_book_by"))
+        try:
+            check_tariff(self.tariff)
+        except TariffError as exc:
+            raise RulesError(msg("rule_tariff", part=str(exc))) from None
+        if not isinstance(self.need_extra_s, dict) or any(
+                n not in NEEDS or isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 3600
+                for n, v in self.need_extra_s.items()):
+            raise RulesError(msg("rule_need_extra", known=", ".join(NEEDS)))
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict:
@@ -292,11 +314,13 @@ class ServiceRules:
     def max_ride_s(self, direct_s: int) -> int:
         return int(math.ceil(direct_s * self.max_ride_factor)) + int(self.max_ride_extra_s)
 
-    def pickup_service_s(self, wheelchairs: int) -> int:
-        return int(self.boarding_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0)
+    def pickup_service_s(self, wheelchairs: int, needs=()) -> int:
+        return int(self.boarding_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0) \
+            + (need_extra_s(needs, self.need_extra_s) if needs else 0)
 
-    def dropoff_service_s(self, wheelchairs: int) -> int:
-        return int(self.alighting_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0)
+    def dropoff_service_s(self, wheelchairs: int, needs=()) -> int:
+        return int(self.alighting_s) + (int(self.wheelchair_extra_s) if wheelchairs else 0) \
+            + (need_extra_s(needs, self.need_extra_s) if needs else 0)
 
     def _day_spans(self, day: datetime) -> list[tuple[int, int]]:
         """Operating spans (epoch seconds) of the local calendar day ``day``, in order (none on

@@ -12,7 +12,15 @@ import copy
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ride_pool.dispatch.domain import Booking, Event, Offer, ReportRecord, VehicleShift, idempotency_scope
+from ride_pool.dispatch.domain import (
+    Booking,
+    Event,
+    Offer,
+    OutboxMessage,
+    ReportRecord,
+    VehicleShift,
+    idempotency_scope,
+)
 
 
 class DuplicateKey(Exception):
@@ -44,10 +52,13 @@ class Change:
     area: AreaSettings | None = None
     #: driver reports applied with an idempotency key (their key and first answer)
     reports: list[ReportRecord] = field(default_factory=list)
+    #: rider notifications made from this change's events (:mod:`~ride_pool.dispatch.notices`),
+    #: written in the same transaction (the outbox)
+    outbox: list[OutboxMessage] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.bookings or self.offers or self.shifts or self.events or self.no_show_riders
-                    or self.area is not None or self.reports)
+                    or self.area is not None or self.reports or self.outbox)
 
 
 def merge_changes(changes: list[Change]) -> Change:
@@ -61,6 +72,7 @@ def merge_changes(changes: list[Change]) -> Change:
         merged.events.extend(change.events)
         merged.no_show_riders.extend(change.no_show_riders)
         merged.reports.extend(change.reports)
+        merged.outbox.extend(change.outbox)
         if change.area is not None:
             merged.area = change.area
     return merged
@@ -116,6 +128,8 @@ class InMemoryStore:
         #: (driver id, key) -> the driver report applied with it
         self.reports: dict[tuple[int, str], ReportRecord] = {}
         self.commits = 0
+        #: message id -> the outbox message (the first one written with that id is kept)
+        self.outbox: dict[str, OutboxMessage] = {}
 
     def commit(self, change: Change) -> None:
         # checked before anything is written: a refused change writes nothing
@@ -139,6 +153,8 @@ class InMemoryStore:
             self.area = copy.deepcopy(change.area)
         if self.keep_events:
             self.events.extend(change.events)
+        for message in change.outbox:
+            self.outbox.setdefault(message.message_id, message)
 
     def _check_idempotency_keys(self, bookings: list[Booking]) -> dict[tuple[str, str], str]:
         """The keys ``bookings`` claim; raises :class:`DuplicateKey` if another booking has one."""

@@ -7,6 +7,7 @@ path               what
 ``/bookings/{id}`` the rider page opened on one booking (deep link)
 ``/driver``        driver page (``templates/driver.html``)
 ``/driver-sw.js``  the driver page's service worker (``static/js/driver/sw.js`` with its file list)
+``/rider-sw.js``   the rider page's service worker for Web Push (``static/js/rider/push-sw.js``)
 ``/ops``           operator dashboard (``templates/ops.html``)
 ``/static/...``    CSS, JavaScript modules (``static/``)
 ``/api/v1/config`` what the pages need to know about the installation (map tiles, time zone)
@@ -105,6 +106,12 @@ def _driver_worker() -> Response:
                     headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/driver"})
 
 
+def _rider_worker() -> Response:
+    """The rider page's service worker for Web Push (issue 17), at the root so its scope is ``/``."""
+    return FileResponse(STATIC / "js" / "rider" / "push-sw.js", media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "no-cache"})
+
+
 def install(app: FastAPI) -> None:
     """Add the page routes, ``/static`` and ``GET /api/v1/config`` to ``app``."""
     rider = _page("rider.html", "Rufbus")
@@ -113,6 +120,7 @@ def install(app: FastAPI) -> None:
     app.add_api_route("/driver", _page("driver.html", "Rufbus – Fahrer:in"), methods=["GET"],
                       include_in_schema=False)
     app.add_api_route("/driver-sw.js", _driver_worker, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/rider-sw.js", _rider_worker, methods=["GET"], include_in_schema=False)
     app.add_api_route("/ops", _page("ops.html", "Rufbus – Disposition"), methods=["GET"], include_in_schema=False)
     app.mount("/static", _StaticFiles(directory=STATIC), name="static")
 

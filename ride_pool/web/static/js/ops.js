@@ -15,6 +15,7 @@ import { loadAudit, renderAudit, setUpAudit } from "/static/js/ops/audit.js";
 import { renderBookings, setUpBookings } from "/static/js/ops/bookings.js";
 import { setUpHours } from "/static/js/ops/hours.js";
 import { loadPlan, renderPlan, setUpPlan } from "/static/js/ops/plan.js";
+import { loadNotify, renderNotify } from "/static/js/ops/notify.js";
 import { $, clearMessages, globalError, showError } from "/static/js/ops/common.js";
 import { refreshKpis, refreshLive, renderOverview, setUpOverview, showMap } from "/static/js/ops/overview.js";
 import { renderPhone, setUpPhone } from "/static/js/ops/phone.js";
@@ -141,6 +142,7 @@ function setupTabs() {
     if (focus) tab.focus();
     if (tab.id === "tab-shifts") loadShifts();
     if (tab.id === "tab-audit") loadAudit();
+    if (tab.id === "tab-notify") loadNotify();
   }
   tabs.forEach((tab, i) => {
     tab.addEventListener("click", () => select(tab, false));
@@ -170,6 +172,7 @@ function rerender() {
   renderPlan();
   renderAudit();
   refreshKpis();      // the causes' names come from the server, in the page's language
+  renderNotify();
 }
 
 async function start() {

@@ -3,7 +3,7 @@
 // #/account (rider/account.js: download my data, delete my account);
 // the path /bookings/<id> opens the same. This module wires login, routing and the language.
 
-import { confirmEmail, getToken, login, logout, me, register, resendCode } from "/static/js/api.js";
+import { api, confirmEmail, getToken, login, logout, me, register, resendCode } from "/static/js/api.js";
 import { loadConfig } from "/static/js/config.js";
 import { addTranslations, applyTranslations, languageSwitch, onLanguageChange, t } from "/static/js/i18n.js";
 import riderTexts from "/static/js/i18n/rider.js";
@@ -14,6 +14,8 @@ import {
 import { planFromLink, planTrip, renderTrip, setUpTrip, showTrip, tripNote } from "/static/js/rider/trip.js";
 import { loadFavourites, onFavouritesChange } from "/static/js/rider/favourites.js";
 import { setUpAccount, showAccount } from "/static/js/rider/account.js";
+import { renderNotify, setUpNotify, showNotify } from "/static/js/rider/notify.js";
+import { renderSeries, setUpSeries, showSeries } from "/static/js/rider/series.js";
 
 addTranslations(riderTexts);
 
@@ -43,6 +45,9 @@ async function start() {
   setUpBookings({ onReturnTrip });
   onFavouritesChange(() => { if (state.user && currentRoute().view === "book") renderTrip(); });
   setUpAccount({ onDeleted });
+  setUpNotify();
+  setUpSeries();
+  showServiceInfo();
   if (location.pathname.startsWith("/bookings/")) {
     const id = decodeURIComponent(location.pathname.slice("/bookings/".length));
     history.replaceState(null, "", `/#/bookings/${encodeURIComponent(id)}`);
@@ -188,6 +193,7 @@ function currentRoute() {
   if (parts[0] === "bookings" && parts[1]) return { view: "booking", id: decodeURIComponent(parts[1]) };
   if (parts[0] === "bookings") return { view: "bookings" };
   if (parts[0] === "account") return { view: "account" };
+  if (parts[0] === "series") return { view: "series" };
   return { view: "book" };
 }
 
@@ -203,14 +209,15 @@ function route() {
   $("user-name").textContent = loggedIn ? state.user.name : "";
   $("lead-hint").textContent = t("rider.lead_hint", { minutes: state.minLeadMinutes });
   if (!loggedIn) { stopLive(); return; }
-  for (const v of ["book", "bookings", "booking", "account"]) $(`view-${v}`).hidden = v !== r.view;
-  for (const tab of ["book", "bookings", "account"]) $(`tab-${tab}`).toggleAttribute("aria-current", false);
+  for (const v of ["book", "bookings", "booking", "account", "series"]) $(`view-${v}`).hidden = v !== r.view;
+  for (const tab of ["book", "bookings", "account", "series"]) $(`tab-${tab}`).toggleAttribute("aria-current", false);
   const tab = r.view === "booking" ? "bookings" : r.view;
   $(`tab-${tab}`).setAttribute("aria-current", "page");
   if (r.view !== "booking") stopLive();
   if (r.view === "book") { showTrip(); if (state.link) applyLink(); }
   else if (r.view === "bookings") loadBookings();
-  else if (r.view === "account") showAccount();
+  else if (r.view === "account") { showAccount(); showNotify(); }
+  else if (r.view === "series") showSeries();
   else openBooking(r.id);
 }
 
@@ -221,7 +228,25 @@ function render() {
   if (r.view === "book") renderTrip();
   else if (r.view === "bookings") renderBookings();
   else if (r.view === "booking") renderBooking();
+  else if (r.view === "account") renderNotify();
+  else if (r.view === "series") renderSeries();
+  renderServiceInfo();
   $("lead-hint").textContent = t("rider.lead_hint", { minutes: state.minLeadMinutes });
+}
+
+// ------------------------------------------------------------------ the service's hotline and legal links
+let serviceInfo = null;
+
+async function showServiceInfo() {
+  try { serviceInfo = await api("/api/v1/info"); } catch (err) { return; }
+  $("legal-link").href = serviceInfo.legal_notice_url;
+  $("privacy-link").href = serviceInfo.privacy_url;
+  renderServiceInfo();
+}
+
+function renderServiceInfo() {
+  if (!serviceInfo) return;
+  $("hotline").textContent = t("rider.hotline", { phone: serviceInfo.hotline, hours: serviceInfo.hotline_hours });
 }
 
 start();

@@ -268,11 +268,19 @@ export function renderOffers(list, offers, { onBook, withPlan = false, timeReaso
       withPlan && o.planned_pickup ? el("span", { class: "small muted" },
         t("trip.offer_plan", { pickup: formatTime(o.planned_pickup), dropoff: formatTime(o.planned_dropoff) })) : null,
       el("span", { class: "small muted" }, details.join(" · ")),
+      o.fare ? el("p", { class: "fare", dataset: { cents: String(o.fare.total_cents) } },
+        t("trip.offer_fare", { amount: euros(o.fare.total_cents), people: o.passengers })) : null,
       el("button", {
         type: "button", class: "btn-primary btn-block", "aria-describedby": windowId,
         onclick: (e) => onBook(o, e.currentTarget),
       }, t("trip.book"))));
   }));
+}
+
+/** An amount in cents as the page's language writes euros ("6,90 €"). */
+export function euros(cents) {
+  return new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "de-DE",
+    { style: "currency", currency: "EUR" }).format((+cents || 0) / 100);
 }
 
 /**

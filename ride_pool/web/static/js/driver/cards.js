@@ -14,6 +14,13 @@ import { refusalSentence } from "/static/js/driver/messages.js";
 
 const NO_SHOW_WAIT_S = 180;        // the service's default rule (no_show_wait_s) when the route does not say
 
+/** A mobility need's words ("rollator" -> "Rollator"); an unknown code as it is. */
+function needText(code) {
+  const key = `driver.need.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
 /** Who a booking is, from the route step's riders (older servers name only phone callers):
  *  {name, phone, phoneBooking, passengers, wheelchairs, needs, arrivedAt, noShowFrom, status}. */
 export function riderOf(step, id) {
@@ -27,7 +34,8 @@ export function riderOf(step, id) {
     phoneBooking: r.channel === "phone" || (!r.channel && !!caller),
     passengers: r.passengers ?? (single ? step.passengers : null),
     wheelchairs: r.wheelchairs ?? (single ? step.wheelchairs : null),
-    needs: Array.isArray(needs) ? needs.filter(Boolean).join(", ") : needs || "",
+    needs: Array.isArray(needs) ? needs.filter(Boolean).map(needText).join(", ") : needs || "",
+    fareCents: r.fare_cents ?? null,
     arrivedAt: r.arrived_at || null,
     noShowFrom: r.no_show_from || null,
     status: r.status || null,
@@ -138,6 +146,12 @@ function bookingSection(step, id, view) {
       "aria-label": t("driver.call", { name: title, phone: rider.phone }) }, rider.phone) : null));
   if (facts.length) section.append(el("p", { class: "rider-facts" }, facts.join(" · ")));
   if (rider.needs) section.append(el("p", { class: "rider-needs" }, `${t("driver.needs")}: ${rider.needs}`));
+  if (rider.fareCents) {
+    const amount = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "de-DE",
+      { style: "currency", currency: "EUR" }).format(rider.fareCents / 100);
+    section.append(el("p", { class: "rider-fare", dataset: { cents: String(rider.fareCents) } },
+      t("driver.collect_fare", { amount })));
+  }
 
   // what the phone still has to send, and what the server refused
   for (const record of b.records) section.append(recordLine(record, view));

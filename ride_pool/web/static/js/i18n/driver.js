@@ -2,6 +2,11 @@
 
 export default {
   de: {
+    "driver.collect_fare": "Fahrpreis kassieren: {amount}",
+    "driver.need.rollator": "Rollator", "driver.need.wheelchair_own": "Rollstuhl (bleibt sitzen)",
+    "driver.need.wheelchair_transfer": "Rollstuhl (setzt sich um)", "driver.need.pushchair": "Kinderwagen",
+    "driver.need.assistance": "braucht Hilfe beim Ein- und Aussteigen", "driver.need.guide_dog": "Blindenführhund",
+    "driver.need.companion": "mit Begleitperson",
     "driver.brand_sub": " · Fahrer:in",
     "driver.login_title": "Anmeldung für Fahrer:innen",
     "driver.not_driver": "Dieses Konto ist kein Fahrer:innen-Konto. Fahrgäste buchen auf der Startseite.",
@@ -148,6 +153,11 @@ export default {
     "driver.err.refused_other": "Der Server hat die Meldung „{what}“ nicht angenommen (Code {code}). Bitte wenden Sie sich an die Disposition.",
   },
   en: {
+    "driver.collect_fare": "Collect the fare: {amount}",
+    "driver.need.rollator": "walker (rollator)", "driver.need.wheelchair_own": "wheelchair (stays seated)",
+    "driver.need.wheelchair_transfer": "wheelchair (moves to a seat)", "driver.need.pushchair": "pushchair",
+    "driver.need.assistance": "needs help getting on and off", "driver.need.guide_dog": "guide dog",
+    "driver.need.companion": "with a companion",
     "driver.brand_sub": " · Driver",
     "driver.login_title": "Driver login",
     "driver.not_driver": "This is not a driver account. Riders book on the start page.",

@@ -3,6 +3,7 @@
 
 export default {
   de: {
+    "trip.offer_fare": "Fahrpreis für {people} Pers.: {amount} (bar beim Einsteigen)",
     "trip.results": "Gefundene Orte",
     "trip.no_results": "Nichts gefunden. Versuchen Sie einen Ortsnamen, eine Straße mit Hausnummer oder z. B. „Arzt“.",
     "trip.kind.stop": "Haltestelle",
@@ -47,6 +48,7 @@ export default {
     "reason.no_vehicle_available": "Zu dieser Zeit ist kein Fahrzeug frei. Bitte versuchen Sie eine andere Zeit.",
   },
   en: {
+    "trip.offer_fare": "Fare for {people}: {amount} (cash when boarding)",
     "trip.results": "Places found",
     "trip.no_results": "Nothing found. Try a village, a street with house number or e.g. “doctor” (Arzt).",
     "trip.kind.stop": "Stop",

@@ -10,7 +10,8 @@ import { $, announce, clearMessages, showError } from "/static/js/ops/common.js"
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 // rule -> unit: "min" / "h" / "d" (shown in minutes, hours, days, stored in seconds), "s", "sx"
-// (seconds, fractional), "n" (count), "x" (factor), "m" (metres), "hhmm" (a clock time), "choice"
+// (seconds, fractional), "n" (count), "x" (factor), "m" (metres), "hhmm" (a clock time), "choice",
+// "state" (a German state), "json" (a structured rule edited as JSON: the tariff, the extra times per need)
 export const RULES = [
   ["window_s", "min"], ["min_lead_s", "min"], ["horizon_s", "d"], ["early_trip_before", "hhmm"],
   ["early_trip_book_by", "hhmm"], ["max_ride_factor", "x"], ["max_ride_extra_s", "min"],
@@ -20,8 +21,13 @@ export const RULES = [
   ["max_walk_m", "m"], ["door_to_door", "choice"], ["alternatives", "n"], ["early_arrival_s", "min"],
   ["early_boarding_s", "min"], ["no_show_wait_s", "min"], ["min_ride_fraction", "x"], ["report_clock_skew_s", "s"],
   ["report_max_age_s", "h"], ["reoptimise_every_s", "s"], ["reoptimise_time_limit_s", "sx"], ["delay_weight", "x"],
-  ["transfer_buffer_s", "min"],
+  ["transfer_buffer_s", "min"], ["holiday_state", "state"], ["need_extra_s", "json"], ["tariff", "json"],
 ];
+// the German states (ISO 3166-2 without "DE-") whose public holidays a series may skip
+const STATES = [["BW", "Baden-Württemberg"], ["BY", "Bayern"], ["BE", "Berlin"], ["BB", "Brandenburg"],
+  ["HB", "Bremen"], ["HH", "Hamburg"], ["HE", "Hessen"], ["MV", "Mecklenburg-Vorpommern"], ["NI", "Niedersachsen"],
+  ["NW", "Nordrhein-Westfalen"], ["RP", "Rheinland-Pfalz"], ["SL", "Saarland"], ["SN", "Sachsen"],
+  ["ST", "Sachsen-Anhalt"], ["SH", "Schleswig-Holstein"], ["TH", "Thüringen"]];
 const FACTOR = { min: 60, d: 86400, h: 3600, s: 1, sx: 1, n: 1, x: 1, m: 1 };
 const FRACTIONAL = new Set(["x", "sx"]);
 const DOOR_TO_DOOR = ["all", "wheelchair", "none"];
@@ -67,6 +73,18 @@ export function renderHours() {
       select.value = value;
       return el("div", { class: "rule-row", dataset: { rule: name } },
         el("label", { for: id }, t(`ops.rule.${name}`)), select, el("span", { class: "unit" }, ""));
+    }
+    if (unit === "state") {
+      const select = el("select", { id, name }, ...STATES.map(([code, label]) => el("option", { value: code }, `${label} (${code})`)));
+      select.value = value;
+      return el("div", { class: "rule-row", dataset: { rule: name } },
+        el("label", { for: id }, t(`ops.rule.${name}`)), select, el("span", { class: "unit" }, ""));
+    }
+    if (unit === "json") {
+      return el("div", { class: "rule-row rule-json", dataset: { rule: name } },
+        el("label", { for: id }, t(`ops.rule.${name}`)),
+        el("textarea", { id, name, rows: "5", spellcheck: "false" }, JSON.stringify(value ?? {}, null, 1)),
+        el("span", { class: "unit" }, "JSON"));
     }
     if (unit === "hhmm") value = value || "";
     else if (value !== null && value !== undefined) value = String(Math.round((value / FACTOR[unit]) * 100) / 100);
@@ -126,7 +144,16 @@ async function onSave(event) {
       const input = $(`#rule-${name}`);
       const raw = input.value.trim();
       if (unit === "hhmm") { body[name] = raw || (name === "early_trip_before" ? null : rules[name]); continue; }
-      if (unit === "choice") { body[name] = raw; continue; }
+      if (unit === "choice" || unit === "state") { body[name] = raw; continue; }
+      if (unit === "json") {
+        let parsed;
+        try { parsed = JSON.parse(raw); } catch (e) { parsed = null; }
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+          throw new Error(t("ops.rules.bad_json", { rule: t(`ops.rule.${name}`) }));
+        }
+        body[name] = parsed;
+        continue;
+      }
       if (raw === "") throw new Error(t("ops.rules.missing", { rule: t(`ops.rule.${name}`) }));
       const number = Number(raw.replace(",", "."));
       if (!Number.isFinite(number) || number < 0) throw new Error(t("ops.rules.bad", { rule: t(`ops.rule.${name}`), text: raw }));

@@ -45,6 +45,8 @@ function formatKpi(key, value) {
   if (key.endsWith("_s")) return t("ops.kpi.min", { value: num(value / 60, 1) });
   if (key === "direct_km_per_vehicle_km" || key === "detour_ratio") return num(value, 2);
   if (key.endsWith("_km")) return num(value, 1);
+  if (key.endsWith("_eur")) return new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "de-DE",
+    { style: "currency", currency: "EUR" }).format(value);
   return num(value, 0);
 }
 

@@ -36,6 +36,40 @@ export function setUpPhone() {
     after: () => (phone.when.mode() !== "now" ? phone.when.localTime() : null),
   });
   $("#phone-form").addEventListener("submit", onQuote);
+  $("#series-create").addEventListener("click", onSeries);
+  $("#series-until").value = new Date(Date.now() + 90 * 86400e3).toISOString().slice(0, 10);
+}
+
+/** A series for the caller (POST /api/v1/ops/series): the trip's places and people, the days,
+ *  the time, the last date, holidays skipped or not; the answer says what was booked already. */
+async function onSeries() {
+  const err = $("#phone-error");
+  clearMessages(err);
+  const result = $("#series-result");
+  result.textContent = "";
+  const origin = phone.origin.selected, destination = phone.destination.selected;
+  if (!origin) { invalid(phone.origin, "ops.phone.pick_origin"); return; }
+  if (!destination) { invalid(phone.destination, "ops.phone.pick_destination"); return; }
+  const weekdays = [...document.querySelectorAll("#series-days input:checked")].map((box) => box.value);
+  const time = $("#series-time").value, until = $("#series-until").value;
+  if (!weekdays.length || !time || !until) { showError(err, t("ops.series.need")); return; }
+  const counts = readCounts($("#passengers"), $("#wheelchairs"));
+  if (counts.problem) { counts.field.focus(); showError(err, t(counts.problem)); return; }
+  const trip = quoteBody(stopPlace(origin), stopPlace(destination), counts, "now", null);
+  const body = { origin: trip.origin, destination: trip.destination, passengers: counts.passengers,
+    wheelchairs: counts.wheelchairs, weekdays, pickup_time: time, until, skip_holidays: $("#series-holidays").checked };
+  const callerName = $("#caller-name").value.trim(), callerPhone = $("#caller-phone").value.trim();
+  if (callerName) body.caller_name = callerName;
+  if (callerPhone) body.caller_phone = callerPhone;
+  if (callerPhone && $("#caller-sms-consent").checked) body.sms_consent = true;
+  try {
+    const series = await api("/api/v1/ops/series", { method: "POST", body });
+    const count = (status) => series.occurrences.filter((o) => o.status === status).length;
+    result.textContent = t("ops.series.created", { id: series.id, booked: count("booked"), refused: count("refused"),
+      holidays: count("holiday") });
+    result.dataset.seriesId = String(series.id);
+    announce("bookings-changed");
+  } catch (e) { showError(err, e); }
 }
 
 /** Redraw what depends on the language. */
@@ -77,6 +111,7 @@ async function onQuote(event) {
   const callerPhone = $("#caller-phone").value.trim();
   if (callerName) body.caller_name = callerName;     // the server checks both and says what to fix
   if (callerPhone) body.caller_phone = callerPhone;
+  if (callerPhone && $("#caller-sms-consent").checked) body.sms_consent = true;     // recorded with the booking
   const email = $("#caller-email").value.trim();
   if (email) body.rider_email = email;
   const button = $("#phone-quote");

@@ -36,7 +36,8 @@ export function renderVehicles() {
     body.append(el("tr", { dataset: { vehicleId: v.id } },
       el("th", { scope: "row" }, v.label),
       el("td", {}, String(v.seats)),
-      el("td", {}, String(v.wheelchair_places)),
+      el("td", {}, String(v.wheelchair_places),
+        v.features && v.features.length ? el("div", { class: "small" }, v.features.map((f) => t(`ops.feature.${f}`)).join(", ")) : null),
       el("td", { class: "coords" }, `${v.depot_lat.toFixed(4)}, ${v.depot_lon.toFixed(4)}`),
       el("td", {}, v.active ? t("ops.yes") : t("ops.no")),
       el("td", {}, el("button", {
@@ -56,6 +57,7 @@ function editVehicle(v) {
   form.elements.depot_lat.value = v.depot_lat;
   form.elements.depot_lon.value = v.depot_lon;
   form.elements.active.checked = v.active;
+  for (const box of form.querySelectorAll('input[name="feature"]')) box.checked = (v.features || []).includes(box.value);
   $("#vehicle-active-row").hidden = false;
   setEditing(form, "ops.vehicles.edit", { label: v.label });
   form.elements.label.focus();
@@ -77,13 +79,17 @@ async function onVehicleSubmit(event) {
     depot_lon: Number(form.elements.depot_lon.value),
   };
   const id = form.elements.id.value;
+  const features = [...form.querySelectorAll('input[name="feature"]:checked')].map((box) => box.value);
   try {
+    let saved;
     if (id) {
       body.active = form.elements.active.checked;
-      await api(`/api/v1/ops/vehicles/${id}`, { method: "PATCH", body });
+      saved = await api(`/api/v1/ops/vehicles/${id}`, { method: "PATCH", body });
     } else {
-      await api("/api/v1/ops/vehicles", { method: "POST", body });
+      saved = await api("/api/v1/ops/vehicles", { method: "POST", body });
     }
+    // what the vehicle offers for mobility needs (ramp, lift, low floor, pushchair space)
+    await api(`/api/v1/ops/vehicles/${saved.id}/features`, { method: "PUT", body: { features } });
     resetVehicleForm();
     status.textContent = id ? t("ops.saved") : t("ops.created");
     await loadVehicles();

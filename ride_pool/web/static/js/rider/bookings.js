@@ -7,7 +7,7 @@ import { el } from "/static/js/dom.js";
 import { addTranslations, durationWords, formatDateTime, formatDay, formatTime, minutesUntil, t } from "/static/js/i18n.js";
 import changeTexts from "/static/js/i18n/changes.js";
 import { createMap } from "/static/js/map.js";
-import { accessSentence, placeName } from "/static/js/trip-form.js";
+import { accessSentence, euros, placeName } from "/static/js/trip-form.js";
 import { connectionSentence, connectionWarning } from "/static/js/connection.js";
 import { $, clearMessages, info, showError } from "/static/js/rider/messages.js";
 
@@ -194,6 +194,8 @@ export function renderBooking(fit = false) {
     ["rider.fact.people", b.wheelchairs ? t("rider.people_value", { passengers: b.passengers, wheelchairs: b.wheelchairs }) : String(b.passengers)],
   ];
   if (b.vehicle) facts.push(["rider.fact.vehicle", b.vehicle.label]);
+  if (b.needs && b.needs.length) facts.push(["rider.fact.needs", b.needs.map((n) => t(`rider.need.${n}`)).join(", ")]);
+  if (b.fare_cents !== null && b.fare_cents !== undefined) facts.push(["rider.fact.fare", euros(b.fare_cents)]);
   if (b.completed_at && b.status === "completed") facts.push(["rider.fact.completed", formatTime(b.completed_at)]);
   facts.push(["rider.fact.booking", b.booking_id.slice(0, 8)]);
   const dl = $("booking-facts");

@@ -376,4 +376,9 @@ async function book(offer, button) {
   }
 }
 
+/** The places chosen in the trip form (a series is set up with them). */
+export function tripPlaces() {
+  return { origin: trip.origin, destination: trip.destination };
+}
+
 export { showError };
