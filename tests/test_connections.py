@@ -259,3 +259,4 @@ def test_riders_hear_of_operator_moves_and_connections_at_risk_through_the_outbo
     assert len(at_risk) == 1 and at_risk[0].rider_id == 7
     subject, text = render("connection_at_risk", at_risk[0].data)
     assert subject == "Anschluss gefährdet" and "RE50" in text and "09:21" in text
+

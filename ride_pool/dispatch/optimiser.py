@@ -11,6 +11,7 @@ from typing import ContextManager
 
 from ride_pool.dispatch.domain import Booking, Event, EventKind, StepKind
 from ride_pool.dispatch.journal import Journal
+from ride_pool.dispatch.needs import fits
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
 from routing.errors import RoutingInputError
@@ -85,6 +86,7 @@ class Optimiser:
                                                       for c in route]
                          for sid, route in zip(shift_ids, result.plan.routes)}
             moved_bookings, shifts, changed = [], [], []
+            features = plans.slot_features()
             for v, codes in new_codes.items():
                 if codes == plans.routes[v]:
                     continue
@@ -98,6 +100,12 @@ class Optimiser:
                     if b.vehicle_id != shift.vehicle_id and s.kind is StepKind.DROPOFF:
                         if b.pinned:    # an operator pinned it to its vehicle: this plan is not taken
                             log.info("re-optimisation discarded: it moves pinned booking %s", b.booking_id)
+                            return False
+                        if b.needs and not fits(b.needs, features[v]):
+                            # the core plans seats and wheelchair places only: a lift or a pushchair
+                            # space is checked here, and a plan that breaks one is not taken
+                            log.info("re-optimisation discarded: vehicle %s lacks what booking %s needs",
+                                     shift.vehicle_id, b.booking_id)
                             return False
                         moved_bookings.append(dataclasses.replace(b, vehicle_id=shift.vehicle_id))
                         old_v = plans.vehicle_of(b)
