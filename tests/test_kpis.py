@@ -184,3 +184,26 @@ def test_log_order_within_a_second_is_kept():
     shuffled = sorted(log, key=lambda e: -e.time)      # out of time order: stable sort restores it
     assert compute_kpis(shuffled)["requests"] == 8
     assert compute_kpis(shuffled)["served"] == 2
+
+
+def test_a_rider_picked_up_again_after_a_breakdown_counts_once():
+    # b1 boards vehicle 1, which breaks down; vehicle 2 picks the rider up where it stopped. b2
+    # boards vehicle 1 later (back on the road): b1 pays once, waits once, and is not counted as
+    # pooled with b2, because b1 had left vehicle 1 by then
+    fare = {"total_cents": 400}
+    log = [
+        request(10, "q1", 100), offer(10, "q1", "o1"),
+        dataclasses.replace(confirmed(10, "q1", "o1", "b1", 1),
+                            data={**confirmed(10, "q1", "o1", "b1", 1).data, "fare_cents": 400, "fare": fare}),
+        request(20, "q2", 200), offer(20, "q2", "o2"), confirmed(20, "q2", "o2", "b2", 1),
+        boarded(100, "b1", 1, wait_s=0),
+        Event(200, K.SHIFT_BROKE_DOWN, "operator", vehicle_id=1, shift_id=1),
+        boarded(400, "b1", 2, wait_s=300),
+        boarded(450, "b2", 1, wait_s=250),
+        dropped(700, "b1", 2, ride_s=600, direct_s=600, direct_m=6000),
+        dropped(800, "b2", 1, ride_s=350, direct_s=600, direct_m=6000),
+    ]
+    k = compute_kpis(log)
+    assert k["fare_revenue_eur"] == 4.0                 # not 8.0
+    assert k["served"] == 2
+    assert k["pooled_share"] == 0.0                     # b1 had left vehicle 1 before b2 boarded it

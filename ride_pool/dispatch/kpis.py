@@ -153,6 +153,7 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
     onboard: dict[object, list[str]] = defaultdict(list)   # vehicle -> bookings on board, boarding order
     pooled: set[str] = set()
     served_bookings: set[str] = set()
+    boarded_on: dict[str, object] = {}      # booking -> the vehicle it last boarded
     connections = Counter()      # connection_kept / _missed / _at_risk / _replanned
     connection_bookings: set[str] = set()
     #: issue 17: the fare of each booking (from its booking_confirmed event); collected at boarding
@@ -199,16 +200,24 @@ def compute_kpis(events: Iterable, cost_model: CostModel | None = None, *, now: 
             no_shows += 1
             booking_status[booking_id] = "no_show"
         elif kind == EventKind.RIDER_BOARDED:
-            fare_collected += booking_fare.get(booking_id, 0)
-            request = requests.get(booking_quote.get(booking_id))
-            if request is not None and request.get("requested_time") is not None:
-                wait.append(float(max(0, t - int(request["requested_time"]))))
-            elif data.get("wait_s") is not None:
-                wait.append(float(max(0, data["wait_s"])))
-            if data.get("late_s") is not None:
-                late.append(float(data["late_s"]))
             vehicle = _field(e, "vehicle_id")
             vehicle = booking_vehicle.get(booking_id) if vehicle is None else vehicle
+            if booking_id in boarded_on:
+                # boarding again after a breakdown (the replacement vehicle picked the rider up
+                # where the first one stopped): one fare, one wait; the rider left the first vehicle
+                first = onboard[boarded_on[booking_id]]
+                if booking_id in first:
+                    first.remove(booking_id)
+            else:
+                fare_collected += booking_fare.get(booking_id, 0)
+                request = requests.get(booking_quote.get(booking_id))
+                if request is not None and request.get("requested_time") is not None:
+                    wait.append(float(max(0, t - int(request["requested_time"]))))
+                elif data.get("wait_s") is not None:
+                    wait.append(float(max(0, data["wait_s"])))
+                if data.get("late_s") is not None:
+                    late.append(float(data["late_s"]))
+            boarded_on[booking_id] = vehicle
             riders = onboard[vehicle]
             if riders:
                 pooled.add(booking_id)
