@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import smtplib
 import urllib.parse
-from email.message import EmailMessage
-from email.utils import formatdate
 
 import httpx
 
+from ride_pool.api.mail import plain_mail, smtp_send
 from ride_pool.settings import Settings
 
 
@@ -35,20 +34,9 @@ class EmailChannel:
 
     def send(self, to: str, subject: str, text: str, message_id: str) -> None:
         s = self.settings
-        mail = EmailMessage()
-        mail["From"] = s.smtp_from
-        mail["To"] = to
-        mail["Subject"] = subject
-        mail["Date"] = formatdate(localtime=True)
-        mail["Message-ID"] = f"<{message_id}@ride-pool.notify>"
-        mail.set_content(text)
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls()
-                if s.smtp_username:
-                    smtp.login(s.smtp_username, s.smtp_password or "")
-                smtp.send_message(mail)
+            # the Message-ID comes from the outbox message: a mail server sees a repeat as the same mail
+            smtp_send(s, plain_mail(s, to, subject, text, f"<{message_id}@ride-pool.notify>"))
         except smtplib.SMTPRecipientsRefused as exc:
             raise ChannelError(f"SMTP refused the recipient: {exc}", gone=True) from exc
         except (OSError, smtplib.SMTPException) as exc:

@@ -20,6 +20,30 @@ from ride_pool.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def plain_mail(settings: Settings, to: str, subject: str, text: str, message_id: str | None = None) -> EmailMessage:
+    """A plain-text mail from ``smtp_from`` (``message_id``: its Message-ID; None: a new one)."""
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = message_id or make_msgid(domain="ride-pool")
+    message.set_content(text)
+    return message
+
+
+def smtp_send(settings: Settings, message: EmailMessage) -> None:
+    """Hand ``message`` to the SMTP server of ``settings`` (STARTTLS and login as configured);
+    raises OSError or smtplib.SMTPException."""
+    s = settings
+    with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
+        if s.smtp_starttls:
+            smtp.starttls()
+        if s.smtp_username:
+            smtp.login(s.smtp_username, s.smtp_password or "")
+        smtp.send_message(message)
+
+
 class Mailer:
     """Sends plain-text mails over the SMTP server of ``settings`` in the background."""
 
@@ -29,25 +53,13 @@ class Mailer:
 
     def message(self, to: str, subject: str, text: str) -> EmailMessage:
         """The mail as it is sent (``From`` is ``smtp_from``)."""
-        message = EmailMessage()
-        message["From"] = self.settings.smtp_from
-        message["To"] = to
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = make_msgid(domain="ride-pool")
-        message.set_content(text)
-        return message
+        return plain_mail(self.settings, to, subject, text)
 
     def send_now(self, to: str, subject: str, text: str) -> bool:
         """Send the mail and wait for it; False (and a log line) if it could not be sent."""
         s = self.settings
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls()
-                if s.smtp_username:
-                    smtp.login(s.smtp_username, s.smtp_password or "")
-                smtp.send_message(self.message(to, subject, text))
+            smtp_send(s, self.message(to, subject, text))
             return True
         except (OSError, smtplib.SMTPException) as exc:
             # the subject is not logged: it may carry a confirmation code

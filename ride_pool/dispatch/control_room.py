@@ -124,6 +124,20 @@ class ControlRoom:
                          "old_window": window_of(b), "new_window": window_of(new),
                          "old_planned_pickup": b.planned_pickup, "new_planned_pickup": new.planned_pickup, **data})
 
+    def _move_or_put_back(self, b: Booking, new: Booking, v, old, rs, v_new, codes, rs_new, event: Event) -> Booking:
+        """Commit the move of ``b`` (as ``new``, on vehicle slot ``v_new``) and publish its event;
+        if the commit fails, ``b`` goes back where it was (vehicle ``v``, route ``old``, request
+        slot ``rs``) and the error is raised: all or nothing."""
+        try:
+            self._commit_move(b, new, v, v_new, codes, rs_new, event)
+        except Exception:
+            if rs is None:
+                self.plans.tables.release(rs_new)
+            self._put_back(b, v, old, rs)
+            raise
+        self.journal.publish([event])
+        return new
+
     def _commit_move(self, b: Booking, new: Booking, v_old, v_new, codes_new, rs, event: Event,
                      extra_shifts: list | None = None) -> None:
         """Commit ``new`` on vehicle slot ``v_new`` with route ``codes_new`` (``b`` already taken
@@ -173,15 +187,7 @@ class ControlRoom:
         new = dataclasses.replace(b, vehicle_id=shift.vehicle_id, pinned=pin, planned_pickup=pickup,
                                   planned_dropoff=dropoff)
         event = self._event(b, new, "moved", "operator", operator_id, old_shift_id, shift_id, pinned=pin)
-        try:
-            self._commit_move(b, new, v, v_new, codes, rs_new, event)
-        except Exception:
-            if rs is None:
-                plans.tables.release(rs_new)
-            self._put_back(b, v, old, rs)
-            raise
-        self.journal.publish([event])
-        return new
+        return self._move_or_put_back(b, new, v, old, rs, v_new, codes, rs_new, event)
 
     def _why_not(self, b: Booking, shift: VehicleShift) -> object:
         """Why a booking does not fit a shift, in words."""
@@ -236,15 +242,7 @@ class ControlRoom:
         new = dataclasses.replace(window, vehicle_id=shift.vehicle_id, planned_pickup=pickup, planned_dropoff=dropoff,
                                   requested_time=pe)
         event = self._event(b, new, "retimed", "operator", operator_id, old_shift_id, shift.shift_id)
-        try:
-            self._commit_move(b, new, v, v_new, codes, rs_new, event)
-        except Exception:
-            if rs is None:
-                plans.tables.release(rs_new)
-            self._put_back(b, v, old, rs)
-            raise
-        self.journal.publish([event])
-        return new
+        return self._move_or_put_back(b, new, v, old, rs, v_new, codes, rs_new, event)
 
     # ------------------------------------------------------------------ 3. breakdown
     def breakdown(self, shift_id: int, operator_id: int | None = None) -> BreakdownResult:
