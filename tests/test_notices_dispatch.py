@@ -16,7 +16,7 @@ def test_the_optimiser_moving_bookings_tells_each_rider(grid_tt):  # noqa: F811
     assert moved, "the optimiser moved nobody"
     changed = [e for e in d.store.events if e.kind is EventKind.BOOKING_CHANGED]
     assert sorted(e.booking_id for e in changed) == sorted(moved)
-    assert all(e.data["old"]["vehicle_id"] != e.data["new"]["vehicle_id"] for e in changed)
+    assert all(e.cause == "optimiser" and e.data["old_vehicle_id"] != e.data["new_vehicle_id"] for e in changed)
     messages = [m for m in d.store.outbox.values() if m.kind is NoticeKind.BOOKING_CHANGED]
     assert sorted(m.booking_id for m in messages) == sorted(moved)
     assert all(m.data["new"]["vehicle_id"] == d.bookings[m.booking_id].vehicle_id for m in messages)
