@@ -192,6 +192,30 @@ def test_series_books_each_ride_as_it_enters_the_horizon_skips_holidays_and_repo
     assert sum("konnte nicht gebucht werden" in t for t in texts) == 1 and len(texts) == 4
 
 
+def test_a_riders_series_takes_the_needs_of_the_profile(notify_api):
+    # a Rollator noted in "Mein Konto" travels on every ride of a series set up without needs
+    api = notify_api
+    fleet = Fleet(api, seats=4)
+    op = fleet.operator
+    for day in range(1, 10):
+        assert api.post("/api/v1/ops/shifts", headers=op, json={
+            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)),
+            "end": iso(local(day, 20))}).status_code == 201
+    assert api.put(f"/api/v1/ops/vehicles/{fleet.vehicles[0]['id']}/features", headers=op,
+                   json={"features": ["low_floor"]}).status_code == 200
+    rider = api.register("gertrud@example.org")
+    assert api.put("/api/v1/me/profile", headers=rider, json={"needs": ["rollator"]}).status_code == 200
+    r = api.post("/api/v1/series", headers=rider, json={
+        "origin": fleet.stops[0], "destination": fleet.stops[1], "weekdays": ["wed", "thu"],
+        "pickup_time": "08:30", "until": "2026-03-20"})
+    assert r.status_code == 201, r.text
+    from ride_pool.db.engine import read_session
+    from ride_pool.db.models import BookingRow
+    with read_session(api.service.engine) as s:
+        booked = s.query(BookingRow).filter(BookingRow.series_id == r.json()["id"]).all()
+        assert len(booked) == 2 and all(b.needs == ["rollator"] for b in booked)
+
+
 def test_pausing_and_ending_a_series(notify_api):
     api = notify_api
     fleet = Fleet(api, seats=4)

@@ -106,8 +106,13 @@ class SeriesBooker:
             rows.record_occurrence(service.engine, s["id"], day, "booked", now, booking_id=done.booking_id)
             return
         body = {"origin": s["origin"], "destination": s["destination"], "passengers": s["passengers"],
-                "wheelchairs": s["wheelchairs"], "needs": s["needs"], "fare_group": s["fare_group"],
-                "pickup_after": service.times.iso(pickup).isoformat()}
+                "wheelchairs": s["wheelchairs"], "pickup_after": service.times.iso(pickup).isoformat()}
+        # a rider's series without needs or fare group of its own takes the rider's profile at each
+        # booking (a Rollator noted in "Mein Konto" travels on every ride of the series)
+        if s["needs"] or phone:
+            body["needs"] = s["needs"]
+        if s["fare_group"] or phone:
+            body["fare_group"] = s["fare_group"]
         if phone:
             body.update(caller_name=s["caller_name"], caller_phone=s["caller_phone"], sms_consent=s["sms_consent"])
         cause, reason = None, ""
