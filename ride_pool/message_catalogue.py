@@ -76,6 +76,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status_completed": ("abgeschlossen", "completed"),
     "status_cancelled": ("storniert", "cancelled"),
     "status_no_show": ("nicht erschienen", "no_show"),
+    "status_refused": ("abgelehnt", "refused"),
+    "channel_app": ("App", "app"),
+    "channel_phone": ("Telefon", "phone"),
+    "channel_simulation": ("Simulation", "simulation"),
     "booking_unknown": ("Die Buchung {booking_id} ist nicht bekannt.", "booking {booking_id} is not known"),
     "idempotency_key_reused": ("Der Idempotency-Key {key} wurde schon für eine andere Buchungsanfrage verwendet "
                                "(Buchung {booking_id}); senden Sie für eine neue Buchung einen neuen Schlüssel.",
@@ -646,6 +650,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule_tariff": ("Der Tarif (tariff) ist fehlerhaft bei: {part}.", "the tariff is invalid at: {part}"),
     "rule_need_extra": ("need_extra_s braucht ganze Sekunden (0 bis 3600) je Bedarf aus {known}.",
                         "need_extra_s needs whole seconds (0 to 3600) per need of {known}"),
+    "no_vehicle_for_needs": ("Zurzeit ist kein Fahrzeug im Dienst für {needs} eingerichtet (Niederflur, Rampe, Lift "
+                             "oder Kinderwagenplatz). Bitte rufen Sie uns an, wir finden eine Lösung.",
+                             "No vehicle in service now is equipped for {needs} (low floor, ramp, lift or pushchair "
+                             "space). Please call us and we will find a way."),
     "need_unknown": ("Unbekannter Mobilitätsbedarf {need}; bekannt sind {known}.",
                      "unknown mobility need {need}; known are {known}"),
     "fare_group_invalid": ("Die Fahrpreisgruppe ist fehlerhaft: Kategorien aus {known}, zusammen höchstens "

@@ -51,10 +51,10 @@ OPS_ROOM: dict[str, tuple[str, str]] = {
     # operating hours
     "rule_hours_overlap": ("operating_hours.{day}: Die Zeiträume überschneiden sich.",
                            "operating_hours.{day}: the intervals overlap"),
-    "rule_holidays_form": ("holidays muss eine Liste von Tagen (JJJJ-MM-TT) sein, z. B. ['2026-12-25'].",
+    "rule_holidays_form": ("Feiertage müssen eine Liste von Tagen (JJJJ-MM-TT) sein, z. B. ['2026-12-25'].",
                            "holidays must be a list of dates (YYYY-MM-DD), e.g. ['2026-12-25']"),
-    "rule_holiday_date": ("holidays: {got} ist kein Tag der Form JJJJ-MM-TT.", "holidays: {got} is not a date "
-                          "YYYY-MM-DD"),
+    "rule_holiday_date": ("Feiertage: {got} ist kein gültiges Datum; bitte TT.MM.JJJJ, z. B. 25.12.2026.",
+                          "holidays: {got} is not a valid date; use DD.MM.YYYY, e.g. 25.12.2026"),
     # German stop files
     "stop_file_line": ("Zeile {line}: {message}", "line {line}: {message}"),
     "stop_file_no_header": ("Die Kopfzeile braucht die Spalten Haltestelle (oder Name), Breite (oder Lat) und "

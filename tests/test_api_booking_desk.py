@@ -62,3 +62,6 @@ def test_search_filter_and_export(api, clock):
     assert caller[5] == "'=HYPERLINK(\"x\")" and caller[6] == "03521 123456"
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
     assert any(row[1] == "storniert" for row in rows[1:])
+    # every status and channel in German: a refused request and a phone booking read as such
+    assert any(row[1] == "abgelehnt" for row in rows[1:]) and caller[11] == "Telefon"
+    assert not any(row[1] in ("refused", "confirmed") or row[11] in ("phone", "app") for row in rows[1:])

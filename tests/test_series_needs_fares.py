@@ -94,6 +94,10 @@ def test_vehicle_fit_for_a_pushchair_and_an_own_wheelchair(notify_api):
     r = api.quote(rider, fleet.stops[0], fleet.stops[1], pickup_after=iso(local(0, 11)), passengers=2,
                   needs=["pushchair"])
     assert r.status_code == 200 and r.json()["offers"] == [], r.text
+    # the reason names the need (another time would not help), in German by default
+    reason = api.quote({**rider, "Accept-Language": "de"}, fleet.stops[0], fleet.stops[1],
+                       pickup_after=iso(local(0, 11)), passengers=2, needs=["pushchair"]).json()["reason"]
+    assert reason["code"] == "no_vehicle_fits" and "Kinderwagen" in reason["message"], reason
     r = api.put(f"/api/v1/ops/vehicles/{second}/features", headers=fleet.operator, json={"features": ["pushchair"]})
     assert r.status_code == 200, r.text
     listed = {v["id"]: v["features"] for v in api.get("/api/v1/ops/vehicles", headers=fleet.operator).json()}

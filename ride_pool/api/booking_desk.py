@@ -40,6 +40,7 @@ class DeskRowOut(BaseModel):
     passengers: int
     vehicle: str | None
     channel: str
+    channel_text: str
     cause: str | None
     cause_text: str | None
 
@@ -74,6 +75,7 @@ def _rows(service: Service, q: str, status: str | None, day: str | None, limit: 
             rider_name=r.rider_name, rider_email=r.rider_email, caller_name=r.caller_name,
             caller_phone=r.caller_phone, origin=r.origin, destination=r.destination, passengers=r.passengers,
             vehicle=r.vehicle, channel=r.channel, cause=r.cause,
+            channel_text=render(msg("channel_" + r.channel)) if "channel_" + r.channel in CATALOGUE else r.channel,
             cause_text=(render(msg(cause_key)) if cause_key in CATALOGUE else r.cause) if r.cause else None))
     return out
 
@@ -102,7 +104,7 @@ COLUMNS = (("booking_id", "Buchung", "booking"), ("status_text", "Status", "stat
            ("rider_name", "Fahrgast", "rider"), ("caller_name", "Anrufer", "caller"),
            ("caller_phone", "Telefon", "phone"), ("origin", "Von", "from"), ("destination", "Nach", "to"),
            ("passengers", "Personen", "passengers"), ("vehicle", "Fahrzeug", "vehicle"),
-           ("channel", "Kanal", "channel"), ("cause_text", "Ursache", "cause"))
+           ("channel_text", "Kanal", "channel"), ("cause_text", "Ursache", "cause"))
 
 
 @router.get("/export.csv")

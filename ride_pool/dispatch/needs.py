@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ride_pool.messages import _Localised
+
 NEEDS = ("rollator", "wheelchair_own", "wheelchair_transfer", "pushchair", "assistance", "guide_dog", "companion")
 FEATURES = ("ramp", "lift", "low_floor", "pushchair")
 #: the default extra seconds at boarding and alighting per need (rule ``need_extra_s``)
@@ -93,3 +95,25 @@ def check_fare_group(group, passengers: int) -> tuple[tuple[str, int], ...]:
         raise DispatchInputError(msg("fare_group_invalid", known=", ".join(CATEGORIES), passengers=passengers),
                                  code="fare_group_invalid")
     return tuple(sorted((c, int(n)) for c, n in group.items() if n))
+
+
+#: what each need is called in a sentence to the rider (German, English)
+NEED_NAMES = {"rollator": ("Rollator", "walker"), "wheelchair_own": ("eigenen Rollstuhl", "own wheelchair"),
+              "wheelchair_transfer": ("Umsetzen aus dem Rollstuhl", "transfer from a wheelchair"),
+              "pushchair": ("Kinderwagen", "pushchair"), "assistance": ("Hilfe beim Einsteigen", "assistance"),
+              "guide_dog": ("Blindenhund", "guide dog"), "companion": ("Begleitperson", "companion")}
+
+
+class NeedList(_Localised):
+    """Needs as a message parameter: named in the message's language ("Rollator und Kinderwagen")."""
+
+    def __init__(self, needs):
+        self.needs = tuple(needs)
+
+    def __str__(self) -> str:
+        return self.render("de")
+
+    def render(self, language: str) -> str:
+        names = [NEED_NAMES.get(n, (n, n))[0 if language == "de" else 1] for n in self.needs if n in REQUIRED]
+        joiner = " und " if language == "de" else " and "
+        return joiner.join(names) if len(names) < 3 else ", ".join(names[:-1]) + joiner + names[-1]

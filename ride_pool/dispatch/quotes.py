@@ -14,7 +14,7 @@ from ride_pool.dispatch.errors import NotFound
 from ride_pool.dispatch.fares import fare as group_fare
 from ride_pool.dispatch.journal import Journal
 from ride_pool.dispatch.locations import UNREACHABLE_S
-from ride_pool.dispatch.needs import mask_unfit
+from ride_pool.dispatch.needs import NeedList, fits, mask_unfit
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
 from ride_pool.messages import Message, msg
@@ -107,6 +107,10 @@ class QuoteDesk:
         if not np.any(~t.ended & (t.seat_capacity >= seats) & (t.wheelchair_capacity >= request.wheelchairs)):
             return reject(RejectCause.NO_VEHICLE_FITS, msg("no_vehicle_fits", passengers=request.passengers,
                                                            wheelchairs=request.wheelchairs))
+        if request.needs and not any(fits(request.needs, f) for f, ended in zip(plans.slot_features(), t.ended)
+                                     if not ended):
+            # no vehicle in service has what the rider needs: another time would not help
+            return reject(RejectCause.NO_VEHICLE_FITS, msg("no_vehicle_for_needs", needs=NeedList(request.needs)))
         ps = r.pickup_service_s(request.wheelchairs, request.needs)
         ds = r.dropoff_service_s(request.wheelchairs, request.needs)
         max_ride = r.max_ride_s(direct_s)

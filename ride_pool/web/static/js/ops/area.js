@@ -4,11 +4,14 @@
 import { api } from "/static/js/api.js";
 import { el } from "/static/js/dom.js";
 import { TIME_ZONE, t } from "/static/js/i18n.js";
-import { $, num, showError } from "/static/js/ops/common.js";
+import { $, num, showError, whenChanged } from "/static/js/ops/common.js";
 import { renderHours, showHours } from "/static/js/ops/hours.js";
 import { showOutline } from "/static/js/ops/overview.js";
 
 let area = null;
+
+// the summary beside the editor shows the rules just saved (the editor announces the change)
+whenChanged("rules-changed", () => loadArea());
 
 export async function loadArea() {
   try {

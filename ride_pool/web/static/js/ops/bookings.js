@@ -70,7 +70,8 @@ async function exportCsv() {
   clearMessages(err);
   try {
     const text = await api(`/api/v1/ops/bookings/export.csv?${params()}`, { headers: { Accept: "text/csv" } });
-    const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    // the byte-order mark tells a German Excel the file is UTF-8 (reading the answer as text drops it)
+    const url = URL.createObjectURL(new Blob(["\ufeff", text], { type: "text/csv;charset=utf-8" }));
     const a = el("a", { href: url, download: "buchungen.csv" });
     document.body.append(a);
     a.click();
@@ -178,12 +179,21 @@ function renderPanel() {
   });
   const select = $("#move-shift");
   const keep = select.value;
-  select.replaceChildren(...shiftOptions.map((s) => el("option", { value: s.id },
-    `${s.vehicle_label} (${formatTime(s.start)}–${formatTime(s.end)})`
+  // only shifts running during the promised pickup window can keep it; each named with its day,
+  // so that the same vehicle's shifts on other days cannot be mistaken for today's
+  const ms = (x) => new Date(x).getTime();
+  const fitting = shiftOptions.filter((s) => ms(s.start) <= ms(b.pickup_latest) && ms(s.end) >= ms(b.pickup_earliest));
+  const shown = fitting.length ? fitting : shiftOptions;
+  const span = (s) => {
+    const end = formatDay(s.end) === formatDay(s.start) ? formatTime(s.end) : `${formatDay(s.end)}, ${formatTime(s.end)}`;
+    return `${formatDay(s.start)}, ${formatTime(s.start)}–${end}`;
+  };
+  select.replaceChildren(...shown.map((s) => el("option", { value: s.id },
+    `${s.vehicle_label} (${span(s)})`
     + (b.vehicle && s.vehicle_id === b.vehicle.vehicle_id ? ` – ${t("ops.move.now_here")}` : ""))));
-  if (keep && shiftOptions.some((s) => String(s.id) === keep)) select.value = keep;
+  if (keep && shown.some((s) => String(s.id) === keep)) select.value = keep;
   else {
-    const other = shiftOptions.find((s) => !b.vehicle || s.vehicle_id !== b.vehicle.vehicle_id);
+    const other = shown.find((s) => !b.vehicle || s.vehicle_id !== b.vehicle.vehicle_id);
     if (other) select.value = String(other.id);
   }
   $("#move-pin").checked = Boolean(b.pinned);

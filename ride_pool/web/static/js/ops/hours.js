@@ -124,7 +124,14 @@ function parseHolidays(text) {
   return text.split(/\s*[\n,;]\s*/).filter(Boolean).map((d) => {
     const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(d) || /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
     if (!m) throw new Error(t("ops.hours.bad_holiday", { text: d }));
-    return m[1].length === 4 ? `${m[1]}-${m[2]}-${m[3]}` : `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+    const iso = m[1].length === 4 ? `${m[1]}-${m[2]}-${m[3]}` : `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}`;
+    // a real day of the calendar (not 31.02.)
+    const [y, mo, da] = iso.split("-").map(Number);
+    const day = new Date(Date.UTC(y, mo - 1, da));
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== da) {
+      throw new Error(t("ops.hours.bad_holiday", { text: d }));
+    }
+    return iso;
   });
 }
 

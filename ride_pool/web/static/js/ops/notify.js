@@ -34,6 +34,13 @@ export function renderNotify() {
     el("tr", { dataset: { status: m.status, kind: m.kind } },
       el("td", {}, formatDateTime(new Date(m.created_at * 1000).toISOString())),
       el("td", {}, t(`ops.notify.kind.${m.kind}`)),
-      el("td", {}, t(`ops.notify.state.${m.status}`), m.last_error ? el("div", { class: "small muted" }, m.last_error) : null),
+      el("td", {}, t(`ops.notify.state.${m.status}`), m.last_error ? el("div", { class: "small muted" }, errorText(m.last_error)) : null),
       el("td", {}, (m.tries || []).map((x) => `${x.channel}: ${x.outcome}`).join(", ")))));
+}
+
+/** The sender's codes in words; a channel's own error (e.g. from the mail server) as it came. */
+function errorText(error) {
+  const key = `ops.notify.error.${error}`;
+  const text = t(key);
+  return text !== key ? text : error;
 }
