@@ -184,12 +184,12 @@ class OutboxSender:
         """Claim, send and record one message; returns its new status."""
         now = self.clock()
         if message.kind in URGENT and message.data.get("eta") is not None and int(message.data["eta"]) < now - 300:
-            outbox.set_status(self.engine, message.message_id, outbox.EXPIRED, now=now, error="too_late")          # a code: the dashboard says it in words
+            outbox.set_status(self.engine, message.message_id, outbox.EXPIRED, now=now, error="too_late")
             return outbox.EXPIRED
         targets, language, quiet = self.plan(message)
         if not targets:
             outbox.set_status(self.engine, message.message_id, outbox.SKIPPED, now=now,
-                              error="no_channel")   # no address, consent or channel chosen
+                              error="no_channel")   # codes: the dashboard says them in words
             return outbox.SKIPPED
         if quiet is not None and message.kind not in URGENT:
             outbox.set_status(self.engine, message.message_id, outbox.PENDING, now=now, due_at=quiet)
