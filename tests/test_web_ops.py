@@ -82,6 +82,7 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     phone.get_by_label("Fahrgäste").fill("2")
     phone.get_by_label("Name", exact=True).fill("Erna Beispiel")
     phone.get_by_label("Telefon").fill("03521 123456")
+    phone.get_by_label("Rollator").check()          # the caller comes with a walker
     phone.get_by_role("button", name="Angebote suchen").click()
     offer = page.locator("#phone-offers .offer").first
     offer.wait_for()
@@ -101,6 +102,7 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     row = page.locator(f'#bookings-table tr[data-booking-id="{booking_id}"]')
     row.wait_for()
     assert "Erna Beispiel, Tel. 03521 123456" in row.locator(".caller").inner_text()
+    assert row.locator(".needs").inner_text() == "Rollator"      # the need travels with the booking
     page.wait_for_function("(before) => Number(document.querySelector('[data-kpi=requests]').dataset.value) > before",
                            arg=requests_before)
     page.evaluate("window.scrollTo(0, 0)")

@@ -62,6 +62,8 @@ async function onSeries() {
   if (callerName) body.caller_name = callerName;
   if (callerPhone) body.caller_phone = callerPhone;
   if (callerPhone && $("#caller-sms-consent").checked) body.sms_consent = true;
+  const needs = callerNeeds();
+  if (needs.length) body.needs = needs;
   try {
     const series = await api("/api/v1/ops/series", { method: "POST", body });
     const count = (status) => series.occurrences.filter((o) => o.status === status).length;
@@ -112,6 +114,8 @@ async function onQuote(event) {
   if (callerName) body.caller_name = callerName;     // the server checks both and says what to fix
   if (callerPhone) body.caller_phone = callerPhone;
   if (callerPhone && $("#caller-sms-consent").checked) body.sms_consent = true;     // recorded with the booking
+  const needs = callerNeeds();
+  if (needs.length) body.needs = needs;
   const email = $("#caller-email").value.trim();
   if (email) body.rider_email = email;
   const button = $("#phone-quote");
@@ -197,4 +201,9 @@ function resetPhoneForm() {
   phone.when.sync();
   $("#phone-confirmation").hidden = true;
   $("#caller-name").focus();
+}
+
+/** The caller's mobility needs ticked in the phone form (the same for a single ride and a series). */
+function callerNeeds() {
+  return [...document.querySelectorAll("#phone-needs input[name=phone_need]:checked")].map((i) => i.value);
 }
