@@ -39,6 +39,8 @@ def test_search_filter_and_export(api, clock):
     assert [x["booking_id"] for x in find(q="schulze")] == [a["booking_id"]]
     assert [x["booking_id"] for x in find(q=a["booking_id"][:8])] == [a["booking_id"]]
     assert [x["booking_id"] for x in find(q="3521 1234")] == [phone.json()["booking_id"]]
+    # the number as a caller says it, without the spaces it was stored with
+    assert [x["booking_id"] for x in find(q="03521123456")] == [phone.json()["booking_id"]]
     assert {x["booking_id"] for x in find(q="Klipphausen")} >= {a["booking_id"], b["booking_id"]}
     cancelled = find(status="cancelled")
     assert [(x["booking_id"], x["cause"]) for x in cancelled] == [(b["booking_id"], "rider")]

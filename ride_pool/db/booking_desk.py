@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 
 from ride_pool.db.engine import read_session
@@ -69,7 +69,11 @@ def search(engine: Engine, *, q: str = "", status: str | None = None, day: tuple
                          BookingRow.destination_name.ilike(like, escape="\\")]
                 if len(digits) >= 3:
                     terms.append(BookingRow.caller_phone.ilike(_like(q), escape="\\"))
-                    terms.append(BookingRow.caller_phone.like("%" + digits + "%"))
+                    # the number as typed on the phone, whatever spaces, dashes or slashes it was stored with
+                    bare = BookingRow.caller_phone
+                    for sep in (" ", "-", "/", "(", ")"):
+                        bare = func.replace(bare, sep, "")
+                    terms.append(bare.like("%" + digits + "%"))
                 query = query.where(or_(*terms))
             query = query.order_by(BookingRow.pickup_earliest.desc()).limit(limit)
             found = list(session.execute(query))
