@@ -42,12 +42,12 @@ export function renderSeries() {
     const occurrences = [...s.occurrences].sort((a, b) => a.date.localeCompare(b.date));
     return el("li", { dataset: { seriesId: String(s.id), status: s.status } }, el("article", { class: "card stack" },
       el("div", { class: "card-title" },
-        el("strong", {}, t("rider.series_item", { days, time: s.pickup_time, until: s.until,
+        el("strong", {}, t("rider.series_item", { days, time: s.pickup_time, until: localDate(s.until),
           from: placeName(s.origin), to: placeName(s.destination) })),
         el("span", { class: "badge" }, t(`rider.series_status.${s.status}`))),
       el("ul", { class: "plain small occurrences" }, ...occurrences.map((o) =>
         el("li", { dataset: { date: o.date, status: o.status } },
-          `${o.date}: ${t(`rider.series_occ.${o.status}`)}`))),
+          `${localDate(o.date, true)}: ${t(`rider.series_occ.${o.status}`)}`))),
       s.status === "ended" ? null : el("div", { class: "btn-row" },
         el("button", { type: "button", class: "btn-small", onclick: () => change(s.id, s.status === "paused" ? "resume" : "pause") },
           t(s.status === "paused" ? "rider.series_resume" : "rider.series_pause")),
@@ -87,4 +87,14 @@ async function onCreate(e) {
 function placeBody(place) {
   if (place.stop_id) return { stop_id: place.stop_id };
   return { lat: place.lat, lon: place.lon, name: placeName(place) };
+}
+
+/** A calendar day (YYYY-MM-DD) as the page's language writes it: "Mo., 7. Dezember" / "Mon 7 December"
+ * (with the weekday), or "05.01.2027" / "05/01/2027". */
+function localDate(iso, weekday = false) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d, 12));
+  const locale = document.documentElement.lang === "en" ? "en-GB" : "de-DE";
+  const options = weekday ? { weekday: "short", day: "numeric", month: "long" } : { day: "2-digit", month: "2-digit", year: "numeric" };
+  return new Intl.DateTimeFormat(locale, { ...options, timeZone: "UTC" }).format(day);
 }
