@@ -113,20 +113,23 @@ def render(value, lang: str | None = None) -> str:
 def localise(value, lang: str):
     if isinstance(value, Message):
         return value.render(lang)
-    if isinstance(value, _Localised):
+    if isinstance(value, Localised):
         return value.render(lang)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(localise(v, lang)) for v in value)
     return value
 
 
-class _Localised:
+class Localised:
+    """A message parameter that renders itself in the message's language (durations, clock times,
+    lists of needs, ...)."""
+
     def render(self, lang: str) -> str:       # pragma: no cover - overridden
         raise NotImplementedError
 
 
 @dataclass(frozen=True)
-class Duration(_Localised):
+class Duration(Localised):
     """A span of time in words: "8 Std. 12 Min." / "8 hours 12 minutes", "2 Tage" / "2 days"."""
 
     seconds: float
@@ -146,7 +149,7 @@ class Duration(_Localised):
 
 
 @dataclass(frozen=True)
-class Clock(_Localised):
+class Clock(Localised):
     """A local time of day, "05:00"; with ``seconds`` "05:00:12"."""
 
     at: datetime
@@ -161,7 +164,7 @@ WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True)
-class Day(_Localised):
+class Day(Localised):
     """A local date (with the time of day when ``time``): "Mo, 07.12.2026 08:00" / "Mon 2026-12-07 08:00"."""
 
     at: datetime
@@ -177,7 +180,7 @@ class Day(_Localised):
 
 
 @dataclass(frozen=True)
-class Moment(_Localised):
+class Moment(Localised):
     """A local time said from ``now``'s day: "heute 05:00" / "today 05:00", "morgen 05:00",
     else "Mi, 04.03. 05:00" / "Wed 03-04 05:00"."""
 
@@ -199,7 +202,7 @@ class Moment(_Localised):
 
 
 @dataclass(frozen=True)
-class Hours(_Localised):
+class Hours(Localised):
     """Operating hours ``{"mon": ("05:00", "23:00"), ...}`` grouped: "Mo–Fr 05:00–23:00, Sa 07:00–20:00"."""
 
     hours: tuple
@@ -234,7 +237,7 @@ class Hours(_Localised):
 
 
 @dataclass(frozen=True)
-class Plural(_Localised):
+class Plural(Localised):
     """``n`` with the fitting noun: Plural(2, "Buchung", "Buchungen", "booking", "bookings")."""
 
     n: int
@@ -250,7 +253,7 @@ class Plural(_Localised):
 
 
 @dataclass(frozen=True)
-class Joined(_Localised):
+class Joined(Localised):
     """Several messages (or values) in one text, each rendered in the language, joined by ``sep``."""
 
     items: tuple
@@ -261,7 +264,7 @@ class Joined(_Localised):
 
 
 @dataclass(frozen=True)
-class OneOf(_Localised):
+class OneOf(Localised):
     """Alternatives: "a or b or c" / "a oder b oder c"."""
 
     items: tuple
@@ -271,7 +274,7 @@ class OneOf(_Localised):
 
 
 @dataclass(frozen=True)
-class Field(_Localised):
+class Field(Localised):
     """The name of a request field: German words for the ones riders see ("Start", "Ziel"), the
     field name itself otherwise."""
 

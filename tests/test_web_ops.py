@@ -82,7 +82,8 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     phone.get_by_label("Fahrgäste").fill("2")
     phone.get_by_label("Name", exact=True).fill("Erna Beispiel")
     phone.get_by_label("Telefon").fill("03521 123456")
-    phone.get_by_label("Rollator").check()          # the caller comes with a walker
+    # the caller needs help getting in (more time at the stop; any vehicle will do)
+    phone.get_by_label("Hilfe beim Ein- und Aussteigen").check()
     phone.get_by_role("button", name="Angebote suchen").click()
     offer = page.locator("#phone-offers .offer").first
     offer.wait_for()
@@ -102,7 +103,7 @@ def test_operator_runs_the_service(new_page, web_server, web_api, tmp_path):
     row = page.locator(f'#bookings-table tr[data-booking-id="{booking_id}"]')
     row.wait_for()
     assert "Erna Beispiel, Tel. 03521 123456" in row.locator(".caller").inner_text()
-    assert row.locator(".needs").inner_text() == "Rollator"      # the need travels with the booking
+    assert row.locator(".needs").inner_text() == "Hilfe beim Ein- und Aussteigen"   # the need travels with it
     page.wait_for_function("(before) => Number(document.querySelector('[data-kpi=requests]').dataset.value) > before",
                            arg=requests_before)
     page.evaluate("window.scrollTo(0, 0)")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ride_pool.messages import _Localised
+from ride_pool.messages import Localised
 
 NEEDS = ("rollator", "wheelchair_own", "wheelchair_transfer", "pushchair", "assistance", "guide_dog", "companion")
 FEATURES = ("ramp", "lift", "low_floor", "pushchair")
@@ -104,7 +104,7 @@ NEED_NAMES = {"rollator": ("Rollator", "walker"), "wheelchair_own": ("eigenen Ro
               "guide_dog": ("Blindenhund", "guide dog"), "companion": ("Begleitperson", "companion")}
 
 
-class NeedList(_Localised):
+class NeedList(Localised):
     """Needs as a message parameter: named in the message's language ("Rollator und Kinderwagen")."""
 
     def __init__(self, needs):
