@@ -17,6 +17,7 @@ import numpy as np
 
 from routing.darp.insertion import NewRequest, batch_insertions, insert_into_route
 from routing.darp.problem import DarpProblem, Plan
+from routing.darp.recreate import problem_arrays, recreate_kernel
 from routing.darp.snapshot import build_snapshots
 
 #: Simulated annealing starts out accepting a plan this much (relative) worse with probability 1/2.
@@ -25,6 +26,9 @@ START_WORSENING = 0.01
 RESTART_AFTER = 400
 #: What an unserved must-serve request costs while searching, so any plan that places it wins.
 _UNSERVED_MUST = 10**15
+#: Largest number of requests removed per iteration: this share of the requests, at most the cap.
+Q_MAX_SHARE = 0.35
+Q_MAX_CAP = 40
 
 
 @dataclass
@@ -59,6 +63,14 @@ class RuinAndRecreate:
         self.relatedness = (tt[np.ix_(p, p)] + tt[np.ix_(d, d)]
                             + np.abs(mid_p[:, None] - mid_p[None, :]) + np.abs(mid_d[:, None] - mid_d[None, :]))
         self.stats = LnsStats()
+        self._p_arrays = problem_arrays(problem)
+        self._v_start_location = np.asarray(problem.start_location, dtype=np.int32)
+        self._v_start_time = np.asarray(problem.start_time, dtype=np.int64)
+        self._v_seat_capacity = np.asarray(problem.seat_capacity, dtype=np.int32)
+        self._v_wheelchair_capacity = np.asarray(problem.wheelchair_capacity, dtype=np.int32)
+        self._v_end_location = np.asarray(problem.end_location, dtype=np.int32)
+        self._v_end_latest = np.asarray(problem.end_latest, dtype=np.int64)
+        self._v_max_duration = np.asarray(problem.max_duration, dtype=np.int64)
 
     # ------------------------------------------------------------------ objective
     def objective(self, plan: Plan) -> int:
@@ -120,7 +132,27 @@ class RuinAndRecreate:
 
     # ------------------------------------------------------------------ recreate
     def recreate(self, plan: Plan, pending, *, regret: bool, noise: float) -> tuple[Plan, list[int]]:
-        """Insert ``pending`` into ``plan``; returns the plan and the requests left out."""
+        """Insert ``pending`` into ``plan``; returns the plan and the requests left out.
+
+        One numba call (:func:`routing.darp.recreate.recreate_kernel`); :meth:`recreate_reference`
+        is its plain-Python twin (the same plan when ``noise`` is 0)."""
+        problem = self.problem
+        pending = np.asarray([int(r) for r in pending], dtype=np.int64)
+        lengths = np.array([len(r) for r in plan.routes], dtype=np.int64)
+        cap = int(lengths.max(initial=0)) + 2 * len(pending) + 1
+        routes = np.zeros((len(plan.routes), cap), dtype=np.int64)
+        for v, route in enumerate(plan.routes):
+            routes[v, :len(route)] = route
+        empty_cost = float(self.vehicle_fixed_cost)
+        rejected = recreate_kernel(problem.travel_time, problem.travel_cost, self.requests, self.delay_weight,
+                                   self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
+                                   routes, lengths, pending, bool(regret), float(noise),
+                                   int(self.rng.integers(2**31 - 1)), empty_cost)
+        out = Plan([routes[v, :lengths[v]].tolist() for v in range(len(lengths))])
+        return out, [int(r) for r in rejected]
+
+    def recreate_reference(self, plan: Plan, pending, *, regret: bool, noise: float) -> tuple[Plan, list[int]]:
+        """Plain-Python twin of :meth:`recreate` (kept for the tests)."""
         problem = self.problem
         plan = plan.copy()
         pending = [int(r) for r in pending]
@@ -153,7 +185,6 @@ class RuinAndRecreate:
             inserted = bool(np.isfinite(costs[k, v]))
             if inserted:
                 plan.routes[v] = insert_into_route(plan.routes[v], r, int(pos_i[k, v]), int(pos_j[k, v]))
-                snaps = build_snapshots(problem, plan)
             else:
                 rejected.append(r)
             keep = np.arange(len(pending)) != k
@@ -161,12 +192,23 @@ class RuinAndRecreate:
             costs, pos_i, pos_j = costs[keep], pos_i[keep], pos_j[keep]
             if pending and inserted:
                 # only vehicle v changed: refresh its column (it is in use now, so no fixed cost)
-                c, i, j = batch_insertions(_one_vehicle(snaps, v), self.requests[pending], problem.travel_time,
+                c, i, j = batch_insertions(self._vehicle_snapshot(plan, v), self.requests[pending], problem.travel_time,
                                            problem.travel_cost, self.delay_weight)
                 costs[:, v] = c[:, 0]
                 pos_i[:, v] = i[:, 0]
                 pos_j[:, v] = j[:, 0]
         return plan, rejected
+
+    def _vehicle_snapshot(self, plan: Plan, v: int):
+        """The snapshot of vehicle ``v`` alone (one column of the cost table is refreshed from it)."""
+        from routing.darp.snapshot import VehicleSnapshots, route_snapshots
+
+        a = route_snapshots(self.problem, [plan.routes[v]], [v])
+        return VehicleSnapshots(
+            start_location=self._v_start_location[v:v + 1], start_time=self._v_start_time[v:v + 1],
+            seat_capacity=self._v_seat_capacity[v:v + 1], wheelchair_capacity=self._v_wheelchair_capacity[v:v + 1],
+            end_location=self._v_end_location[v:v + 1], end_latest=self._v_end_latest[v:v + 1],
+            max_duration=self._v_max_duration[v:v + 1], **a)
 
     # ------------------------------------------------------------------ search
     def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None) -> Plan:
@@ -186,7 +228,7 @@ class RuinAndRecreate:
         t_end = t0 * 0.002
         total = max(deadline - start_clock, 1e-3)
         q_min = min(3, n_free)
-        q_max = max(q_min, min(int(0.35 * n_free) + 1, 40))
+        q_max = max(q_min, min(int(Q_MAX_SHARE * n_free) + 1, Q_MAX_CAP))
         it = 0
         last_best = 0
         while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
