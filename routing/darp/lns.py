@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.darp.insertion import NewRequest, batch_insertions, insert_into_route
-from routing.darp.problem import DarpProblem, Plan
+from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
 from routing.darp.recreate import problem_arrays, recreate_kernel
 from routing.darp.snapshot import build_snapshots
 
@@ -64,6 +64,13 @@ class RuinAndRecreate:
                             + np.abs(mid_p[:, None] - mid_p[None, :]) + np.abs(mid_d[:, None] - mid_d[None, :]))
         self.stats = LnsStats()
         self._p_arrays = problem_arrays(problem)
+        self._code_location = np.empty(2 * problem.request_count, dtype=np.int64)
+        self._code_location[0::2] = problem.pickup_location
+        self._code_location[1::2] = problem.dropoff_location
+        self._cost = problem.travel_cost
+        self._start = np.asarray(problem.start_location, dtype=np.int64)
+        self._end = np.asarray(problem.end_location, dtype=np.int64)
+        self._penalty = np.where(problem.rejection_penalty == MUST_SERVE, _UNSERVED_MUST, problem.rejection_penalty)
         self._v_start_location = np.asarray(problem.start_location, dtype=np.int32)
         self._v_start_time = np.asarray(problem.start_time, dtype=np.int64)
         self._v_seat_capacity = np.asarray(problem.seat_capacity, dtype=np.int32)
@@ -74,7 +81,23 @@ class RuinAndRecreate:
 
     # ------------------------------------------------------------------ objective
     def objective(self, plan: Plan) -> int:
-        return plan.objective(self.problem, self.vehicle_fixed_cost, _UNSERVED_MUST)
+        """``plan.objective`` with unserved must-serve requests at a huge cost (numpy, no Python loop
+        over stops)."""
+        problem = self.problem
+        total = 0
+        served = np.zeros(problem.request_count, dtype=bool)
+        used = 0
+        for v, route in enumerate(plan.routes):
+            if not route:
+                continue
+            used += 1
+            codes = np.asarray(route, dtype=np.int64)
+            served[codes // 2] = True
+            locs = self._code_location[codes]
+            total += int(self._cost[self._start[v], locs[0]]) + int(self._cost[locs[:-1], locs[1:]].sum())
+            if self._end[v] >= 0:
+                total += int(self._cost[locs[-1], self._end[v]])
+        return total + self.vehicle_fixed_cost * used + int(self._penalty[~served].sum())
 
     # ------------------------------------------------------------------ ruin
     def _served(self, plan: Plan) -> np.ndarray:
@@ -92,33 +115,39 @@ class RuinAndRecreate:
         return list(self.rng.choice(served, size=q, replace=False))
 
     def _pick_related(self, served, q):
-        seed = int(self.rng.choice(served))
-        chosen = [seed]
-        candidates = [int(r) for r in served if r != seed]
-        while len(chosen) < q and candidates:
-            ref = int(self.rng.choice(chosen))
-            order = sorted(candidates, key=lambda r: self.relatedness[ref, r])
-            k = int(len(order) * self.rng.random() ** 4)
-            chosen.append(order[k])
-            candidates.remove(order[k])
+        """Shaw removal: a random seed, then requests related to one already chosen (randomised rank)."""
+        served = np.asarray(served, dtype=np.int64)
+        first = int(self.rng.integers(len(served)))
+        chosen = [int(served[first])]
+        candidates = np.delete(served, first)
+        while len(chosen) < q and len(candidates):
+            ref = chosen[int(self.rng.integers(len(chosen)))]
+            order = np.argsort(self.relatedness[ref, candidates], kind="stable")
+            k = int(order[int(len(order) * self.rng.random() ** 4)])
+            chosen.append(int(candidates[k]))
+            candidates = np.delete(candidates, k)
         return chosen
 
     def _pick_worst(self, plan: Plan, served, q):
-        cost = self.problem.travel_cost
-        saving = {}
+        """Worst removal: requests whose stops save the most driving when left out (randomised rank)."""
+        saving = np.zeros(self.problem.request_count, dtype=np.int64)
+        cost = self._cost
         for v, route in enumerate(plan.routes):
-            locs = [int(self.problem.start_location[v])] + [self.problem.stop_location(s) for s in route]
-            end = int(self.problem.end_location[v])
-            locs.append(end)  # -1 for an open end: the last stop then saves only its incoming leg
-            for pos, s in enumerate(route):
-                a, b, c = locs[pos], locs[pos + 1], locs[pos + 2]
-                rest = int(cost[b, c] - cost[a, c]) if c >= 0 else 0
-                saving[s // 2] = saving.get(s // 2, 0) + int(cost[a, b]) + rest
-        order = sorted((int(r) for r in served), key=lambda r: -saving.get(r, 0))
+            if not route:
+                continue
+            codes = np.asarray(route, dtype=np.int64)
+            locs = np.concatenate(([self._start[v]], self._code_location[codes], [self._end[v]]))
+            a, b, c = locs[:-2], locs[1:-1], locs[2:]
+            open_end = c < 0
+            c_safe = np.where(open_end, b, c)
+            rest = np.where(open_end, 0, cost[b, c_safe] - cost[a, c_safe])
+            np.add.at(saving, codes // 2, cost[a, b] + rest)
+        served = np.asarray(served, dtype=np.int64)
+        order = list(served[np.argsort(-saving[served], kind="stable")])
         chosen = []
         while len(chosen) < q and order:
             k = int(len(order) * self.rng.random() ** 3)
-            chosen.append(order.pop(k))
+            chosen.append(int(order.pop(k)))
         return chosen
 
     def _pick_route(self, plan: Plan):
