@@ -23,9 +23,18 @@ from routing.darp.snapshot import build_snapshots
 #: Simulated annealing starts out accepting a plan this much (relative) worse with probability 1/2.
 START_WORSENING = 0.01
 #: Iterations without a new best plan after which the search goes back to the best plan.
-RESTART_AFTER = 400
+RESTART_AFTER = 10**9
 #: What an unserved must-serve request costs while searching, so any plan that places it wins.
 _UNSERVED_MUST = 10**15
+#: Removal operators (chosen by adaptive weights) and insertion operators as (regret k, noise).
+REMOVALS = ("random", "related", "worst", "route")
+INSERTIONS = ((0, 0.0), (0, 0.1), (2, 0.0), (2, 0.1), (3, 0.0))
+#: Adaptive weights: scores for a new best / better than current / accepted new plan, the reaction
+#: factor, the segment length in iterations and the least weight (no operator dies out).
+SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
+REACTION = 0.1
+SEGMENT = 100
+MIN_WEIGHT = 0.05
 #: Largest number of requests removed per iteration: this share of the requests, at most the cap.
 Q_MAX_SHARE = 0.35
 Q_MAX_CAP = 40
@@ -160,8 +169,11 @@ class RuinAndRecreate:
         return [s // 2 for s in plan.routes[v] if s % 2 == 0]
 
     # ------------------------------------------------------------------ recreate
-    def recreate(self, plan: Plan, pending, *, regret: bool, noise: float) -> tuple[Plan, list[int]]:
+    def recreate(self, plan: Plan, pending, *, regret: int, noise: float) -> tuple[Plan, list[int]]:
         """Insert ``pending`` into ``plan``; returns the plan and the requests left out.
+
+        ``regret``: 0 or 1 greedy (cheapest first), 2 regret-2, 3 regret-3; ``noise``: relative
+        random change of every insertion cost.
 
         One numba call (:func:`routing.darp.recreate.recreate_kernel`); :meth:`recreate_reference`
         is its plain-Python twin (the same plan when ``noise`` is 0)."""
@@ -175,12 +187,12 @@ class RuinAndRecreate:
         empty_cost = float(self.vehicle_fixed_cost)
         rejected = recreate_kernel(problem.travel_time, problem.travel_cost, self.requests, self.delay_weight,
                                    self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
-                                   routes, lengths, pending, bool(regret), float(noise),
+                                   routes, lengths, pending, int(regret), float(noise),
                                    int(self.rng.integers(2**31 - 1)), empty_cost)
         out = Plan([routes[v, :lengths[v]].tolist() for v in range(len(lengths))])
         return out, [int(r) for r in rejected]
 
-    def recreate_reference(self, plan: Plan, pending, *, regret: bool, noise: float) -> tuple[Plan, list[int]]:
+    def recreate_reference(self, plan: Plan, pending, *, regret: int, noise: float) -> tuple[Plan, list[int]]:
         """Plain-Python twin of :meth:`recreate` (kept for the tests)."""
         problem = self.problem
         plan = plan.copy()
@@ -198,7 +210,7 @@ class RuinAndRecreate:
                 noisy = costs * (1.0 + noise * (self.rng.random(costs.shape) - 0.5))
             best_v = np.argmin(noisy, axis=1)
             best = noisy[np.arange(len(pending)), best_v]
-            if regret:
+            if regret >= 2:
                 if noisy.shape[1] > 1:
                     second = np.partition(noisy, 1, axis=1)[:, 1]
                 else:
@@ -260,34 +272,48 @@ class RuinAndRecreate:
         q_max = max(q_min, min(int(Q_MAX_SHARE * n_free) + 1, Q_MAX_CAP))
         it = 0
         last_best = 0
+        n_remove, n_insert = len(REMOVALS), len(INSERTIONS)
+        w_remove, w_insert = np.ones(n_remove), np.ones(n_insert)
+        s_remove, s_insert = np.zeros(n_remove), np.zeros(n_insert)
+        u_remove, u_insert = np.zeros(n_remove), np.zeros(n_insert)
+        seen = set()
         while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
             it += 1
             frac = min(1.0, (time.perf_counter() - start_clock) / total)
             temperature = t0 * (t_end / t0) ** frac
             served = self._served(current)
+            rm = int(self.rng.choice(n_remove, p=w_remove / w_remove.sum()))
+            ins = int(self.rng.choice(n_insert, p=w_insert / w_insert.sum()))
             if len(served) == 0:
                 removed = []
             else:
                 q = int(self.rng.integers(q_min, q_max + 1))
                 q = min(q, len(served))
-                move = self.rng.random()
-                if move < 0.1:
+                kind = REMOVALS[rm]
+                if kind == "route":
                     removed = self._pick_route(current)
-                elif move < 0.45:
+                elif kind == "related":
                     removed = self._pick_related(served, q)
-                elif move < 0.7:
+                elif kind == "worst":
                     removed = self._pick_worst(current, served, q)
                 else:
                     removed = self._pick_random(served, q)
             pending = list(removed) + list(current_unserved)
             self.rng.shuffle(pending)
             ruined = self._remove(current, removed)
-            regret = self.rng.random() < 0.5
-            candidate, cand_unserved = self.recreate(ruined, pending, regret=regret,
-                                                     noise=0.0 if self.rng.random() < 0.5 else 0.1)
+            regret, noise = INSERTIONS[ins]
+            candidate, cand_unserved = self.recreate(ruined, pending, regret=regret, noise=noise)
             cand_obj = self.objective(candidate)
             delta = cand_obj - current_obj
+            score = 0.0
             if delta <= 0 or self.rng.random() < math.exp(-delta / max(temperature, 1e-9)):
+                if cand_obj < best_obj:
+                    score = SCORE_BEST
+                elif delta < 0:
+                    score = SCORE_BETTER
+                elif cand_obj not in seen:
+                    score = SCORE_ACCEPTED
+                seen.add(cand_obj)
                 current, current_unserved, current_obj = candidate, cand_unserved, cand_obj
                 self.stats.accepted += 1
                 if cand_obj < best_obj:
@@ -295,6 +321,18 @@ class RuinAndRecreate:
                     self.stats.improvements += 1
                     self.stats.seconds_to_best = time.perf_counter() - start_clock
                     last_best = it
+            s_remove[rm] += score
+            s_insert[ins] += score
+            u_remove[rm] += 1
+            u_insert[ins] += 1
+            if it % SEGMENT == 0:
+                # adaptive weights (Ropke & Pisinger 2006): blend in each operator's mean score
+                for w, sc, u in ((w_remove, s_remove, u_remove), (w_insert, s_insert, u_insert)):
+                    used = u > 0
+                    w[used] = (1 - REACTION) * w[used] + REACTION * sc[used] / u[used]
+                    np.maximum(w, MIN_WEIGHT, out=w)
+                    sc[:] = 0
+                    u[:] = 0
             if it - last_best > RESTART_AFTER:
                 current, current_unserved, current_obj = best.copy(), list(best_unserved), best_obj
                 last_best = it

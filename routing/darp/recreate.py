@@ -54,9 +54,9 @@ def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheel
     """Insert the requests ``pending`` (indices into ``reqs``) into ``routes`` (``[V, cap]`` stop codes,
     ``lengths[v]`` used), in place; returns the requests that found no place, in the order met.
 
-    Each step places the request with the cheapest insertion (greedy) or the largest regret-2 (the
-    second-best vehicle's cost minus the best's; requests with no place at all go first, those with
-    one place next), with costs multiplied by ``1 + noise * (u - 0.5)``, ``u`` uniform. An empty
+    Each step places the request with the cheapest insertion (``regret`` < 2: greedy) or the largest
+    regret-``regret`` (2 or 3: the second- and third-best vehicles' costs minus the best's; requests
+    with no place at all go first, then those with fewer places), with costs multiplied by ``1 + noise * (u - 0.5)``, ``u`` uniform. An empty
     vehicle's insertions cost ``empty_cost`` more (fixed cost per used vehicle).
     """
     np.random.seed(seed)
@@ -99,24 +99,33 @@ def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheel
             best = np.inf
             best_v = 0
             second = np.inf
+            third = np.inf
             for v in range(V):
                 c = costs[k, v]
                 if noise > 0.0:
                     c = c * (1.0 + noise * (np.random.random() - 0.5))
                 noisy[v] = c
                 if c < best:
+                    third = second
                     second = best
                     best = c
                     best_v = v
                 elif c < second:
+                    third = second
                     second = c
-            if regret:
+                elif c < third:
+                    third = c
+            if regret >= 2:
                 if np.isinf(best):
                     score = np.inf
                 elif np.isinf(second):
                     score = 1e17 - 1e-9 * best
-                else:
+                elif regret == 2:
                     score = (second - best) - 1e-9 * best
+                elif np.isinf(third):
+                    score = 1e16 + (second - best) - 1e-9 * best
+                else:
+                    score = (second - best) + (third - best) - 1e-9 * best
                 if chosen < 0 or score > chosen_score:
                     chosen, chosen_v, chosen_score = k, best_v, score
             else:
