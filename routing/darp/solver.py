@@ -25,7 +25,7 @@ from routing.darp.result import SolveResult
 log = logging.getLogger(__name__)
 
 #: Share of the time limit given to ruin-and-recreate; OR-Tools gets the rest.
-LNS_SHARE = 0.5
+LNS_SHARE = 0.7
 #: Penalty that stands in for "must be served" while OR-Tools completes a partial plan.
 _MISSING_PENALTY = 10**11
 
