@@ -1,10 +1,12 @@
 """Ruin-and-recreate around the insertion kernel (adaptive large neighbourhood search).
 
-Each iteration removes a few requests (random, worst-placed, related in space and time, or a whole
-route) and puts them back with regret-2 or noisy greedy insertion through the numba kernel, so
-every plan it visits keeps every constraint by construction. Acceptance follows simulated
-annealing with a temperature that falls with the time used; the best plan seen is returned.
-Parameters are the same for every instance.
+Each iteration removes a few requests (random, worst-placed, Shaw-related in space and time, or a
+whole route) and puts them back with greedy, noisy greedy, regret-2 or regret-3 insertion; the
+operators are drawn by adaptive weights that follow how often each found a new best, a better or a
+new accepted plan (Ropke & Pisinger 2006). The whole recreate step is one numba call
+(:mod:`routing.darp.recreate`) around the insertion kernel, so every plan it visits keeps every
+constraint by construction. Acceptance follows simulated annealing with a temperature that falls
+with the time used; the best plan seen is returned. Parameters are the same for every instance.
 """
 
 from __future__ import annotations
@@ -338,25 +340,3 @@ class RuinAndRecreate:
                 last_best = it
         self.stats.iterations += it
         return best
-
-
-_PER_VEHICLE = frozenset((
-    "start_location", "start_time", "start_departure", "start_seats", "start_wheelchairs", "seat_capacity",
-    "wheelchair_capacity", "end_location", "end_latest", "max_duration", "end_time"))
-
-
-def _one_vehicle(snaps, v: int):
-    """A snapshot holding only vehicle ``v`` (so one column of the cost table can be refreshed)."""
-    from routing.darp.snapshot import VehicleSnapshots
-
-    lo, hi = int(snaps.stop_ptr[v]), int(snaps.stop_ptr[v + 1])
-    fields = {}
-    for name in VehicleSnapshots.__dataclass_fields__:
-        a = getattr(snaps, name)
-        if name == "stop_ptr":
-            fields[name] = np.array([0, hi - lo], dtype=np.int64)
-        elif name in _PER_VEHICLE:
-            fields[name] = a[v:v + 1]
-        else:
-            fields[name] = a[lo:hi]
-    return VehicleSnapshots(**fields)

@@ -56,8 +56,9 @@ def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheel
 
     Each step places the request with the cheapest insertion (``regret`` < 2: greedy) or the largest
     regret-``regret`` (2 or 3: the second- and third-best vehicles' costs minus the best's; requests
-    with no place at all go first, then those with fewer places), with costs multiplied by ``1 + noise * (u - 0.5)``, ``u`` uniform. An empty
-    vehicle's insertions cost ``empty_cost`` more (fixed cost per used vehicle).
+    with no place at all go first, then those with fewer places), with costs multiplied by
+    ``1 + noise * (u - 0.5)``, ``u`` uniform. An empty vehicle's insertions cost ``empty_cost`` more
+    (fixed cost per used vehicle).
     """
     np.random.seed(seed)
     V = len(lengths)
