@@ -37,6 +37,8 @@ SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 REACTION = 0.1
 SEGMENT = 100
 MIN_WEIGHT = 0.05
+#: Iterations a plan with must-serve requests in the bank may stay current (vehicle minimisation).
+BANK_PATIENCE = 2000
 #: Largest number of requests removed per iteration: this share of the requests, at most the cap.
 Q_MAX_SHARE = 0.35
 Q_MAX_CAP = 40
@@ -81,6 +83,8 @@ class RuinAndRecreate:
         self._cost = problem.travel_cost
         self._start = np.asarray(problem.start_location, dtype=np.int64)
         self._end = np.asarray(problem.end_location, dtype=np.int64)
+        self._must = problem.rejection_penalty == MUST_SERVE
+        self._bank_penalty: int | None = None
         self._penalty = np.where(problem.rejection_penalty == MUST_SERVE, _UNSERVED_MUST, problem.rejection_penalty)
         self._v_start_location = np.asarray(problem.start_location, dtype=np.int32)
         self._v_start_time = np.asarray(problem.start_time, dtype=np.int64)
@@ -94,6 +98,11 @@ class RuinAndRecreate:
     def objective(self, plan: Plan) -> int:
         """``plan.objective`` with unserved must-serve requests at a huge cost (numpy, no Python loop
         over stops)."""
+        return self._objectives(plan)[0]
+
+    def _objectives(self, plan: Plan) -> tuple[int, int]:
+        """(:meth:`objective`, the search objective): the search prices an unserved must-serve request
+        at ``self._bank_penalty`` instead (request bank; see :meth:`run`)."""
         problem = self.problem
         total = 0
         served = np.zeros(problem.request_count, dtype=bool)
@@ -108,7 +117,14 @@ class RuinAndRecreate:
             total += int(self._cost[self._start[v], locs[0]]) + int(self._cost[locs[:-1], locs[1:]].sum())
             if self._end[v] >= 0:
                 total += int(self._cost[locs[-1], self._end[v]])
-        return total + self.vehicle_fixed_cost * used + int(self._penalty[~served].sum())
+        base = total + self.vehicle_fixed_cost * used
+        missing = ~served
+        true = base + int(self._penalty[missing].sum())
+        if self._bank_penalty is None:
+            return true, true
+        must = int((missing & self._must).sum())
+        other = int(self._penalty[missing & ~self._must].sum())
+        return true, base + other + must * self._bank_penalty
 
     # ------------------------------------------------------------------ ruin
     def _served(self, plan: Plan) -> np.ndarray:
@@ -171,11 +187,13 @@ class RuinAndRecreate:
         return [s // 2 for s in plan.routes[v] if s % 2 == 0]
 
     # ------------------------------------------------------------------ recreate
-    def recreate(self, plan: Plan, pending, *, regret: int, noise: float) -> tuple[Plan, list[int]]:
+    def recreate(self, plan: Plan, pending, *, regret: int, noise: float,
+                 new_vehicles: bool = True) -> tuple[Plan, list[int]]:
         """Insert ``pending`` into ``plan``; returns the plan and the requests left out.
 
         ``regret``: 0 or 1 greedy (cheapest first), 2 regret-2, 3 regret-3; ``noise``: relative
-        random change of every insertion cost.
+        random change of every insertion cost; ``new_vehicles`` False: no request goes into an
+        empty vehicle.
 
         One numba call (:func:`routing.darp.recreate.recreate_kernel`); :meth:`recreate_reference`
         is its plain-Python twin (the same plan when ``noise`` is 0)."""
@@ -186,7 +204,7 @@ class RuinAndRecreate:
         routes = np.zeros((len(plan.routes), cap), dtype=np.int64)
         for v, route in enumerate(plan.routes):
             routes[v, :len(route)] = route
-        empty_cost = float(self.vehicle_fixed_cost)
+        empty_cost = float(self.vehicle_fixed_cost) if new_vehicles else np.inf
         rejected = recreate_kernel(problem.travel_time, problem.travel_cost, self.requests, self.delay_weight,
                                    self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
                                    routes, lengths, pending, int(regret), float(noise),
@@ -262,9 +280,17 @@ class RuinAndRecreate:
         served0 = set(int(r) for r in plan.served_requests())
         unserved = [int(r) for r in self.free if int(r) not in served0]
         current, current_unserved = plan.copy(), unserved
-        current_obj = self.objective(current)
-        best, best_unserved, best_obj = current.copy(), list(current_unserved), current_obj
         n_free = len(self.free)
+        used0 = max(1, plan.vehicles_used())
+        if self.vehicle_fixed_cost > 0 and n_free:
+            # request bank (Ropke & Pisinger's vehicle minimisation): while searching, a must-serve
+            # request left out costs what a vehicle costs per request it carries on average, so
+            # removing a short route and placing its riders over the next iterations can pay off;
+            # meanwhile no empty vehicle is opened, and only complete plans count as best.
+            self._bank_penalty = max(1, self.vehicle_fixed_cost * used0 // n_free)
+        current_obj = self._objectives(current)[1]
+        best, best_unserved, best_obj = current.copy(), list(current_unserved), self.objective(current)
+        bank_since = None
         if n_free == 0:
             return best
         t0 = max(1.0, START_WORSENING * (plan.cost(problem) + 1) / math.log(2))
@@ -304,12 +330,14 @@ class RuinAndRecreate:
             self.rng.shuffle(pending)
             ruined = self._remove(current, removed)
             regret, noise = INSERTIONS[ins]
-            candidate, cand_unserved = self.recreate(ruined, pending, regret=regret, noise=noise)
-            cand_obj = self.objective(candidate)
+            banking = self._bank_penalty is not None and best_obj < _UNSERVED_MUST
+            candidate, cand_unserved = self.recreate(ruined, pending, regret=regret, noise=noise,
+                                                     new_vehicles=not banking)
+            cand_true, cand_obj = self._objectives(candidate)
             delta = cand_obj - current_obj
             score = 0.0
             if delta <= 0 or self.rng.random() < math.exp(-delta / max(temperature, 1e-9)):
-                if cand_obj < best_obj:
+                if cand_true < best_obj:
                     score = SCORE_BEST
                 elif delta < 0:
                     score = SCORE_BETTER
@@ -318,8 +346,8 @@ class RuinAndRecreate:
                 seen.add(cand_obj)
                 current, current_unserved, current_obj = candidate, cand_unserved, cand_obj
                 self.stats.accepted += 1
-                if cand_obj < best_obj:
-                    best, best_unserved, best_obj = candidate.copy(), list(cand_unserved), cand_obj
+                if cand_true < best_obj:
+                    best, best_unserved, best_obj = candidate.copy(), list(cand_unserved), cand_true
                     self.stats.improvements += 1
                     self.stats.seconds_to_best = time.perf_counter() - start_clock
                     last_best = it
@@ -335,8 +363,18 @@ class RuinAndRecreate:
                     np.maximum(w, MIN_WEIGHT, out=w)
                     sc[:] = 0
                     u[:] = 0
+            if banking and cand_true >= _UNSERVED_MUST and current is candidate:
+                bank_since = it if bank_since is None else bank_since
+            elif current is candidate:
+                bank_since = None
+            if bank_since is not None and it - bank_since > BANK_PATIENCE:
+                # the bank did not empty: back to the best complete plan
+                current, current_unserved = best.copy(), list(best_unserved)
+                current_obj = self._objectives(current)[1]
+                bank_since = None
             if it - last_best > RESTART_AFTER:
-                current, current_unserved, current_obj = best.copy(), list(best_unserved), best_obj
+                current, current_unserved = best.copy(), list(best_unserved)
+                current_obj = self._objectives(current)[1]
                 last_best = it
         self.stats.iterations += it
         return best
