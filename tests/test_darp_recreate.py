@@ -10,6 +10,7 @@ import pytest
 from routing.darp.checker import check_plan
 from routing.darp.construct import initial_plan
 from routing.darp.lns import INSERTIONS, RuinAndRecreate
+from routing.darp.problem import NO_LIMIT, DarpProblem, Plan
 from test_darp_insertion import random_problem
 
 
@@ -67,3 +68,24 @@ def test_alns_never_returns_a_worse_plan(seed):
     assert lns.objective(best) <= lns.objective(plan)
     if not rejected:
         assert check_plan(problem, best).feasible
+
+
+def test_with_a_fixed_cost_per_vehicle_the_request_bank_merges_routes_and_keeps_every_request():
+    # three requests on a line that one vehicle can carry one after the other, started one per vehicle
+    x = np.arange(7)
+    tt = np.abs(x[:, None] - x[None, :]) * 10
+    n = 3
+    problem = DarpProblem(
+        travel_time=tt, pickup_location=[1, 3, 5], dropoff_location=[2, 4, 6], seats=[1] * n, wheelchairs=[0] * n,
+        pickup_earliest=[0] * n, pickup_latest=[5000] * n, dropoff_earliest=[0] * n, dropoff_latest=[5000] * n,
+        max_ride_time=[1000] * n, pickup_service=[0] * n, dropoff_service=[0] * n, onboard_vehicle=[-1] * n,
+        pickup_begin=[0] * n, rejection_penalty=[-1] * n, start_location=[0] * 3, end_location=[0] * 3,
+        start_time=[0] * 3, end_latest=[10000] * 3, seat_capacity=[1] * 3, wheelchair_capacity=[0] * 3,
+        max_duration=[NO_LIMIT] * 3)
+    start = Plan([[0, 1], [2, 3], [4, 5]])
+    assert check_plan(problem, start).feasible
+    lns = RuinAndRecreate(problem, seed=0, vehicle_fixed_cost=10_000)
+    best = lns.run(start, time.perf_counter() + 60, max_iterations=300)
+    assert check_plan(problem, best).feasible
+    assert best.vehicles_used() == 1
+    assert lns.objective(best) < lns.objective(start)

@@ -188,12 +188,12 @@ class RuinAndRecreate:
 
     # ------------------------------------------------------------------ recreate
     def recreate(self, plan: Plan, pending, *, regret: int, noise: float,
-                 new_vehicles: bool = True) -> tuple[Plan, list[int]]:
+                 max_new: int = -1) -> tuple[Plan, list[int]]:
         """Insert ``pending`` into ``plan``; returns the plan and the requests left out.
 
         ``regret``: 0 or 1 greedy (cheapest first), 2 regret-2, 3 regret-3; ``noise``: relative
-        random change of every insertion cost; ``new_vehicles`` False: no request goes into an
-        empty vehicle.
+        random change of every insertion cost; ``max_new`` >= 0: at most that many empty
+        vehicles get requests (-1: any number).
 
         One numba call (:func:`routing.darp.recreate.recreate_kernel`); :meth:`recreate_reference`
         is its plain-Python twin (the same plan when ``noise`` is 0)."""
@@ -204,11 +204,11 @@ class RuinAndRecreate:
         routes = np.zeros((len(plan.routes), cap), dtype=np.int64)
         for v, route in enumerate(plan.routes):
             routes[v, :len(route)] = route
-        empty_cost = float(self.vehicle_fixed_cost) if new_vehicles else np.inf
+        empty_cost = float(self.vehicle_fixed_cost)
         rejected = recreate_kernel(problem.travel_time, problem.travel_cost, self.requests, self.delay_weight,
                                    self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
                                    routes, lengths, pending, int(regret), float(noise),
-                                   int(self.rng.integers(2**31 - 1)), empty_cost)
+                                   int(self.rng.integers(2**31 - 1)), empty_cost, int(max_new))
         out = Plan([routes[v, :lengths[v]].tolist() for v in range(len(lengths))])
         return out, [int(r) for r in rejected]
 
@@ -286,7 +286,7 @@ class RuinAndRecreate:
             # request bank (Ropke & Pisinger's vehicle minimisation): while searching, a must-serve
             # request left out costs what a vehicle costs per request it carries on average, so
             # removing a short route and placing its riders over the next iterations can pay off;
-            # meanwhile no empty vehicle is opened, and only complete plans count as best.
+            # meanwhile plans use at most one vehicle less than the best one, and only complete plans count as best.
             self._bank_penalty = max(1, self.vehicle_fixed_cost * used0 // n_free)
         current_obj = self._objectives(current)[1]
         best, best_unserved, best_obj = current.copy(), list(current_unserved), self.objective(current)
@@ -331,8 +331,12 @@ class RuinAndRecreate:
             ruined = self._remove(current, removed)
             regret, noise = INSERTIONS[ins]
             banking = self._bank_penalty is not None and best_obj < _UNSERVED_MUST
+            max_new = -1
+            if banking:
+                # fewer vehicles than the best plan: at most one less in all
+                max_new = max(0, best.vehicles_used() - 1 - ruined.vehicles_used())
             candidate, cand_unserved = self.recreate(ruined, pending, regret=regret, noise=noise,
-                                                     new_vehicles=not banking)
+                                                     max_new=max_new)
             cand_true, cand_obj = self._objectives(candidate)
             delta = cand_obj - current_obj
             score = 0.0

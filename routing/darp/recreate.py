@@ -50,7 +50,7 @@ def _snapshot_and_costs(tt, cost, reqs, rows, delay_weight, p_arrays, seat_capac
 
 @njit(cache=True)
 def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheelchair_capacity,
-                    routes, lengths, pending, regret, noise, seed, empty_cost):
+                    routes, lengths, pending, regret, noise, seed, empty_cost, max_new):
     """Insert the requests ``pending`` (indices into ``reqs``) into ``routes`` (``[V, cap]`` stop codes,
     ``lengths[v]`` used), in place; returns the requests that found no place, in the order met.
 
@@ -58,7 +58,8 @@ def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheel
     regret-``regret`` (2 or 3: the second- and third-best vehicles' costs minus the best's; requests
     with no place at all go first, then those with fewer places), with costs multiplied by
     ``1 + noise * (u - 0.5)``, ``u`` uniform. An empty vehicle's insertions cost ``empty_cost`` more
-    (fixed cost per used vehicle).
+    (fixed cost per used vehicle). ``max_new`` >= 0: at most that many empty vehicles are opened
+    (the others take nothing); -1: no limit.
     """
     np.random.seed(seed)
     V = len(lengths)
@@ -85,6 +86,12 @@ def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheel
             if lengths[v] == 0:
                 for k in range(P):
                     costs[k, v] += empty_cost
+    opened = 0
+    if max_new == 0:
+        for v in range(V):
+            if lengths[v] == 0:
+                for k in range(P):
+                    costs[k, v] = np.inf
     active = np.ones(P, dtype=np.bool_)
     noisy = np.empty(V, dtype=np.float64)
     one_v = np.zeros(1, dtype=np.int64)
@@ -152,6 +159,13 @@ def recreate_kernel(tt, cost, reqs, delay_weight, p_arrays, seat_capacity, wheel
             routes[v, q + 1] = routes[v, q]
         routes[v, i] = 2 * r
         lengths[v] = n + 2
+        if n == 0 and max_new > 0:
+            opened += 1
+            if opened >= max_new:
+                for u in range(V):
+                    if lengths[u] == 0:
+                        for q in range(P):
+                            costs[q, u] = np.inf
         if left == 0:
             break
         rows = np.empty(left, dtype=np.int64)
