@@ -309,6 +309,8 @@ class RuinAndRecreate:
         while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
             it += 1
             frac = min(1.0, (time.perf_counter() - start_clock) / total)
+            if max_iterations:
+                frac = max(frac, it / max_iterations)  # the schedule also runs out with the iterations
             temperature = t0 * (t_end / t0) ** frac
             served = self._served(current)
             rm = int(self.rng.choice(n_remove, p=w_remove / w_remove.sum()))
