@@ -89,3 +89,9 @@ def test_with_a_fixed_cost_per_vehicle_the_request_bank_merges_routes_and_keeps_
     assert check_plan(problem, best).feasible
     assert best.vehicles_used() == 1
     assert lns.objective(best) < lns.objective(start)
+
+
+def test_the_optimiser_warm_up_places_its_one_request():
+    from routing.darp.lns import warm_up
+
+    warm_up()  # compiles or loads the recreate kernel; must not raise on the tiny problem

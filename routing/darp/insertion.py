@@ -379,7 +379,3 @@ def warm_up() -> None:
     best_insertions(snaps, NewRequest.from_problem(p, 0), tt)
     best_insertions(snaps, NewRequest.from_problem(p, 0), tt, prune=True)
     batch_insertions(snaps, NewRequest.from_problem(p, 0).as_array()[None, :], tt, tt)
-    # the optimiser's recreate kernel (routing.darp.recreate), with the argument types of real calls
-    from routing.darp.lns import RuinAndRecreate
-
-    RuinAndRecreate(p).recreate(Plan.empty(p), [0], regret=2, noise=0.0)

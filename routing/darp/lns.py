@@ -385,3 +385,17 @@ class RuinAndRecreate:
                 last_best = it
         self.stats.iterations += it
         return best
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the recreate kernel with the argument types of real calls."""
+    from routing.darp.problem import NO_LIMIT
+
+    tt = np.array([[0, 5], [5, 0]], dtype=np.int64)
+    p = DarpProblem(travel_time=tt, pickup_location=[0], dropoff_location=[1], seats=[1], wheelchairs=[0],
+                    pickup_earliest=[0], pickup_latest=[100], dropoff_earliest=[0], dropoff_latest=[100],
+                    max_ride_time=[50], pickup_service=[0], dropoff_service=[0], onboard_vehicle=[-1],
+                    pickup_begin=[0], rejection_penalty=[-1], start_location=[0], end_location=[0],
+                    start_time=[0], end_latest=[100], seat_capacity=[3], wheelchair_capacity=[0],
+                    max_duration=[NO_LIMIT])
+    RuinAndRecreate(p).recreate(Plan.empty(p), [0], regret=2, noise=0.0)
