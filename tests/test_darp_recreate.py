@@ -91,7 +91,7 @@ def test_with_a_fixed_cost_per_vehicle_the_request_bank_merges_routes_and_keeps_
     assert lns.objective(best) < lns.objective(start)
 
 
-def test_the_optimiser_warm_up_places_its_one_request():
+def test_the_optimiser_warm_up_runs_on_its_tiny_problem():
     from routing.darp.lns import warm_up
 
     warm_up()  # compiles or loads the recreate kernel; must not raise on the tiny problem
