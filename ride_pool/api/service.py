@@ -99,6 +99,8 @@ class Service:
         self.travel_times = TravelTimes(self.network)
         TravelTimes.warm_up()
         warm_insertion()
+        from routing.darp.lns import warm_up as warm_optimiser
+        warm_optimiser()
         state = self.store.load(self.clock())
         rules, polygon = (ServiceRules(), None) if state.area is None else \
             (ServiceRules.from_dict(state.area.rules), state.area.polygon)
