@@ -37,6 +37,21 @@ from routing.darp.problem import NO_LIMIT, DarpProblem, Plan  # noqa: E402
 from routing.darp.snapshot import build_snapshots  # noqa: E402
 
 
+def _with_promise_windows(problem: DarpProblem, plan: Plan, pe: np.ndarray):
+    """(problem, snapshots, new request) with promise windows around the planned times, as the
+    live service gives them (pickup within 20 minutes of the plan, drop-off within 30); the last
+    request is the new one, asking for a pickup at ``pe[-1]``."""
+    n_req = len(pe)
+    planned = build_snapshots(problem, plan)
+    begin = np.zeros(2 * n_req, dtype=np.int64)
+    begin[planned.stop_code] = planned.begin
+    pl = begin[0::2] + 1200
+    dl = begin[1::2] + 1800
+    pl[-1], dl[-1] = pe[-1] + 1200, 48 * 3600
+    problem = problem.replace(pickup_latest=pl, dropoff_latest=dl)
+    return problem, build_snapshots(problem, plan), NewRequest.from_problem(problem, n_req - 1)
+
+
 def make_case(seed: int, vehicles: int = 100, stops_per_vehicle: int = 10):
     """A county-sized case: vehicles with planned pickups/drop-offs over a 60 x 60 km square (seconds)."""
     rng = np.random.default_rng(seed)
@@ -67,17 +82,7 @@ def make_case(seed: int, vehicles: int = 100, stops_per_vehicle: int = 10):
             r = v * per_vehicle + k
             route += [2 * r, 2 * r + 1]
         routes.append(route)
-    plan = Plan(routes)
-    # Promise windows around the planned times, as the live service gives them (pickup within
-    # 20 minutes of the plan, drop-off within 30); the new request asks for a pickup mid-morning.
-    planned = build_snapshots(problem, plan)
-    begin = np.zeros(2 * n_req, dtype=np.int64)
-    begin[planned.stop_code] = planned.begin
-    pl = begin[0::2] + 1200
-    dl = begin[1::2] + 1800
-    pl[-1], dl[-1] = pe[-1] + 1200, 48 * 3600
-    problem = problem.replace(pickup_latest=pl, dropoff_latest=dl)
-    return problem, build_snapshots(problem, plan), NewRequest.from_problem(problem, n_req - 1)
+    return _with_promise_windows(problem, Plan(routes), pe)
 
 
 def make_state_case(seed: int, vehicles: int = 400, stops_per_vehicle: int = 10):
@@ -114,15 +119,7 @@ def make_state_case(seed: int, vehicles: int = 400, stops_per_vehicle: int = 10)
     for v in range(vehicles):
         reqs = sorted(range(v * per_vehicle, (v + 1) * per_vehicle), key=lambda r: pe[r])
         routes.append([c for r in reqs for c in (2 * r, 2 * r + 1)])
-    plan = Plan(routes)
-    planned = build_snapshots(problem, plan)
-    begin = np.zeros(2 * n_req, dtype=np.int64)
-    begin[planned.stop_code] = planned.begin
-    pl = begin[0::2] + 1200
-    dl = begin[1::2] + 1800
-    pl[-1], dl[-1] = pe[-1] + 1200, 48 * 3600
-    problem = problem.replace(pickup_latest=pl, dropoff_latest=dl)
-    return problem, build_snapshots(problem, plan), NewRequest.from_problem(problem, n_req - 1)
+    return _with_promise_windows(problem, Plan(routes), pe)
 
 
 def state_scale(cases: int, repeats: int) -> dict:
