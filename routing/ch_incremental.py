@@ -59,6 +59,19 @@ def _space(indptr, head, w, o_indptr, o_head, o_w, source, is_core, core_index, 
 
 
 @njit(cache=True)
+def _keep_on_fastest(k, t, n, best):
+    """Keep (in place, in order) the first ``n`` core entries ``k[a]`` reached at ``t[a]`` no later
+    than ``best[k[a]]``; returns how many are kept."""
+    m = 0
+    for a in range(n):
+        if t[a] <= best[k[a]]:
+            k[m] = k[a]
+            t[m] = t[a]
+            m += 1
+    return m
+
+
+@njit(cache=True)
 def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, from_core, fc_k, fc_t, fc_n, bc_k,
           bc_t, bc_n, table, table_t, mark, out_from, out_to, matrix, none):
     """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``);
@@ -86,20 +99,8 @@ def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, fro
         from_core[k, slot] = best_from[k]
     # a core node the search reached later than the core's table reaches it from another one is on
     # no fastest path (that other one's candidate is as good): drop it from the joins below
-    m = 0
-    for a in range(fc_n):
-        if fc_t[a] <= best_to[fc_k[a]]:
-            fc_k[m] = fc_k[a]
-            fc_t[m] = fc_t[a]
-            m += 1
-    fc_n = m
-    m = 0
-    for a in range(bc_n):
-        if bc_t[a] <= best_from[bc_k[a]]:
-            bc_k[m] = bc_k[a]
-            bc_t[m] = bc_t[a]
-            m += 1
-    bc_n = m
+    fc_n = _keep_on_fastest(fc_k, fc_t, fc_n, best_to)
+    bc_n = _keep_on_fastest(bc_k, bc_t, bc_n, best_from)
     for i in range(len(used)):
         out_from[i] = UNREACHABLE
         out_to[i] = UNREACHABLE
