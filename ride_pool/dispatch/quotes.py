@@ -107,8 +107,9 @@ class QuoteDesk:
         if not np.any(~t.ended & (t.seat_capacity >= seats) & (t.wheelchair_capacity >= request.wheelchairs)):
             return reject(RejectCause.NO_VEHICLE_FITS, msg("no_vehicle_fits", passengers=request.passengers,
                                                            wheelchairs=request.wheelchairs))
-        if request.needs and not any(fits(request.needs, f) for f, ended in zip(plans.slot_features(), t.ended)
-                                     if not ended):
+        # each vehicle's features, once per quote (the alternatives below use them again)
+        features = plans.slot_features() if request.needs else []
+        if request.needs and not any(fits(request.needs, f) for f, ended in zip(features, t.ended) if not ended):
             # no vehicle in service has what the rider needs: another time would not help
             return reject(RejectCause.NO_VEHICLE_FITS, msg("no_vehicle_for_needs", needs=NeedList(request.needs)))
         ps = r.pickup_service_s(request.wheelchairs, request.needs)
@@ -134,7 +135,7 @@ class QuoteDesk:
                 continue
             new = NewRequest(so, sd, seats, request.wheelchairs, pe, pl, pe, dl, max_ride, ps, ds)
             ins = best_insertions(snaps, new, M, M, delay_weight=r.delay_weight, prune=True)
-            mask_unfit(ins.cost, request.needs, plans.slot_features() if request.needs else [])
+            mask_unfit(ins.cost, request.needs, features)
             v = ins.best_vehicle
             if v < 0:
                 continue
