@@ -11,6 +11,7 @@ import { el } from "/static/js/dom.js";
 import { formatDay, formatTime, t } from "/static/js/i18n.js";
 import { $, announce, callerText, clearMessages, localInput, showError } from "/static/js/ops/common.js";
 import { connectionWarning } from "/static/js/connection.js";
+import { euros } from "/static/js/trip-form.js";
 
 let bookings = [];          // the open bookings (live)
 let desk = null;            // search results, or null while the open bookings are shown
@@ -104,9 +105,7 @@ function openRow(b) {
     el("td", {}, b.destination.name),
     el("td", {}, b.wheelchairs ? `${b.passengers} (♿ ${b.wheelchairs})` : String(b.passengers),
       b.needs && b.needs.length ? el("div", { class: "small needs" }, b.needs.map((n) => t(`ops.need.${n}`)).join(", ")) : null,
-      b.fare_cents !== null && b.fare_cents !== undefined ? el("div", { class: "small fare" },
-        new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "de-DE",
-          { style: "currency", currency: "EUR" }).format(b.fare_cents / 100)) : null),
+      b.fare_cents !== null && b.fare_cents !== undefined ? el("div", { class: "small fare" }, euros(b.fare_cents)) : null),
     el("td", { class: b.vehicle ? "" : "warning" }, vehicle,
       b.pinned ? el("span", { class: "badge", "data-pinned": "true", title: t("ops.bookings.pinned_title") },
         t("ops.bookings.pinned")) : null),
