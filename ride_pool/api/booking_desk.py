@@ -45,6 +45,13 @@ class DeskRowOut(BaseModel):
     cause_text: str | None
 
 
+def _in_words(prefix: str, value: str) -> str:
+    """``value`` (a status, channel or cause code) in the request's language from the catalogue
+    entry ``prefix + value``; the code itself where the catalogue has none."""
+    key = prefix + value
+    return render(msg(key)) if key in CATALOGUE else value
+
+
 def _rows(service: Service, q: str, status: str | None, day: str | None, limit: int) -> list[DeskRowOut]:
     if status and status not in STATUSES:
         raise HTTPException(422, detail={"code": "invalid_request", "message": msg(
@@ -65,18 +72,14 @@ def _rows(service: Service, q: str, status: str | None, day: str | None, limit: 
         flush()
     out = []
     for r in search(service.engine, q=q, status=status or None, day=span, limit=limit):
-        key = "status_" + r.status
-        cause_key = "cause_" + (r.cause or "")
         out.append(DeskRowOut(
-            booking_id=r.booking_id, status=r.status,
-            status_text=render(msg(key)) if key in CATALOGUE else r.status,
+            booking_id=r.booking_id, status=r.status, status_text=_in_words("status_", r.status),
             pickup_earliest=iso(r.time).isoformat(),
             pickup_latest=iso(r.pickup_latest).isoformat() if r.pickup_latest else None, rider_id=r.rider_id,
             rider_name=r.rider_name, rider_email=r.rider_email, caller_name=r.caller_name,
             caller_phone=r.caller_phone, origin=r.origin, destination=r.destination, passengers=r.passengers,
-            vehicle=r.vehicle, channel=r.channel, cause=r.cause,
-            channel_text=render(msg("channel_" + r.channel)) if "channel_" + r.channel in CATALOGUE else r.channel,
-            cause_text=(render(msg(cause_key)) if cause_key in CATALOGUE else r.cause) if r.cause else None))
+            vehicle=r.vehicle, channel=r.channel, cause=r.cause, channel_text=_in_words("channel_", r.channel),
+            cause_text=_in_words("cause_", r.cause) if r.cause else None))
     return out
 
 
