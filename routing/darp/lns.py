@@ -7,6 +7,11 @@ new accepted plan (Ropke & Pisinger 2006). The whole recreate step is one numba 
 (:mod:`routing.darp.recreate`) around the insertion kernel, so every plan it visits keeps every
 constraint by construction. Acceptance follows simulated annealing with a temperature that falls
 with the time used; the best plan seen is returned. Parameters are the same for every instance.
+
+The current plan lives in route arrays and the ruin step is numba too (:mod:`routing.darp.ruin`),
+so an iteration is two or three kernel calls. When vehicles have a fixed cost (Li & Lim: fewest
+vehicles first), the search runs in three phases, each with its own cooling: distance alone with
+vehicles free, the request bank to empty routes, then distance at the vehicle count reached.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 from routing.darp.insertion import NewRequest, batch_insertions, insert_into_route
 from routing.darp.problem import MUST_SERVE, DarpProblem, Plan
 from routing.darp.recreate import problem_arrays, recreate_kernel
+from routing.darp.ruin import remove_requests, route_totals, served_free, shaw_pick, worst_pick
 from routing.darp.snapshot import build_snapshots
 
 #: Simulated annealing starts out accepting a plan this much (relative) worse with probability 1/2.
@@ -38,8 +44,17 @@ SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
 REACTION = 0.1
 SEGMENT = 100
 MIN_WEIGHT = 0.05
-#: Iterations a plan with must-serve requests in the bank may stay current (vehicle minimisation).
+#: Iterations a plan with must-serve requests in the bank may stay current (vehicle minimisation),
+#: and the share of the search time one such attempt may take at most.
 BANK_PATIENCE = 2000
+BANK_ATTEMPT_SHARE = 0.1
+#: Phases when vehicles have a fixed cost, as the share of the search (time or iterations) at which
+#: each ends: distance alone with vehicles free ("spread"), then the request bank, then distance at
+#: the vehicle count reached. With the bank alone until the end, Li & Lim's wide-window instances
+#: ended 27-38 % above the best-known distance; from the bank's plans, distance search stayed 26 %
+#: above on lrc203, where distance alone with vehicles free finds the best-known plan.
+SPREAD_END = 0.3
+BANK_END = 0.6
 #: Largest number of requests removed per iteration: this share of the requests, at most the cap.
 Q_MAX_SHARE = 0.35
 Q_MAX_CAP = 40
@@ -86,6 +101,9 @@ class RuinAndRecreate:
         self._end = np.asarray(problem.end_location, dtype=np.int64)
         self._must = problem.rejection_penalty == MUST_SERVE
         self._bank_penalty: int | None = None
+        #: what a used vehicle costs the search (the true fixed cost, or less once the vehicle count
+        #: is settled: see :meth:`run`)
+        self._search_vehicle_cost = self.vehicle_fixed_cost
         self._penalty = np.where(problem.rejection_penalty == MUST_SERVE, _UNSERVED_MUST, problem.rejection_penalty)
         self._v_start_location = np.asarray(problem.start_location, dtype=np.int32)
         self._v_start_time = np.asarray(problem.start_time, dtype=np.int64)
@@ -102,30 +120,22 @@ class RuinAndRecreate:
         return self._objectives(plan)[0]
 
     def _objectives(self, plan: Plan) -> tuple[int, int]:
-        """(:meth:`objective`, the search objective): the search prices an unserved must-serve request
-        at ``self._bank_penalty`` instead (request bank; see :meth:`run`)."""
-        problem = self.problem
-        total = 0
-        served = np.zeros(problem.request_count, dtype=bool)
-        used = 0
-        for v, route in enumerate(plan.routes):
-            if not route:
-                continue
-            used += 1
-            codes = np.asarray(route, dtype=np.int64)
-            served[codes // 2] = True
-            locs = self._code_location[codes]
-            total += int(self._cost[self._start[v], locs[0]]) + int(self._cost[locs[:-1], locs[1:]].sum())
-            if self._end[v] >= 0:
-                total += int(self._cost[locs[-1], self._end[v]])
-        base = total + self.vehicle_fixed_cost * used
+        """(:meth:`objective`, the search objective): the search prices a used vehicle at
+        ``self._search_vehicle_cost`` and an unserved must-serve request at ``self._bank_penalty``
+        (request bank; see :meth:`run`)."""
+        return self._array_objectives(*self._to_arrays(plan))
+
+    def _price(self, total: int, used: int, served: np.ndarray) -> tuple[int, int]:
+        """(true, search) objective of a plan with driving cost ``total``, ``used`` vehicles and
+        requests ``served``."""
         missing = ~served
-        true = base + int(self._penalty[missing].sum())
+        true = total + self.vehicle_fixed_cost * used + int(self._penalty[missing].sum())
+        search_base = total + self._search_vehicle_cost * used
         if self._bank_penalty is None:
-            return true, true
+            return true, search_base + int(self._penalty[missing].sum())
         must = int((missing & self._must).sum())
         other = int(self._penalty[missing & ~self._must].sum())
-        return true, base + other + must * self._bank_penalty
+        return true, search_base + other + must * self._bank_penalty
 
     # ------------------------------------------------------------------ ruin
     def _served(self, plan: Plan) -> np.ndarray:
@@ -138,54 +148,6 @@ class RuinAndRecreate:
             gone.add(2 * int(r))
             gone.add(2 * int(r) + 1)
         return Plan([[s for s in route if s not in gone] for route in plan.routes])
-
-    def _pick_random(self, served, q):
-        return list(self.rng.choice(served, size=q, replace=False))
-
-    def _pick_related(self, served, q):
-        """Shaw removal: a random seed, then requests related to one already chosen (randomised rank)."""
-        served = np.asarray(served, dtype=np.int64)
-        first = int(self.rng.integers(len(served)))
-        chosen = [int(served[first])]
-        candidates = np.delete(served, first)
-        while len(chosen) < q and len(candidates):
-            ref = chosen[int(self.rng.integers(len(chosen)))]
-            order = np.argsort(self.relatedness[ref, candidates], kind="stable")
-            k = int(order[int(len(order) * self.rng.random() ** 4)])
-            chosen.append(int(candidates[k]))
-            candidates = np.delete(candidates, k)
-        return chosen
-
-    def _pick_worst(self, plan: Plan, served, q):
-        """Worst removal: requests whose stops save the most driving when left out (randomised rank)."""
-        saving = np.zeros(self.problem.request_count, dtype=np.int64)
-        cost = self._cost
-        for v, route in enumerate(plan.routes):
-            if not route:
-                continue
-            codes = np.asarray(route, dtype=np.int64)
-            locs = np.concatenate(([self._start[v]], self._code_location[codes], [self._end[v]]))
-            a, b, c = locs[:-2], locs[1:-1], locs[2:]
-            open_end = c < 0
-            c_safe = np.where(open_end, b, c)
-            rest = np.where(open_end, 0, cost[b, c_safe] - cost[a, c_safe])
-            np.add.at(saving, codes // 2, cost[a, b] + rest)
-        served = np.asarray(served, dtype=np.int64)
-        order = list(served[np.argsort(-saving[served], kind="stable")])
-        chosen = []
-        while len(chosen) < q and order:
-            k = int(len(order) * self.rng.random() ** 3)
-            chosen.append(int(order.pop(k)))
-        return chosen
-
-    def _pick_route(self, plan: Plan):
-        used = [v for v, r in enumerate(plan.routes) if any(s % 2 == 0 for s in r)]
-        if not used:
-            return []
-        sizes = np.array([len(plan.routes[v]) for v in used], dtype=float)
-        weights = 1.0 / sizes
-        v = used[int(self.rng.choice(len(used), p=weights / weights.sum()))]
-        return [s // 2 for s in plan.routes[v] if s % 2 == 0]
 
     # ------------------------------------------------------------------ recreate
     def recreate(self, plan: Plan, pending, *, regret: int, noise: float,
@@ -273,6 +235,34 @@ class RuinAndRecreate:
             max_duration=self._v_max_duration[v:v + 1], **a)
 
     # ------------------------------------------------------------------ search
+    def _to_arrays(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+        """``plan`` as route arrays (:mod:`routing.darp.ruin`), room for every stop in every route."""
+        lengths = np.array([len(r) for r in plan.routes], dtype=np.int64)
+        routes = np.zeros((len(plan.routes), 2 * self.problem.request_count + 1), dtype=np.int64)
+        for v, route in enumerate(plan.routes):
+            routes[v, :len(route)] = route
+        return routes, lengths
+
+    @staticmethod
+    def _to_plan(routes: np.ndarray, lengths: np.ndarray) -> Plan:
+        return Plan([routes[v, :lengths[v]].tolist() for v in range(len(lengths))])
+
+    def _array_objectives(self, routes: np.ndarray, lengths: np.ndarray) -> tuple[int, int]:
+        """:meth:`_objectives` of a plan held as route arrays (one numba call)."""
+        served = np.zeros(self.problem.request_count, dtype=np.bool_)
+        total, used = route_totals(self._cost, self._code_location, self._start, self._end, routes, lengths, served)
+        return self._price(int(total), int(used), served)
+
+    def _pick_route_arrays(self, routes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Route removal: every free request of one vehicle, short routes more likely."""
+        with_pickup = [v for v in np.flatnonzero(lengths) if (routes[v, :lengths[v]] % 2 == 0).any()]
+        if not with_pickup:
+            return np.zeros(0, dtype=np.int64)
+        weights = 1.0 / lengths[with_pickup]
+        v = with_pickup[int(self.rng.choice(len(with_pickup), p=weights / weights.sum()))]
+        codes = routes[v, :lengths[v]]
+        return codes[codes % 2 == 0] // 2
+
     def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None) -> Plan:
         """Improve ``plan`` (feasible) until ``deadline`` (perf_counter). Requests not in ``plan`` are
         tried again in every iteration; must-serve ones count as a huge cost until placed."""
@@ -280,20 +270,25 @@ class RuinAndRecreate:
         start_clock = time.perf_counter()
         served0 = set(int(r) for r in plan.served_requests())
         unserved = [int(r) for r in self.free if int(r) not in served0]
-        current, current_unserved = plan.copy(), unserved
+        cur_routes, cur_lengths = self._to_arrays(plan)
+        current_unserved = unserved
         n_free = len(self.free)
-        used0 = max(1, plan.vehicles_used())
+        is_free = problem.onboard_vehicle < 0
+        # Phases when vehicles have a fixed cost (fewest vehicles first, then distance): "spread"
+        # searches distance alone, vehicles free, to find a good structure; "bank" empties routes
+        # through the request bank, from the best plan; "distance" polishes the best plan at its vehicle
+        # count. Each phase has its own cooling schedule. Without a fixed cost there is one phase.
+        phases = [("distance", 1.0)]
         if self.vehicle_fixed_cost > 0 and n_free:
-            # request bank (Ropke & Pisinger's vehicle minimisation): while searching, a must-serve
-            # request left out costs what a vehicle costs per request it carries on average, so
-            # removing a short route and placing its riders over the next iterations can pay off;
-            # meanwhile plans use at most one vehicle less than the best one, and only complete plans count as best.
-            self._bank_penalty = max(1, self.vehicle_fixed_cost * used0 // n_free)
-        current_obj = self._objectives(current)[1]
-        best, best_unserved, best_obj = current.copy(), list(current_unserved), self.objective(current)
+            phases = [("spread", SPREAD_END), ("bank", BANK_END), ("distance", 1.0)]
+        self._bank_penalty = None
+        self._search_vehicle_cost = self.vehicle_fixed_cost
+        best_obj, current_obj = self._array_objectives(cur_routes, cur_lengths)
+        best_routes, best_lengths, best_unserved = cur_routes.copy(), cur_lengths.copy(), list(current_unserved)
         bank_since = None
+        bank_since_clock = 0.0
         if n_free == 0:
-            return best
+            return plan.copy()
         t0 = max(1.0, START_WORSENING * (plan.cost(problem) + 1) / math.log(2))
         t_end = t0 * 0.002
         total = max(deadline - start_clock, 1e-3)
@@ -306,44 +301,70 @@ class RuinAndRecreate:
         s_remove, s_insert = np.zeros(n_remove), np.zeros(n_insert)
         u_remove, u_insert = np.zeros(n_remove), np.zeros(n_insert)
         seen = set()
+        removed_mask = np.zeros(problem.request_count, dtype=np.bool_)
+        phase_index, phase_begin = -1, 0.0
         while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
             it += 1
-            frac = min(1.0, (time.perf_counter() - start_clock) / total)
+            iteration_clock = time.perf_counter()
+            progress = min(1.0, (iteration_clock - start_clock) / total)
             if max_iterations:
-                frac = max(frac, it / max_iterations)  # the schedule also runs out with the iterations
+                progress = max(progress, it / max_iterations)  # the phases also run out with the iterations
+            while progress >= (phases[phase_index][1] if phase_index >= 0 else 0.0) and phase_index < len(phases) - 1:
+                # next phase: from the best complete plan, with its own cooling schedule
+                phase_begin = phases[phase_index][1] if phase_index >= 0 else 0.0
+                phase_index += 1
+                name = phases[phase_index][0]
+                self._search_vehicle_cost = 0 if name == "spread" else self.vehicle_fixed_cost
+                self._bank_penalty = (max(1, self.vehicle_fixed_cost * max(1, int((best_lengths > 0).sum())) // n_free)
+                                      if name == "bank" else None)
+                if phase_index > 0:
+                    cur_routes, cur_lengths = best_routes.copy(), best_lengths.copy()
+                    current_unserved = list(best_unserved)
+                current_obj = self._array_objectives(cur_routes, cur_lengths)[1]
+                bank_since = None
+            phase_end = phases[phase_index][1]
+            frac = min(1.0, (progress - phase_begin) / max(phase_end - phase_begin, 1e-9))
             temperature = t0 * (t_end / t0) ** frac
-            served = self._served(current)
+            served = served_free(cur_routes, cur_lengths, is_free)
             rm = int(self.rng.choice(n_remove, p=w_remove / w_remove.sum()))
             ins = int(self.rng.choice(n_insert, p=w_insert / w_insert.sum()))
             if len(served) == 0:
-                removed = []
+                removed = np.zeros(0, dtype=np.int64)
             else:
                 q = int(self.rng.integers(q_min, q_max + 1))
                 q = min(q, len(served))
                 kind = REMOVALS[rm]
                 if kind == "route":
-                    removed = self._pick_route(current)
+                    removed = self._pick_route_arrays(cur_routes, cur_lengths)
                 elif kind == "related":
-                    removed = self._pick_related(served, q)
+                    removed = shaw_pick(self.relatedness, served, q, self.rng.random(), self.rng.random(q),
+                                        self.rng.random(q))
                 elif kind == "worst":
-                    removed = self._pick_worst(current, served, q)
+                    removed = worst_pick(self._cost, self._code_location, self._start, self._end, cur_routes,
+                                         cur_lengths, served, q, self.rng.random(q))
                 else:
-                    removed = self._pick_random(served, q)
-            pending = list(removed) + list(current_unserved)
+                    removed = self.rng.choice(served, size=q, replace=False)
+            pending = np.concatenate((removed, np.asarray(current_unserved, dtype=np.int64)))
             self.rng.shuffle(pending)
-            ruined = self._remove(current, removed)
+            removed_mask[removed] = True
+            cand_routes, cand_lengths = remove_requests(cur_routes, cur_lengths, removed_mask)
+            removed_mask[removed] = False
             regret, noise = INSERTIONS[ins]
             banking = self._bank_penalty is not None and best_obj < _UNSERVED_MUST
             max_new = -1
             if banking:
                 # fewer vehicles than the best plan: at most one less in all
-                max_new = max(0, best.vehicles_used() - 1 - ruined.vehicles_used())
-            candidate, cand_unserved = self.recreate(ruined, pending, regret=regret, noise=noise,
-                                                     max_new=max_new)
-            cand_true, cand_obj = self._objectives(candidate)
+                max_new = max(0, int((best_lengths > 0).sum()) - 1 - int((cand_lengths > 0).sum()))
+            rejected = recreate_kernel(problem.travel_time, problem.travel_cost, self.requests, self.delay_weight,
+                                       self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
+                                       cand_routes, cand_lengths, pending, int(regret), float(noise),
+                                       int(self.rng.integers(2**31 - 1)), float(self._search_vehicle_cost),
+                                       int(max_new))
+            cand_true, cand_obj = self._array_objectives(cand_routes, cand_lengths)
             delta = cand_obj - current_obj
             score = 0.0
-            if delta <= 0 or self.rng.random() < math.exp(-delta / max(temperature, 1e-9)):
+            accepted = delta <= 0 or self.rng.random() < math.exp(-delta / max(temperature, 1e-9))
+            if accepted:
                 if cand_true < best_obj:
                     score = SCORE_BEST
                 elif delta < 0:
@@ -351,10 +372,12 @@ class RuinAndRecreate:
                 elif cand_obj not in seen:
                     score = SCORE_ACCEPTED
                 seen.add(cand_obj)
-                current, current_unserved, current_obj = candidate, cand_unserved, cand_obj
+                cur_routes, cur_lengths, current_obj = cand_routes, cand_lengths, cand_obj
+                current_unserved = [int(r) for r in rejected]
                 self.stats.accepted += 1
                 if cand_true < best_obj:
-                    best, best_unserved, best_obj = candidate.copy(), list(cand_unserved), cand_true
+                    best_routes, best_lengths = cand_routes.copy(), cand_lengths.copy()
+                    best_unserved, best_obj = list(current_unserved), cand_true
                     self.stats.improvements += 1
                     self.stats.seconds_to_best = time.perf_counter() - start_clock
                     last_best = it
@@ -370,21 +393,23 @@ class RuinAndRecreate:
                     np.maximum(w, MIN_WEIGHT, out=w)
                     sc[:] = 0
                     u[:] = 0
-            if banking and cand_true >= _UNSERVED_MUST and current is candidate:
-                bank_since = it if bank_since is None else bank_since
-            elif current is candidate:
+            if banking and cand_true >= _UNSERVED_MUST and accepted:
+                if bank_since is None:
+                    bank_since, bank_since_clock = it, iteration_clock
+            elif accepted:
                 bank_since = None
-            if bank_since is not None and it - bank_since > BANK_PATIENCE:
+            if bank_since is not None and (it - bank_since > BANK_PATIENCE
+                                           or time.perf_counter() - bank_since_clock > BANK_ATTEMPT_SHARE * total):
                 # the bank did not empty: back to the best complete plan
-                current, current_unserved = best.copy(), list(best_unserved)
-                current_obj = self._objectives(current)[1]
+                cur_routes, cur_lengths, current_unserved = best_routes.copy(), best_lengths.copy(), list(best_unserved)
+                current_obj = self._array_objectives(cur_routes, cur_lengths)[1]
                 bank_since = None
             if it - last_best > RESTART_AFTER:
-                current, current_unserved = best.copy(), list(best_unserved)
-                current_obj = self._objectives(current)[1]
+                cur_routes, cur_lengths, current_unserved = best_routes.copy(), best_lengths.copy(), list(best_unserved)
+                current_obj = self._array_objectives(cur_routes, cur_lengths)[1]
                 last_best = it
         self.stats.iterations += it
-        return best
+        return self._to_plan(best_routes, best_lengths)
 
 
 def warm_up() -> None:
