@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,6 +66,8 @@ class LnsStats:
     improvements: int = 0
     accepted: int = 0
     seconds_to_best: float = 0.0
+    #: iterations spent in each phase ("spread", "bank", "distance"; see :meth:`RuinAndRecreate.run`)
+    phase_iterations: dict = field(default_factory=dict)
 
 
 class RuinAndRecreate:
@@ -323,6 +325,8 @@ class RuinAndRecreate:
                 current_obj = self._array_objectives(cur_routes, cur_lengths)[1]
                 bank_since = None
             phase_end = phases[phase_index][1]
+            phase_name = phases[phase_index][0]
+            self.stats.phase_iterations[phase_name] = self.stats.phase_iterations.get(phase_name, 0) + 1
             frac = min(1.0, (progress - phase_begin) / max(phase_end - phase_begin, 1e-9))
             temperature = t0 * (t_end / t0) ** frac
             served = served_free(cur_routes, cur_lengths, is_free)
