@@ -132,4 +132,12 @@ def test_only_changed_vehicles_recomputed():
     # a new vehicle (the fleet grows) is computed, the others kept
     for f in ("start_location", "start_time", "end_location", "end_latest", "max_duration"):
         setattr(tables, f, np.append(getattr(tables, f), getattr(tables, f)[0]))
+    tables.end_location[-1] = (tables.start_location[-1] + 1) % len(tables.travel_time)     # a drive to the end
+    assert tables.travel_time[tables.start_location[-1], tables.end_location[-1]] > 0
+    assert _check(cache, tables, routes + [[]], 0) == 1
+    # an empty route whose start moves on (an idle vehicle as time passes): updated without a recompute
+    for shift in (100, 250, 7):
+        tables.start_time[-1] += shift
+        assert _check(cache, tables, routes + [[]], 0) == 0
+    tables.end_location[-1] = (tables.end_location[-1] + 1) % len(tables.travel_time)   # a new end: recomputed
     assert _check(cache, tables, routes + [[]], 0) == 1

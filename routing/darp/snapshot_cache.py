@@ -35,16 +35,37 @@ _VEHICLE_SIG = 3 + len(_VEHICLE_FIELDS)
 
 
 @njit(cache=True)
-def _stale_vehicles(pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
-                    dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
-                    onboard_vehicle, pickup_begin, start_location, start_time, end_location, end_latest,
-                    max_duration, routes, lengths, valid, stop_sig, vehicle_sig):
-    """Mark (``valid[v] = False``) every vehicle whose inputs differ from the recorded ones and
-    record the current inputs for those; returns the stale vehicles."""
+def _changed_requests(changed, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest,
+                      pickup_latest, dropoff_earliest, dropoff_latest, max_ride_time, pickup_service,
+                      dropoff_service, onboard_vehicle, pickup_begin, shadow):
+    """``changed[r]``: request ``r``'s fields differ from ``shadow[r]`` (then updated to them)."""
+    for r in range(len(changed)):
+        c = False
+        row = shadow[r]
+        for f, x in enumerate((np.int64(pickup_location[r]), np.int64(dropoff_location[r]), np.int64(seats[r]),
+                               np.int64(wheelchairs[r]), np.int64(pickup_earliest[r]), np.int64(pickup_latest[r]),
+                               np.int64(dropoff_earliest[r]), np.int64(dropoff_latest[r]),
+                               np.int64(max_ride_time[r]), np.int64(pickup_service[r]),
+                               np.int64(dropoff_service[r]), np.int64(onboard_vehicle[r]),
+                               np.int64(pickup_begin[r]))):
+            if row[f] != x:
+                row[f] = x
+                c = True
+        changed[r] = c
+
+
+@njit(cache=True)
+def _stale_vehicles(changed, onboard_vehicle, seats, wheelchairs, start_location, start_time, end_location,
+                    end_latest, max_duration, routes, lengths, valid, codes, vehicle_sig, end_time, departure,
+                    empty_drive):
+    """Mark (``valid[v] = False``) and return every vehicle whose inputs differ from the recorded
+    ones (route codes, requests on it, start, end, limits, load on board) and record the current
+    inputs. An empty route whose only change is its start time is updated here (its snapshot is
+    the start and the drive to the end: no travel-time look-up)."""
     V = len(start_location)
     onboard_seats, onboard_chairs = _onboard_loads(V, onboard_vehicle, seats, wheelchairs)
     stale = np.empty(V, dtype=np.int64)
-    cur = np.empty(max(_STOP_SIG, _VEHICLE_SIG), dtype=np.int64)
+    cur = np.empty(_VEHICLE_SIG, dtype=np.int64)
     m = 0
     for v in range(V):
         n = lengths[v]
@@ -57,35 +78,30 @@ def _stale_vehicles(pickup_location, dropoff_location, seats, wheelchairs, picku
         cur[5] = end_location[v]
         cur[6] = end_latest[v]
         cur[7] = max_duration[v]
+        only_start = True
         for f in range(_VEHICLE_SIG):
             if vehicle_sig[v, f] != cur[f]:
                 same = False
+                if f != 4:
+                    only_start = False
                 vehicle_sig[v, f] = cur[f]
         for pos in range(n):
             c = routes[v, pos]
-            r = c // 2
-            cur[0] = c
-            cur[1] = pickup_location[r]
-            cur[2] = dropoff_location[r]
-            cur[3] = seats[r]
-            cur[4] = wheelchairs[r]
-            cur[5] = pickup_earliest[r]
-            cur[6] = pickup_latest[r]
-            cur[7] = dropoff_earliest[r]
-            cur[8] = dropoff_latest[r]
-            cur[9] = max_ride_time[r]
-            cur[10] = pickup_service[r]
-            cur[11] = dropoff_service[r]
-            cur[12] = onboard_vehicle[r]
-            cur[13] = pickup_begin[r]
-            for f in range(_STOP_SIG):
-                if stop_sig[v, pos, f] != cur[f]:
-                    same = False
-                    stop_sig[v, pos, f] = cur[f]
-        if not same:
-            valid[v] = False
-            stale[m] = v
-            m += 1
+            if codes[v, pos] != c:
+                codes[v, pos] = c
+                same = False
+            if changed[c // 2]:
+                same = False
+        if same:
+            continue
+        if n == 0 and only_start and valid[v]:
+            # least_schedule of an empty route: leave at the start time, arrive after the drive
+            departure[v] = start_time[v]
+            end_time[v] = start_time[v] + empty_drive[v]
+            continue
+        valid[v] = False
+        stale[m] = v
+        m += 1
     return stale[:m]
 
 
@@ -95,7 +111,7 @@ def _rebuild(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_e
              pickup_begin, start_location, start_time, end_location, end_latest, max_duration, routes, lengths,
              stale, vehicle_sig, valid, loc, earliest, latest, service, seats_change, chairs_change, persons,
              pickup_position, ride_limit, begin, seats_after, chairs_after, suffix_ok, start_seats, start_chairs,
-             end_time, departure, bounds_ok, lower):
+             end_time, departure, bounds_ok, empty_drive, lower):
     """Recompute the padded snapshot rows (and pruning flags) of the ``stale`` vehicles."""
     for k in range(len(stale)):
         v = stale[k]
@@ -120,16 +136,48 @@ def _rebuild(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_e
                 ok = False
                 break
         bounds_ok[v] = ok
+        empty_drive[v] = end_time[v] - departure[v]     # read for an empty route only
         valid[v] = True
 
 
 @njit(cache=True)
-def _flatten(rows, lengths, ptr, out):
-    """Copy each vehicle's ``rows[v, :lengths[v]]`` to ``out[ptr[v]:ptr[v+1]]``."""
+def _flatten(lengths, ptr, code, loc, earliest, latest, service, seats_change, chairs_change, persons,
+             pickup_position, ride_limit, begin, seats_after, chairs_after, suffix_ok):
+    """The per-vehicle rows one after the other (vehicle ``v``'s at ``ptr[v]:ptr[v+1]``)."""
+    S = ptr[-1]
+    o_code = np.empty(S, dtype=np.int64)
+    o_loc = np.empty(S, dtype=np.int32)
+    o_earliest = np.empty(S, dtype=np.int64)
+    o_latest = np.empty(S, dtype=np.int64)
+    o_service = np.empty(S, dtype=np.int64)
+    o_seats_change = np.empty(S, dtype=np.int32)
+    o_chairs_change = np.empty(S, dtype=np.int32)
+    o_persons = np.empty(S, dtype=np.int32)
+    o_pickup_position = np.empty(S, dtype=np.int32)
+    o_ride_limit = np.empty(S, dtype=np.int64)
+    o_begin = np.empty(S, dtype=np.int64)
+    o_seats_after = np.empty(S, dtype=np.int32)
+    o_chairs_after = np.empty(S, dtype=np.int32)
+    o_suffix_ok = np.empty(S, dtype=np.bool_)
     for v in range(len(ptr) - 1):
         a = ptr[v]
         for q in range(lengths[v]):
-            out[a + q] = rows[v, q]
+            o_code[a + q] = code[v, q]
+            o_loc[a + q] = loc[v, q]
+            o_earliest[a + q] = earliest[v, q]
+            o_latest[a + q] = latest[v, q]
+            o_service[a + q] = service[v, q]
+            o_seats_change[a + q] = seats_change[v, q]
+            o_chairs_change[a + q] = chairs_change[v, q]
+            o_persons[a + q] = persons[v, q]
+            o_pickup_position[a + q] = pickup_position[v, q]
+            o_ride_limit[a + q] = ride_limit[v, q]
+            o_begin[a + q] = begin[v, q]
+            o_seats_after[a + q] = seats_after[v, q]
+            o_chairs_after[a + q] = chairs_after[v, q]
+            o_suffix_ok[a + q] = suffix_ok[v, q]
+    return (o_code, o_loc, o_earliest, o_latest, o_service, o_seats_change, o_chairs_change, o_persons,
+            o_pickup_position, o_ride_limit, o_begin, o_seats_after, o_chairs_after, o_suffix_ok)
 
 
 def _grown(old: np.ndarray | None, shape: tuple, dtype, fill) -> np.ndarray:
@@ -148,17 +196,19 @@ class SnapshotCache:
         self._stops = 0
         self._tt_version = object()
         self.rebuilt = 0        # vehicles recomputed by the last call (for tests and benchmarks)
+        self._shadow = np.zeros((0, len(_REQUEST_FIELDS)), dtype=np.int64)
+        self._changed = np.zeros(0, dtype=np.bool_)
         self._alloc(16, 16)
 
     def _alloc(self, vehicles: int, stops: int) -> None:
         get = self.__dict__.get
         self.valid = _grown(get("valid"), (vehicles,), np.bool_, False)
-        self.stop_sig = _grown(get("stop_sig"), (vehicles, stops, _STOP_SIG), np.int64, -1)
         self.vehicle_sig = _grown(get("vehicle_sig"), (vehicles, _VEHICLE_SIG), np.int64, -1)
-        self.rows = tuple(_grown(old, (vehicles, stops), dt, 0)
-                          for old, dt in zip(get("rows", (None,) * len(_STOP_DTYPES)), _STOP_DTYPES))
+        # rows[0]: the route codes the rows were computed for
+        self.rows = tuple(_grown(old, (vehicles, stops), dt, -1 if k == 0 else 0) for k, (old, dt) in enumerate(
+            zip(get("rows", (None,) * len(_STOP_DTYPES)), _STOP_DTYPES)))
         self.per_vehicle = tuple(_grown(old, (vehicles,), dt, 0) for old, dt in zip(
-            get("per_vehicle", (None,) * 5), (np.int32, np.int32, np.int64, np.int64, np.bool_)))
+            get("per_vehicle", (None,) * 6), (np.int32, np.int32, np.int64, np.int64, np.bool_, np.int64)))
         self._lower = np.empty(stops, dtype=np.int64)
         self._vehicles, self._stops = vehicles, stops
 
@@ -182,22 +232,24 @@ class SnapshotCache:
             self.invalidate()
             self._tt_version = tt_version
         req = tuple(getattr(problem, f) for f in _REQUEST_FIELDS)
+        R = len(req[0])
+        if R != len(self._shadow):      # the request arrays grew: every request counts as changed
+            self._shadow = np.full((R, len(_REQUEST_FIELDS)), -(2**62), dtype=np.int64)
+            self._changed = np.zeros(R, dtype=np.bool_)
+        _changed_requests(self._changed, *req, self._shadow)
         veh = tuple(getattr(problem, f) for f in _VEHICLE_FIELDS)
-        stale = _stale_vehicles(*req, *veh, routes, lengths, self.valid, self.stop_sig, self.vehicle_sig)
+        start_seats, start_chairs, end_time, departure, bounds_ok, empty_drive = self.per_vehicle
+        rows = self.rows
+        stale = _stale_vehicles(self._changed, problem.onboard_vehicle, problem.seats, problem.wheelchairs, *veh,
+                                routes, lengths, self.valid, rows[0], self.vehicle_sig, end_time, departure,
+                                empty_drive)
         self.rebuilt = len(stale)
         if len(stale):
-            rows = self.rows
             _rebuild(problem.travel_time, *req, *veh, routes, lengths, stale, self.vehicle_sig, self.valid,
                      *rows[1:], *self.per_vehicle, self._lower)
         ptr = np.zeros(V + 1, dtype=np.int64)
         np.cumsum(lengths, out=ptr[1:])
-        S = int(ptr[-1])
-        arrays = {}
-        for name, rows_of, dt in zip(_STOP_FIELDS, (routes,) + self.rows[1:], _STOP_DTYPES):
-            out = np.empty(S, dtype=dt)
-            _flatten(rows_of, lengths, ptr, out)
-            arrays[name] = out
-        start_seats, start_chairs, end_time, departure, bounds_ok = self.per_vehicle
+        arrays = dict(zip(_STOP_FIELDS, _flatten(lengths, ptr, *rows)))
         arrays.update(stop_ptr=ptr, start_seats=start_seats[:V].copy(), start_wheelchairs=start_chairs[:V].copy(),
                       end_time=end_time[:V].copy(), start_departure=departure[:V].copy())
         return arrays, bounds_ok[:V].copy()
