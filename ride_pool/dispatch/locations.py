@@ -5,8 +5,8 @@ destination, a vehicle's anchor or depot) gets a slot; adding a node costs its t
 on the network's contraction hierarchy and a join with the search spaces of the slots in use
 (:mod:`routing.ch_incremental`: exact times, independent of the network's size). Slots of
 nodes no longer in use are reused once the table is full, so the matrix stays as large as the live
-state, not the day: the unused ones are freed when the table is full or holds 15 % more
-nodes than were in use at the last clean-up (each new node is joined with every slot held,
+state, not the day: the unused ones are freed when the table is full or holds half as many
+nodes again as were in use at the last clean-up (each new node is joined with every slot held,
 so dead slots would cost time on a state-wide day).
 """
 
@@ -20,7 +20,7 @@ from routing.travel_times import TravelTimes
 #: travel time used where a node cannot be reached (keeps int64 sums far from overflow)
 UNREACHABLE_S = 10**9
 #: clean up once the table holds this many times the nodes in use at the last clean-up
-COLLECT_FACTOR = 1.15     # a clean-up costs a pass over the bookings; a dead slot a join per new node
+COLLECT_FACTOR = 1.5
 
 
 class LocationTable:
