@@ -26,7 +26,7 @@ from ride_pool.dispatch.locations import LocationTable
 from ride_pool.dispatch.needs import features_of
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.messages import msg
-from routing.darp.insertion import NewRequest, insert_into_route
+from routing.darp.insertion import Insertions, NewRequest, best_insertions, insert_into_route
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
 from routing.darp.pruning import remember_bounds_ok
 from routing.darp.snapshot import flat_snapshots, fleet_snapshots, route_snapshots
@@ -179,6 +179,7 @@ class LivePlans:
         self._route_arrays: list[np.ndarray] = []      # the same as int64 arrays
         self._route_rows = np.zeros((16, 16), dtype=np.int64)   # the same padded, one row per vehicle slot
         self._snapshot_cache = SnapshotCache()         # per-vehicle snapshots, recomputed where inputs changed
+        self._last_insertions = None                   # (snapshot, matrix, key, Insertions) of the last search
         self._snap = None                              # the last fleet snapshot and its key
         self._snap_key = None
         self._slot_steps: dict[int, tuple[Step, Step]] = {}   # request slot -> its (pickup, drop-off) steps
@@ -336,6 +337,22 @@ class LivePlans:
             grown[:rows.shape[0], :rows.shape[1]] = rows
             self._route_rows = rows = grown
         rows[v, :len(codes)] = codes
+
+    def insertions(self, now: int, new: NewRequest) -> Insertions:
+        """Each vehicle's cheapest insertion of ``new`` into the plans as of ``now`` (pruned: the
+        matrix holds exact times). The last search is reused for the same request on the same
+        fleet snapshot and travel times: a booking made right after its quote repeats it otherwise.
+        The arrays are copies (callers mask them)."""
+        snaps = self.snapshots(now)
+        M = self.locations.matrix
+        key = (new, self.rules.delay_weight, self.locations.generation)
+        last = self._last_insertions
+        if last is not None and last[0] is snaps and last[1] is M and last[2] == key:
+            ins = last[3]
+        else:
+            ins = best_insertions(snaps, new, M, M, delay_weight=self.rules.delay_weight, prune=True)
+            self._last_insertions = (snaps, M, key, ins)
+        return Insertions(ins.cost.copy(), ins.pickup_position.copy(), ins.dropoff_position.copy())
 
     def schedule(self, v: int, codes: list[int] | None = None, now: int | None = None) -> dict:
         """Snapshot arrays of route ``codes`` (default: its planned route) on vehicle ``v`` alone
