@@ -72,12 +72,43 @@ def _keep_on_fastest(k, t, n, best):
 
 
 @njit(cache=True)
+def _link(slot, space, nodes, n, head, nxt, prv):
+    """Put the first ``n`` space entries of ``slot`` at the front of their nodes' buckets."""
+    for a in range(n):
+        e = slot * space + a
+        u = nodes[slot, a]
+        q = head[u]
+        nxt[e] = q
+        prv[e] = -1
+        if q >= 0:
+            prv[q] = e
+        head[u] = e
+
+
+@njit(cache=True)
+def _unlink(slot, space, nodes, n, head, nxt, prv):
+    """Take the first ``n`` space entries of ``slot`` out of their nodes' buckets."""
+    for a in range(n):
+        e = slot * space + a
+        p = prv[e]
+        q = nxt[e]
+        if p >= 0:
+            nxt[p] = q
+        else:
+            head[nodes[slot, a]] = q
+        if q >= 0:
+            prv[q] = p
+
+
+@njit(cache=True)
 def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, from_core, fc_k, fc_t, fc_n, bc_k,
-          bc_t, bc_n, table, table_t, mark, out_from, out_to, matrix, none):
+          bc_t, bc_n, table, table_t, space, f_head, f_next, b_head, b_next, pos_of, out_from, out_to, matrix, none):
     """Times from ``slot`` to every slot in ``used`` (``out_from``) and from them to it (``out_to``);
     with a non-empty ``matrix`` also written to ``matrix[slot, used]`` and ``matrix[used, slot]``
     (``none`` where there is no path). ``table_t`` is the core table transposed (rows: times *to*
-    a core node), for contiguous reads."""
+    a core node), for contiguous reads. ``f_head``/``f_next`` (``b_*``): the buckets of the
+    forward (backward) space entries (entry ``slot * space + a``: ``f_node[slot, a]``), the new
+    slot's included; ``pos_of``: -1 for every slot (restored on return)."""
     k_count = table.shape[0]
     # the new slot's times to and from every core node
     best_to = np.full(k_count, UNREACHABLE, dtype=np.int64)
@@ -120,31 +151,35 @@ def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, fro
             x = row[used[i]]
             if x < UNREACHABLE and x + d < out_to[i]:
                 out_to[i] = x + d
-    # below the core: the slot's forward space meets t's backward space (and the other way round)
-    for a in range(f_len[slot]):
-        mark[f_node[slot, a]] = f_time[slot, a]
+    # below the core: the slot's forward space meets t's backward space (and the other way round),
+    # found through the buckets of the meeting nodes: only the few slots whose spaces share a
+    # node with the new slot's are visited (on the state network well under 1 % of the pairs)
     for i in range(len(used)):
-        t = used[i]
-        best = out_from[i]
-        for a in range(b_len[t]):
-            x = mark[b_node[t, a]]
-            if x < UNREACHABLE and x + b_time[t, a] < best:
-                best = x + b_time[t, a]
-        out_from[i] = best
+        pos_of[used[i]] = i
     for a in range(f_len[slot]):
-        mark[f_node[slot, a]] = UNREACHABLE
+        d = f_time[slot, a]
+        e = b_head[f_node[slot, a]]
+        while e >= 0:
+            t = e // space
+            i = pos_of[t]
+            if i >= 0:
+                x = d + b_time[t, e - t * space]
+                if x < out_from[i]:
+                    out_from[i] = x
+            e = b_next[e]
     for a in range(b_len[slot]):
-        mark[b_node[slot, a]] = b_time[slot, a]
+        d = b_time[slot, a]
+        e = f_head[b_node[slot, a]]
+        while e >= 0:
+            t = e // space
+            i = pos_of[t]
+            if i >= 0:
+                x = f_time[t, e - t * space] + d
+                if x < out_to[i]:
+                    out_to[i] = x
+            e = f_next[e]
     for i in range(len(used)):
-        t = used[i]
-        best = out_to[i]
-        for a in range(f_len[t]):
-            x = mark[f_node[t, a]]
-            if x < UNREACHABLE and f_time[t, a] + x < best:
-                best = f_time[t, a] + x
-        out_to[i] = best
-    for a in range(b_len[slot]):
-        mark[b_node[slot, a]] = UNREACHABLE
+        pos_of[used[i]] = -1
     if matrix.shape[0] > 0:
         for i in range(len(used)):
             t = used[i]
@@ -166,7 +201,8 @@ class IncrementalTable:
         self._dist = np.full(n, UNREACHABLE, dtype=np.int64)
         self._stalled = np.zeros(n, dtype=np.bool_)
         self._touched = np.empty(n, dtype=np.int32)
-        self._mark = np.full(n, UNREACHABLE, dtype=np.int64)
+        self.f_head = np.full(n, -1, dtype=np.int64)    # per road node its first bucket entry
+        self.b_head = np.full(n, -1, dtype=np.int64)
         self._heap = np.empty(max(len(ch.fwd[1]), len(ch.bwd[1])) + 1, dtype=np.int64)
         self._capacity = 0
         self._space = space
@@ -191,17 +227,34 @@ class IncrementalTable:
         # int32 (UNREACHABLE is int32's largest value): half the memory of the largest arrays
         self.to_core = grown(get("to_core"), (k_count, capacity), np.int32, UNREACHABLE)
         self.from_core = grown(get("from_core"), (k_count, capacity), np.int32, UNREACHABLE)
+        # bucket links of the space entries (entry ``slot * space + a``); a new width renumbers
+        # the entries, so the buckets are then built again
+        old_space = self._space if self._capacity else space
+        self._pos_of = grown(get("_pos_of"), (capacity,), np.int64, -1)
+        self._linked = grown(get("_linked"), (capacity,), np.bool_, False)
+        if space == old_space:
+            for name in ("f_next", "f_prev", "b_next", "b_prev"):
+                setattr(self, name, grown(get(name), (capacity * space,), np.int64, -1))
+        else:
+            for name in ("f_next", "f_prev", "b_next", "b_prev"):
+                setattr(self, name, np.full(capacity * space, -1, dtype=np.int64))
+            self.f_head[:] = -1
+            self.b_head[:] = -1
+            for slot in np.flatnonzero(self._linked):
+                _link(slot, space, self.f_node, self.f_len[slot], self.f_head, self.f_next, self.f_prev)
+                _link(slot, space, self.b_node, self.b_len[slot], self.b_head, self.b_next, self.b_prev)
         fc, bc = get("_fc", (None, None)), get("_bc", (None, None))
         self._fc = tuple(grown(old, (space,), np.int64, 0) for old in fc)
         self._bc = tuple(grown(old, (space,), np.int64, 0) for old in bc)
         self._capacity, self._space = capacity, space
 
     def release(self, slot: int) -> None:
-        """The node in ``slot`` is no longer used. Nothing to undo: everything :meth:`add` keeps
-        per slot is overwritten when the slot is filled again. (Buckets of entries per road node
-        were tried in place of the per-slot join below the core: on the state network the nodes
-        just below the core lie in nearly every search space, so the buckets there held an
-        entry per slot and scanning them cost more than the join.)"""
+        """The node in ``slot`` is no longer used: its space entries leave the buckets (the rest
+        is overwritten when the slot is filled again)."""
+        if self._linked[slot]:
+            _unlink(slot, self._space, self.f_node, self.f_len[slot], self.f_head, self.f_next, self.f_prev)
+            _unlink(slot, self._space, self.b_node, self.b_len[slot], self.b_head, self.b_next, self.b_prev)
+            self._linked[slot] = False
 
     def ensure_capacity(self, capacity: int) -> None:
         if capacity > self._capacity:
@@ -227,12 +280,17 @@ class IncrementalTable:
         (int64, slots × slots) also write them into its row and column ``slot`` (``none`` where
         there is no path)."""
         ch = self.ch
+        self.release(slot)      # its entries from an earlier node leave the buckets
         self.f_len[slot], fc_n = self._search(ch.fwd, ch.bwd, int(node), slot, self.f_node, self.f_time)
         self.b_len[slot], bc_n = self._search(ch.bwd, ch.fwd, int(node), slot, self.b_node, self.b_time)
         used = np.asarray(used, dtype=np.int64)
         out_from = np.empty(len(used), dtype=np.int64)
         out_to = np.empty(len(used), dtype=np.int64)
+        _link(slot, self._space, self.f_node, self.f_len[slot], self.f_head, self.f_next, self.f_prev)
+        _link(slot, self._space, self.b_node, self.b_len[slot], self.b_head, self.b_next, self.b_prev)
+        self._linked[slot] = True
         _join(slot, used, self.f_node, self.f_time, self.f_len, self.b_node, self.b_time, self.b_len, self.to_core,
               self.from_core, self._fc[0], self._fc[1], fc_n, self._bc[0], self._bc[1], bc_n, self.table, self.table_t,
-              self._mark, out_from, out_to, _NO_MATRIX if matrix is None else matrix, int(none))
+              self._space, self.f_head, self.f_next, self.b_head, self.b_next, self._pos_of, out_from, out_to,
+              _NO_MATRIX if matrix is None else matrix, int(none))
         return out_from, out_to

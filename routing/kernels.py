@@ -169,6 +169,137 @@ def path_time_and_length(indptr, head, weight, length, source, target, dist, pre
     return seconds, metres
 
 
+@njit(cache=True, inline="always")
+def _landmark_potential(v, t, from_lm, to_lm):
+    """ALT lower bound on the time ``v -> t`` (triangle inequality with each landmark), or -1
+    when a landmark shows that ``v`` cannot reach ``t``."""
+    best = 0
+    for k in range(from_lm.shape[1]):
+        a = from_lm[t, k]       # landmark -> t
+        b = from_lm[v, k]       # landmark -> v
+        if a < UNREACHABLE and b < UNREACHABLE and a - b > best:
+            best = a - b
+        c = to_lm[v, k]         # v -> landmark
+        e = to_lm[t, k]         # t -> landmark
+        if e < UNREACHABLE:
+            if c >= UNREACHABLE:
+                return -1       # t reaches the landmark, v does not: v cannot reach t
+            if c - e > best:
+                best = c - e
+    return best
+
+
+@njit(cache=True)
+def path_time_and_length_goal(indptr, head, weight, length, r_indptr, r_tail, r_edge, from_lm, to_lm, source,
+                              target, dist, potential, done, touched, heap):
+    """:func:`path_time_and_length`'s answer (the same path, ties included) from a goal-directed search.
+
+    A* with landmark potentials (ALT: ``from_lm[v, k]``/``to_lm[v, k]`` the times from/to landmark
+    ``k``, :func:`landmark_tables`), which are consistent. It settles every node whose time plus
+    potential is at most the target's time, and so every node on a fastest path with its exact
+    time. The path is then walked back from the target choosing, at each node, the edge
+    :func:`path_time_and_length`'s Dijkstra keeps: of the edges ``u -> v`` with
+    ``time(u) + weight == time(v)`` from a node that search settles before ``v`` (in (time, node)
+    order), the one from the first such ``u``, and of its parallel edges the first in ``u``'s
+    list. ``r_*``: the reverse graph (:func:`reverse_graph`). Work arrays as from
+    :func:`goal_work_arrays`, left clean.
+    """
+    n_touched = 0
+    dist[source] = 0
+    touched[n_touched] = source
+    n_touched += 1
+    size = 0
+    p = _landmark_potential(source, target, from_lm, to_lm)
+    if p >= 0:
+        potential[source] = p
+        size = _heap_push(heap, 0, (np.int64(p) << _NODE_BITS) | source)
+    bound = NO_CUTOFF
+    while size > 0:
+        item, size = _heap_pop(heap, size)
+        f = item >> _NODE_BITS
+        if f > bound:
+            break
+        u = item & _NODE_MASK
+        if done[u]:
+            continue
+        done[u] = True
+        d = dist[u]
+        if u == target:
+            bound = d
+        for e in range(indptr[u], indptr[u + 1]):
+            v = head[e]
+            nd = d + weight[e]
+            if nd < dist[v]:
+                if dist[v] == UNREACHABLE:
+                    touched[n_touched] = v
+                    n_touched += 1
+                    potential[v] = _landmark_potential(v, target, from_lm, to_lm)
+                dist[v] = nd
+                if potential[v] >= 0:
+                    size = _heap_push(heap, size, ((nd + potential[v]) << _NODE_BITS) | v)
+    seconds, metres = UNREACHABLE, 0
+    if done[target]:
+        seconds = dist[target]
+        v = target
+        while v != source:
+            best_u = -1
+            best_e = -1
+            for j in range(r_indptr[v], r_indptr[v + 1]):
+                u = r_tail[j]
+                e = r_edge[j]
+                if not done[u] or dist[u] + weight[e] != dist[v]:
+                    continue
+                if dist[u] > dist[v] or (dist[u] == dist[v] and u > v):
+                    continue        # settled after v by the Dijkstra: it never reached v first
+                if best_u < 0 or dist[u] < dist[best_u] or (dist[u] == dist[best_u] and u < best_u) or \
+                        (u == best_u and e < best_e):
+                    best_u = u
+                    best_e = e
+            metres += length[best_e]
+            v = best_u
+    for k in range(n_touched):
+        v = touched[k]
+        dist[v] = UNREACHABLE
+        done[v] = False
+    return seconds, metres
+
+
+def landmark_tables(indptr, head, weight, node_x, node_y, count: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Times from and to ``count`` landmarks spread over the network's edge (farthest points in
+    the plane), per node: ``(from_lm[n, count], to_lm[n, count])`` (int64, UNREACHABLE where none)."""
+    n = len(indptr) - 1
+    count = max(1, min(count, n))
+    r_indptr, r_tail, r_edge = reverse_graph(indptr, head)
+    r_weight = np.asarray(weight)[r_edge]
+    x, y = np.asarray(node_x, dtype=np.float64), np.asarray(node_y, dtype=np.float64)
+    nearest = np.hypot(x - x.mean(), y - y.mean())
+    from_lm = np.empty((n, count), dtype=np.int64)
+    to_lm = np.empty((n, count), dtype=np.int64)
+    for k in range(count):
+        lm = int(np.argmax(nearest))
+        from_lm[:, k] = shortest_path_tree(indptr, head, weight, lm, NO_CUTOFF)[0]
+        to_lm[:, k] = shortest_path_tree(r_indptr, r_tail, r_weight, lm, NO_CUTOFF)[0]
+        nearest = np.minimum(nearest, np.hypot(x - x[lm], y - y[lm])) if k else np.hypot(x - x[lm], y - y[lm])
+    return from_lm, to_lm
+
+
+def reverse_graph(indptr, head) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per node its incoming edges: (indptr, tail node, forward edge index), in forward-edge order."""
+    n = len(indptr) - 1
+    order = np.argsort(head, kind="stable").astype(np.int64)
+    tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    r_indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(head, minlength=n), out=r_indptr[1:])
+    return r_indptr, tail[order], order
+
+
+def goal_work_arrays(node_count: int, edge_count: int) -> tuple:
+    """Fresh work arrays for :func:`path_time_and_length_goal`: dist, potential, done, touched, heap."""
+    return (np.full(node_count, UNREACHABLE, dtype=np.int64), np.zeros(node_count, dtype=np.int64),
+            np.zeros(node_count, dtype=np.bool_), np.empty(node_count, dtype=np.int32),
+            np.empty(edge_count + 1, dtype=np.int64))
+
+
 def path_work_arrays(node_count: int, edge_count: int) -> tuple:
     """Fresh work arrays for :func:`path_time_and_length` (one set per thread): dist, pred_edge,
     done, touched, heap, is_target."""

@@ -1126,3 +1126,27 @@ def test_150_quotes_and_bookings_on_the_county_network_keep_the_plan_feasible(de
             booked += 1
     assert booked > 50
     assert_plan_ok(d)
+
+
+def test_booking_reuses_its_quotes_search_only_while_nothing_changed(grid_tt, monkeypatch):
+    """Quote and book at once: one insertion search. A booking of the same trip after another
+    booking changed the plans searches again (and is refused: the vehicle is full)."""
+    import ride_pool.dispatch.plans as plans_module
+
+    searches = []
+    original = plans_module.best_insertions
+    monkeypatch.setattr(plans_module, "best_insertions", lambda *a, **k: searches.append(1) or original(*a, **k))
+    clock = Clock(T0)
+    d = make_dispatcher(grid_tt, clock=clock, shifts=((0, 1, 0),), end=T0 + 4 * 3600)
+    far = grid_tt.network.node_count - 1
+    first = d.quote(request(d, 0, far, t=T0 + 3600, rider=1, channel="app"))
+    d.book(first.offers[0].offer_id)
+    assert len(searches) == 1
+    # the same trip twice: the second quote and the first booking reuse the first quote's search
+    second, third = (d.quote(request(d, 0, far, t=T0 + 7200, rider=r, channel="app")) for r in (2, 3))
+    d.book(third.offers[0].offer_id)
+    assert len(searches) == 2
+    with pytest.raises(BookingRefused):       # the plans changed: searched again, no room left
+        d.book(second.offers[0].offer_id)
+    assert len(searches) == 3
+    assert_plan_ok(d)

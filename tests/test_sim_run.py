@@ -236,3 +236,36 @@ def test_dask_sweep_equals_serial(saved_networks):
         a.pop("wall_s"), b.pop("wall_s")
         assert a == b
     assert [r["fleet"] for r in parallel] == [2, 4]
+
+
+def test_cached_fleet_snapshots_equal_fresh_ones(region, monkeypatch):
+    """Every fleet snapshot the dispatcher uses in a busy morning (bookings, cancellations,
+    no-shows, boardings, arrivals) equals one computed afresh for every vehicle; the cache
+    recomputes only some vehicles most of the time."""
+    from ride_pool.dispatch.plans import LivePlans
+    from routing.darp.pruning import prune_bounds_ok
+    from routing.darp.snapshot import flat_snapshots, fleet_snapshots
+
+    original = LivePlans.snapshots
+    calls = []
+
+    def checked(self, now):
+        snap = original(self, now)
+        t = self.tables
+        V = t.vehicle_count
+        ptr = np.zeros(V + 1, dtype=np.int64)
+        np.cumsum(t.route_length, out=ptr[1:])
+        codes = np.concatenate(self._route_arrays) if V else np.zeros(0, dtype=np.int64)
+        fresh = fleet_snapshots(t, flat_snapshots(t, np.arange(V, dtype=np.int64), ptr, codes))
+        for name in fresh.__dataclass_fields__:
+            np.testing.assert_array_equal(getattr(snap, name), getattr(fresh, name), err_msg=name)
+        np.testing.assert_array_equal(prune_bounds_ok(snap, t.travel_time), prune_bounds_ok(fresh, t.travel_time))
+        calls.append((self._snapshot_cache.rebuilt, V))
+        return snap
+
+    monkeypatch.setattr(LivePlans, "snapshots", checked)
+    sim = Simulation(region, RunSpec(fleet=6, demand=0.12, seed=1, rules=MORNING,
+                                     riders=RiderConfig(cancel_share=0.1, no_show_share=0.05)))
+    sim.run()
+    assert len(calls) > 50
+    assert sum(rebuilt < V for rebuilt, V in calls) > len(calls) // 2

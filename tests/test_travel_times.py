@@ -153,6 +153,58 @@ def test_path_time_and_length_equals_the_reference_twin(graph, data):
     assert (dist == UNREACHABLE).all() and (pred_edge == -1).all() and not done.any() and not is_target.any()
 
 
+@settings(max_examples=200, deadline=None)
+@given(graph=small_graphs(), data=st.data())
+def test_goal_directed_path_equals_the_dijkstra_twin(graph, data):
+    """The A* with landmarks finds path_time_and_length's path (ties included: small integer
+    times give many), whichever landmarks and however few; its work arrays stay clean."""
+    indptr, head, weight = graph
+    n = len(indptr) - 1
+    length = np.asarray(data.draw(st.lists(st.integers(0, 900), min_size=len(head), max_size=len(head))),
+                        dtype=np.int32)
+    xy = np.asarray(data.draw(st.lists(st.floats(0, 1000), min_size=2 * n, max_size=2 * n))).reshape(n, 2)
+    tables = (*kernels.reverse_graph(indptr, head),
+              *kernels.landmark_tables(indptr, head, weight, xy[:, 0], xy[:, 1], data.draw(st.integers(1, 4))))
+    work = kernels.path_work_arrays(n, len(head))
+    goal_work = kernels.goal_work_arrays(n, len(head))
+    for _ in range(6):
+        source, target = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+        expected = kernels.path_time_and_length(indptr, head, weight, length, source, target, *work)
+        assert kernels.path_time_and_length_goal(indptr, head, weight, length, *tables, source, target,
+                                                 *goal_work) == expected
+    dist, _, done, _, _ = goal_work
+    assert (dist == UNREACHABLE).all() and not done.any()
+
+
+def test_goal_directed_path_on_a_grid_of_equal_times():
+    """Every street takes the same time but not the same metres: many equally fast paths, and
+    the metres tell which one was taken."""
+    side = 12
+    rng = np.random.default_rng(5)
+    edges = []
+    for r in range(side):
+        for c in range(side):
+            u = r * side + c
+            for v in ((r + 1) * side + c if r + 1 < side else -1, u + 1 if c + 1 < side else -1):
+                if v >= 0:
+                    edges += [(u, v), (v, u)]
+    edges.sort()
+    tails = np.array([e[0] for e in edges])
+    indptr = np.zeros(side * side + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tails, minlength=side * side), out=indptr[1:])
+    head = np.array([e[1] for e in edges], dtype=np.int32)
+    weight = np.full(len(edges), 30, dtype=np.int32)
+    length = rng.integers(200, 400, len(edges)).astype(np.int32)
+    x, y = np.arange(side * side) % side * 300.0, np.arange(side * side) // side * 300.0
+    tables = (*kernels.reverse_graph(indptr, head), *kernels.landmark_tables(indptr, head, weight, x, y))
+    work = kernels.path_work_arrays(side * side, len(head))
+    goal_work = kernels.goal_work_arrays(side * side, len(head))
+    for source, target in rng.integers(0, side * side, (300, 2)):
+        assert kernels.path_time_and_length_goal(indptr, head, weight, length, *tables, source, target,
+                                                 *goal_work) == \
+            kernels.path_time_and_length(indptr, head, weight, length, source, target, *work)
+
+
 @pytest.mark.parametrize("which", ["bayreuth", "demo"])
 def test_time_and_length_equals_route_and_scipy(which, request):
     net = request.getfixturevalue(f"{which}_network")

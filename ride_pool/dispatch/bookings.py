@@ -24,7 +24,7 @@ from ride_pool.dispatch.needs import mask_unfit
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change, DuplicateKey
 from ride_pool.messages import Message, msg
-from routing.darp.insertion import best_insertions, insert_into_route
+from routing.darp.insertion import insert_into_route
 
 
 def scope_of(booking: Booking) -> str:
@@ -181,8 +181,7 @@ class BookingDesk:
             refuse(*broken)
         new = plans.new_request(offer, req.origin, req.destination, req.passengers - req.wheelchairs,
                                 req.wheelchairs)
-        ins = best_insertions(plans.snapshots(now), new, plans.locations.matrix, plans.locations.matrix,
-                              delay_weight=r.delay_weight, prune=True)   # exact times: the bound holds
+        ins = plans.insertions(now, new)     # the quote's search when nothing changed since
         mask_unfit(ins.cost, req.needs, plans.slot_features() if req.needs else [])
         v = ins.best_vehicle
         if v < 0:

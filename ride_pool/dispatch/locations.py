@@ -35,6 +35,9 @@ class LocationTable:
         self.slot_of: dict[int, int] = {}
         self._free: list[int] = list(range(capacity - 1, -1, -1))
         self._collect_at = capacity
+        #: bumped whenever a slot may hold another node (or the matrix another array): cached
+        #: results that read the matrix are recomputed
+        self.generation = 0
 
     @property
     def capacity(self) -> int:
@@ -76,16 +79,21 @@ class LocationTable:
         matrix = np.zeros((cap, cap), dtype=np.int64)
         matrix[:old, :old] = self.matrix
         self.node, self.matrix = node, matrix
+        self.generation += 1
         self._incremental.ensure_capacity(cap)
         self._free = list(range(cap - 1, old - 1, -1)) + self._free
 
     def _collect(self, keep: set[int]) -> None:
+        freed = False
         for n, s in list(self.slot_of.items()):
             if n not in keep:
                 del self.slot_of[n]
                 self.node[s] = -1
                 self._free.append(s)
                 self._incremental.release(s)
+                freed = True
+        if freed:
+            self.generation += 1
 
     def time(self, from_node: int, to_node: int) -> int:
         a, b = self.slots([from_node, to_node])

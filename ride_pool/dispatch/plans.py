@@ -26,9 +26,11 @@ from ride_pool.dispatch.locations import LocationTable
 from ride_pool.dispatch.needs import features_of
 from ride_pool.dispatch.rules import ServiceRules
 from ride_pool.messages import msg
-from routing.darp.insertion import NewRequest, insert_into_route
+from routing.darp.insertion import Insertions, NewRequest, best_insertions, insert_into_route
 from routing.darp.problem import MUST_SERVE, NO_LIMIT, DarpProblem, Plan
+from routing.darp.pruning import remember_bounds_ok
 from routing.darp.snapshot import flat_snapshots, fleet_snapshots, route_snapshots
+from routing.darp.snapshot_cache import SnapshotCache
 from routing.travel_times import TravelTimes
 
 
@@ -175,6 +177,9 @@ class LivePlans:
         self.vehicle_slot_of: dict[int, int] = {}      # shift id -> vehicle slot
         self.routes: list[list[int]] = []              # vehicle slot -> route as stop codes
         self._route_arrays: list[np.ndarray] = []      # the same as int64 arrays
+        self._route_rows = np.zeros((16, 16), dtype=np.int64)   # the same padded, one row per vehicle slot
+        self._snapshot_cache = SnapshotCache()         # per-vehicle snapshots, recomputed where inputs changed
+        self._last_insertions = None                   # (snapshot, matrix, key, Insertions) of the last search
         self._snap = None                              # the last fleet snapshot and its key
         self._snap_key = None
         self._slot_steps: dict[int, tuple[Step, Step]] = {}   # request slot -> its (pickup, drop-off) steps
@@ -252,6 +257,7 @@ class LivePlans:
         self.vehicle_slot_of[shift.shift_id] = v
         self.routes.append([])
         self._route_arrays.append(np.zeros(0, dtype=np.int64))
+        self._route_row(v, [])
         self.set_vehicle_arrays(v, shift)
         return v
 
@@ -314,12 +320,39 @@ class LivePlans:
         if self._snap_key == key:
             return self._snap
         self.refresh_starts(now)
-        ptr = np.zeros(V + 1, dtype=np.int64)
-        np.cumsum(t.route_length, out=ptr[1:])
-        codes = np.concatenate(self._route_arrays) if V else np.zeros(0, dtype=np.int64)
-        self._snap = fleet_snapshots(t, flat_snapshots(t, np.arange(V, dtype=np.int64), ptr, codes))
+        # only the vehicles whose route, requests, start or load changed are recomputed; the
+        # location table's generation names the travel times (slots are reused after a clean-up)
+        arrays, bounds_ok = self._snapshot_cache.snapshots(t, self._route_rows, t.route_length,
+                                                           self.locations.generation)
+        self._snap = fleet_snapshots(t, arrays)
+        remember_bounds_ok(self._snap, t.travel_time, bounds_ok)
         self._snap_key = key
         return self._snap
+
+    def _route_row(self, v: int, codes: list[int]) -> None:
+        """Write route ``codes`` into row ``v`` of the padded routes (grown as needed)."""
+        rows = self._route_rows
+        if v >= rows.shape[0] or len(codes) > rows.shape[1]:
+            grown = np.zeros((max(rows.shape[0], 2 * (v + 1)), max(rows.shape[1], 2 * len(codes))), dtype=np.int64)
+            grown[:rows.shape[0], :rows.shape[1]] = rows
+            self._route_rows = rows = grown
+        rows[v, :len(codes)] = codes
+
+    def insertions(self, now: int, new: NewRequest) -> Insertions:
+        """Each vehicle's cheapest insertion of ``new`` into the plans as of ``now`` (pruned: the
+        matrix holds exact times). The last search is reused for the same request on the same
+        fleet snapshot and travel times: a booking made right after its quote repeats it otherwise.
+        The arrays are copies (callers mask them)."""
+        snaps = self.snapshots(now)
+        M = self.locations.matrix
+        key = (new, self.rules.delay_weight, self.locations.generation)
+        last = self._last_insertions
+        if last is not None and last[0] is snaps and last[1] is M and last[2] == key:
+            ins = last[3]
+        else:
+            ins = best_insertions(snaps, new, M, M, delay_weight=self.rules.delay_weight, prune=True)
+            self._last_insertions = (snaps, M, key, ins)
+        return Insertions(ins.cost.copy(), ins.pickup_position.copy(), ins.dropoff_position.copy())
 
     def schedule(self, v: int, codes: list[int] | None = None, now: int | None = None) -> dict:
         """Snapshot arrays of route ``codes`` (default: its planned route) on vehicle ``v`` alone
@@ -381,7 +414,10 @@ class LivePlans:
         """The steps of route ``codes``; ``extra`` names request slots not yet bound to a booking."""
         steps = self._slot_steps
         if extra:
-            steps = {**steps, **{rs: step_pair(b) for rs, b in extra.items()}}
+            # look the few extra slots up first rather than copying the whole table (a copy per
+            # booking cost ~0.2 ms with a few thousand active bookings)
+            pairs = {rs: step_pair(b) for rs, b in extra.items()}
+            return [(pairs.get(c >> 1) or steps[c >> 1])[c & 1] for c in codes]
         return [steps[c >> 1][c & 1] for c in codes]
 
     def bind(self, booking_id: str, rs: int) -> None:
@@ -401,6 +437,7 @@ class LivePlans:
                 del self._slot_vehicle[c // 2]
         self.routes[v] = list(codes)
         self._route_arrays[v] = np.array(codes, dtype=np.int64)
+        self._route_row(v, self._route_arrays[v])
         self.tables.route_length[v] = len(codes)
         for c in codes:
             self._slot_vehicle[c // 2] = v

@@ -18,7 +18,7 @@ from ride_pool.dispatch.needs import NeedList, fits, mask_unfit
 from ride_pool.dispatch.plans import LivePlans
 from ride_pool.dispatch.store import Change
 from ride_pool.messages import Message, msg
-from routing.darp.insertion import NewRequest, best_insertions
+from routing.darp.insertion import NewRequest
 
 
 @dataclass
@@ -118,7 +118,6 @@ class QuoteDesk:
         W, step = r.window_s, max(60, r.window_s // 2)
         if request.arrive_by is not None and int(request.arrive_by) < now:
             return reject(RejectCause.IN_THE_PAST, msg("arrival_in_the_past"))
-        snaps = plans.snapshots(now)
         for k in range(r.alternatives + 1):
             if request.arrive_by is not None:
                 dl = int(request.arrive_by) - k * step
@@ -134,7 +133,7 @@ class QuoteDesk:
                     return reject(*broken)
                 continue
             new = NewRequest(so, sd, seats, request.wheelchairs, pe, pl, pe, dl, max_ride, ps, ds)
-            ins = best_insertions(snaps, new, M, M, delay_weight=r.delay_weight, prune=True)
+            ins = plans.insertions(now, new)
             mask_unfit(ins.cost, request.needs, features)
             v = ins.best_vehicle
             if v < 0:

@@ -55,3 +55,9 @@ def prune_bounds_ok(snapshots, travel_time: np.ndarray) -> np.ndarray:
                out)
     _CACHE[snapshots] = (travel_time, out)
     return out
+
+
+def remember_bounds_ok(snapshots, travel_time: np.ndarray, ok: np.ndarray) -> None:
+    """Record flags computed elsewhere (:class:`routing.darp.snapshot_cache.SnapshotCache` keeps
+    them per vehicle) as :func:`prune_bounds_ok`'s answer for ``snapshots`` and ``travel_time``."""
+    _CACHE[snapshots] = (travel_time, ok)

@@ -139,6 +139,90 @@ def _route_arrays(problem: DarpProblem, v: int, route, tt: np.ndarray):
 
 
 @njit(cache=True)
+def _vehicle_snapshot(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
+                      dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
+                      onboard_vehicle, pickup_begin, start_loc, start_t, end_loc, end_lat, max_dur, code, n,
+                      s_load, w_load, loc, earliest, latest, service, seats_change, chairs_change, persons,
+                      pickup_position, ride_limit, begin, seats_after, chairs_after, suffix_ok, lower):
+    """The stop arrays (positions ``0..n-1`` of the outputs) of one vehicle's route ``code[:n]``,
+    starting with ``s_load`` seats and ``w_load`` wheelchairs taken; returns (end time, departure)."""
+    for pos in range(n):
+        c = code[pos]
+        r = c // 2
+        pickup_position[pos] = -1
+        ride_limit[pos] = 0
+        suffix_ok[pos] = True
+        if c % 2 == 1:
+            loc[pos] = dropoff_location[r]
+            earliest[pos] = dropoff_earliest[r]
+            latest[pos] = dropoff_latest[r]
+            service[pos] = dropoff_service[r]
+            seats_change[pos] = -seats[r]
+            chairs_change[pos] = -wheelchairs[r]
+            pick = -1
+            for p in range(pos - 1, -1, -1):       # the last pickup of this request before here
+                if code[p] == c - 1:
+                    pick = p
+                    break
+            if onboard_vehicle[r] >= 0 and pick < 0:
+                bound = pickup_begin[r] + pickup_service[r] + max_ride_time[r]
+                if bound < latest[pos]:
+                    latest[pos] = bound
+            elif pick >= 0:
+                pickup_position[pos] = pick
+                ride_limit[pos] = pickup_service[r] + max_ride_time[r]
+        else:
+            loc[pos] = pickup_location[r]
+            earliest[pos] = pickup_earliest[r]
+            latest[pos] = pickup_latest[r]
+            service[pos] = pickup_service[r]
+            seats_change[pos] = seats[r]
+            chairs_change[pos] = wheelchairs[r]
+        persons[pos] = seats[r] + wheelchairs[r]
+        s_load += seats_change[pos]
+        w_load += chairs_change[pos]
+        seats_after[pos] = s_load
+        chairs_after[pos] = w_load
+        lower[pos] = earliest[pos]
+    feasible, departure, end_time = least_schedule(
+        tt, n, loc, lower, latest, service, pickup_position, ride_limit, start_loc, start_t, end_loc, end_lat,
+        max_dur, begin)
+    if not feasible:
+        # the plan already breaks a bound: earliest-start times, and which stops keep theirs
+        t = start_t
+        prev = start_loc
+        for pos in range(n):
+            b = max(t + tt[prev, loc[pos]], earliest[pos])
+            begin[pos] = b
+            good = b <= latest[pos]
+            if pickup_position[pos] >= 0:
+                good = good and b - begin[pickup_position[pos]] <= ride_limit[pos]
+            suffix_ok[pos] = good
+            t = b + service[pos]
+            prev = loc[pos]
+        departure = start_t
+        end_time = t + (tt[prev, end_loc] if end_loc != OPEN_END else 0)
+        running = end_time <= end_lat and end_time - departure <= max_dur
+        for pos in range(n - 1, -1, -1):
+            running = running and suffix_ok[pos]
+            suffix_ok[pos] = running
+    return end_time, departure
+
+
+@njit(cache=True)
+def _onboard_loads(n_vehicles, onboard_vehicle, seats, wheelchairs):
+    """Seats and wheelchairs taken on each vehicle by the riders on board."""
+    onboard_seats = np.zeros(n_vehicles, dtype=np.int64)
+    onboard_chairs = np.zeros(n_vehicles, dtype=np.int64)
+    for r in range(len(onboard_vehicle)):
+        o = onboard_vehicle[r]
+        if 0 <= o < n_vehicles:
+            onboard_seats[o] += seats[r]
+            onboard_chairs[o] += wheelchairs[r]
+    return onboard_seats, onboard_chairs
+
+
+@njit(cache=True)
 def snapshot_kernel(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
                     dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
                     onboard_vehicle, pickup_begin, start_location, start_time, end_location, end_latest,
@@ -151,16 +235,9 @@ def snapshot_kernel(tt, pickup_location, dropoff_location, seats, wheelchairs, p
     after, wheelchairs after, suffix ok), then per listed vehicle the seats and wheelchairs taken
     at the start, the planned end time and the planned departure.
     """
-    n_vehicles = len(start_location)
+    onboard_seats, onboard_chairs = _onboard_loads(len(start_location), onboard_vehicle, seats, wheelchairs)
     S = len(codes)
     K = len(vehicles)
-    onboard_seats = np.zeros(n_vehicles, dtype=np.int64)
-    onboard_chairs = np.zeros(n_vehicles, dtype=np.int64)
-    for r in range(len(onboard_vehicle)):
-        o = onboard_vehicle[r]
-        if 0 <= o < n_vehicles:
-            onboard_seats[o] += seats[r]
-            onboard_chairs[o] += wheelchairs[r]
     loc = np.empty(S, dtype=np.int32)
     earliest = np.empty(S, dtype=np.int64)
     latest = np.empty(S, dtype=np.int64)
@@ -182,74 +259,16 @@ def snapshot_kernel(tt, pickup_location, dropoff_location, seats, wheelchairs, p
     for k in range(K):
         v = vehicles[k]
         a = route_ptr[k]
-        n = route_ptr[k + 1] - a
-        s_load = onboard_seats[v]
-        w_load = onboard_chairs[v]
-        start_seats[k] = s_load
-        start_chairs[k] = w_load
-        for pos in range(n):
-            q = a + pos
-            c = codes[q]
-            r = c // 2
-            if c % 2 == 1:
-                loc[q] = dropoff_location[r]
-                earliest[q] = dropoff_earliest[r]
-                latest[q] = dropoff_latest[r]
-                service[q] = dropoff_service[r]
-                seats_change[q] = -seats[r]
-                chairs_change[q] = -wheelchairs[r]
-                pick = -1
-                for p in range(pos - 1, -1, -1):       # the last pickup of this request before here
-                    if codes[a + p] == c - 1:
-                        pick = p
-                        break
-                if onboard_vehicle[r] >= 0 and pick < 0:
-                    bound = pickup_begin[r] + pickup_service[r] + max_ride_time[r]
-                    if bound < latest[q]:
-                        latest[q] = bound
-                elif pick >= 0:
-                    pickup_position[q] = pick
-                    ride_limit[q] = pickup_service[r] + max_ride_time[r]
-            else:
-                loc[q] = pickup_location[r]
-                earliest[q] = pickup_earliest[r]
-                latest[q] = pickup_latest[r]
-                service[q] = pickup_service[r]
-                seats_change[q] = seats[r]
-                chairs_change[q] = wheelchairs[r]
-            persons[q] = seats[r] + wheelchairs[r]
-            s_load += seats_change[q]
-            w_load += chairs_change[q]
-            seats_after[q] = s_load
-            chairs_after[q] = w_load
-            lower[q] = earliest[q]
-        end_loc = end_location[v]
-        feasible, departure, end_time = least_schedule(
-            tt, n, loc[a:a + n], lower[a:a + n], latest[a:a + n], service[a:a + n], pickup_position[a:a + n],
-            ride_limit[a:a + n], start_location[v], start_time[v], end_loc, end_latest[v], max_duration[v],
-            begin[a:a + n])
-        if not feasible:
-            # the plan already breaks a bound: earliest-start times, and which stops keep theirs
-            t = start_time[v]
-            prev = start_location[v]
-            for pos in range(n):
-                q = a + pos
-                b = max(t + tt[prev, loc[q]], earliest[q])
-                begin[q] = b
-                good = b <= latest[q]
-                if pickup_position[q] >= 0:
-                    good = good and b - begin[a + pickup_position[q]] <= ride_limit[q]
-                suffix_ok[q] = good
-                t = b + service[q]
-                prev = loc[q]
-            departure = start_time[v]
-            end_time = t + (tt[prev, end_loc] if end_loc != OPEN_END else 0)
-            running = end_time <= end_latest[v] and end_time - departure <= max_duration[v]
-            for pos in range(n - 1, -1, -1):
-                running = running and suffix_ok[a + pos]
-                suffix_ok[a + pos] = running
-        end_times[k] = end_time
-        departures[k] = departure
+        b = route_ptr[k + 1]
+        start_seats[k] = onboard_seats[v]
+        start_chairs[k] = onboard_chairs[v]
+        end_times[k], departures[k] = _vehicle_snapshot(
+            tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
+            dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service, onboard_vehicle,
+            pickup_begin, start_location[v], start_time[v], end_location[v], end_latest[v], max_duration[v],
+            codes[a:b], b - a, onboard_seats[v], onboard_chairs[v], loc[a:b], earliest[a:b], latest[a:b],
+            service[a:b], seats_change[a:b], chairs_change[a:b], persons[a:b], pickup_position[a:b],
+            ride_limit[a:b], begin[a:b], seats_after[a:b], chairs_after[a:b], suffix_ok[a:b], lower[a:b])
     return (codes, loc, earliest, latest, service, seats_change, chairs_change, persons, pickup_position,
             ride_limit, begin, seats_after, chairs_after, suffix_ok, start_seats, start_chairs, end_times,
             departures)
