@@ -59,6 +59,24 @@ def _space(indptr, head, w, o_indptr, o_head, o_w, source, is_core, core_index, 
 
 
 @njit(cache=True)
+def _meet_in_buckets(slot, own_len, own_time, own_node, other_head, other_time, other_next, pos_of, space, out):
+    """Lower ``out[i]`` to the best meeting of ``slot``'s search space (forward or backward) with
+    the other direction's space of the ``i``-th used slot, walking the other direction's bucket
+    list at each node of ``slot``'s space (entry ``e`` is slot ``e // space``, position ``e % space``)."""
+    for a in range(own_len[slot]):
+        d = own_time[slot, a]
+        e = other_head[own_node[slot, a]]
+        while e >= 0:
+            t = e // space
+            i = pos_of[t]
+            if i >= 0:
+                x = d + other_time[t, e - t * space]
+                if x < out[i]:
+                    out[i] = x
+            e = other_next[e]
+
+
+@njit(cache=True)
 def _keep_on_fastest(k, t, n, best):
     """Keep (in place, in order) the first ``n`` core entries ``k[a]`` reached at ``t[a]`` no later
     than ``best[k[a]]``; returns how many are kept."""
@@ -156,28 +174,8 @@ def _join(slot, used, f_node, f_time, f_len, b_node, b_time, b_len, to_core, fro
     # node with the new slot's are visited (on the state network well under 1 % of the pairs)
     for i in range(len(used)):
         pos_of[used[i]] = i
-    for a in range(f_len[slot]):
-        d = f_time[slot, a]
-        e = b_head[f_node[slot, a]]
-        while e >= 0:
-            t = e // space
-            i = pos_of[t]
-            if i >= 0:
-                x = d + b_time[t, e - t * space]
-                if x < out_from[i]:
-                    out_from[i] = x
-            e = b_next[e]
-    for a in range(b_len[slot]):
-        d = b_time[slot, a]
-        e = f_head[b_node[slot, a]]
-        while e >= 0:
-            t = e // space
-            i = pos_of[t]
-            if i >= 0:
-                x = f_time[t, e - t * space] + d
-                if x < out_to[i]:
-                    out_to[i] = x
-            e = f_next[e]
+    _meet_in_buckets(slot, f_len, f_time, f_node, b_head, b_time, b_next, pos_of, space, out_from)
+    _meet_in_buckets(slot, b_len, b_time, b_node, f_head, f_time, f_next, pos_of, space, out_to)
     for i in range(len(used)):
         pos_of[used[i]] = -1
     if matrix.shape[0] > 0:
