@@ -103,8 +103,8 @@ class RuinAndRecreate:
         self._end = np.asarray(problem.end_location, dtype=np.int64)
         self._must = problem.rejection_penalty == MUST_SERVE
         self._bank_penalty: int | None = None
-        #: what a used vehicle costs the search (the true fixed cost, or less once the vehicle count
-        #: is settled: see :meth:`run`)
+        #: what a used vehicle costs the search: the true fixed cost, or 0 while the "spread" phase
+        #: searches distance alone (see :meth:`run`)
         self._search_vehicle_cost = self.vehicle_fixed_cost
         self._penalty = np.where(problem.rejection_penalty == MUST_SERVE, _UNSERVED_MUST, problem.rejection_penalty)
         self._v_start_location = np.asarray(problem.start_location, dtype=np.int32)
