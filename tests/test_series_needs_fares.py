@@ -15,6 +15,14 @@ pytestmark = pytest.mark.database     # CI runs these again on PostgreSQL
 
 
 # --------------------------------------------------------------------------- fares (pure)
+def daily_shifts(api, fleet, days) -> None:
+    """A 06:00-20:00 shift of the fleet's first vehicle on each of ``days`` (days of the test month)."""
+    for day in days:
+        r = api.post("/api/v1/ops/shifts", headers=fleet.operator, json={
+            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)), "end": iso(local(day, 20))})
+        assert r.status_code == 201, r.text
+
+
 def test_distance_tariff_and_group_fare():
     t = {**DEFAULT_TARIFF, "base_cents": 200, "per_km_cents": 40}
     # 12.3 km: 2.00 + 4.92 = 6.92 -> 6.90 (rounded to 10 cents)
@@ -141,10 +149,7 @@ def test_series_books_each_ride_as_it_enters_the_horizon_skips_holidays_and_repo
     r = api.put("/api/v1/ops/service-area", headers=op, json={"rules": {"max_active_bookings": 20,
                                                                        "max_seats_per_rider": 20}})
     assert r.status_code == 200, r.text
-    for day in range(27, 38):          # 30 March .. 9 April (none on 10 April)
-        r = api.post("/api/v1/ops/shifts", headers=op, json={
-            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)), "end": iso(local(day, 20))})
-        assert r.status_code == 201, r.text
+    daily_shifts(api, fleet, range(27, 38))          # 30 March .. 9 April (none on 10 April)
     rider = api.register("jana@example.org")
     api.clock.set(local(24, 9))        # Friday 27 March 2026, 09:00
     body = {"origin": fleet.stops[0], "destination": fleet.stops[1], "weekdays": ["mon", "wed", "fri"],
@@ -201,10 +206,7 @@ def test_a_riders_series_takes_the_needs_of_the_profile(notify_api):
     api = notify_api
     fleet = Fleet(api, seats=4)
     op = fleet.operator
-    for day in range(1, 10):
-        assert api.post("/api/v1/ops/shifts", headers=op, json={
-            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)),
-            "end": iso(local(day, 20))}).status_code == 201
+    daily_shifts(api, fleet, range(1, 10))
     assert api.put(f"/api/v1/ops/vehicles/{fleet.vehicles[0]['id']}/features", headers=op,
                    json={"features": ["low_floor"]}).status_code == 200
     rider = api.register("gertrud@example.org")
@@ -223,11 +225,7 @@ def test_a_riders_series_takes_the_needs_of_the_profile(notify_api):
 def test_pausing_and_ending_a_series(notify_api):
     api = notify_api
     fleet = Fleet(api, seats=4)
-    op = fleet.operator
-    for day in range(1, 10):
-        assert api.post("/api/v1/ops/shifts", headers=op, json={
-            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)),
-            "end": iso(local(day, 20))}).status_code == 201
+    daily_shifts(api, fleet, range(1, 10))
     rider = api.register("karl@example.org")
     r = api.post("/api/v1/series", headers=rider, json={
         "origin": fleet.stops[0], "destination": fleet.stops[1], "weekdays": ["wed", "thu"],
@@ -260,10 +258,7 @@ def test_a_ride_booked_before_a_crash_is_recorded_not_booked_again(notify_api):
     from ride_pool.db import series as rows
     api = notify_api
     fleet = Fleet(api, seats=4)
-    for day in range(1, 4):
-        assert api.post("/api/v1/ops/shifts", headers=fleet.operator, json={
-            "vehicle_id": fleet.vehicles[0]["id"], "start": iso(local(day, 6)),
-            "end": iso(local(day, 20))}).status_code == 201
+    daily_shifts(api, fleet, range(1, 4))
     rider = api.register("mara@example.org")
     r = api.post("/api/v1/series", headers=rider, json={
         "origin": fleet.stops[0], "destination": fleet.stops[1], "weekdays": ["wed"],
