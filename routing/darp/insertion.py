@@ -365,16 +365,11 @@ def insert_into_route(route, request_index: int, pickup_position: int, dropoff_p
 
 def warm_up() -> None:
     """Compile (or load from the cache) the kernel now rather than on the first booking."""
-    from routing.darp.problem import NO_LIMIT, DarpProblem, Plan
+    from routing.darp.problem import Plan, warm_up_problem
     from routing.darp.snapshot import build_snapshots
 
-    tt = np.array([[0, 5], [5, 0]], dtype=np.int64)
-    p = DarpProblem(travel_time=tt, pickup_location=[0], dropoff_location=[1], seats=[1], wheelchairs=[0],
-                    pickup_earliest=[0], pickup_latest=[100], dropoff_earliest=[0], dropoff_latest=[100],
-                    max_ride_time=[50], pickup_service=[0], dropoff_service=[0], onboard_vehicle=[-1],
-                    pickup_begin=[0], rejection_penalty=[-1], start_location=[0], end_location=[0],
-                    start_time=[0], end_latest=[100], seat_capacity=[3], wheelchair_capacity=[0],
-                    max_duration=[NO_LIMIT])
+    p = warm_up_problem()
+    tt = p.travel_time
     snaps = build_snapshots(p, Plan.empty(p))
     best_insertions(snaps, NewRequest.from_problem(p, 0), tt)
     best_insertions(snaps, NewRequest.from_problem(p, 0), tt, prune=True)

@@ -313,6 +313,18 @@ class Plan:
         return total
 
 
+def warm_up_problem() -> DarpProblem:
+    """One request, one vehicle, two places: the argument types of real calls for the warm-ups that
+    compile (or load from numba's cache) the kernels before the first real call."""
+    tt = np.array([[0, 5], [5, 0]], dtype=np.int64)
+    return DarpProblem(travel_time=tt, pickup_location=[0], dropoff_location=[1], seats=[1], wheelchairs=[0],
+                       pickup_earliest=[0], pickup_latest=[100], dropoff_earliest=[0], dropoff_latest=[100],
+                       max_ride_time=[50], pickup_service=[0], dropoff_service=[0], onboard_vehicle=[-1],
+                       pickup_begin=[0], rejection_penalty=[-1], start_location=[0], end_location=[0],
+                       start_time=[0], end_latest=[100], seat_capacity=[3], wheelchair_capacity=[0],
+                       max_duration=[NO_LIMIT])
+
+
 def euclidean_matrix(x: np.ndarray, y: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact float distances and the integer matrix ``ceil(distance * scale)`` used as time.
 
