@@ -164,18 +164,13 @@ class RuinAndRecreate:
         is its plain-Python twin (the same plan when ``noise`` is 0)."""
         problem = self.problem
         pending = np.asarray([int(r) for r in pending], dtype=np.int64)
-        lengths = np.array([len(r) for r in plan.routes], dtype=np.int64)
-        cap = int(lengths.max(initial=0)) + 2 * len(pending) + 1
-        routes = np.zeros((len(plan.routes), cap), dtype=np.int64)
-        for v, route in enumerate(plan.routes):
-            routes[v, :len(route)] = route
+        routes, lengths = self._to_arrays(plan)
         empty_cost = float(self.vehicle_fixed_cost)
         rejected = recreate_kernel(problem.travel_time, problem.travel_cost, self.requests, self.delay_weight,
                                    self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
                                    routes, lengths, pending, int(regret), float(noise),
                                    int(self.rng.integers(2**31 - 1)), empty_cost, int(max_new))
-        out = Plan([routes[v, :lengths[v]].tolist() for v in range(len(lengths))])
-        return out, [int(r) for r in rejected]
+        return self._to_plan(routes, lengths), [int(r) for r in rejected]
 
     def recreate_reference(self, plan: Plan, pending, *, regret: int, noise: float) -> tuple[Plan, list[int]]:
         """Plain-Python twin of :meth:`recreate` (kept for the tests)."""
@@ -418,13 +413,7 @@ class RuinAndRecreate:
 
 def warm_up() -> None:
     """Compile (or load from the cache) the recreate kernel with the argument types of real calls."""
-    from routing.darp.problem import NO_LIMIT
+    from routing.darp.problem import warm_up_problem
 
-    tt = np.array([[0, 5], [5, 0]], dtype=np.int64)
-    p = DarpProblem(travel_time=tt, pickup_location=[0], dropoff_location=[1], seats=[1], wheelchairs=[0],
-                    pickup_earliest=[0], pickup_latest=[100], dropoff_earliest=[0], dropoff_latest=[100],
-                    max_ride_time=[50], pickup_service=[0], dropoff_service=[0], onboard_vehicle=[-1],
-                    pickup_begin=[0], rejection_penalty=[-1], start_location=[0], end_location=[0],
-                    start_time=[0], end_latest=[100], seat_capacity=[3], wheelchair_capacity=[0],
-                    max_duration=[NO_LIMIT])
+    p = warm_up_problem()
     RuinAndRecreate(p).recreate(Plan.empty(p), [0], regret=2, noise=0.0)
