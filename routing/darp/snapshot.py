@@ -139,13 +139,15 @@ def _route_arrays(problem: DarpProblem, v: int, route, tt: np.ndarray):
 
 
 @njit(cache=True)
-def _vehicle_snapshot(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
-                      dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
-                      onboard_vehicle, pickup_begin, start_loc, start_t, end_loc, end_lat, max_dur, code, n,
-                      s_load, w_load, loc, earliest, latest, service, seats_change, chairs_change, persons,
-                      pickup_position, ride_limit, begin, seats_after, chairs_after, suffix_ok, lower):
+def stops_and_schedule(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
+                       dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
+                       onboard_vehicle, pickup_begin, start_loc, start_t, end_loc, end_lat, max_dur, code, n,
+                       s_load, w_load, loc, earliest, latest, service, seats_change, chairs_change, persons,
+                       pickup_position, ride_limit, begin, seats_after, chairs_after, suffix_ok, lower):
     """The stop arrays (positions ``0..n-1`` of the outputs) of one vehicle's route ``code[:n]``,
-    starting with ``s_load`` seats and ``w_load`` wheelchairs taken; returns (end time, departure)."""
+    starting with ``s_load`` seats and ``w_load`` wheelchairs taken, and its least feasible schedule
+    (:func:`~routing.darp.schedule.least_schedule`): returns (feasible, departure, end time).
+    Capacities are not checked here (``seats_after``, ``chairs_after`` hold the loads)."""
     for pos in range(n):
         c = code[pos]
         r = c // 2
@@ -184,9 +186,24 @@ def _vehicle_snapshot(tt, pickup_location, dropoff_location, seats, wheelchairs,
         seats_after[pos] = s_load
         chairs_after[pos] = w_load
         lower[pos] = earliest[pos]
-    feasible, departure, end_time = least_schedule(
-        tt, n, loc, lower, latest, service, pickup_position, ride_limit, start_loc, start_t, end_loc, end_lat,
-        max_dur, begin)
+    return least_schedule(tt, n, loc, lower, latest, service, pickup_position, ride_limit, start_loc, start_t,
+                          end_loc, end_lat, max_dur, begin)
+
+
+@njit(cache=True)
+def _vehicle_snapshot(tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
+                      dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service,
+                      onboard_vehicle, pickup_begin, start_loc, start_t, end_loc, end_lat, max_dur, code, n,
+                      s_load, w_load, loc, earliest, latest, service, seats_change, chairs_change, persons,
+                      pickup_position, ride_limit, begin, seats_after, chairs_after, suffix_ok, lower):
+    """:func:`stops_and_schedule`, and where the route already breaks a bound, its earliest-start
+    times with the stops that keep theirs marked in ``suffix_ok``; returns (end time, departure)."""
+    feasible, departure, end_time = stops_and_schedule(
+        tt, pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest,
+        dropoff_earliest, dropoff_latest, max_ride_time, pickup_service, dropoff_service, onboard_vehicle,
+        pickup_begin, start_loc, start_t, end_loc, end_lat, max_dur, code, n, s_load, w_load, loc, earliest,
+        latest, service, seats_change, chairs_change, persons, pickup_position, ride_limit, begin, seats_after,
+        chairs_after, suffix_ok, lower)
     if not feasible:
         # the plan already breaks a bound: earliest-start times, and which stops keep theirs
         t = start_t
