@@ -104,6 +104,28 @@ def test_a_swap_that_would_break_a_shift_end_is_not_made():
     assert moves == 0 and got.routes == CROSSED.routes
 
 
+def test_a_planned_break_stays_with_its_vehicle():
+    """The dispatcher plans a driver's break as a request on board that takes no seat: a vehicle
+    whose break is still ahead is never empty, so no tail holding the break moves."""
+    base = _line_problem()
+    fields = {name: list(getattr(base, name)) for name in (
+        "pickup_location", "dropoff_location", "seats", "wheelchairs", "pickup_earliest", "pickup_latest",
+        "dropoff_earliest", "dropoff_latest", "max_ride_time", "pickup_service", "dropoff_service",
+        "onboard_vehicle", "pickup_begin", "rejection_penalty")}
+    for name, value in dict(pickup_location=0, dropoff_location=0, seats=0, wheelchairs=0, pickup_earliest=0,
+                            pickup_latest=0, dropoff_earliest=500, dropoff_latest=3000, max_ride_time=NO_LIMIT // 4,
+                            pickup_service=0, dropoff_service=30, onboard_vehicle=1, pickup_begin=0,
+                            rejection_penalty=-1).items():
+        fields[name].append(value)
+    problem = base.replace(**fields)
+    crossed = Plan([[0, 1, 6, 7], [2, 3, 4, 5, 9]])   # vehicle 1's break (request 4) after its trips
+    assert check_plan(problem, crossed).feasible
+    got, moves, _ = _descend(problem, crossed)
+    assert 9 in got.routes[1] and check_plan(problem, got).feasible
+    assert got.routes == tail_exchange_reference(problem, crossed)[0].routes
+    assert moves == 0   # the afternoon trips would swap (as above) but for the break
+
+
 def test_only_pairs_with_a_changed_vehicle_are_looked_at():
     problem = _line_problem()
     assert _descend(problem, CROSSED, changed=np.zeros(2, dtype=np.bool_))[1] == 0
@@ -117,3 +139,23 @@ def test_with_a_fixed_cost_per_vehicle_two_routes_merge_into_one():
     got, moves, saved = _descend(problem, split, vehicle_cost=10_000)
     assert got.vehicles_used() == 1 and moves == 1 and saved == 10_000
     assert check_plan(problem, got).feasible
+
+
+def test_the_search_on_a8_96_ends_within_one_percent_of_the_optimum_at_8000_iterations(data_dir):
+    # Without the tail exchange this seeded search ended 1.22 % above the optimum 1229.66; with it 0.59 %.
+    import time
+
+    from routing.darp.bench import read_instance
+
+    path = data_dir / "darp" / "cordeau2006" / "a8-96.txt"
+    if not path.exists():
+        pytest.skip("Cordeau instances not found")
+    inst = read_instance(path, "darp", 1000)
+    work = inst.problem.tightened()
+    plan, _ = initial_plan(work)
+    lns = RuinAndRecreate(work, seed=0)
+    best = lns.run(plan, time.perf_counter() + 600, max_iterations=8000)
+    checked = check_plan(inst.problem, best)
+    assert checked.feasible
+    assert lns.stats.tail_exchanges > 0
+    assert checked.cost / inst.time_scale <= 1229.66 * 1.01

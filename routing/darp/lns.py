@@ -434,8 +434,18 @@ class RuinAndRecreate:
 
 
 def warm_up() -> None:
-    """Compile (or load from the cache) the recreate kernel with the argument types of real calls."""
+    """Compile (or load from numba's cache) every kernel of the search with the argument types of
+    real calls: recreate, the ruin kernels and the tail exchange."""
     from routing.darp.problem import warm_up_problem
 
     p = warm_up_problem()
-    RuinAndRecreate(p).recreate(Plan.empty(p), [0], regret=2, noise=0.0)
+    lns = RuinAndRecreate(p)
+    plan, _ = lns.recreate(Plan.empty(p), [0], regret=2, noise=0.0)
+    routes, lengths = lns._to_arrays(plan)
+    lns._array_objectives(routes, lengths)
+    served = served_free(routes, lengths, p.onboard_vehicle < 0)
+    shaw_pick(lns.relatedness, served, 1, 0.5, np.full(1, 0.5), np.full(1, 0.5))
+    worst_pick(lns._cost, lns._code_location, lns._start, lns._end, routes, lengths, served, 1, np.full(1, 0.5))
+    remove_requests(routes, lengths, np.ones(p.request_count, dtype=np.bool_))
+    tail_exchange_descent(p.travel_time, p.travel_cost, lns._code_location, lns._p_arrays, p.seat_capacity,
+                          p.wheelchair_capacity, routes, lengths, np.ones(p.vehicle_count, dtype=np.bool_), 0, 1)
