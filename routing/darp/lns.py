@@ -373,7 +373,7 @@ class RuinAndRecreate:
                                        cand_routes, cand_lengths, pending, int(regret), float(noise),
                                        int(self.rng.integers(2**31 - 1)), float(self._search_vehicle_cost),
                                        int(max_new))
-            # the current plan has no improving tail exchange left (at this phase's vehicle cost), so
+            # the current plan has no improving tail exchange left (it came out of a descent), so
             # only pairs with a changed route need a look; all of them on a phase's first iteration
             if self.vehicle_fixed_cost == 0:
                 changed = (cand_lengths != cur_lengths) | (cand_routes != cur_routes).any(axis=1)
