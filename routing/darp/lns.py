@@ -332,7 +332,6 @@ class RuinAndRecreate:
                     current_unserved = list(best_unserved)
                 current_obj = self._array_objectives(cur_routes, cur_lengths)[1]
                 bank_since = None
-                check_all_pairs = True
             phase_end = phases[phase_index][1]
             phase_name = phases[phase_index][0]
             self.stats.phase_iterations[phase_name] = self.stats.phase_iterations.get(phase_name, 0) + 1
@@ -374,7 +373,8 @@ class RuinAndRecreate:
                                        int(self.rng.integers(2**31 - 1)), float(self._search_vehicle_cost),
                                        int(max_new))
             # the current plan has no improving tail exchange left (it came out of a descent), so
-            # only pairs with a changed route need a look; all of them on a phase's first iteration
+            # only pairs with a changed route need a look; all of them on the first iteration. (Without
+            # a fixed cost there is one phase, so the vehicle cost of the descent never changes.)
             if self.vehicle_fixed_cost == 0:
                 changed = (cand_lengths != cur_lengths) | (cand_routes != cur_routes).any(axis=1)
                 if check_all_pairs:
