@@ -12,6 +12,7 @@ from routing.darp.lns import RuinAndRecreate
 from routing.darp.problem import NO_LIMIT, DarpProblem, Plan
 from routing.darp.tail_exchange import tail_exchange_descent, tail_exchange_reference
 from test_darp_insertion import random_problem
+from test_darp_recreate import seeded_search
 
 
 def _descend(problem: DarpProblem, plan: Plan, vehicle_cost: int = 0, changed=None):
@@ -143,19 +144,7 @@ def test_with_a_fixed_cost_per_vehicle_two_routes_merge_into_one():
 
 def test_the_search_on_a8_96_ends_within_one_percent_of_the_optimum_at_8000_iterations(data_dir):
     # Without the tail exchange this seeded search ended 1.22 % above the optimum 1229.66; with it 0.59 %.
-    import time
-
-    from routing.darp.bench import read_instance
-
-    path = data_dir / "darp" / "cordeau2006" / "a8-96.txt"
-    if not path.exists():
-        pytest.skip("Cordeau instances not found")
-    inst = read_instance(path, "darp", 1000)
-    work = inst.problem.tightened()
-    plan, _ = initial_plan(work)
-    lns = RuinAndRecreate(work, seed=0)
-    best = lns.run(plan, time.perf_counter() + 600, max_iterations=8000)
-    checked = check_plan(inst.problem, best)
+    inst, lns, _, checked = seeded_search(data_dir / "darp" / "cordeau2006" / "a8-96.txt", "darp", 8000)
     assert checked.feasible
     assert lns.stats.tail_exchanges > 0
     assert checked.cost / inst.time_scale <= 1229.66 * 1.01
