@@ -133,3 +133,31 @@ def test_an_unused_vehicle_is_priced_from_where_it_stands():
     ins = best_insertions(build_snapshots(problem, Plan.empty(problem)), NewRequest.from_problem(problem, 0), tt)
     assert ins.best_vehicle == 0
     np.testing.assert_array_equal(ins.cost, [20, 100])
+
+
+def test_without_a_fixed_cost_the_search_keeps_the_whole_time_and_with_one_or_tools_follows():
+    problem = random_problem(3, vehicles=3, requests=14)
+    alone = solve(problem, time_limit_s=1.0)
+    assert alone.status == "lns" and check_plan(problem, alone.plan).feasible
+    with_fixed_cost = solve(problem, time_limit_s=1.0, vehicle_fixed_cost=50)
+    assert with_fixed_cost.status == "lns+ortools" and check_plan(problem, with_fixed_cost.plan).feasible
+
+
+def test_the_search_hands_over_at_the_given_time_only_while_its_plan_is_incomplete():
+    import time
+
+    from routing.darp.lns import RuinAndRecreate
+
+    # each request fits the one seat alone (62 and 82 minutes), both together need 104: never complete
+    jammed = line_problem(seat_capacity=[1], end_latest=[90]).tightened()
+    lns = RuinAndRecreate(jammed, seed=0)
+    lns.run(Plan.empty(jammed), time.perf_counter() + 60, max_iterations=50)   # kernels loaded
+    t = time.perf_counter()
+    best = lns.run(Plan.empty(jammed), t + 60, stop_if_incomplete_at=t + 0.5)
+    assert time.perf_counter() - t < 10 and lns.stats.iterations > 50
+    assert len(best.served_requests()) == 1
+    roomy = line_problem().tightened()
+    lns = RuinAndRecreate(roomy, seed=0)
+    complete, _ = initial_plan(roomy)
+    best = lns.run(complete, time.perf_counter() + 60, max_iterations=300, stop_if_incomplete_at=time.perf_counter())
+    assert lns.stats.iterations == 300 and len(best.served_requests()) == 2

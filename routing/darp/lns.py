@@ -272,9 +272,12 @@ class RuinAndRecreate:
         codes = routes[v, :lengths[v]]
         return codes[codes % 2 == 0] // 2
 
-    def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None) -> Plan:
+    def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None,
+            stop_if_incomplete_at: float | None = None) -> Plan:
         """Improve ``plan`` (feasible) until ``deadline`` (perf_counter). Requests not in ``plan`` are
-        tried again in every iteration; must-serve ones count as a huge cost until placed."""
+        tried again in every iteration; must-serve ones count as a huge cost until placed. With
+        ``stop_if_incomplete_at`` (perf_counter) the search returns then if its best plan still
+        leaves out a must-serve request (so that another method can try)."""
         problem = self.problem
         start_clock = time.perf_counter()
         served0 = set(int(r) for r in plan.served_requests())
@@ -314,8 +317,11 @@ class RuinAndRecreate:
         phase_index, phase_begin = -1, 0.0
         check_all_pairs = True
         while time.perf_counter() < deadline and (max_iterations is None or it < max_iterations):
-            it += 1
             iteration_clock = time.perf_counter()
+            if (stop_if_incomplete_at is not None and iteration_clock >= stop_if_incomplete_at
+                    and best_obj >= _UNSERVED_MUST):
+                break
+            it += 1
             progress = min(1.0, (iteration_clock - start_clock) / total)
             if max_iterations:
                 progress = max(progress, it / max_iterations)  # the phases also run out with the iterations
