@@ -272,8 +272,16 @@ def insertion_kernel(tt, cost, req, delay_weight,
                         arrive = t2 + (tt[c_loc, end_loc] if end_loc >= 0 else 0)
                         if arrive > end_latest[v]:
                             feasible = False
-                        elif arrive - start_departure[v] > max_duration[v]:
-                            exact = True
+                        else:
+                            # leaving later costs nothing until the vehicle would reach its first
+                            # stop late, so the duration counts from the latest departure that keeps
+                            # every time of this schedule (the least schedule would move it there too)
+                            if i == 0:
+                                leave = b_pick - tt[start_location[v], p_loc]
+                            else:
+                                leave = begin[s0] - tt[start_location[v], stop_location[s0]]
+                            if arrive - max(leave, start_departure[v]) > max_duration[v]:
+                                exact = True
                 if feasible and exact:
                     feasible, delay = _exact_insertion(
                         tt, req, v, i, j, s0, n, start_location, start_departure, end_location, end_latest,
