@@ -14,8 +14,11 @@ from routing.darp.snapshot import build_snapshots
 
 
 def random_problem(seed: int, *, vehicles: int = 3, requests: int = 12, open_end: bool = False,
-                   onboard: int = 0) -> DarpProblem:
-    """A small random dial-a-ride problem on a metric (Euclidean, rounded up) matrix."""
+                   onboard: int = 0, max_duration: int | None = None) -> DarpProblem:
+    """A small random dial-a-ride problem on a metric (Euclidean, rounded up) matrix.
+
+    ``max_duration``: every vehicle's route duration limit (default: half of them 5000, which
+    rarely binds, the others none)."""
     rng = np.random.default_rng(seed)
     n_loc = 2 * requests + vehicles + 1
     xy = rng.uniform(0, 600, size=(n_loc, 2))
@@ -54,7 +57,8 @@ def random_problem(seed: int, *, vehicles: int = 3, requests: int = 12, open_end
         end_location=np.full(vehicles, OPEN_END) if open_end else depot,
         start_time=rng.integers(0, 300, vehicles), end_latest=np.full(vehicles, horizon * 2),
         seat_capacity=rng.integers(3, 6, vehicles), wheelchair_capacity=rng.integers(0, 2, vehicles),
-        max_duration=np.where(rng.random(vehicles) < 0.5, NO_LIMIT, 5000),
+        max_duration=(np.where(rng.random(vehicles) < 0.5, NO_LIMIT, 5000) if max_duration is None
+                      else np.full(vehicles, max_duration)),
     )
 
 
@@ -89,6 +93,28 @@ def test_kernel_matches_reference_while_building_plans(seed):
                                                int(fast.dropoff_position[v]))
             assert check_plan(problem, plan), check_plan(problem, plan).violations
     assert compared > 0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kernel_matches_reference_where_the_route_duration_binds(seed):
+    """Vehicles leave at 0 and work a day far longer than their duration limit, so departures move
+    later: the fast path's duration check (from the latest departure keeping every time) agrees with
+    the twin's exact schedules."""
+    problem = random_problem(seed, vehicles=2 + seed % 3, requests=10 + seed % 8, open_end=seed % 4 == 0,
+                             max_duration=1200 + 100 * (seed % 7)).tightened()
+    plan = Plan.empty(problem)
+    for r in range(problem.request_count):
+        snaps = build_snapshots(problem, plan)
+        req = NewRequest.from_problem(problem, r)
+        fast = best_insertions(snaps, req, problem.travel_time)
+        assert_same(fast, best_insertions_reference(snaps, req, problem.travel_time))
+        v = fast.best_vehicle
+        if v >= 0:
+            plan.routes[v] = insert_into_route(plan.routes[v], r, int(fast.pickup_position[v]),
+                                               int(fast.dropoff_position[v]))
+            assert check_plan(problem, plan), check_plan(problem, plan).violations
+    # the case this test is for: some route leaves later than its vehicle could
+    assert (build_snapshots(problem, plan).start_departure > problem.start_time).any()
 
 
 def test_hypothesis_random_cases():
