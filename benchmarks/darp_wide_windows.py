@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         runs = list(pool.map(solve_one, *zip(*jobs)))
     summary = {}
     table = Table(title=f"wide windows ({args.window:g} min), {args.time:g} s runs against the best plan of this run")
-    for col in ("instance", "requests", "vehicles", "reference", f"{args.time:g} s runs", "gaps %", "mean %", "max %"):
-        table.add_column(col)
+    for col in ("instance", "requests", "vehicles", "best plan", "feasible", f"gaps of the {args.time:g} s runs %",
+                "mean %", "max %"):
+        table.add_column(col, no_wrap=True)
     all_gaps = []
     for name, n, m, _ in chosen:
         mine = [r for r in runs if r["instance"] == name]
@@ -131,10 +132,10 @@ def main(argv: list[str] | None = None) -> int:
                          "gaps_percent": [None if g is None else round(g, 3) for g in gaps],
                          "feasible": sum(r["feasible"] for r in short), "runs": len(short)}
         table.add_row(name, str(n), str(m), f"{reference:.2f}" if reference else "-",
-                      f"{summary[name]['feasible']}/{len(short)} feasible",
+                      f"{summary[name]['feasible']}/{len(short)}",
                       " ".join(f"{g:.2f}" if g is not None else "-" for g in gaps),
                       f"{np.mean(known):.2f}" if known else "-", f"{max(known):.2f}" if known else "-")
-    Console().print(table)
+    Console(width=140).print(table)
     doc = {"benchmark": "darp_wide_windows", "time_limit_s": args.time, "seeds": seeds,
            "reference_time_s": args.reference_time, "reference_seeds": ref_seeds, "window_minutes": args.window,
            "jobs": args.jobs, "instances": summary, "runs": runs,

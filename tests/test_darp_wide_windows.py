@@ -30,15 +30,16 @@ def test_a_stand_in_reads_as_a_2003_instance_with_one_wide_window_per_request(tm
 
 def test_the_harness_writes_each_runs_gap_to_the_best_plan_of_the_run(tmp_path):
     out = tmp_path / "wide.json"
-    assert main(["--time", "1", "--seeds", "0,1", "--reference-time", "0", "--only", "s100", "--jobs", "1",
+    assert main(["--time", "3", "--seeds", "0,1", "--reference-time", "0", "--only", "s100", "--jobs", "1",
                  "--write-dir", str(tmp_path), "--out", str(out)]) == 0
     doc = json.loads(out.read_text())
     row = doc["instances"]["s100"]
-    assert row["feasible"] == 2 and row["runs"] == 2
+    # a run without a complete plan in its time (possible on a slow machine) has no cost and no gap
     costs = [r["cost"] for r in doc["runs"]]
-    assert row["reference_cost"] == min(costs)
-    assert sorted(row["gaps_percent"])[0] == 0.0
-    assert row["gaps_percent"] == [round(100 * (c / min(costs) - 1), 3) for c in costs]
+    found = [c for c in costs if c is not None]
+    assert row["runs"] == 2 and row["feasible"] == len(found) >= 1
+    assert row["reference_cost"] == min(found) and 0.0 in row["gaps_percent"]
+    assert row["gaps_percent"] == [None if c is None else round(100 * (c / min(found) - 1), 3) for c in costs]
 
 
 def test_bad_seeds_exit_2(tmp_path, capsys):
