@@ -105,7 +105,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     directory = args.write_dir or Path(tempfile.mkdtemp(prefix="ride_pool_wide_"))
     directory.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     jobs = []
     for name, n, m, gen_seed in chosen:
         path = directory / f"{name}.txt"

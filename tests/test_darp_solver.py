@@ -161,3 +161,20 @@ def test_the_search_hands_over_at_the_given_time_only_while_its_plan_is_incomple
     complete, _ = initial_plan(roomy)
     best = lns.run(complete, time.perf_counter() + 60, max_iterations=300, stop_if_incomplete_at=time.perf_counter())
     assert lns.stats.iterations == 300 and len(best.served_requests()) == 2
+
+
+@pytest.mark.parametrize("lns_share", [None, 0.5])
+def test_requests_kept_in_their_vehicle_stay_there_through_search_and_or_tools(lns_share):
+    from routing.darp.problem import DarpInputError
+
+    problem = random_problem(4, vehicles=3, requests=14)
+    start, _ = initial_plan(problem.tightened())
+    home = {c // 2: v for v, route in enumerate(start.routes) for c in route}
+    keep = sorted(home)[::3]
+    result = solve(problem, time_limit_s=1.5, seed=1, start=start, keep_in_vehicle=keep, lns_share=lns_share)
+    after = {c // 2: v for v, route in enumerate(result.plan.routes) for c in route}
+    assert all(after[r] == home[r] for r in keep)
+    assert check_plan(problem, result.plan).feasible
+    assert objective(problem, result.plan) <= objective(problem, start)
+    with pytest.raises(DarpInputError, match="start plan"):
+        solve(problem, time_limit_s=0.5, keep_in_vehicle=keep)

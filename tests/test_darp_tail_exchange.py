@@ -15,14 +15,16 @@ from test_darp_insertion import random_problem
 from test_darp_recreate import seeded_search
 
 
-def _descend(problem: DarpProblem, plan: Plan, vehicle_cost: int = 0, changed=None):
+def _descend(problem: DarpProblem, plan: Plan, vehicle_cost: int = 0, changed=None, locked=None):
     lns = RuinAndRecreate(problem)
     routes, lengths = lns._to_arrays(plan)
     if changed is None:
         changed = np.ones(problem.vehicle_count, dtype=np.bool_)
+    if locked is None:
+        locked = np.zeros(problem.request_count, dtype=np.bool_)
     moves, saved = tail_exchange_descent(problem.travel_time, problem.travel_cost, lns._code_location,
                                          lns._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
-                                         routes, lengths, changed, vehicle_cost, 1000)
+                                         routes, lengths, changed, locked, vehicle_cost, 1000)
     return lns._to_plan(routes, lengths), int(moves), int(saved)
 
 
@@ -160,3 +162,29 @@ def test_the_search_exchanges_tails_only_when_vehicles_have_no_fixed_cost():
     with_cost = RuinAndRecreate(problem, seed=0, vehicle_fixed_cost=700)
     with_cost.run(plan, time.perf_counter() + 60, max_iterations=300)
     assert with_cost.stats.tail_exchanges == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS[:12])
+def test_locked_requests_stay_in_their_vehicle_and_the_kernel_matches_its_twin(seed):
+    problem = random_problem(seed, vehicles=2 + seed % 4, requests=10 + seed % 9, open_end=seed % 3 == 0,
+                             onboard=seed % 2).tightened()
+    start = _shuffled_plan(problem, seed)
+    served = [int(r) for r in start.served_requests() if problem.onboard_vehicle[r] < 0]
+    locked = np.zeros(problem.request_count, dtype=np.bool_)
+    locked[np.random.default_rng(seed).choice(served, size=max(1, len(served) // 4), replace=False)] = True
+    got, moves, _ = _descend(problem, start, locked=locked)
+    want, want_moves = tail_exchange_reference(problem, start, locked=locked)
+    assert got.routes == want.routes and moves == want_moves
+    home = {c // 2: v for v, route in enumerate(start.routes) for c in route}
+    for r in np.flatnonzero(locked):
+        assert 2 * int(r) in got.routes[home[int(r)]] and 2 * int(r) + 1 in got.routes[home[int(r)]]
+
+
+def test_a_locked_request_keeps_the_crossed_routes_from_swapping_their_afternoons():
+    problem = _line_problem()
+    assert _descend(problem, CROSSED)[1] == 1     # without a lock the afternoon trips swap
+    locked = np.zeros(problem.request_count, dtype=np.bool_)
+    locked[3] = True                              # vehicle 0's afternoon rider (stops 6, 7) stays on it
+    kept, moves, _ = _descend(problem, CROSSED, locked=locked)
+    assert {6, 7} <= set(kept.routes[0]) and kept.cost(problem) <= CROSSED.cost(problem)
+    assert kept.routes == tail_exchange_reference(problem, CROSSED, locked=locked)[0].routes

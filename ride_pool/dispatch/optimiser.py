@@ -60,9 +60,16 @@ class Optimiser:
             return False
         problem, plan, shift_ids, requests = built
         before = plan.cost(problem)
+        # pinned bookings, and bookings with a need some vehicle lacks (the core plans seats and
+        # wheelchair places only), stay on their vehicle: the search never moves them, so its plans
+        # are not thrown away for moving them
+        features = plans.slot_features()
+        fleet = [features[plans.vehicle_slot_of[sid]] for sid in shift_ids]
+        keep = [r for r, bid in enumerate(requests)
+                if plans.bookings[bid].pinned or not all(fits(plans.bookings[bid].needs, f) for f in fleet)]
         try:
             result = solve(problem, time_limit_s=time_limit_s or plans.rules.reoptimise_time_limit_s, seed=seed,
-                           start=plan, use_ortools=use_ortools)
+                           start=plan, use_ortools=use_ortools, keep_in_vehicle=keep)
         except (ValueError, RoutingInputError) as exc:   # e.g. a vehicle running late: plan kept as it is
             log.info("re-optimisation skipped: %s", exc)
             return False

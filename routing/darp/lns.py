@@ -86,12 +86,17 @@ class RuinAndRecreate:
     """Improve a feasible plan of ``problem`` until a deadline."""
 
     def __init__(self, problem: DarpProblem, *, seed: int = 0, vehicle_fixed_cost: int = 0,
-                 delay_weight: float = 0.0):
+                 delay_weight: float = 0.0, locked=None):
+        """``locked``: requests (indices) the search never moves: they keep their place in the plan
+        it starts from (e.g. bookings an operator pinned to their vehicle)."""
         self.problem = problem
+        self._locked = np.zeros(problem.request_count, dtype=np.bool_)
+        if locked is not None:
+            self._locked[np.asarray(locked, dtype=np.int64)] = True
         self.rng = np.random.default_rng(seed)
         self.vehicle_fixed_cost = int(vehicle_fixed_cost)
         self.delay_weight = float(delay_weight)
-        self.free = np.flatnonzero(problem.onboard_vehicle < 0)
+        self.free = np.flatnonzero(problem.onboard_vehicle < 0)   # not yet picked up (locked ones included)
         self.requests = (
             np.stack([NewRequest.from_problem(problem, int(r)).as_array() for r in range(problem.request_count)])
             if problem.request_count else np.zeros((0, 11), dtype=np.int64)
@@ -264,13 +269,15 @@ class RuinAndRecreate:
 
     def _pick_route_arrays(self, routes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Route removal: every free request of one vehicle, short routes more likely."""
-        with_pickup = [v for v in np.flatnonzero(lengths) if (routes[v, :lengths[v]] % 2 == 0).any()]
+        with_pickup = [v for v in np.flatnonzero(lengths)
+                       if (~self._locked[routes[v, :lengths[v]][routes[v, :lengths[v]] % 2 == 0] // 2]).any()]
         if not with_pickup:
             return np.zeros(0, dtype=np.int64)
         weights = 1.0 / lengths[with_pickup]
         v = with_pickup[int(self.rng.choice(len(with_pickup), p=weights / weights.sum()))]
         codes = routes[v, :lengths[v]]
-        return codes[codes % 2 == 0] // 2
+        requests = codes[codes % 2 == 0] // 2
+        return requests[~self._locked[requests]]
 
     def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None,
             stop_if_incomplete_at: float | None = None) -> Plan:
@@ -285,7 +292,7 @@ class RuinAndRecreate:
         cur_routes, cur_lengths = self._to_arrays(plan)
         current_unserved = unserved
         n_free = len(self.free)
-        is_free = problem.onboard_vehicle < 0
+        is_free = (problem.onboard_vehicle < 0) & ~self._locked   # what the ruin step may remove
         # Phases when vehicles have a fixed cost (fewest vehicles first, then distance): "spread"
         # searches distance alone, vehicles free, to find a good structure; "bank" empties routes
         # through the request bank, from the best plan; "distance" polishes the best plan at its vehicle
@@ -388,7 +395,8 @@ class RuinAndRecreate:
                     check_all_pairs = False
                 moves, _ = tail_exchange_descent(problem.travel_time, problem.travel_cost, self._code_location,
                                                  self._p_arrays, problem.seat_capacity, problem.wheelchair_capacity,
-                                                 cand_routes, cand_lengths, changed, int(self._search_vehicle_cost),
+                                                 cand_routes, cand_lengths, changed, self._locked,
+                                                 int(self._search_vehicle_cost),
                                                  TAIL_EXCHANGE_MOVES)
                 self.stats.tail_exchanges += int(moves)
             cand_true, cand_obj = self._array_objectives(cand_routes, cand_lengths)
@@ -458,4 +466,5 @@ def warm_up() -> None:
     worst_pick(lns._cost, lns._code_location, lns._start, lns._end, routes, lengths, served, 1, np.full(1, 0.5))
     remove_requests(routes, lengths, np.ones(p.request_count, dtype=np.bool_))
     tail_exchange_descent(p.travel_time, p.travel_cost, lns._code_location, lns._p_arrays, p.seat_capacity,
-                          p.wheelchair_capacity, routes, lengths, np.ones(p.vehicle_count, dtype=np.bool_), 0, 1)
+                          p.wheelchair_capacity, routes, lengths, np.ones(p.vehicle_count, dtype=np.bool_),
+                          np.zeros(p.request_count, dtype=np.bool_), 0, 1)

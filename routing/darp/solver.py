@@ -47,8 +47,12 @@ def objective(problem: DarpProblem, plan: Plan, vehicle_fixed_cost: int = 0) -> 
 
 def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, vehicle_fixed_cost: int = 0,
           start: Plan | None = None, use_ortools: bool = True, lns_share: float | None = None,
-          delay_weight: float = 0.0) -> SolveResult:
+          delay_weight: float = 0.0, keep_in_vehicle=()) -> SolveResult:
     """Best plan found within ``time_limit_s`` (wall clock, everything included).
+
+    ``keep_in_vehicle``: requests (indices) served by ``start`` that stay in the vehicle ``start``
+    gives them (e.g. bookings an operator pinned): the search never moves them, and an OR-Tools
+    plan that does is not taken.
 
     ``lns_share``: share of the time for ruin-and-recreate before OR-Tools; by default
     :data:`LNS_SHARE` with a fixed vehicle cost, and without one the whole time unless the search's
@@ -75,7 +79,13 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
         plan, _ = initial_plan(work, delay_weight=delay_weight)
     first_feasible = time.perf_counter() - t0 if _complete(problem, plan) else None
     stages = {}
-    lns = RuinAndRecreate(work, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost, delay_weight=delay_weight)
+    keep = _vehicle_of(plan, [int(r) for r in keep_in_vehicle])
+    if start is None and keep:
+        raise DarpInputError("requests can only be kept in their vehicle with a start plan")
+    if None in keep.values():
+        raise DarpInputError("a request to keep in its vehicle is not in the start plan")
+    lns = RuinAndRecreate(work, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost, delay_weight=delay_weight,
+                          locked=list(keep))
     handover = None
     if not use_ortools:
         lns_deadline = deadline
@@ -109,7 +119,7 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
         else:
             found, status = _ortools_polish(problem, plan, deadline, vehicle_fixed_cost)
         if found is not None:
-            ok = check_plan(problem, found).feasible
+            ok = check_plan(problem, found).feasible and _vehicle_of(found, keep) == keep
             if ok and (plan is None or objective(problem, found, vehicle_fixed_cost)
                        < objective(problem, plan, vehicle_fixed_cost)):
                 plan = found
@@ -125,6 +135,12 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
     if lns_stats is not None:
         extra.update(lns_iterations=lns_stats.iterations, lns_improvements=lns_stats.improvements)
     return SolveResult(plan, plan.cost(problem), seconds, first_feasible, "ride_pool", status, extra)
+
+
+def _vehicle_of(plan: Plan, requests) -> dict:
+    """{request: index of the route that picks it up or drops it off, or None}."""
+    where = {c // 2: v for v, route in enumerate(plan.routes) for c in route}
+    return {r: where.get(r) for r in requests}
 
 
 def _complete(problem: DarpProblem, plan: Plan) -> bool:

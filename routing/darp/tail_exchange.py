@@ -24,18 +24,23 @@ from routing.darp.snapshot import _onboard_loads, stops_and_schedule
 
 
 @njit(cache=True)
-def _empty_points(routes, lengths, start_open, v, out):
-    """Cut positions ``a`` (``0..lengths[v]``) after which vehicle ``v`` carries nobody, into ``out``;
-    returns how many. Requests are counted, not seats: a planned break is a request on board that
-    takes no seat, and it must stay with its vehicle."""
+def _empty_points(routes, lengths, start_open, locked, v, out):
+    """Cut positions ``a`` (``0..lengths[v]``) after which vehicle ``v`` carries nobody and no request
+    of the tail is ``locked`` (kept in its vehicle), into ``out``; returns how many. Requests are
+    counted, not seats: a planned break is a request on board that takes no seat, and it must stay
+    with its vehicle."""
+    last_locked = -1
+    for q in range(lengths[v]):
+        if locked[routes[v, q] // 2]:
+            last_locked = q
     open_requests = start_open[v]
     m = 0
-    if open_requests == 0:
+    if open_requests == 0 and last_locked < 0:
         out[m] = 0
         m += 1
     for q in range(lengths[v]):
         open_requests += 1 if routes[v, q] % 2 == 0 else -1
-        if open_requests == 0:
+        if open_requests == 0 and q >= last_locked:
             out[m] = q + 1
             m += 1
     return m
@@ -163,12 +168,13 @@ def _joined_ok(tt, p_arrays, seat_capacity, wheelchair_capacity, start_seats, st
 
 @njit(cache=True)
 def tail_exchange_descent(tt, cost, code_location, p_arrays, seat_capacity, wheelchair_capacity, routes, lengths,
-                          changed, vehicle_cost, max_moves):
+                          changed, locked, vehicle_cost, max_moves):
     """Swap route tails at empty points while that lowers driving cost plus ``vehicle_cost`` per used
     vehicle; ``routes``/``lengths`` (``[V, cap]`` stop codes, as in :mod:`routing.darp.ruin`) change in
     place. Only pairs with a vehicle marked in ``changed`` are looked at (the others were looked at
-    before); vehicles that change are marked. Each step takes the best move whose two new routes
-    are feasible. Returns (moves made, cost saved)."""
+    before); vehicles that change are marked. A tail holding a request marked in ``locked`` (bool
+    per request) does not move. Each step takes the best move whose two new routes are feasible.
+    Returns (moves made, cost saved)."""
     (pickup_location, dropoff_location, seats, wheelchairs, pickup_earliest, pickup_latest, dropoff_earliest,
      dropoff_latest, max_ride_time, pickup_service, dropoff_service, onboard_vehicle, pickup_begin,
      start_location, start_time, end_location, end_latest, max_duration) = p_arrays
@@ -187,7 +193,7 @@ def tail_exchange_descent(tt, cost, code_location, p_arrays, seat_capacity, whee
     reach = np.empty((V, cap), dtype=np.int64)
     for v in range(V):
         _time_bounds(tt, p_arrays, routes, lengths, v, code_location, leave[v], reach[v])
-        n_empty[v] = _empty_points(routes, lengths, start_open, v, empties[v])
+        n_empty[v] = _empty_points(routes, lengths, start_open, locked, v, empties[v])
         _inner_costs(cost, code_location, routes, lengths, v, inner[v])
         own[v] = _route_cost(cost, code_location, routes, lengths, inner, start_location, end_location, v)
     # per vehicle and empty point: cost up to the cut (start leg included), the last location
@@ -296,7 +302,7 @@ def tail_exchange_descent(tt, cost, code_location, p_arrays, seat_capacity, whee
             lengths[v] = n_v
             for w in (u, v):
                 changed[w] = True
-                n_empty[w] = _empty_points(routes, lengths, start_open, w, empties[w])
+                n_empty[w] = _empty_points(routes, lengths, start_open, locked, w, empties[w])
                 _inner_costs(cost, code_location, routes, lengths, w, inner[w])
                 _time_bounds(tt, p_arrays, routes, lengths, w, code_location, leave[w], reach[w])
                 own[w] = _route_cost(cost, code_location, routes, lengths, inner, start_location, end_location, w)
@@ -311,23 +317,25 @@ def tail_exchange_descent(tt, cost, code_location, p_arrays, seat_capacity, whee
     return moves, saved
 
 
-def _empty_points_reference(problem, v: int, route: list[int]) -> list[int]:
+def _empty_points_reference(problem, v: int, route: list[int], locked) -> list[int]:
     open_requests = int((problem.onboard_vehicle == v).sum())
     cuts = [0] if open_requests == 0 else []
     for q, code in enumerate(route):
         open_requests += -1 if code % 2 else 1
         if open_requests == 0:
             cuts.append(q + 1)
-    return cuts
+    return [a for a in cuts if not any(locked[code // 2] for code in route[a:])]
 
 
 def _route_cost_reference(problem, v: int, route: list[int]) -> int:
     return Plan([route if w == v else [] for w in range(problem.vehicle_count)]).cost(problem)
 
 
-def tail_exchange_reference(problem, plan, vehicle_cost: int = 0, max_moves: int = 1000):
+def tail_exchange_reference(problem, plan, vehicle_cost: int = 0, max_moves: int = 1000, locked=None):
     """Plain-Python twin of :func:`tail_exchange_descent` (all pairs looked at): the same moves in the
     same order, each new route judged by the independent checker. Returns (plan, moves made)."""
+    if locked is None:
+        locked = np.zeros(problem.request_count, dtype=bool)
     from routing.darp.checker import _check_route
 
     plan = plan.copy()
@@ -342,8 +350,8 @@ def tail_exchange_reference(problem, plan, vehicle_cost: int = 0, max_moves: int
                     continue
                 before = (_route_cost_reference(problem, u, ru) + _route_cost_reference(problem, v, rv)
                           + vehicle_cost * (bool(ru) + bool(rv)))
-                for a in _empty_points_reference(problem, u, ru):
-                    for b in _empty_points_reference(problem, v, rv):
+                for a in _empty_points_reference(problem, u, ru, locked):
+                    for b in _empty_points_reference(problem, v, rv, locked):
                         if a == len(ru) and b == len(rv):
                             continue
                         new_u, new_v = ru[:a] + rv[b:], rv[:b] + ru[a:]
