@@ -65,8 +65,9 @@ class Optimiser:
         # are not thrown away for moving them
         features = plans.slot_features()
         fleet = [features[plans.vehicle_slot_of[sid]] for sid in shift_ids]
-        keep = [r for r, bid in enumerate(requests)
-                if plans.bookings[bid].pinned or not all(fits(plans.bookings[bid].needs, f) for f in fleet)]
+        in_plan = set(int(r) for r in plan.served_requests())
+        keep = [r for r, bid in enumerate(requests) if r in in_plan and (
+            plans.bookings[bid].pinned or not all(fits(plans.bookings[bid].needs, f) for f in fleet))]
         try:
             result = solve(problem, time_limit_s=time_limit_s or plans.rules.reoptimise_time_limit_s, seed=seed,
                            start=plan, use_ortools=use_ortools, keep_in_vehicle=keep)
