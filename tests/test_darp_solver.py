@@ -178,3 +178,17 @@ def test_requests_kept_in_their_vehicle_stay_there_through_search_and_or_tools(l
     assert objective(problem, result.plan) <= objective(problem, start)
     with pytest.raises(DarpInputError, match="start plan"):
         solve(problem, time_limit_s=0.5, keep_in_vehicle=keep)
+
+
+def test_the_first_complete_plan_is_timed_when_the_search_finds_it_not_when_it_ends(tmp_path):
+    from benchmarks.darp_wide_windows import write_instance
+    from routing.darp.instances import read_cordeau
+
+    path = tmp_path / "tight.txt"
+    write_instance(path, requests=40, vehicles=4, seed=1)       # insertion alone leaves riders out
+    instance = read_cordeau(path)
+    start, _ = initial_plan(instance.problem.tightened())
+    assert len(start.served_requests()) < 40
+    result = solve(instance.problem, time_limit_s=3.0, seed=0)
+    assert result.status == "lns" and check_plan(instance.problem, result.plan).feasible
+    assert result.seconds_to_first_feasible is not None and result.seconds_to_first_feasible < 0.5 * result.seconds

@@ -95,6 +95,7 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
         lns_deadline = t0 + LNS_SHARE * time_limit_s
     else:
         lns_deadline, handover = deadline, t0 + LNS_SHARE * time_limit_s
+    lns_begin = time.perf_counter() - t0
     improved = lns.run(plan, lns_deadline, stop_if_incomplete_at=handover)
     if check_plan(problem, improved).feasible and (
             not _complete(problem, plan)
@@ -106,7 +107,10 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
         # requests made optional at a huge penalty so the partial plan is a valid start.
         partial, plan = plan, None
     elif first_feasible is None:
-        first_feasible = time.perf_counter() - t0
+        # when the search first held a complete plan (it may have gone on for the whole time)
+        complete_after = lns.stats.seconds_to_complete
+        first_feasible = (lns_begin + complete_after if complete_after is not None
+                          else time.perf_counter() - t0)
     lns_stats = lns.stats
     stages["lns_objective"] = objective(problem, plan, vehicle_fixed_cost) if plan is not None else None
     status = "lns"
