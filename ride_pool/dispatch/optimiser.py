@@ -66,8 +66,11 @@ class Optimiser:
         features = plans.slot_features()
         fleet = [features[plans.vehicle_slot_of[sid]] for sid in shift_ids]
         in_plan = set(int(r) for r in plan.served_requests())
-        keep = [r for r, bid in enumerate(requests) if r in in_plan and (
-            plans.bookings[bid].pinned or not all(fits(plans.bookings[bid].needs, f) for f in fleet))]
+        keep = []
+        for r, bid in enumerate(requests):
+            b = plans.bookings.get(bid)     # None for a driver's planned break (it stays on its vehicle anyway)
+            if b is not None and r in in_plan and (b.pinned or not all(fits(b.needs, f) for f in fleet)):
+                keep.append(r)
         try:
             result = solve(problem, time_limit_s=time_limit_s or plans.rules.reoptimise_time_limit_s, seed=seed,
                            start=plan, use_ortools=use_ortools, keep_in_vehicle=keep)
