@@ -169,10 +169,10 @@ def test_requests_kept_in_their_vehicle_stay_there_through_search_and_or_tools(l
 
     problem = random_problem(4, vehicles=3, requests=14)
     start, _ = initial_plan(problem.tightened())
-    home = {c // 2: v for v, route in enumerate(start.routes) for c in route}
+    home = start.vehicle_of_requests()
     keep = sorted(home)[::3]
     result = solve(problem, time_limit_s=1.5, seed=1, start=start, keep_in_vehicle=keep, lns_share=lns_share)
-    after = {c // 2: v for v, route in enumerate(result.plan.routes) for c in route}
+    after = result.plan.vehicle_of_requests()
     assert all(after[r] == home[r] for r in keep)
     assert check_plan(problem, result.plan).feasible
     assert objective(problem, result.plan) <= objective(problem, start)

@@ -175,7 +175,7 @@ def test_locked_requests_stay_in_their_vehicle_and_the_kernel_matches_its_twin(s
     got, moves, _ = _descend(problem, start, locked=locked)
     want, want_moves = tail_exchange_reference(problem, start, locked=locked)
     assert got.routes == want.routes and moves == want_moves
-    home = {c // 2: v for v, route in enumerate(start.routes) for c in route}
+    home = start.vehicle_of_requests()
     for r in np.flatnonzero(locked):
         assert 2 * int(r) in got.routes[home[int(r)]] and 2 * int(r) + 1 in got.routes[home[int(r)]]
 

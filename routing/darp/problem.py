@@ -287,6 +287,10 @@ class Plan:
     def vehicles_used(self) -> int:
         return sum(1 for r in self.routes if r)
 
+    def vehicle_of_requests(self) -> dict[int, int]:
+        """{request: index of the route with its stops} for every request in the plan."""
+        return {c // 2: v for v, route in enumerate(self.routes) for c in route}
+
     def objective(self, problem: DarpProblem, vehicle_fixed_cost: int = 0, unserved_must_cost: int = 0) -> int:
         """:meth:`cost` + ``vehicle_fixed_cost`` per used vehicle + the rejection penalty of every
         request left out (``unserved_must_cost`` for a must-serve one)."""

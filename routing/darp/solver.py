@@ -79,7 +79,8 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
         plan, _ = initial_plan(work, delay_weight=delay_weight)
     first_feasible = time.perf_counter() - t0 if _complete(problem, plan) else None
     stages = {}
-    keep = _vehicle_of(plan, [int(r) for r in keep_in_vehicle])
+    home = plan.vehicle_of_requests()
+    keep = {int(r): home.get(int(r)) for r in keep_in_vehicle}
     if start is None and keep:
         raise DarpInputError("requests can only be kept in their vehicle with a start plan")
     if None in keep.values():
@@ -123,7 +124,8 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
         else:
             found, status = _ortools_polish(problem, plan, deadline, vehicle_fixed_cost)
         if found is not None:
-            ok = check_plan(problem, found).feasible and _vehicle_of(found, keep) == keep
+            found_home = found.vehicle_of_requests()
+            ok = check_plan(problem, found).feasible and all(found_home.get(r) == v for r, v in keep.items())
             if ok and (plan is None or objective(problem, found, vehicle_fixed_cost)
                        < objective(problem, plan, vehicle_fixed_cost)):
                 plan = found
@@ -139,12 +141,6 @@ def solve(problem: DarpProblem, *, time_limit_s: float = 10.0, seed: int = 0, ve
     if lns_stats is not None:
         extra.update(lns_iterations=lns_stats.iterations, lns_improvements=lns_stats.improvements)
     return SolveResult(plan, plan.cost(problem), seconds, first_feasible, "ride_pool", status, extra)
-
-
-def _vehicle_of(plan: Plan, requests) -> dict:
-    """{request: index of the route that picks it up or drops it off, or None}."""
-    where = {c // 2: v for v, route in enumerate(plan.routes) for c in route}
-    return {r: where.get(r) for r in requests}
 
 
 def _complete(problem: DarpProblem, plan: Plan) -> bool:
