@@ -272,15 +272,16 @@ class RuinAndRecreate:
 
     def _pick_route_arrays(self, routes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Route removal: every free request of one vehicle, short routes more likely."""
-        with_pickup = [v for v in np.flatnonzero(lengths)
-                       if (~self._locked[routes[v, :lengths[v]][routes[v, :lengths[v]] % 2 == 0] // 2]).any()]
+        def removable(v: int) -> np.ndarray:     # picked up on this route, not locked
+            codes = routes[v, :lengths[v]]
+            requests = codes[codes % 2 == 0] // 2
+            return requests[~self._locked[requests]]
+
+        with_pickup = [v for v in np.flatnonzero(lengths) if len(removable(v))]
         if not with_pickup:
             return np.zeros(0, dtype=np.int64)
         weights = 1.0 / lengths[with_pickup]
-        v = with_pickup[int(self.rng.choice(len(with_pickup), p=weights / weights.sum()))]
-        codes = routes[v, :lengths[v]]
-        requests = codes[codes % 2 == 0] // 2
-        return requests[~self._locked[requests]]
+        return removable(with_pickup[int(self.rng.choice(len(with_pickup), p=weights / weights.sum()))])
 
     def run(self, plan: Plan, deadline: float, *, max_iterations: int | None = None,
             stop_if_incomplete_at: float | None = None) -> Plan:
